@@ -1,0 +1,5 @@
+"""``python -m costplan``."""
+
+from costplan.cli.app import main
+
+main()

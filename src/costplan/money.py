@@ -1,0 +1,96 @@
+"""Exact money: one unit convention for the whole package.
+
+* At the boundary prices are :class:`~decimal.Decimal` in USD per million tokens
+  (``*_usd_per_mtok``) and amounts are Decimal USD (``*_usd``).
+* Inside, money is an integer number of **pico-dollars** (1e-12 USD, names end
+  in ``_pusd``). A price of ``p`` USD per million tokens is exactly
+  ``p * 1e6`` pico-dollars per token, so prices with at most 6 decimals (every
+  public price list) are integers per token, and any token count times a price
+  is an exact integer: costs never drift, whatever the volume.
+* Decimal USD is recovered exactly as ``pusd / 1e12``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
+
+PUSD_PER_USD = 10**12
+PUSD_PER_TOKEN_PER_USD_PER_MTOK = 10**6
+CENT = Decimal("0.01")
+
+
+class PrecisionError(ValueError):
+    """A price or amount finer than the package's exact unit."""
+
+
+def price_to_pusd_per_token(usd_per_mtok: Decimal) -> int:
+    """Exact pico-dollars per token for a USD-per-million-tokens price.
+
+    Raises :class:`PrecisionError` when the price has more than 6 decimals.
+    """
+    scaled = usd_per_mtok * PUSD_PER_TOKEN_PER_USD_PER_MTOK
+    if scaled != scaled.to_integral_value():
+        raise PrecisionError(
+            f"price {usd_per_mtok} USD per million tokens has more than 6 decimals"
+        )
+    return int(scaled)
+
+
+def usd_to_pusd(usd: Decimal) -> int:
+    """Exact pico-dollars for a USD amount with at most 12 decimals."""
+    scaled = usd * PUSD_PER_USD
+    if scaled != scaled.to_integral_value():
+        raise PrecisionError(f"amount {usd} USD is finer than 1e-12 USD")
+    return int(scaled)
+
+
+def budget_to_pusd(usd: Decimal) -> int:
+    """A budget in pico-dollars, rounded down (a budget is a ceiling)."""
+    return int((usd * PUSD_PER_USD).to_integral_value(rounding=ROUND_FLOOR))
+
+
+def pusd_to_usd(pusd: int) -> Decimal:
+    """Exact USD for an integer pico-dollar amount."""
+    return (Decimal(pusd) / PUSD_PER_USD).normalize() if pusd else Decimal(0)
+
+
+def usd_str(pusd: int) -> str:
+    """Exact USD amount as a plain decimal string (for plan files)."""
+    value = Decimal(pusd).scaleb(-12)
+    text = f"{value:f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def cents(values: Sequence[Decimal]) -> list[Decimal]:
+    """Round amounts to cents so that the rounded rows sum to the rounded total.
+
+    Largest-remainder rounding: each value is floored to a cent, and the cents
+    still missing to reach ``round(sum(values), 2)`` go to the rows with the
+    largest remainders (ties to the earlier row). Reports use this so that a
+    total always equals the sum of its printed rows.
+    """
+    if not values:
+        return []
+    total = sum(values, Decimal(0)).quantize(CENT, rounding=ROUND_HALF_EVEN)
+    floors = [v.quantize(CENT, rounding=ROUND_FLOOR) for v in values]
+    missing = int((total - sum(floors, Decimal(0))) / CENT)
+    order = sorted(range(len(values)), key=lambda i: (-(values[i] - floors[i]), i))
+    out = list(floors)
+    if missing >= 0:
+        for i in order[:missing]:
+            out[i] += CENT
+    else:  # only possible with negative values; take cents back from the smallest remainders
+        for i in order[::-1][:-missing]:
+            out[i] -= CENT
+    return out
+
+
+def fmt_usd(value: Decimal, *, places: int = 2) -> str:
+    """``$12,345.68`` style, for people (never for plan files)."""
+    q = Decimal(1).scaleb(-places)
+    v = value.quantize(q, rounding=ROUND_HALF_EVEN)
+    sign = "-" if v < 0 else ""
+    return f"{sign}${abs(v):,.{places}f}"

@@ -1,0 +1,341 @@
+"""Library core of ``costplan optimize``: option table -> solver -> Plan.
+
+Use from Python::
+
+    from costplan.api import load_inputs, optimize
+    table = load_inputs(Path("workload.yaml"))
+    plan = optimize(table)
+
+Raises :class:`InfeasibleError` with an explanation a person can act on when no
+plan meets the floors within the budget, :class:`SolverLimitError` when the time
+limit passes before any plan is found.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+import numpy as np
+
+from costplan.errors import InfeasibleError, InputError, SolverLimitError
+from costplan.money import budget_to_pusd, fmt_usd, pusd_to_usd
+from costplan.options import QUALITY_SCALE, Option, OptionTable
+from costplan.plan import Allocation, Baseline, Plan, TaskPlan
+from costplan.solvers.classlevel import ClassProblem, ClassSolution, solve_class
+from costplan.workload.model import Objective
+
+
+@dataclass(frozen=True)
+class _Indexed:
+    options: list[Option]
+    problem: ClassProblem
+
+
+def _floor_micro(q: Decimal | None) -> int:
+    return -1 if q is None else int((q * QUALITY_SCALE).to_integral_value())
+
+
+def _index(table: OptionTable, objective: Objective, budget_pusd: int | None) -> _Indexed:
+    w = table.workload
+    options: list[Option] = []
+    task_idx: list[int] = []
+    for t in w.tasks:
+        usable = table.for_task(t.name)
+        if not usable:
+            every = table.for_task(t.name, usable_only=False)
+            reasons = "; ".join(f"{o.label}: {o.excluded}" for o in every) or (
+                f"no model in its quality table is allowed and priced for {t.latency} serving"
+            )
+            raise InfeasibleError(
+                f"task {t.name!r} has no usable model: {reasons}",
+                file=w.path,
+                key=("tasks", t.index),
+            )
+        if t.min_quality is not None:
+            best = max(usable, key=lambda o: o.quality)
+            if best.quality < t.min_quality:
+                raise InfeasibleError(
+                    f"task {t.name!r} needs min_quality {t.min_quality} but its best usable "
+                    f"model {best.model} reaches {best.quality}",
+                    file=w.path,
+                    key=("tasks", t.index, "min_quality"),
+                    hint="lower min_quality or allow a stronger model",
+                )
+        options.extend(usable)
+        task_idx.extend([t.index] * len(usable))
+    problem = ClassProblem(
+        task=np.asarray(task_idx, dtype=np.int64),
+        cost=np.asarray([o.cost_pusd for o in options], dtype=np.int64),
+        quality=np.asarray([o.quality_micro for o in options], dtype=np.int64),
+        volume=np.asarray([t.volume for t in w.tasks], dtype=np.int64),
+        floor=np.asarray([_floor_micro(t.min_quality) for t in w.tasks], dtype=np.int64),
+        split=np.asarray([t.split for t in w.tasks], dtype=np.bool_),
+        objective=objective,
+        budget=budget_pusd,
+    )
+    return _Indexed(options, problem)
+
+
+def _explain_infeasible(
+    table: OptionTable, idx: _Indexed, budget_pusd: int, time_limit_s: float
+) -> InfeasibleError:
+    """Cheapest plan meeting the floors, and the tasks whose floors cost the most."""
+    w = table.workload
+    p = idx.problem
+    relaxed = ClassProblem(
+        p.task, p.cost, p.quality, p.volume, p.floor, p.split, "min_cost", budget=None
+    )
+    sol = solve_class(relaxed, time_limit_s=time_limit_s)
+    if sol.status not in ("optimal", "feasible"):
+        return InfeasibleError("no plan meets every quality floor", file=w.path)
+    cheapest = sol.objective
+    premiums: list[tuple[int, int, str, str]] = []
+    for t in w.tasks:
+        mask = p.task == t.index
+        task_cost = int(np.sum(p.cost[mask] * sol.counts[mask]))
+        floorless = int(p.cost[mask].min()) * t.volume
+        premiums.append((task_cost - floorless, task_cost, t.name, str(t.min_quality)))
+    premiums.sort(reverse=True)
+    extra, task_cost, name, floor = premiums[0]
+    message = (
+        f"no plan fits the budget: the cheapest plan meeting every quality floor costs "
+        f"{fmt_usd(pusd_to_usd(cheapest))}; budget is {fmt_usd(pusd_to_usd(budget_pusd))}"
+    )
+    if extra > 0:
+        message += (
+            f". Task {name!r} forces most of it: {fmt_usd(pusd_to_usd(task_cost))} at its floor "
+            f"{floor}, {fmt_usd(pusd_to_usd(extra))} more than its cheapest model"
+        )
+    shortfall = fmt_usd(pusd_to_usd(cheapest - budget_pusd))
+    hint = f"raise the budget by {shortfall}" + (
+        f" or lower {name!r}'s min_quality" if extra > 0 else ""
+    )
+    return InfeasibleError(message, file=w.path, key="budget_usd", hint=hint)
+
+
+def _baselines(table: OptionTable, budget_pusd: int | None) -> tuple[Baseline, ...]:
+    """Everything on one model: the best-quality one that fits, and the cheapest one
+    that meets every floor. A model qualifies when every task can use it (its
+    cheapest mode per task). Falls back to per-task choices when no model serves all."""
+    w = table.workload
+    per_task = {t.name: table.for_task(t.name) for t in w.tasks}
+    models = sorted({o.model for opts in per_task.values() for o in opts})
+    volume = sum(t.volume for t in w.tasks)
+
+    def policy(pick: dict[str, Option]) -> tuple[int, int, bool]:
+        cost = sum(pick[t.name].cost_pusd * t.volume for t in w.tasks)
+        quality = sum(pick[t.name].quality_micro * t.volume for t in w.tasks)
+        floors = all(
+            t.min_quality is None or pick[t.name].quality >= t.min_quality for t in w.tasks
+        )
+        return cost, quality, floors
+
+    def fits(cost: int) -> bool:
+        return budget_pusd is None or cost <= budget_pusd
+
+    single: dict[str, tuple[int, int, bool]] = {}
+    for m in models:
+        pick: dict[str, Option] = {}
+        for t in w.tasks:
+            opts = [o for o in per_task[t.name] if o.model == m]
+            if not opts:
+                break
+            pick[t.name] = min(opts, key=lambda o: (o.cost_pusd, o.mode))
+        else:
+            single[m] = policy(pick)
+    out: list[Baseline] = []
+    if single:
+        fitting = [m for m in single if fits(single[m][0])] or list(single)
+        best = max(fitting, key=lambda m: (single[m][1], -single[m][0], m))
+        c, q, f = single[best]
+        out.append(
+            Baseline(
+                f"all on {best}",
+                "best-quality single model that fits the budget"
+                if fits(c)
+                else "best-quality single model (none fits the budget)",
+                c,
+                q,
+                volume,
+                f,
+                fits(c),
+            )
+        )
+        meeting = [m for m in single if single[m][2]]
+        if meeting:
+            cheap = min(meeting, key=lambda m: (single[m][0], -single[m][1], m))
+            c, q, f = single[cheap]
+            out.append(
+                Baseline(
+                    f"all on {cheap}",
+                    "cheapest single model meeting every floor",
+                    c,
+                    q,
+                    volume,
+                    f,
+                    fits(c),
+                )
+            )
+        return tuple(out)
+    best_pick = {
+        t.name: max(per_task[t.name], key=lambda o: (o.quality, -o.cost_pusd)) for t in w.tasks
+    }
+    c, q, f = policy(best_pick)
+    out.append(
+        Baseline(
+            "best model per task",
+            "each task on its best-quality model (no single model serves every task)",
+            c,
+            q,
+            volume,
+            f,
+            fits(c),
+        )
+    )
+    cheap_pick: dict[str, Option] = {}
+    for t in w.tasks:
+        ok = [o for o in per_task[t.name] if t.min_quality is None or o.quality >= t.min_quality]
+        if ok:
+            cheap_pick[t.name] = min(ok, key=lambda o: (o.cost_pusd, -o.quality))
+    if len(cheap_pick) == len(w.tasks):
+        c, q, f = policy(cheap_pick)
+        out.append(
+            Baseline(
+                "cheapest per task",
+                "each task on its cheapest model meeting its floor",
+                c,
+                q,
+                volume,
+                f,
+                fits(c),
+            )
+        )
+    return tuple(out)
+
+
+def resolve_budget(
+    table: OptionTable, budget_usd: Decimal | None, objective: Objective
+) -> int | None:
+    """The budget in pico-dollars from the CLI or the workload; required for max_quality."""
+    w = table.workload
+    budget = budget_usd if budget_usd is not None else w.budget_usd
+    if budget is None and objective == "max_quality":
+        raise InputError(
+            "budget_usd is required for objective max_quality",
+            file=w.path,
+            key="budget_usd",
+            hint="set 'budget_usd:' in the workload or pass --budget",
+        )
+    return None if budget is None else budget_to_pusd(budget)
+
+
+def solve_table(
+    table: OptionTable,
+    *,
+    objective: Objective,
+    budget_pusd: int | None,
+    time_limit_s: float = 60.0,
+) -> tuple[list[Option], ClassSolution]:
+    """Solve; raise InfeasibleError / SolverLimitError when there is no plan."""
+    idx = _index(table, objective, budget_pusd)
+    sol = solve_class(idx.problem, time_limit_s=time_limit_s)
+    if sol.status == "infeasible":
+        if budget_pusd is None:
+            raise InfeasibleError("no plan meets every quality floor", file=table.workload.path)
+        raise _explain_infeasible(table, idx, budget_pusd, time_limit_s)
+    if sol.status == "unknown":
+        raise SolverLimitError(
+            f"no plan found within the time limit of {time_limit_s:g} s",
+            hint="raise --time-limit",
+        )
+    return idx.options, sol
+
+
+def optimize(
+    table: OptionTable,
+    *,
+    objective: Objective | None = None,
+    budget_usd: Decimal | None = None,
+    time_limit_s: float = 60.0,
+    inputs: dict[str, str] | None = None,
+) -> Plan:
+    """The optimal plan for the table's workload (see the module docstring)."""
+    w = table.workload
+    objective = objective or w.objective
+    budget_pusd = resolve_budget(table, budget_usd, objective)
+    options, sol = solve_table(
+        table, objective=objective, budget_pusd=budget_pusd, time_limit_s=time_limit_s
+    )
+    return plan_from_counts(
+        table,
+        options,
+        [int(c) for c in sol.counts],
+        objective=objective,
+        budget_pusd=budget_pusd,
+        status=sol.status,
+        bound=sol.bound,
+        gap=sol.gap,
+        solver={"name": "cp-sat", "wall_s": round(sol.wall_s, 3), "money_scale_pusd": sol.scale},
+        inputs=inputs,
+    )
+
+
+def plan_from_counts(
+    table: OptionTable,
+    options: Sequence[Option],
+    counts: Sequence[int],
+    *,
+    objective: Objective,
+    budget_pusd: int | None,
+    status: str,
+    bound: float,
+    gap: float,
+    solver: dict[str, object],
+    inputs: dict[str, str] | None = None,
+) -> Plan:
+    """Assemble a :class:`Plan` from per-option counts (zero counts dropped)."""
+    w = table.workload
+    by_task: dict[str, list[Allocation]] = {t.name: [] for t in w.tasks}
+    for o, n in zip(options, counts, strict=True):
+        if n > 0:
+            by_task[o.task].append(
+                Allocation(o.model, o.provider, o.mode, n, o.cost_pusd, o.quality, o.cost_source)
+            )
+    tasks = tuple(
+        TaskPlan(
+            t.name,
+            t.volume,
+            t.min_quality,
+            tuple(sorted(by_task[t.name], key=lambda a: (-a.count, a.model, a.mode))),
+        )
+        for t in w.tasks
+    )
+    if inputs is None:
+        inputs = {}
+        if w.doc is not None:
+            inputs[str(w.doc.path)] = w.doc.sha256
+        inputs.update(table.sheet.sha256)
+    notes = []
+    if any(o.tokens_estimated for o in options):
+        notes.append(
+            "prompt tokens for non-OpenAI tokenizers are estimated from o200k counts "
+            "times a family factor"
+        )
+    return Plan(
+        workload=w.name,
+        period=w.period,
+        objective=objective,
+        budget_pusd=budget_pusd,
+        status=status,
+        bound=bound,
+        gap=gap,
+        tasks=tasks,
+        inputs=inputs,
+        prices_as_of=table.sheet.as_of.isoformat() if table.sheet.as_of else None,
+        prices_source=table.sheet.source,
+        baselines=_baselines(table, budget_pusd),
+        solver=solver,
+        notes=tuple(notes),
+    )

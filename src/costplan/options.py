@@ -1,0 +1,254 @@
+"""The option table: every (task x model x serving mode) with cost and quality.
+
+For each task ``t`` and each model ``m`` scored for ``t`` in the quality table
+(and in its ``allow`` list, when given), and each serving mode the task's latency
+permits (``realtime``: standard; ``batch``: standard, batch, flex) that the
+model's price sheet offers, the table holds
+
+* ``cost_pusd``: exact expected cost of one query in pico-dollars: the mean over
+  the task's prompt samples (or the fixed prompt) of the request cost from
+  :func:`costplan.pricing.cost.request_cost_pusd`, rounded **up** to a whole
+  pico-dollar (conservative), or the measured cost from an eval run;
+* ``cost_p95_pusd``: the cost of a query at p95 prompt and output lengths;
+* ``quality``: the task's expected quality on the model;
+* ``excluded``: why the option cannot be used (context window, max output...),
+  or None. Excluded options stay in the table so that ``estimate`` can say why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+import numpy as np
+import numpy.typing as npt
+
+from costplan.errors import InputError
+from costplan.money import PrecisionError, usd_to_pusd
+from costplan.pricing.cost import request_cost_pusd
+from costplan.pricing.model import ModelPrice, PriceSheet
+from costplan.tokens.tokenizer import TokenizerSpec, parse_tokenizer
+from costplan.validation import did_you_mean
+from costplan.workload.model import Task, Workload
+
+QUALITY_SCALE = 10**6  # quality in the solver: integer micro-units
+
+_LATENCY_MODES = {"realtime": ("standard",), "batch": ("standard", "batch", "flex")}
+
+# Default tokenizer family by provider when a price sheet does not say.
+_PROVIDER_FAMILY = {
+    "openai": "o200k_base",
+    "azure": "o200k_base",
+    "anthropic": "claude",
+    "google": "gemini",
+    "meta": "llama",
+    "mistral": "mistral",
+    "qwen": "qwen",
+    "alibaba": "qwen",
+    "deepseek": "deepseek",
+}
+
+
+@dataclass(frozen=True)
+class Option:
+    task: str
+    model: str
+    provider: str
+    mode: str
+    quality: Decimal
+    prompt_tokens_mean: float
+    prompt_tokens_p95: int
+    cached_tokens: int
+    output_tokens: int
+    output_tokens_p95: int
+    reasoning_tokens: int
+    tokens_estimated: bool
+    tokenizer: str
+    cost_pusd: int
+    cost_p95_pusd: int
+    cost_source: str = "tokens"
+    excluded: str | None = None
+
+    @property
+    def quality_micro(self) -> int:
+        return int((self.quality * QUALITY_SCALE).to_integral_value())
+
+    @property
+    def label(self) -> str:
+        return self.model if self.mode == "standard" else f"{self.model} ({self.mode})"
+
+
+@dataclass(frozen=True)
+class OptionTable:
+    """All options, grouped by task in workload order."""
+
+    workload: Workload
+    sheet: PriceSheet
+    options: tuple[Option, ...]
+
+    def for_task(self, task: str, *, usable_only: bool = True) -> list[Option]:
+        return [
+            o for o in self.options if o.task == task and (o.excluded is None or not usable_only)
+        ]
+
+    def usable(self) -> list[Option]:
+        return [o for o in self.options if o.excluded is None]
+
+
+def tokenizer_for(model: ModelPrice) -> TokenizerSpec:
+    """The model's tokenizer, or a default by provider (estimated unless OpenAI)."""
+    if model.tokenizer is not None:
+        return model.tokenizer
+    family = _PROVIDER_FAMILY.get(model.provider.lower(), "o200k_base")
+    return parse_tokenizer(family, file=None, key=f"models.{model.name}.tokenizer")
+
+
+class _PromptTokens:
+    """Per-(task, tokenizer) prompt token counts, measured once."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[int, TokenizerSpec], npt.NDArray[np.int64]] = {}
+
+    def get(self, task: Task, spec: TokenizerSpec) -> npt.NDArray[np.int64]:
+        from costplan.tokens.count import count_tokens
+
+        if task.prompt.tokens is not None:
+            return np.array([task.prompt.tokens], dtype=np.int64)
+        key = (task.index, spec)
+        if key not in self._cache:
+            texts: Sequence[str] = task.prompt.texts
+            limit = task.prompt.max_samples
+            if limit is not None and len(texts) > limit:
+                # A seeded subsample keeps estimates deterministic for large corpora.
+                idx = np.sort(np.random.default_rng(0).choice(len(texts), limit, replace=False))
+                texts = [texts[i] for i in idx]
+            self._cache[key] = np.asarray(count_tokens(list(texts), spec), dtype=np.int64)
+        return self._cache[key]
+
+
+def _check_references(workload: Workload, sheet: PriceSheet) -> None:
+    doc = workload.doc
+    known = list(sheet.models)
+
+    def err(message: str, key: tuple[str | int, ...], value: str) -> InputError:
+        hint = did_you_mean(value, known)
+        where = ", ".join(str(p) for p in sheet.paths) or "the price sheet"
+        msg = f"{message} (not in {where})"
+        if doc is not None:
+            return doc.error(msg, key, value, hint=hint)
+        return InputError(msg, key=key, value=value, hint=hint)
+
+    for task_name, per_model in workload.quality.items():
+        for model in per_model:
+            if model not in sheet.models:
+                raise err(
+                    "unknown model in the quality table", ("quality", task_name, model), model
+                )
+    for t in workload.tasks:
+        for j, model in enumerate(t.allow or ()):
+            if model not in sheet.models:
+                raise err("unknown model in 'allow'", ("tasks", t.index, "allow", j), model)
+
+
+def _exclusion(task: Task, model: ModelPrice, prompt_p95: int) -> str | None:
+    needed = prompt_p95 + task.shared_prefix_tokens + task.output.p95_tokens + task.reasoning_tokens
+    if model.context_window is not None and needed > model.context_window:
+        return (
+            f"context window exceeded: p95 request needs {needed:,} tokens, "
+            f"{model.name} takes {model.context_window:,}"
+        )
+    out = task.output.p95_tokens + task.reasoning_tokens
+    if model.max_output_tokens is not None and out > model.max_output_tokens:
+        return (
+            f"max output exceeded: p95 output needs {out:,} tokens, "
+            f"{model.name} allows {model.max_output_tokens:,}"
+        )
+    return None
+
+
+def build_options(
+    workload: Workload,
+    sheet: PriceSheet,
+    *,
+    quality_override: Mapping[str, Mapping[str, Decimal]] | None = None,
+) -> OptionTable:
+    """Build the option table; raises InputError for unknown model references."""
+    _check_references(workload, sheet)
+    prompts = _PromptTokens()
+    quality = quality_override or workload.quality
+    options: list[Option] = []
+    for task in workload.tasks:
+        scores = quality.get(task.name, {})
+        candidates = [m for m in scores if task.allow is None or m in task.allow]
+        for model_name in candidates:
+            model = sheet.models[model_name]
+            spec = tokenizer_for(model)
+            tokens = prompts.get(task, spec)
+            p95 = int(np.percentile(tokens, 95, method="higher"))
+            excluded = _exclusion(task, model, p95)
+            standard_cost = None
+            for mode in model.available_modes():
+                if mode not in _LATENCY_MODES[task.latency]:
+                    continue
+                schedule = model.schedule(mode)
+                per_sample = request_cost_pusd(
+                    schedule,
+                    uncached=tokens,
+                    cached=task.shared_prefix_tokens,
+                    output=task.output.mean_tokens,
+                    reasoning=task.reasoning_tokens,
+                )
+                total = int(per_sample.sum(dtype=np.int64))
+                cost = -(-total // len(tokens))  # ceil: never under-estimate spend
+                cost_p95 = int(
+                    request_cost_pusd(
+                        schedule,
+                        uncached=p95,
+                        cached=task.shared_prefix_tokens,
+                        output=task.output.p95_tokens,
+                        reasoning=task.reasoning_tokens,
+                    )
+                )
+                source = "tokens"
+                measured = workload.measured_cost_usd.get(task.name, {}).get(model_name)
+                if mode == "standard":
+                    standard_cost = cost
+                if measured is not None:
+                    try:
+                        measured_pusd = usd_to_pusd(measured)
+                    except PrecisionError as exc:
+                        raise InputError(
+                            str(exc),
+                            file=workload.path,
+                            key=("measured_cost_usd", task.name, model_name),
+                            value=measured,
+                        ) from None
+                    # Other modes keep the measured cost scaled by their token-price ratio.
+                    ratio_num, ratio_den = cost, standard_cost or cost
+                    scaled = -(-measured_pusd * ratio_num // ratio_den) if ratio_den else 0
+                    cost_p95 = -(-cost_p95 * scaled // cost) if cost else scaled
+                    cost = scaled
+                    source = "measured"
+                options.append(
+                    Option(
+                        task=task.name,
+                        model=model_name,
+                        provider=model.provider,
+                        mode=mode,
+                        quality=scores[model_name],
+                        prompt_tokens_mean=float(tokens.mean()),
+                        prompt_tokens_p95=p95,
+                        cached_tokens=task.shared_prefix_tokens,
+                        output_tokens=task.output.mean_tokens,
+                        output_tokens_p95=task.output.p95_tokens,
+                        reasoning_tokens=task.reasoning_tokens,
+                        tokens_estimated=spec.estimated and task.prompt.measured,
+                        tokenizer=spec.label,
+                        cost_pusd=cost,
+                        cost_p95_pusd=cost_p95,
+                        cost_source=source,
+                        excluded=excluded,
+                    )
+                )
+    return OptionTable(workload=workload, sheet=sheet, options=tuple(options))

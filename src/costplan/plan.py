@@ -1,0 +1,192 @@
+"""Plan: the answer costplan gives, independent of how it was found.
+
+A plan records the inputs' hashes, objective, budget, solver status, bound and
+gap, and every task's allocation (model x mode -> count, cost, quality) with
+totals. Money is exact: integers in pico-dollars inside, decimal strings in
+files. Reports and checks read a Plan; they never see the solver.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from costplan.money import pusd_to_usd, usd_str
+from costplan.options import QUALITY_SCALE
+
+PLAN_FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Allocation:
+    model: str
+    provider: str
+    mode: str
+    count: int
+    cost_per_query_pusd: int
+    quality: Decimal
+    cost_source: str = "tokens"
+
+    @property
+    def cost_pusd(self) -> int:
+        return self.count * self.cost_per_query_pusd
+
+    @property
+    def quality_micro_total(self) -> int:
+        return self.count * int(self.quality * QUALITY_SCALE)
+
+    @property
+    def label(self) -> str:
+        return self.model if self.mode == "standard" else f"{self.model} ({self.mode})"
+
+
+@dataclass(frozen=True)
+class TaskPlan:
+    name: str
+    volume: int
+    min_quality: Decimal | None
+    allocations: tuple[Allocation, ...]
+
+    @property
+    def cost_pusd(self) -> int:
+        return sum(a.cost_pusd for a in self.allocations)
+
+    @property
+    def quality_micro_total(self) -> int:
+        return sum(a.quality_micro_total for a in self.allocations)
+
+    @property
+    def mean_quality(self) -> Decimal:
+        if self.volume == 0:
+            return Decimal(0)
+        return Decimal(self.quality_micro_total) / QUALITY_SCALE / self.volume
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """A simple policy to compare against (e.g. everything on one model)."""
+
+    label: str
+    description: str
+    cost_pusd: int
+    quality_micro_total: int
+    volume: int
+    meets_floors: bool
+    within_budget: bool
+
+    @property
+    def mean_quality(self) -> Decimal:
+        if self.volume == 0:
+            return Decimal(0)
+        return Decimal(self.quality_micro_total) / QUALITY_SCALE / self.volume
+
+
+@dataclass(frozen=True)
+class Plan:
+    workload: str
+    period: str
+    objective: str
+    budget_pusd: int | None
+    status: str  # optimal | feasible (time limit, with gap)
+    bound: float  # objective bound in the objective's unit (quality micro or pico-dollars)
+    gap: float
+    tasks: tuple[TaskPlan, ...]
+    inputs: Mapping[str, str] = field(default_factory=dict)  # path -> sha256
+    prices_as_of: str | None = None
+    prices_source: str | None = None
+    baselines: tuple[Baseline, ...] = ()
+    solver: Mapping[str, Any] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    @property
+    def cost_pusd(self) -> int:
+        return sum(t.cost_pusd for t in self.tasks)
+
+    @property
+    def volume(self) -> int:
+        return sum(t.volume for t in self.tasks)
+
+    @property
+    def quality_micro_total(self) -> int:
+        return sum(t.quality_micro_total for t in self.tasks)
+
+    @property
+    def mean_quality(self) -> Decimal:
+        if self.volume == 0:
+            return Decimal(0)
+        return Decimal(self.quality_micro_total) / QUALITY_SCALE / self.volume
+
+    @property
+    def objective_value(self) -> int:
+        return self.quality_micro_total if self.objective == "max_quality" else self.cost_pusd
+
+
+def _q(value: Decimal) -> str:
+    return f"{value.quantize(Decimal('0.000001')):f}"
+
+
+def plan_to_dict(plan: Plan) -> dict[str, Any]:
+    """Stable, ordered, exact dict for YAML/JSON (money as decimal strings)."""
+    bound = plan.bound
+    if plan.objective == "max_quality":
+        bound_text = f"{bound / QUALITY_SCALE:.6f}" if bound == bound else None
+    else:
+        bound_text = str(pusd_to_usd(round(bound))) if bound == bound else None
+    return {
+        "format": PLAN_FORMAT_VERSION,
+        "workload": plan.workload,
+        "period": plan.period,
+        "objective": plan.objective,
+        "budget_usd": None if plan.budget_pusd is None else usd_str(plan.budget_pusd),
+        "status": plan.status,
+        "bound": bound_text,
+        "bound_unit": "quality_queries" if plan.objective == "max_quality" else "usd",
+        "gap": plan.gap,
+        "inputs": dict(plan.inputs),
+        "prices": {"as_of": plan.prices_as_of, "source": plan.prices_source},
+        "totals": {
+            "volume": plan.volume,
+            "cost_usd": usd_str(plan.cost_pusd),
+            "quality_queries": _q(Decimal(plan.quality_micro_total) / QUALITY_SCALE),
+            "mean_quality": _q(plan.mean_quality),
+        },
+        "tasks": [
+            {
+                "name": t.name,
+                "volume": t.volume,
+                "min_quality": None if t.min_quality is None else str(t.min_quality),
+                "cost_usd": usd_str(t.cost_pusd),
+                "mean_quality": _q(t.mean_quality),
+                "allocations": [
+                    {
+                        "model": a.model,
+                        "provider": a.provider,
+                        "mode": a.mode,
+                        "count": a.count,
+                        "share": f"{Decimal(a.count) / t.volume:.6f}" if t.volume else "0",
+                        "cost_per_query_usd": usd_str(a.cost_per_query_pusd),
+                        "cost_usd": usd_str(a.cost_pusd),
+                        "quality": str(a.quality),
+                        "cost_source": a.cost_source,
+                    }
+                    for a in t.allocations
+                ],
+            }
+            for t in plan.tasks
+        ],
+        "baselines": [
+            {
+                "label": b.label,
+                "description": b.description,
+                "cost_usd": usd_str(b.cost_pusd),
+                "mean_quality": _q(b.mean_quality),
+                "meets_floors": b.meets_floors,
+                "within_budget": b.within_budget,
+            }
+            for b in plan.baselines
+        ],
+        "solver": dict(plan.solver),
+        "notes": list(plan.notes),
+    }

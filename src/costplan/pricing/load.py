@@ -1,0 +1,195 @@
+"""Load price sheet files into :class:`PriceSheet` (exact Decimal, USD)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import ROUND_HALF_EVEN, Decimal
+from pathlib import Path
+
+from costplan.errors import InputError
+from costplan.money import PrecisionError, price_to_pusd_per_token
+from costplan.pricing.model import Limits, ModelPrice, PriceSchedule, PriceSheet, Rates, Tier
+from costplan.pricing.schema import ModeIn, ModelIn, PriceSheetIn, RatesIn, TierIn
+from costplan.tokens.tokenizer import parse_tokenizer
+from costplan.validation import validate
+from costplan.yamlsource import SourceDocument, load_document
+
+_PRICE_FIELDS = (
+    "input_usd_per_mtok",
+    "output_usd_per_mtok",
+    "cache_read_usd_per_mtok",
+    "cache_write_usd_per_mtok",
+    "cache_write_1h_usd_per_mtok",
+    "reasoning_usd_per_mtok",
+)
+_MICRO = Decimal("0.000001")
+
+
+class _Converter:
+    """Builds domain objects from a validated sheet, converting currency."""
+
+    def __init__(self, doc: SourceDocument, rate: Decimal | None) -> None:
+        self.doc = doc
+        self.rate = rate
+
+    def usd(self, value: Decimal | None, key: tuple[str | int, ...]) -> Decimal | None:
+        if value is None:
+            return None
+        if self.rate is not None:
+            # Converted prices are rounded to the package's exact unit (1e-6 USD/Mtok).
+            return (value * self.rate).quantize(_MICRO, rounding=ROUND_HALF_EVEN)
+        try:
+            price_to_pusd_per_token(value)
+        except PrecisionError as exc:
+            raise self.doc.error(str(exc), key, value) from None
+        return value
+
+    def fee(self, value: Decimal | None, key: tuple[str | int, ...]) -> Decimal:
+        if value is None:
+            return Decimal(0)
+        usd = value * self.rate if self.rate is not None else value
+        if usd * 10**12 != (usd * 10**12).to_integral_value():
+            raise self.doc.error("request fee is finer than 1e-12 USD", key, value)
+        return usd
+
+    def rates(self, r: RatesIn | TierIn, key: tuple[str | int, ...]) -> Rates:
+        vals = {f: self.usd(getattr(r, f), (*key, f)) for f in _PRICE_FIELDS}
+        return Rates(
+            input_usd_per_mtok=vals["input_usd_per_mtok"] or Decimal(0),
+            output_usd_per_mtok=vals["output_usd_per_mtok"] or Decimal(0),
+            cache_read_usd_per_mtok=vals["cache_read_usd_per_mtok"],
+            cache_write_usd_per_mtok=vals["cache_write_usd_per_mtok"],
+            cache_write_1h_usd_per_mtok=vals["cache_write_1h_usd_per_mtok"],
+            reasoning_usd_per_mtok=vals["reasoning_usd_per_mtok"],
+            request_usd=self.fee(r.request_usd, (*key, "request_usd")),
+        )
+
+    def tiers(self, tiers: Sequence[TierIn], key: tuple[str | int, ...]) -> tuple[Tier, ...]:
+        out: list[Tier] = []
+        for i, t in enumerate(tiers):
+            if out and t.above_input_tokens <= out[-1].above_input_tokens:
+                raise self.doc.error(
+                    "tier thresholds must increase strictly",
+                    (*key, i, "above_input_tokens"),
+                    t.above_input_tokens,
+                )
+            out.append(Tier(t.above_input_tokens, self.rates(t, (*key, i))))
+        return tuple(out)
+
+    def mode(self, m: ModeIn, std: PriceSchedule, key: tuple[str | int, ...]) -> PriceSchedule:
+        if m.discount is not None:
+            factor = 1 - m.discount
+
+            def scale(r: Rates) -> Rates:
+                def s(v: Decimal | None) -> Decimal | None:
+                    return None if v is None else (v * factor).quantize(_MICRO, ROUND_HALF_EVEN)
+
+                return Rates(
+                    input_usd_per_mtok=(r.input_usd_per_mtok * factor).quantize(
+                        _MICRO, ROUND_HALF_EVEN
+                    ),
+                    output_usd_per_mtok=(r.output_usd_per_mtok * factor).quantize(
+                        _MICRO, ROUND_HALF_EVEN
+                    ),
+                    cache_read_usd_per_mtok=s(r.cache_read_usd_per_mtok),
+                    cache_write_usd_per_mtok=s(r.cache_write_usd_per_mtok),
+                    cache_write_1h_usd_per_mtok=s(r.cache_write_1h_usd_per_mtok),
+                    reasoning_usd_per_mtok=s(r.reasoning_usd_per_mtok),
+                    request_usd=r.request_usd,
+                )
+
+            return PriceSchedule(
+                base=scale(std.base),
+                tiers=tuple(Tier(t.above_input_tokens, scale(t.rates)) for t in std.tiers),
+            )
+        base = RatesIn(
+            input_usd_per_mtok=m.input_usd_per_mtok or Decimal(0),
+            output_usd_per_mtok=m.output_usd_per_mtok or Decimal(0),
+            cache_read_usd_per_mtok=m.cache_read_usd_per_mtok,
+            cache_write_usd_per_mtok=m.cache_write_usd_per_mtok,
+            cache_write_1h_usd_per_mtok=m.cache_write_1h_usd_per_mtok,
+            reasoning_usd_per_mtok=m.reasoning_usd_per_mtok,
+            request_usd=m.request_usd,
+        )
+        return PriceSchedule(self.rates(base, key), self.tiers(m.tiers, (*key, "tiers")))
+
+    def model(self, name: str, m: ModelIn) -> ModelPrice:
+        key: tuple[str | int, ...] = ("models", name)
+        std = PriceSchedule(self.rates(m, key), self.tiers(m.tiers, (*key, "tiers")))
+        modes = {
+            mode: self.mode(spec, std, (*key, mode))
+            for mode, spec in (("batch", m.batch), ("flex", m.flex), ("priority", m.priority))
+            if spec is not None
+        }
+        tokenizer = None
+        if m.tokenizer is not None:
+            tokenizer = parse_tokenizer(
+                m.tokenizer, file=self.doc.path, key=f"models.{name}.tokenizer"
+            )
+        if (
+            m.max_output_tokens is not None
+            and m.context_window is not None
+            and m.max_output_tokens > m.context_window
+        ):
+            raise self.doc.error(
+                "max_output_tokens exceeds context_window",
+                (*key, "max_output_tokens"),
+                m.max_output_tokens,
+            )
+        limits = Limits(
+            tokens_per_minute=m.limits.tokens_per_minute if m.limits else None,
+            requests_per_minute=m.limits.requests_per_minute if m.limits else None,
+        )
+        return ModelPrice(
+            name=name,
+            provider=m.provider,
+            standard=std,
+            modes=modes,
+            context_window=m.context_window,
+            max_output_tokens=m.max_output_tokens,
+            tokenizer=tokenizer,
+            limits=limits,
+        )
+
+
+def sheet_from_document(doc: SourceDocument) -> PriceSheet:
+    """Validate a parsed document and build the :class:`PriceSheet`."""
+    parsed = validate(PriceSheetIn, doc, what="price sheet")
+    rate: Decimal | None = None
+    if parsed.currency != "USD":
+        if parsed.usd_per_unit is None:
+            raise doc.error(
+                f"prices in {parsed.currency} need an exchange rate",
+                ("currency",),
+                parsed.currency,
+                hint="add 'usd_per_unit: <USD per 1 " + parsed.currency + ">'",
+            )
+        rate = parsed.usd_per_unit
+    conv = _Converter(doc, rate)
+    for name in parsed.models:
+        if not isinstance(name, str) or not name.strip():
+            raise doc.error("model names must be non-empty strings", ("models",), name)
+    models = {name: conv.model(name, m) for name, m in parsed.models.items()}
+    return PriceSheet(
+        models=models,
+        currency="USD",
+        as_of=parsed.as_of,
+        source=parsed.source,
+        paths=(doc.path,),
+        sha256={str(doc.path): doc.sha256},
+    )
+
+
+def load_price_sheet(path: Path) -> PriceSheet:
+    """Load and validate one price sheet (YAML, or JSON by suffix)."""
+    return sheet_from_document(load_document(path, what="price sheet"))
+
+
+def load_price_sheets(paths: Sequence[Path]) -> PriceSheet:
+    """Load several sheets; a model in a later sheet overrides an earlier one."""
+    if not paths:
+        raise InputError("no price sheet given", hint="pass --prices FILE or set 'prices:'")
+    sheet = load_price_sheet(paths[0])
+    for p in paths[1:]:
+        sheet = sheet.merged_with(load_price_sheet(p))
+    return sheet

@@ -1,0 +1,120 @@
+"""Price model: frozen dataclasses, all prices exact Decimal USD per million tokens.
+
+A model has a *standard* price schedule and optional named *modes* (``batch``,
+``flex``, ``priority``). A schedule is base rates plus long-context tiers: when a
+request's input tokens (uncached + cached) exceed a tier's ``above_input_tokens``
+threshold the **whole request** is billed at that tier's rates (the rule LiteLLM
+and genai-prices use); the highest threshold exceeded wins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from costplan.tokens.tokenizer import TokenizerSpec
+
+MODES = ("standard", "batch", "flex", "priority")
+
+
+@dataclass(frozen=True)
+class Rates:
+    """Per-token rates in USD per million tokens, plus a per-request fee in USD.
+
+    ``cache_read`` absent: cached input is billed at the input rate.
+    ``reasoning`` absent: reasoning tokens are billed at the output rate.
+    """
+
+    input_usd_per_mtok: Decimal
+    output_usd_per_mtok: Decimal
+    cache_read_usd_per_mtok: Decimal | None = None
+    cache_write_usd_per_mtok: Decimal | None = None
+    cache_write_1h_usd_per_mtok: Decimal | None = None
+    reasoning_usd_per_mtok: Decimal | None = None
+    request_usd: Decimal = Decimal(0)
+
+    def effective_cache_read(self) -> Decimal:
+        return (
+            self.cache_read_usd_per_mtok
+            if self.cache_read_usd_per_mtok is not None
+            else self.input_usd_per_mtok
+        )
+
+    def effective_reasoning(self) -> Decimal:
+        return (
+            self.reasoning_usd_per_mtok
+            if self.reasoning_usd_per_mtok is not None
+            else self.output_usd_per_mtok
+        )
+
+
+@dataclass(frozen=True)
+class Tier:
+    """Rates for requests whose input exceeds ``above_input_tokens``."""
+
+    above_input_tokens: int
+    rates: Rates
+
+
+@dataclass(frozen=True)
+class PriceSchedule:
+    """Base rates and long-context tiers (sorted by ascending threshold)."""
+
+    base: Rates
+    tiers: tuple[Tier, ...] = ()
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Provider limits for a model (per minute), when known."""
+
+    tokens_per_minute: int | None = None
+    requests_per_minute: int | None = None
+
+
+@dataclass(frozen=True)
+class ModelPrice:
+    """One model of a price sheet."""
+
+    name: str
+    provider: str
+    standard: PriceSchedule
+    modes: Mapping[str, PriceSchedule] = field(default_factory=dict)
+    context_window: int | None = None
+    max_output_tokens: int | None = None
+    tokenizer: TokenizerSpec | None = None
+    limits: Limits = Limits()
+
+    def schedule(self, mode: str) -> PriceSchedule:
+        return self.standard if mode == "standard" else self.modes[mode]
+
+    def available_modes(self) -> tuple[str, ...]:
+        return ("standard", *(m for m in MODES[1:] if m in self.modes))
+
+
+@dataclass(frozen=True)
+class PriceSheet:
+    """Models by name, with provenance. Prices are already converted to USD."""
+
+    models: Mapping[str, ModelPrice]
+    currency: str = "USD"
+    as_of: date | None = None
+    source: str | None = None
+    paths: tuple[Path, ...] = ()
+    sha256: Mapping[str, str] = field(default_factory=dict)
+
+    def merged_with(self, other: PriceSheet) -> PriceSheet:
+        """Both sheets' models; a model in both is taken from ``other``."""
+        as_of = max((d for d in (self.as_of, other.as_of) if d is not None), default=None)
+        sources = [s for s in (self.source, other.source) if s]
+        return PriceSheet(
+            models={**self.models, **other.models},
+            currency="USD",
+            as_of=as_of,
+            source="; ".join(dict.fromkeys(sources)) or None,
+            paths=(*self.paths, *other.paths),
+            sha256={**self.sha256, **other.sha256},
+        )

@@ -1,0 +1,163 @@
+"""Terminal reports (rich). They read a Plan or an OptionTable, never the solver.
+
+Money columns are rounded to cents with :func:`costplan.money.cents` so that
+every printed total equals the sum of its printed rows.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from rich.console import Console
+from rich.table import Table
+
+from costplan.money import cents, fmt_usd, pusd_to_usd
+from costplan.options import OptionTable
+from costplan.plan import Plan
+
+_PER = {
+    "hour": "hour",
+    "day": "day",
+    "week": "week",
+    "month": "month",
+    "quarter": "quarter",
+    "year": "year",
+}
+
+
+def _pct(x: Decimal) -> str:
+    return f"{x * 100:+.1f}%"
+
+
+def render_plan(plan: Plan, console: Console) -> None:
+    """Allocation per task, totals against budget, baselines side by side."""
+    per = _PER.get(plan.period, plan.period)
+    title = f"costplan: {plan.workload} ({plan.objective}, per {per})"
+    table = Table(title=title, title_justify="left", show_lines=False)
+    table.add_column("task")
+    table.add_column("model (mode)")
+    table.add_column("queries", justify="right")
+    table.add_column("share", justify="right")
+    table.add_column("quality", justify="right")
+    table.add_column("$/1k queries", justify="right")
+    table.add_column("cost", justify="right")
+
+    rows = [(t, a) for t in plan.tasks for a in t.allocations]
+    row_cents = cents([pusd_to_usd(a.cost_pusd) for _, a in rows])
+    for i, ((t, a), c) in enumerate(zip(rows, row_cents, strict=True)):
+        first = i == 0 or rows[i - 1][0] is not t
+        if first and i > 0:
+            table.add_section()
+        share = Decimal(a.count) / t.volume if t.volume else Decimal(0)
+        floor = f" (>= {t.min_quality})" if first and t.min_quality is not None else ""
+        table.add_row(
+            t.name + floor if first else "",
+            a.label,
+            f"{a.count:,}",
+            f"{share * 100:.1f}%",
+            f"{a.quality:.3f}",
+            fmt_usd(pusd_to_usd(a.cost_per_query_pusd * 1000), places=4),
+            fmt_usd(c),
+        )
+    total = sum(row_cents, Decimal(0))
+    table.add_section()
+    table.add_row(
+        "total",
+        "",
+        f"{plan.volume:,}",
+        "",
+        f"{plan.mean_quality:.4f}",
+        "",
+        fmt_usd(total),
+        style="bold",
+    )
+    console.print(table)
+
+    lines = []
+    if plan.budget_pusd is not None:
+        budget = pusd_to_usd(plan.budget_pusd)
+        left = budget - total
+        lines.append(
+            f"budget {fmt_usd(budget)}: plan costs {fmt_usd(total)}, "
+            f"{fmt_usd(left)} left ({left / budget * 100 if budget else 0:.1f}%)"
+        )
+    what = "mean quality" if plan.objective == "max_quality" else "cost"
+    gap_text = "0 (proven optimal)" if plan.status == "optimal" else f"{plan.gap:.3g}"
+    lines.append(f"status: {plan.status}; objective: {what}; gap: {gap_text}")
+    if plan.prices_as_of or plan.prices_source:
+        lines.append(
+            f"prices as of {plan.prices_as_of or '?'} ({plan.prices_source or 'no source'})"
+        )
+    for note in plan.notes:
+        lines.append(f"note: {note}")
+    for line in lines:
+        console.print(line)
+
+    if plan.baselines:
+        base = Table(title="against simple policies", title_justify="left")
+        base.add_column("policy")
+        base.add_column("cost", justify="right")
+        base.add_column("mean quality", justify="right")
+        base.add_column("floors")
+        base.add_column("plan vs policy", justify="right")
+        for b in plan.baselines:
+            b_cost = pusd_to_usd(b.cost_pusd)
+            saving = b_cost - total
+            dq = plan.mean_quality - b.mean_quality
+            versus = f"saves {fmt_usd(saving)}" if saving >= 0 else f"costs {fmt_usd(-saving)} more"
+            versus += f", quality {dq:+.4f}"
+            base.add_row(
+                f"{b.label}\n[dim]{b.description}[/dim]",
+                fmt_usd(b_cost) + ("" if b.within_budget else " (over budget)"),
+                f"{b.mean_quality:.4f}",
+                "met" if b.meets_floors else "missed",
+                versus,
+            )
+        console.print(base)
+
+
+def render_estimate(table: OptionTable, console: Console) -> None:
+    """The option table: tokens, cost per query and per period, or why excluded."""
+    w = table.workload
+    per = _PER.get(w.period, w.period)
+    out = Table(title=f"costplan estimate: {w.name} (per {per})", title_justify="left")
+    for col, just in (
+        ("task", "left"),
+        ("model (mode)", "left"),
+        ("prompt tok", "right"),
+        ("cached", "right"),
+        ("output", "right"),
+        ("quality", "right"),
+        ("$/query", "right"),
+        ("cost of pass", "right"),
+        ("cost / " + per, "right"),
+        ("note", "left"),
+    ):
+        out.add_column(col, justify=just)  # type: ignore[arg-type]
+    for t in w.tasks:
+        opts = table.for_task(t.name, usable_only=False)
+        if not opts:
+            out.add_row(t.name, "-", "", "", "", "", "", "", "", "no scored model is allowed")
+        for i, o in enumerate(opts):
+            per_query = pusd_to_usd(o.cost_pusd)
+            pass_cost = fmt_usd(per_query / o.quality, places=6) if o.quality > 0 else "n/a"
+            note = o.excluded or ""
+            if o.tokens_estimated:
+                note = (note + "; " if note else "") + f"tokens estimated ({o.tokenizer})"
+            if o.cost_source == "measured":
+                note = (note + "; " if note else "") + "measured cost"
+            out.add_row(
+                t.name if i == 0 else "",
+                o.label,
+                f"{o.prompt_tokens_mean:,.1f}",
+                f"{o.cached_tokens:,}",
+                f"{o.output_tokens:,}",
+                f"{o.quality:.3f}",
+                fmt_usd(per_query, places=6),
+                pass_cost,
+                fmt_usd(per_query * t.volume),
+                note,
+                style="dim" if o.excluded else None,
+            )
+        out.add_section()
+    console.print(out)

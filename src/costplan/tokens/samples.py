@@ -1,0 +1,333 @@
+"""Measure the prompt samples of a workload task.
+
+Contract:
+
+* :func:`load_sample_texts` expands a glob (relative to the workload's folder)
+  into prompts: each matched file is one prompt, or, when ``field`` is given,
+  each non-blank line of each matched file is a JSON object whose ``field`` is
+  one prompt (JSON Lines). Order is deterministic: files sorted by matched path,
+  lines in file order. Hidden files (``.name``) are not matched by ``*``.
+* Every problem is an :class:`~costplan.errors.InputError` with ``file``/``line``
+  = the workload file, ``key`` = the key path of the pattern, ``value`` = the
+  pattern, and the offending sample path (and line/byte offset) in the message.
+* Samples stay inside the workload folder: a pattern or a matched path (after
+  resolving symlinks) outside ``base_dir`` is an error unless ``allow_outside``.
+* :func:`measure` summarises token counts as :class:`TokenStats`; with
+  ``max_samples`` it counts a seeded (deterministic) random sample of the texts
+  and reports a 95% confidence interval of the mean.
+"""
+
+from __future__ import annotations
+
+import difflib
+import glob
+import json
+import math
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from statistics import NormalDist
+from typing import Final, NoReturn
+
+from costplan.errors import InputError
+from costplan.tokens.tokenizer import TokenizerSpec
+
+#: Suffixes treated as JSON Lines (which then need ``field``).
+JSONL_SUFFIXES: Final = (".jsonl", ".ndjson")
+
+_UTF8_BOM: Final = b"\xef\xbb\xbf"
+_Z95: Final = NormalDist().inv_cdf(0.975)  # 1.959963984540054
+
+KeyArg = str | Sequence[str | int] | None
+
+
+@dataclass(frozen=True)
+class TokenStats:
+    """Token counts of a task's prompt samples.
+
+    ``n`` texts were counted; ``mean`` is their mean count; ``p50``, ``p95`` and
+    ``max`` are observed counts (percentiles use numpy ``method="higher"``, so
+    they are counts of real samples, never interpolations). ``estimated`` is
+    True when the tokenizer is a family estimate.
+
+    When only a random sample was counted, ``sampled_from`` is the number of
+    texts it was drawn from and ``ci95_mean`` a 95% confidence interval of the
+    population mean (normal approximation with finite-population correction);
+    both are None when every text was counted.
+    """
+
+    n: int
+    mean: float
+    p50: int
+    p95: int
+    max: int
+    estimated: bool
+    ci95_mean: tuple[float, float] | None = None
+    sampled_from: int | None = None
+
+    @property
+    def mean_ceil(self) -> int:
+        """The mean rounded up to whole tokens (costplan bills conservatively)."""
+        return math.ceil(self.mean)
+
+
+class _Locator:
+    """Builds InputErrors located at the workload key that named the samples."""
+
+    def __init__(self, *, pattern: str, file: str | Path | None, line: int | None, key: KeyArg):
+        self.pattern = pattern
+        self.file = file
+        self.line = line
+        self.key = key
+
+    def fail(self, message: str, hint: str | None = None) -> NoReturn:
+        raise InputError(
+            message, file=self.file, line=self.line, key=self.key, value=self.pattern, hint=hint
+        )
+
+
+def _read_bytes(path: Path) -> bytes:
+    """Read one sample file (the only place that does; tests replace it)."""
+    return path.read_bytes()
+
+
+def _is_inside(path: Path, folder: Path) -> bool:
+    return path == folder or path.is_relative_to(folder)
+
+
+def _match(pattern: str, base_dir: Path, allow_outside: bool, loc: _Locator) -> list[str]:
+    """Matched paths (as globbed: relative to ``base_dir`` unless absolute), sorted."""
+    if not pattern.strip():
+        loc.fail("sample pattern is empty")
+    base_abs = Path(os.path.abspath(base_dir))
+    if not allow_outside:
+        lexical = Path(os.path.normpath(base_abs / pattern))
+        if not _is_inside(lexical, base_abs):
+            loc.fail(
+                f"sample pattern {pattern!r} points outside the workload folder {str(base_abs)!r}",
+                hint="keep samples next to the workload, or allow samples outside it explicitly",
+            )
+    matches = sorted(set(glob.glob(pattern, root_dir=base_abs, recursive=True)))
+    if not matches:
+        loc.fail(
+            f"sample pattern {pattern!r} matches no file in {str(base_abs)!r}",
+            hint="the pattern is a glob relative to the workload file's folder",
+        )
+    if not allow_outside:
+        base_real = base_abs.resolve()
+        for shown in matches:
+            target = (base_abs / shown).resolve()
+            if not _is_inside(target, base_real):
+                loc.fail(
+                    f"sample {shown!r} resolves to {str(target)!r}, "
+                    f"outside the workload folder {str(base_real)!r}",
+                    hint="symlinks and '..' must stay inside the workload folder",
+                )
+    return matches
+
+
+def _decode(data: bytes, shown: str, loc: _Locator) -> str:
+    """Strict UTF-8 text of a sample file (a leading BOM is dropped)."""
+    if not data:
+        loc.fail(f"sample {shown!r} is empty")
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        loc.fail(
+            f"sample {shown!r} is a binary file (NUL byte at byte offset {nul})",
+            hint="samples must be UTF-8 text (UTF-16 files contain NUL bytes: save as UTF-8)",
+        )
+    skip = len(_UTF8_BOM) if data.startswith(_UTF8_BOM) else 0
+    try:
+        return data[skip:].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        offset = skip + exc.start
+        line = data[:offset].count(b"\n") + 1
+        loc.fail(
+            f"sample {shown!r} is not valid UTF-8 at byte offset {offset} (line {line})",
+            hint="save the file as UTF-8",
+        )
+
+
+def _json_type(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def _jsonl_texts(text: str, field: str, shown: str, loc: _Locator) -> list[str]:
+    """The ``field`` of every non-blank JSON Lines record, in order."""
+    texts: list[str] = []
+    # Split on "\n" only: str.splitlines() would also split on U+2028 etc., which
+    # JSON allows unescaped inside strings.
+    for number, raw in enumerate(text.split("\n"), start=1):
+        record_text = raw.removesuffix("\r")
+        if not record_text.strip():
+            continue
+        where = f"sample {shown!r} line {number}"
+        try:
+            record = json.loads(record_text)
+        except json.JSONDecodeError as exc:
+            loc.fail(f"{where} is not valid JSON: {exc.msg} at column {exc.colno}")
+        if not isinstance(record, dict):
+            loc.fail(f"{where} is {_json_type(record)}, expected a JSON object with key {field!r}")
+        if field not in record:
+            close = difflib.get_close_matches(field, [str(k) for k in record], n=1, cutoff=0.6)
+            keys = ", ".join(repr(k) for k in list(record)[:10]) or "none"
+            loc.fail(
+                f"{where} has no key {field!r} (keys: {keys})",
+                hint=f"did you mean {close[0]!r}?" if close else "set field to the prompt's key",
+            )
+        value = record[field]
+        if not isinstance(value, str):
+            loc.fail(f"{where}: {field!r} is {_json_type(value)}, expected a string")
+        if not value.strip():
+            loc.fail(f"{where}: {field!r} is an empty text")
+        texts.append(value)
+    if not texts:
+        loc.fail(f"sample {shown!r} has no JSON lines")
+    return texts
+
+
+def load_sample_texts(
+    pattern: str,
+    *,
+    base_dir: Path,
+    file: str | Path | None,
+    key: KeyArg,
+    field: str | None = None,
+    allow_outside: bool = False,
+    line: int | None = None,
+) -> list[str]:
+    """The prompts named by ``pattern`` (see the module docs for the contract).
+
+    ``pattern`` is a glob relative to ``base_dir`` (``**`` recurses). Without
+    ``field`` each matched file is one prompt; with ``field`` each matched file
+    is JSON Lines and each record's ``field`` is one prompt. ``file``, ``line``
+    and ``key`` locate the pattern in the workload for error messages.
+
+    Raises :class:`InputError` when: the pattern is empty or matches nothing; a
+    match is a directory, unreadable, empty, whitespace-only, binary (NUL byte)
+    or not UTF-8 (byte offset given); a ``.jsonl``/``.ndjson`` file is matched
+    without ``field``; a JSON line is invalid, not an object, lacks ``field`` or
+    its ``field`` is not a non-empty string (line number given); the pattern or
+    a matched path (symlinks resolved) lies outside ``base_dir`` and
+    ``allow_outside`` is False.
+    """
+    loc = _Locator(pattern=pattern, file=file, line=line, key=key)
+    base = Path(base_dir)
+    texts: list[str] = []
+    for shown in _match(pattern, base, allow_outside, loc):
+        path = base / shown
+        if path.is_dir():
+            loc.fail(
+                f"sample {shown!r} is a directory, not a file",
+                hint="match files, e.g. 'prompts/*.txt' or 'prompts/**/*.txt'",
+            )
+        if field is None and path.suffix.lower() in JSONL_SUFFIXES:
+            loc.fail(
+                f"sample {shown!r} is a JSON Lines file but no field is given",
+                hint="name the JSON key that holds the prompt text with `field`",
+            )
+        try:
+            data = _read_bytes(path)
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            loc.fail(f"cannot read sample {shown!r}: {reason}")
+        text = _decode(data, shown, loc)
+        if field is None:
+            if not text.strip():
+                loc.fail(f"sample {shown!r} contains only whitespace (an empty text)")
+            texts.append(text)
+        else:
+            texts.extend(_jsonl_texts(text, field, shown, loc))
+    return texts
+
+
+def measure(
+    texts: Sequence[str],
+    spec: TokenizerSpec,
+    max_samples: int | None = None,
+    seed: int = 0,
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> TokenStats:
+    """Token statistics of ``texts`` under ``spec``.
+
+    With ``max_samples`` and more texts than that, only ``max_samples`` texts,
+    drawn without replacement by ``numpy.random.default_rng(seed)``, are counted
+    (same inputs and seed, same result) and ``ci95_mean`` is set. ``progress``
+    is passed to :func:`~costplan.tokens.count.count_tokens`.
+
+    ``texts`` must not be empty (``ValueError``); ``max_samples`` below 2 is an
+    :class:`InputError` (a confidence interval needs two counts).
+    """
+    import numpy as np
+
+    from costplan.tokens.count import count_tokens
+
+    if not texts:
+        raise ValueError("measure() needs at least one text")
+    if max_samples is not None and (isinstance(max_samples, bool) or max_samples < 2):
+        raise InputError("must be at least 2", key="max_samples", value=max_samples)
+    population = len(texts)
+    sampled = False
+    if max_samples is not None and population > max_samples:
+        sampled = True
+        rng = np.random.default_rng(seed)
+        picked = np.sort(rng.choice(population, size=max_samples, replace=False))
+        texts = [texts[int(i)] for i in picked]
+    counts = count_tokens(texts, spec, progress=progress)
+    n = len(counts)
+    mean = int(counts.sum()) / n
+    p50, p95 = (int(v) for v in np.percentile(counts, [50, 95], method="higher"))
+    ci: tuple[float, float] | None = None
+    if sampled:
+        fpc = math.sqrt((population - n) / (population - 1))
+        half = _Z95 * float(counts.std(ddof=1)) / math.sqrt(n) * fpc
+        ci = (max(0.0, mean - half), mean + half)
+    return TokenStats(
+        n=n,
+        mean=mean,
+        p50=p50,
+        p95=p95,
+        max=int(counts.max()),
+        estimated=spec.estimated,
+        ci95_mean=ci,
+        sampled_from=population if sampled else None,
+    )
+
+
+def measure_sample(
+    pattern: str,
+    spec: TokenizerSpec,
+    *,
+    base_dir: Path,
+    file: str | Path | None,
+    key: KeyArg,
+    field: str | None = None,
+    allow_outside: bool = False,
+    line: int | None = None,
+    max_samples: int | None = None,
+    seed: int = 0,
+    progress: Callable[[int], None] | None = None,
+) -> TokenStats:
+    """:func:`load_sample_texts` then :func:`measure` (same arguments, same errors)."""
+    texts = load_sample_texts(
+        pattern,
+        base_dir=base_dir,
+        file=file,
+        key=key,
+        field=field,
+        allow_outside=allow_outside,
+        line=line,
+    )
+    return measure(texts, spec, max_samples, seed, progress=progress)

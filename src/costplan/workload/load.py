@@ -1,0 +1,114 @@
+"""Load a workload file into a :class:`Workload` (validated, samples read)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from costplan.tokens.samples import load_sample_texts
+from costplan.validation import did_you_mean, validate
+from costplan.workload.model import OutputSpec, PromptSpec, Task, Workload
+from costplan.workload.schema import TaskIn, WorkloadIn
+from costplan.yamlsource import SourceDocument, load_yaml
+
+
+def _task(doc: SourceDocument, i: int, t: TaskIn, allow_outside: bool) -> Task:
+    if t.prompt.tokens is not None:
+        prompt = PromptSpec(tokens=t.prompt.tokens)
+    else:
+        assert t.prompt.samples is not None
+        texts = load_sample_texts(
+            t.prompt.samples,
+            base_dir=doc.path.parent,
+            file=doc.path,
+            key=("tasks", i, "prompt", "samples"),
+            line=doc.line_of(("tasks", i, "prompt", "samples")),
+            field=t.prompt.field,
+            allow_outside=allow_outside,
+        )
+        prompt = PromptSpec(
+            texts=tuple(texts), pattern=t.prompt.samples, max_samples=t.prompt.max_samples
+        )
+    if isinstance(t.output_tokens, int):
+        output = OutputSpec(t.output_tokens, t.output_tokens)
+    else:
+        mean = math.ceil(t.output_tokens.mean)
+        p95 = t.output_tokens.p95 if t.output_tokens.p95 is not None else mean
+        output = OutputSpec(mean, max(p95, mean))
+    return Task(
+        name=t.name,
+        volume=t.volume,
+        prompt=prompt,
+        output=output,
+        shared_prefix_tokens=t.shared_prefix_tokens,
+        reasoning_tokens=t.reasoning_tokens,
+        min_quality=t.min_quality,
+        latency=t.latency,
+        allow=tuple(t.allow) if t.allow is not None else None,
+        split=t.split,
+        index=i,
+    )
+
+
+def workload_from_document(doc: SourceDocument) -> Workload:
+    """Validate a parsed workload document and read its samples."""
+    w = validate(WorkloadIn, doc, what="workload")
+    names: dict[str, int] = {}
+    for i, t in enumerate(w.tasks):
+        if t.name in names:
+            raise doc.error(
+                f"duplicate task name (first at tasks[{names[t.name]}])",
+                ("tasks", i, "name"),
+                t.name,
+            )
+        names[t.name] = i
+    for task_name in w.quality:
+        if task_name not in names:
+            raise doc.error(
+                "quality table names an unknown task",
+                ("quality", task_name),
+                task_name,
+                hint=did_you_mean(task_name, names),
+            )
+    for task_name, i in names.items():
+        if not w.quality.get(task_name):
+            raise doc.error(
+                f"task {task_name!r} has no quality scores",
+                ("tasks", i, "name"),
+                hint=f"add 'quality: {{{task_name}: {{<model>: <0..1>}}}}'",
+            )
+    for task_name, per_model in (w.measured_cost_usd or {}).items():
+        if task_name not in names:
+            raise doc.error(
+                "measured_cost_usd names an unknown task",
+                ("measured_cost_usd", task_name),
+                task_name,
+                hint=did_you_mean(task_name, names),
+            )
+        for model in per_model:
+            if model not in w.quality[task_name]:
+                raise doc.error(
+                    "measured cost for a model without a quality score for this task",
+                    ("measured_cost_usd", task_name, model),
+                    model,
+                    hint=did_you_mean(model, w.quality[task_name]),
+                )
+    tasks = tuple(_task(doc, i, t, w.allow_outside_samples) for i, t in enumerate(w.tasks))
+    prices = [w.prices] if isinstance(w.prices, str) else list(w.prices or [])
+    price_paths = tuple((doc.path.parent / p) for p in prices)
+    return Workload(
+        name=w.name,
+        tasks=tasks,
+        quality={t: dict(m) for t, m in w.quality.items()},
+        period=w.period,
+        budget_usd=w.budget_usd,
+        objective=w.objective,
+        price_paths=price_paths,
+        measured_cost_usd={t: dict(m) for t, m in (w.measured_cost_usd or {}).items()},
+        doc=doc,
+    )
+
+
+def load_workload(path: Path) -> Workload:
+    """Load, validate and resolve a workload YAML file."""
+    return workload_from_document(load_yaml(path, what="workload"))

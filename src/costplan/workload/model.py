@@ -1,0 +1,73 @@
+"""Workload model: frozen dataclasses, built from a validated file."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Literal
+
+from costplan.yamlsource import SourceDocument
+
+Objective = Literal["max_quality", "min_cost"]
+
+
+@dataclass(frozen=True)
+class PromptSpec:
+    """Fixed ``tokens`` per query, or ``texts`` measured with each model's tokenizer."""
+
+    tokens: int | None = None
+    texts: tuple[str, ...] = ()
+    pattern: str | None = None
+    max_samples: int | None = None
+
+    @property
+    def measured(self) -> bool:
+        return self.tokens is None
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    """Output tokens per query: billed at ``mean_tokens`` (mean rounded up), p95 for risk."""
+
+    mean_tokens: int
+    p95_tokens: int
+
+
+@dataclass(frozen=True)
+class Task:
+    name: str
+    volume: int
+    prompt: PromptSpec
+    output: OutputSpec
+    shared_prefix_tokens: int = 0
+    reasoning_tokens: int = 0
+    min_quality: Decimal | None = None
+    latency: Literal["realtime", "batch"] = "realtime"
+    allow: tuple[str, ...] | None = None
+    split: bool = True
+    index: int = 0
+
+
+@dataclass(frozen=True)
+class Workload:
+    name: str
+    tasks: tuple[Task, ...]
+    quality: Mapping[str, Mapping[str, Decimal]]
+    period: str = "month"
+    budget_usd: Decimal | None = None
+    objective: Objective = "max_quality"
+    price_paths: tuple[Path, ...] = ()
+    measured_cost_usd: Mapping[str, Mapping[str, Decimal]] = field(default_factory=dict)
+    doc: SourceDocument | None = None
+
+    @property
+    def path(self) -> Path | None:
+        return self.doc.path if self.doc else None
+
+    def task(self, name: str) -> Task:
+        for t in self.tasks:
+            if t.name == name:
+                return t
+        raise KeyError(name)

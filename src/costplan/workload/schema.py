@@ -1,0 +1,87 @@
+"""Pydantic schema of a workload file (validation at the boundary only).
+
+See ``costplan schema workload`` for the JSON Schema.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Tokens = Annotated[int, Field(ge=0, le=100_000_000)]
+Quality = Annotated[Decimal, Field(ge=0, le=1, allow_inf_nan=False)]
+Name = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\s].*$")]
+PERIODS = ("hour", "day", "week", "month", "quarter", "year")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PromptIn(_Strict):
+    """Prompt size per query: a fixed token count, or measured samples."""
+
+    tokens: Tokens | None = None
+    samples: Annotated[str, Field(min_length=1)] | None = None
+    field: str | None = Field(default=None, description="JSONL key holding the prompt text")
+    max_samples: Annotated[int, Field(gt=0)] | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> PromptIn:
+        if (self.tokens is None) == (self.samples is None):
+            raise ValueError("give exactly one of 'tokens' or 'samples'")
+        if self.field is not None and self.samples is None:
+            raise ValueError("'field' only applies to JSONL 'samples'")
+        return self
+
+
+class OutputIn(_Strict):
+    mean: Annotated[Decimal, Field(ge=0, le=10_000_000, allow_inf_nan=False)]
+    p95: Tokens | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> OutputIn:
+        if self.p95 is not None and self.p95 < self.mean:
+            raise ValueError("output p95 must be >= its mean")
+        return self
+
+
+class TaskIn(_Strict):
+    name: Name
+    description: str | None = None
+    volume: Annotated[int, Field(ge=0, le=10**11)]
+    prompt: PromptIn
+    shared_prefix_tokens: Tokens = 0
+    output_tokens: Tokens | OutputIn
+    reasoning_tokens: Tokens = 0
+    min_quality: Quality | None = None
+    latency: Literal["realtime", "batch"] = "realtime"
+    allow: list[Name] | None = None
+    split: bool = True
+
+    @field_validator("allow")
+    @classmethod
+    def _allow_nonempty(cls, v: list[str] | None) -> list[str] | None:
+        if v is not None and not v:
+            raise ValueError("'allow' is empty: list at least one model or omit it")
+        return v
+
+
+class WorkloadIn(_Strict):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    schema_: str | None = Field(default=None, alias="$schema")
+    name: Name
+    description: str | None = None
+    period: Literal["hour", "day", "week", "month", "quarter", "year"] = "month"
+    budget_usd: Annotated[Decimal, Field(ge=0, le=10**12, allow_inf_nan=False)] | None = None
+    objective: Literal["max_quality", "min_cost"] = "max_quality"
+    prices: str | list[str] | None = None
+    allow_outside_samples: bool = False
+    tasks: Annotated[list[TaskIn], Field(min_length=1)]
+    quality: dict[Name, dict[Name, Quality]]
+    measured_cost_usd: (
+        dict[Name, dict[Name, Annotated[Decimal, Field(ge=0, allow_inf_nan=False)]]] | None
+    ) = None

@@ -1,0 +1,219 @@
+"""Safe YAML/JSON loading that remembers where every value came from.
+
+Contract:
+
+* Only YAML's safe schema is understood: no tags that construct Python objects.
+* Floats are parsed as :class:`decimal.Decimal` from their source text, so that
+  ``0.15`` stays exactly 0.15 (money is exact in costplan).
+* Duplicate mapping keys are an error (PyYAML silently keeps the last one).
+* Alias expansion is bounded ("billion laughs"), and so are nesting depth and
+  file size, so hostile files fail fast with a clear message.
+* Every value's key path maps to the 1-based line where it starts, so that
+  validation errors can name the line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from costplan.errors import InputError
+
+KeyPath = tuple[str | int, ...]
+
+MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_NODES = 2_000_000  # after alias expansion
+MAX_DEPTH = 64
+_COLLECTION_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+
+
+@dataclass(frozen=True)
+class SourceDocument:
+    """A parsed document: plain data (dict/list/str/int/Decimal/bool/None/date)
+    plus the line of every key path, the file's path and its sha256."""
+
+    path: Path
+    data: Any
+    sha256: str
+    lines: dict[KeyPath, int] = field(default_factory=dict)
+
+    def line_of(self, key: Sequence[str | int]) -> int | None:
+        """Line of ``key``, or of its nearest ancestor that has one."""
+        path = tuple(key)
+        while True:
+            if path in self.lines:
+                return self.lines[path]
+            if not path:
+                return None
+            path = path[:-1]
+
+    def error(
+        self, message: str, key: Sequence[str | int], value: Any = None, *, hint: str | None = None
+    ) -> InputError:
+        """An :class:`InputError` located at ``key`` in this document."""
+        kwargs: dict[str, Any] = {}
+        if value is not None:
+            kwargs["value"] = value
+        return InputError(
+            message, file=self.path, line=self.line_of(key), key=key or None, hint=hint, **kwargs
+        )
+
+
+def read_bytes(path: Path, *, what: str) -> bytes:
+    """Read a whole input file, turning OS problems into :class:`InputError`."""
+    if not path.exists():
+        raise InputError(f"{what} not found", file=path)
+    if path.is_dir():
+        raise InputError(f"{what} is a directory, expected a file", file=path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise InputError(
+                f"{what} is too large ({size} bytes; limit {MAX_FILE_BYTES})", file=path
+            )
+        return path.read_bytes()
+    except PermissionError as exc:
+        raise InputError(f"{what} is not readable: permission denied", file=path) from exc
+    except OSError as exc:
+        raise InputError(f"{what} could not be read: {exc.strerror}", file=path) from exc
+
+
+def _decode(raw: bytes, path: Path, what: str) -> str:
+    if b"\x00" in raw:
+        raise InputError(f"{what} is binary (contains NUL bytes), expected text", file=path)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{what} is not valid UTF-8 (byte offset {exc.start})", file=path) from exc
+
+
+class _Builder:
+    """Turns a composed YAML node graph into data, bounding expansion."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.nodes = 0
+        self.lines: dict[KeyPath, int] = {}
+        self._constructor = yaml.SafeLoader("")
+
+    def build(self, node: yaml.Node, key: KeyPath, depth: int) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise InputError(
+                f"document expands to more than {MAX_NODES} values (alias bomb?)",
+                file=self.path,
+                line=node.start_mark.line + 1,
+            )
+        if depth > MAX_DEPTH:
+            raise InputError(
+                f"document is nested deeper than {MAX_DEPTH} levels",
+                file=self.path,
+                line=node.start_mark.line + 1,
+            )
+        self.lines.setdefault(key, node.start_mark.line + 1)
+        if not isinstance(node, yaml.ScalarNode) and node.tag not in _COLLECTION_TAGS:
+            raise InputError(
+                f"unsupported YAML tag {node.tag!r}: only plain data is allowed",
+                file=self.path,
+                line=node.start_mark.line + 1,
+            )
+        if isinstance(node, yaml.MappingNode):
+            self._constructor.flatten_mapping(node)
+            out: dict[Any, Any] = {}
+            for k_node, v_node in node.value:
+                if not isinstance(k_node, yaml.ScalarNode):
+                    raise InputError(
+                        "mapping keys must be plain scalars",
+                        file=self.path,
+                        line=k_node.start_mark.line + 1,
+                    )
+                k = self._scalar(k_node)
+                if isinstance(k, Decimal | float):
+                    k = str(k_node.value)
+                if k in out:
+                    raise InputError(
+                        f"duplicate key {k!r}",
+                        file=self.path,
+                        line=k_node.start_mark.line + 1,
+                        key=key or None,
+                    )
+                self.lines[(*key, k)] = k_node.start_mark.line + 1
+                out[k] = self.build(v_node, (*key, k), depth + 1)
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(v, (*key, i), depth + 1) for i, v in enumerate(node.value)]
+        assert isinstance(node, yaml.ScalarNode)
+        return self._scalar(node)
+
+    def _scalar(self, node: yaml.ScalarNode) -> Any:
+        if node.tag == "tag:yaml.org,2002:float":
+            text = node.value.replace("_", "")
+            low = text.lower()
+            if low in (".inf", "+.inf", "-.inf", ".nan"):
+                return Decimal("NaN") if low == ".nan" else Decimal(low.replace(".inf", "Infinity"))
+            try:
+                return Decimal(text)
+            except InvalidOperation:
+                return text
+        try:
+            return self._constructor.construct_object(node, deep=True)
+        except yaml.constructor.ConstructorError as exc:
+            raise InputError(
+                f"unsupported YAML value: {exc.problem}",
+                file=self.path,
+                line=node.start_mark.line + 1,
+            ) from exc
+
+
+def parse_yaml_text(text: str, path: Path, raw: bytes | None = None) -> SourceDocument:
+    """Parse YAML text (already read) into a :class:`SourceDocument`."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise InputError(
+            f"malformed YAML: {exc.problem or exc.context}",
+            file=path,
+            line=mark.line + 1 if mark else None,
+        ) from exc
+    except yaml.YAMLError as exc:
+        raise InputError(f"malformed YAML: {exc}", file=path) from exc
+    except RecursionError as exc:
+        raise InputError(f"document is nested deeper than {MAX_DEPTH} levels", file=path) from exc
+    builder = _Builder(path)
+    data = None if node is None else builder.build(node, (), 0)
+    digest = hashlib.sha256(raw if raw is not None else text.encode()).hexdigest()
+    return SourceDocument(path=path, data=data, sha256=digest, lines=builder.lines)
+
+
+def load_yaml(path: Path, *, what: str) -> SourceDocument:
+    """Read and parse a YAML file; ``what`` names it in errors ("workload", ...)."""
+    raw = read_bytes(path, what=what)
+    return parse_yaml_text(_decode(raw, path, what), path, raw)
+
+
+def load_json(path: Path, *, what: str) -> SourceDocument:
+    """Read and parse a JSON file with exact decimals (no line map beyond errors)."""
+    raw = read_bytes(path, what=what)
+    text = _decode(raw, path, what)
+    try:
+        data = json.loads(text, parse_float=Decimal)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"malformed JSON: {exc.msg}", file=path, line=exc.lineno) from exc
+    except RecursionError as exc:
+        raise InputError("document is nested too deeply", file=path) from exc
+    return SourceDocument(path=path, data=data, sha256=hashlib.sha256(raw).hexdigest())
+
+
+def load_document(path: Path, *, what: str) -> SourceDocument:
+    """YAML or JSON by file suffix (``.json`` is JSON, anything else YAML)."""
+    if path.suffix.lower() == ".json":
+        return load_json(path, what=what)
+    return load_yaml(path, what=what)

@@ -1,0 +1,59 @@
+"""Brute-force oracle for the class-level problem: enumerate every allocation."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+
+import numpy as np
+
+from costplan.solvers.classlevel import ClassProblem
+
+
+def _compositions(total: int, parts: int) -> Iterator[tuple[int, ...]]:
+    if parts == 1:
+        yield (total,)
+        return
+    for first in range(total + 1):
+        for rest in _compositions(total - first, parts - 1):
+            yield (first, *rest)
+
+
+def brute_force(p: ClassProblem) -> tuple[int, int] | None:
+    """Best (primary, secondary) objective pair, or None when infeasible.
+
+    max_quality: maximise quality, then minimise cost; min_cost: minimise cost,
+    then maximise quality. Returned as (quality, cost) or (cost, quality).
+    """
+    per_task = []
+    for t in range(len(p.volume)):
+        opts = [int(o) for o in np.flatnonzero(p.task == t)]
+        vol = int(p.volume[t])
+        choices = []
+        if p.split[t]:
+            candidates = list(_compositions(vol, len(opts)))
+        else:
+            candidates = [
+                tuple(vol if j == k else 0 for j in range(len(opts))) for k in range(len(opts))
+            ]
+        for counts in candidates:
+            q = sum(int(p.quality[o]) * c for o, c in zip(opts, counts, strict=True))
+            cost = sum(int(p.cost[o]) * c for o, c in zip(opts, counts, strict=True))
+            if p.floor[t] >= 0 and q < int(p.floor[t]) * vol:
+                continue
+            choices.append((q, cost))
+        if not choices:
+            return None
+        per_task.append(choices)
+    best: tuple[int, int] | None = None
+    for combo in itertools.product(*per_task):
+        q = sum(c[0] for c in combo)
+        cost = sum(c[1] for c in combo)
+        if p.budget is not None and cost > p.budget:
+            continue
+        key = (q, -cost) if p.objective == "max_quality" else (-cost, q)
+        if best is None or key > best:
+            best = key
+    if best is None:
+        return None
+    return (best[0], -best[1]) if p.objective == "max_quality" else (-best[0], best[1])
