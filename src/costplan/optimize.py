@@ -277,7 +277,7 @@ def optimize(
         status=sol.status,
         bound=sol.bound,
         gap=sol.gap,
-        solver={"name": "cp-sat", "wall_s": round(sol.wall_s, 3), "money_scale_pusd": sol.scale},
+        solver={"name": "cp-sat", "money_scale_pusd": sol.scale},
         inputs=inputs,
     )
 
@@ -301,7 +301,22 @@ def plan_from_counts(
     for o, n in zip(options, counts, strict=True):
         if n > 0:
             by_task[o.task].append(
-                Allocation(o.model, o.provider, o.mode, n, o.cost_pusd, o.quality, o.cost_source)
+                Allocation(
+                    model=o.model,
+                    provider=o.provider,
+                    mode=o.mode,
+                    count=n,
+                    cost_per_query_pusd=o.cost_pusd,
+                    quality=o.quality,
+                    cost_source=o.cost_source,
+                    cost_p95_per_query_pusd=o.cost_p95_pusd,
+                    prompt_tokens_mean=Decimal(repr(o.prompt_tokens_mean)).quantize(
+                        Decimal("0.001")
+                    ),
+                    cached_tokens=o.cached_tokens,
+                    output_tokens=o.output_tokens,
+                    reasoning_tokens=o.reasoning_tokens,
+                )
             )
     tasks = tuple(
         TaskPlan(
@@ -338,4 +353,5 @@ def plan_from_counts(
         baselines=_baselines(table, budget_pusd),
         solver=solver,
         notes=tuple(notes),
+        workload_path=str(w.path) if w.path is not None else None,
     )

@@ -28,10 +28,19 @@ class Allocation:
     cost_per_query_pusd: int
     quality: Decimal
     cost_source: str = "tokens"
+    cost_p95_per_query_pusd: int = 0
+    prompt_tokens_mean: Decimal = Decimal(0)
+    cached_tokens: int = 0
+    output_tokens: int = 0
+    reasoning_tokens: int = 0
 
     @property
     def cost_pusd(self) -> int:
         return self.count * self.cost_per_query_pusd
+
+    @property
+    def cost_p95_pusd(self) -> int:
+        return self.count * self.cost_p95_per_query_pusd
 
     @property
     def quality_micro_total(self) -> int:
@@ -99,6 +108,7 @@ class Plan:
     baselines: tuple[Baseline, ...] = ()
     solver: Mapping[str, Any] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    workload_path: str | None = None
 
     @property
     def cost_pusd(self) -> int:
@@ -119,6 +129,10 @@ class Plan:
         return Decimal(self.quality_micro_total) / QUALITY_SCALE / self.volume
 
     @property
+    def cost_p95_pusd(self) -> int:
+        return sum(a.cost_p95_pusd for t in self.tasks for a in t.allocations)
+
+    @property
     def objective_value(self) -> int:
         return self.quality_micro_total if self.objective == "max_quality" else self.cost_pusd
 
@@ -137,6 +151,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
     return {
         "format": PLAN_FORMAT_VERSION,
         "workload": plan.workload,
+        "workload_path": plan.workload_path,
         "period": plan.period,
         "objective": plan.objective,
         "budget_usd": None if plan.budget_pusd is None else usd_str(plan.budget_pusd),
@@ -149,6 +164,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "totals": {
             "volume": plan.volume,
             "cost_usd": usd_str(plan.cost_pusd),
+            "cost_p95_usd": usd_str(plan.cost_p95_pusd),
             "quality_queries": _q(Decimal(plan.quality_micro_total) / QUALITY_SCALE),
             "mean_quality": _q(plan.mean_quality),
         },
@@ -170,6 +186,13 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
                         "cost_usd": usd_str(a.cost_pusd),
                         "quality": str(a.quality),
                         "cost_source": a.cost_source,
+                        "cost_p95_per_query_usd": usd_str(a.cost_p95_per_query_pusd),
+                        "usage_per_query": {
+                            "prompt_tokens_mean": f"{a.prompt_tokens_mean:f}",
+                            "cached_tokens": a.cached_tokens,
+                            "output_tokens": a.output_tokens,
+                            "reasoning_tokens": a.reasoning_tokens,
+                        },
                     }
                     for a in t.allocations
                 ],

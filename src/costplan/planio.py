@@ -1,15 +1,92 @@
-"""Plan files: YAML or JSON by suffix, written atomically."""
+"""Plan files: YAML or JSON by suffix, written atomically, read back exactly.
+
+The plan file format is what :func:`costplan.plan.plan_to_dict` writes (money as
+exact decimal strings). :func:`read_plan` validates a file against
+:class:`PlanFileIn` and rebuilds the :class:`~costplan.plan.Plan`.
+"""
 
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
+from typing import Annotated, Any
 
 import yaml
+from pydantic import BaseModel, ConfigDict, Field
 
 from costplan.atomic import write_atomic
 from costplan.errors import InputError
-from costplan.plan import Plan, plan_to_dict
+from costplan.money import PrecisionError, budget_to_pusd, usd_to_pusd
+from costplan.options import QUALITY_SCALE
+from costplan.plan import PLAN_FORMAT_VERSION, Allocation, Baseline, Plan, TaskPlan, plan_to_dict
+from costplan.validation import validate
+from costplan.yamlsource import SourceDocument, load_document
+
+Usd = Annotated[Decimal, Field(ge=0, allow_inf_nan=False)]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
+
+
+class UsageIn(_In):
+    prompt_tokens_mean: Annotated[Decimal, Field(ge=0)]
+    cached_tokens: Annotated[int, Field(ge=0)]
+    output_tokens: Annotated[int, Field(ge=0)]
+    reasoning_tokens: Annotated[int, Field(ge=0)]
+
+
+class AllocationIn(_In):
+    model: str
+    provider: str
+    mode: str
+    count: Annotated[int, Field(ge=0)]
+    share: str
+    cost_per_query_usd: Usd
+    cost_usd: Usd
+    quality: Annotated[Decimal, Field(ge=0, le=1)]
+    cost_source: str = "tokens"
+    cost_p95_per_query_usd: Usd = Decimal(0)
+    usage_per_query: UsageIn | None = None
+
+
+class TaskIn(_In):
+    name: str
+    volume: Annotated[int, Field(ge=0)]
+    min_quality: Annotated[Decimal, Field(ge=0, le=1)] | None = None
+    cost_usd: Usd
+    mean_quality: Decimal
+    allocations: list[AllocationIn]
+
+
+class BaselineIn(_In):
+    label: str
+    description: str
+    cost_usd: Usd
+    mean_quality: Decimal
+    meets_floors: bool
+    within_budget: bool
+
+
+class PlanFileIn(_In):
+    format: int
+    workload: str
+    workload_path: str | None = None
+    period: str
+    objective: str
+    budget_usd: Usd | None = None
+    status: str
+    bound: str | None = None
+    bound_unit: str
+    gap: float
+    inputs: dict[str, str]
+    prices: dict[str, Any]
+    totals: dict[str, Any]
+    tasks: list[TaskIn]
+    baselines: list[BaselineIn] = []
+    solver: dict[str, Any] = {}
+    notes: list[str] = []
 
 
 def dump_plan(plan: Plan, fmt: str) -> str:
@@ -27,3 +104,94 @@ def write_plan(plan: Plan, path: Path) -> None:
             "plan file must end in .yaml, .yml or .json", file=path, value=suffix or path.name
         )
     write_atomic(path, dump_plan(plan, "json" if suffix == ".json" else "yaml"))
+
+
+def _pusd(doc: SourceDocument, value: Decimal, key: tuple[str | int, ...]) -> int:
+    try:
+        return usd_to_pusd(value)
+    except PrecisionError as exc:
+        raise doc.error(str(exc), key, value) from None
+
+
+def plan_from_document(doc: SourceDocument) -> Plan:
+    """Validate a parsed plan file and rebuild the Plan (totals are re-derived)."""
+    p = validate(PlanFileIn, doc, what="plan file")
+    if p.format != PLAN_FORMAT_VERSION:
+        raise doc.error(
+            f"unsupported plan format (this costplan reads format {PLAN_FORMAT_VERSION})",
+            ("format",),
+            p.format,
+        )
+    tasks = []
+    for i, t in enumerate(p.tasks):
+        allocs = []
+        for j, a in enumerate(t.allocations):
+            key = ("tasks", i, "allocations", j)
+            u = a.usage_per_query
+            allocs.append(
+                Allocation(
+                    model=a.model,
+                    provider=a.provider,
+                    mode=a.mode,
+                    count=a.count,
+                    cost_per_query_pusd=_pusd(
+                        doc, a.cost_per_query_usd, (*key, "cost_per_query_usd")
+                    ),
+                    quality=a.quality,
+                    cost_source=a.cost_source,
+                    cost_p95_per_query_pusd=_pusd(
+                        doc, a.cost_p95_per_query_usd, (*key, "cost_p95_per_query_usd")
+                    ),
+                    prompt_tokens_mean=u.prompt_tokens_mean if u else Decimal(0),
+                    cached_tokens=u.cached_tokens if u else 0,
+                    output_tokens=u.output_tokens if u else 0,
+                    reasoning_tokens=u.reasoning_tokens if u else 0,
+                )
+            )
+        if sum(a.count for a in allocs) != t.volume:
+            raise doc.error(
+                f"allocation counts sum to {sum(a.count for a in allocs)}, not the task volume",
+                ("tasks", i, "volume"),
+                t.volume,
+            )
+        tasks.append(TaskPlan(t.name, t.volume, t.min_quality, tuple(allocs)))
+    volume = sum(t.volume for t in p.tasks)
+    baselines = tuple(
+        Baseline(
+            b.label,
+            b.description,
+            _pusd(doc, b.cost_usd, ("baselines", k, "cost_usd")),
+            int((b.mean_quality * volume * QUALITY_SCALE).to_integral_value()),
+            volume,
+            b.meets_floors,
+            b.within_budget,
+        )
+        for k, b in enumerate(p.baselines)
+    )
+    bound = float("nan")
+    if p.bound is not None:
+        bound = float(
+            Decimal(p.bound) * (QUALITY_SCALE if p.objective == "max_quality" else 10**12)
+        )
+    return Plan(
+        workload=p.workload,
+        period=p.period,
+        objective=p.objective,
+        budget_pusd=None if p.budget_usd is None else budget_to_pusd(p.budget_usd),
+        status=p.status,
+        bound=bound,
+        gap=p.gap,
+        tasks=tuple(tasks),
+        inputs=dict(p.inputs),
+        prices_as_of=p.prices.get("as_of"),
+        prices_source=p.prices.get("source"),
+        baselines=baselines,
+        solver=dict(p.solver),
+        notes=tuple(p.notes),
+        workload_path=p.workload_path,
+    )
+
+
+def read_plan(path: Path) -> Plan:
+    """Read and validate a plan file written by costplan."""
+    return plan_from_document(load_document(path, what="plan file"))
