@@ -100,7 +100,10 @@ def tokenizer_for(model: ModelPrice) -> TokenizerSpec:
     """The model's tokenizer, or a default by provider (estimated unless OpenAI)."""
     if model.tokenizer is not None:
         return model.tokenizer
-    family = _PROVIDER_FAMILY.get(model.provider.lower(), "o200k_base")
+    family = _PROVIDER_FAMILY.get(model.provider.lower())
+    if family is None:
+        # Unknown tokenizer: count with o200k_base, but say it is an estimate.
+        return TokenizerSpec.estimate(model.provider.lower() or "unknown", Decimal(1))
     return parse_tokenizer(family, file=None, key=f"models.{model.name}.tokenizer")
 
 

@@ -124,7 +124,10 @@ class _Converter:
         tokenizer = None
         if m.tokenizer is not None:
             tokenizer = parse_tokenizer(
-                m.tokenizer, file=self.doc.path, key=f"models.{name}.tokenizer"
+                m.tokenizer,
+                file=self.doc.path,
+                key=("models", name, "tokenizer"),
+                line=self.doc.line_of(("models", name, "tokenizer")),
             )
         if (
             m.max_output_tokens is not None

@@ -23,7 +23,6 @@ import functools
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib import resources
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Final, Literal
 
@@ -123,6 +122,8 @@ def definition_of(name: str) -> EncodingDefinition:
 
 def _read_data(filename: str) -> bytes:
     """The bytes of bundled data file ``filename`` (the only place that reads it)."""
+    from importlib import resources  # lazy: only needed when an encoding is built
+
     return (resources.files("costplan.tokens") / "data" / filename).read_bytes()
 
 

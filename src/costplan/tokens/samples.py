@@ -5,8 +5,8 @@ Contract:
 * :func:`load_sample_texts` expands a glob (relative to the workload's folder)
   into prompts: each matched file is one prompt, or, when ``field`` is given,
   each non-blank line of each matched file is a JSON object whose ``field`` is
-  one prompt (JSON Lines). Order is deterministic: files sorted by matched path,
-  lines in file order. Hidden files (``.name``) are not matched by ``*``.
+  one prompt (JSON Lines). Order is deterministic: files sorted by matched path
+  (component by component), lines in file order. Hidden files (``.name``) are not matched by ``*``.
 * Every problem is an :class:`~costplan.errors.InputError` with ``file``/``line``
   = the workload file, ``key`` = the key path of the pattern, ``value`` = the
   pattern, and the offending sample path (and line/byte offset) in the message.
@@ -37,6 +37,8 @@ from costplan.tokens.tokenizer import TokenizerSpec
 JSONL_SUFFIXES: Final = (".jsonl", ".ndjson")
 
 _UTF8_BOM: Final = b"\xef\xbb\xbf"
+# The workload key that turns allow_outside on (see costplan.workload.schema).
+_OUTSIDE_HINT: Final = "keep samples inside the workload folder, or set allow_outside_samples: true"
 _Z95: Final = NormalDist().inv_cdf(0.975)  # 1.959963984540054
 
 KeyArg = str | Sequence[str | int] | None
@@ -53,8 +55,8 @@ class TokenStats:
 
     When only a random sample was counted, ``sampled_from`` is the number of
     texts it was drawn from and ``ci95_mean`` a 95% confidence interval of the
-    population mean (normal approximation with finite-population correction);
-    both are None when every text was counted.
+    population mean (normal approximation with finite-population correction,
+    lower bound clipped at 0); both are None when every text was counted.
     """
 
     n: int
@@ -97,7 +99,8 @@ def _is_inside(path: Path, folder: Path) -> bool:
 
 
 def _match(pattern: str, base_dir: Path, allow_outside: bool, loc: _Locator) -> list[str]:
-    """Matched paths (as globbed: relative to ``base_dir`` unless absolute), sorted."""
+    """Matched paths (as globbed: relative to ``base_dir`` unless absolute), sorted
+    by path components."""
     if not pattern.strip():
         loc.fail("sample pattern is empty")
     base_abs = Path(os.path.abspath(base_dir))
@@ -106,9 +109,10 @@ def _match(pattern: str, base_dir: Path, allow_outside: bool, loc: _Locator) -> 
         if not _is_inside(lexical, base_abs):
             loc.fail(
                 f"sample pattern {pattern!r} points outside the workload folder {str(base_abs)!r}",
-                hint="keep samples next to the workload, or allow samples outside it explicitly",
+                hint=_OUTSIDE_HINT,
             )
-    matches = sorted(set(glob.glob(pattern, root_dir=base_abs, recursive=True)))
+    found = set(glob.glob(pattern, root_dir=base_abs, recursive=True))
+    matches = sorted(found, key=lambda m: Path(m).parts)  # tree order: 'a/x' before 'a-b/x'
     if not matches:
         loc.fail(
             f"sample pattern {pattern!r} matches no file in {str(base_abs)!r}",
@@ -122,7 +126,7 @@ def _match(pattern: str, base_dir: Path, allow_outside: bool, loc: _Locator) -> 
                 loc.fail(
                     f"sample {shown!r} resolves to {str(target)!r}, "
                     f"outside the workload folder {str(base_real)!r}",
-                    hint="symlinks and '..' must stay inside the workload folder",
+                    hint=_OUTSIDE_HINT,
                 )
     return matches
 
@@ -265,7 +269,8 @@ def measure(
     With ``max_samples`` and more texts than that, only ``max_samples`` texts,
     drawn without replacement by ``numpy.random.default_rng(seed)``, are counted
     (same inputs and seed, same result) and ``ci95_mean`` is set. ``progress``
-    is passed to :func:`~costplan.tokens.count.count_tokens`.
+    is passed to :func:`~costplan.tokens.count.count_tokens`, so it counts the
+    texts actually counted: at most ``min(len(texts), max_samples)``.
 
     ``texts`` must not be empty (``ValueError``); ``max_samples`` below 2 is an
     :class:`InputError` (a confidence interval needs two counts).
