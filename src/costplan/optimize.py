@@ -13,6 +13,7 @@ limit passes before any plan is found.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -23,8 +24,9 @@ from costplan.errors import InfeasibleError, InputError, SolverLimitError
 from costplan.money import budget_to_pusd, fmt_usd, pusd_to_usd
 from costplan.options import QUALITY_SCALE, Option, OptionTable
 from costplan.plan import Allocation, Baseline, Plan, TaskPlan
-from costplan.solvers.classlevel import ClassProblem, ClassSolution, solve_class
-from costplan.workload.model import Objective
+from costplan.solvers.classlevel import ClassProblem, ClassSolution, LinearRow, solve_class
+from costplan.validation import did_you_mean
+from costplan.workload.model import MINUTES_PER_PERIOD, Objective
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,7 @@ def _index(table: OptionTable, objective: Objective, budget_pusd: int | None) ->
                 )
         options.extend(usable)
         task_idx.extend([t.index] * len(usable))
+    extra = _side_rows(table, options)
     problem = ClassProblem(
         task=np.asarray(task_idx, dtype=np.int64),
         cost=np.asarray([o.cost_pusd for o in options], dtype=np.int64),
@@ -74,8 +77,81 @@ def _index(table: OptionTable, objective: Objective, budget_pusd: int | None) ->
         split=np.asarray([t.split for t in w.tasks], dtype=np.bool_),
         objective=objective,
         budget=budget_pusd,
+        extra=extra,
     )
     return _Indexed(options, problem)
+
+
+def tokens_per_query(o: Option) -> int:
+    """Tokens per query of option ``o``: prompt mean (rounded up), cached, output, reasoning."""
+    prompt = math.ceil(o.prompt_tokens_mean)
+    return prompt + o.cached_tokens + o.output_tokens + o.reasoning_tokens
+
+
+def _side_rows(table: OptionTable, options: list[Option]) -> tuple[LinearRow, ...]:
+    """Capacity rows per model and spend-share rows per provider (see README)."""
+    from fractions import Fraction
+
+    w = table.workload
+    c = w.constraints
+    rows: list[LinearRow] = []
+    minutes = MINUTES_PER_PERIOD[w.period]
+    for name in c.capacity:
+        if name not in table.sheet.models:
+            raise InputError(
+                "capacity for a model that is not in the price sheet",
+                file=w.path,
+                line=w.doc.line_of(("constraints", "capacity", name)) if w.doc else None,
+                key=("constraints", "capacity", name),
+                value=name,
+                hint=did_you_mean(name, table.sheet.models),
+            )
+    used_models = sorted({o.model for o in options})
+    for m in used_models:
+        limits = table.sheet.models[m].limits
+        cap = c.capacity.get(m)
+        requests = cap.requests if cap and cap.requests is not None else None
+        tokens = cap.tokens if cap and cap.tokens is not None else None
+        if c.use_rate_limits:
+            if requests is None and limits.requests_per_minute is not None:
+                requests = limits.requests_per_minute * minutes
+            if tokens is None and limits.tokens_per_minute is not None:
+                tokens = limits.tokens_per_minute * minutes
+        if requests is not None:
+            coef = np.asarray([1 if o.model == m else 0 for o in options], dtype=np.int64)
+            rows.append(LinearRow(coef, requests, f"capacity of {m}: {requests:,} requests"))
+        if tokens is not None:
+            coef = np.asarray(
+                [tokens_per_query(o) if o.model == m else 0 for o in options], dtype=np.int64
+            )
+            rows.append(LinearRow(coef, tokens, f"capacity of {m}: {tokens:,} tokens"))
+    providers = sorted({o.provider for o in options})
+    for key in c.max_provider_share:
+        if key != "*" and key not in providers:
+            raise InputError(
+                "share cap for a provider none of the usable models has",
+                file=w.path,
+                line=w.doc.line_of(("constraints", "max_provider_share", key)) if w.doc else None,
+                key=("constraints", "max_provider_share", key),
+                value=key,
+                hint=did_you_mean(key, providers),
+            )
+    for prov in providers:
+        share = c.max_provider_share.get(prov) or c.max_provider_share.get("*")
+        if share is None or share >= 1:
+            continue
+        # spend(prov) <= s * spend(all)  <=>  (den - num) spend(prov) - num spend(others) <= 0
+        frac = Fraction(share)
+        num, den = frac.numerator, frac.denominator
+        coef = np.asarray(
+            [
+                (den - num) * o.cost_pusd if o.provider == prov else -num * o.cost_pusd
+                for o in options
+            ],
+            dtype=np.int64,
+        )
+        rows.append(LinearRow(coef, 0, f"{prov} at most {share * 100:g}% of spend"))
+    return tuple(rows)
 
 
 def _explain_infeasible(
@@ -85,11 +161,11 @@ def _explain_infeasible(
     w = table.workload
     p = idx.problem
     relaxed = ClassProblem(
-        p.task, p.cost, p.quality, p.volume, p.floor, p.split, "min_cost", budget=None
+        p.task, p.cost, p.quality, p.volume, p.floor, p.split, "min_cost", None, p.extra
     )
     sol = solve_class(relaxed, time_limit_s=time_limit_s)
     if sol.status not in ("optimal", "feasible"):
-        return InfeasibleError("no plan meets every quality floor", file=w.path)
+        return _explain_without_budget(table, idx, time_limit_s)
     cheapest = sol.objective
     premiums: list[tuple[int, int, str, str]] = []
     for t in w.tasks:
@@ -113,6 +189,26 @@ def _explain_infeasible(
         f" or lower {name!r}'s min_quality" if extra > 0 else ""
     )
     return InfeasibleError(message, file=w.path, key="budget_usd", hint=hint)
+
+
+def _explain_without_budget(
+    table: OptionTable, idx: _Indexed, time_limit_s: float
+) -> InfeasibleError:
+    """Floors and side constraints conflict, whatever the budget: name the constraints."""
+    w = table.workload
+    p = idx.problem
+    labels = [row.label for row in p.extra]
+    if labels:
+        return InfeasibleError(
+            "no plan meets every quality floor within the side constraints ("
+            + "; ".join(labels)
+            + "), whatever the budget",
+            file=w.path,
+            key="constraints",
+            hint="raise a capacity or share cap, or lower a min_quality",
+        )
+    del time_limit_s
+    return InfeasibleError("no plan meets every quality floor", file=w.path)
 
 
 def _baselines(table: OptionTable, budget_pusd: int | None) -> tuple[Baseline, ...]:
@@ -243,7 +339,7 @@ def solve_table(
     sol = solve_class(idx.problem, time_limit_s=time_limit_s)
     if sol.status == "infeasible":
         if budget_pusd is None:
-            raise InfeasibleError("no plan meets every quality floor", file=table.workload.path)
+            raise _explain_without_budget(table, idx, time_limit_s)
         raise _explain_infeasible(table, idx, budget_pusd, time_limit_s)
     if sol.status == "unknown":
         raise SolverLimitError(

@@ -283,3 +283,51 @@ def test_python_dash_m_runs(basic: Path) -> None:
         text=True,
     )
     assert r.returncode == 0, r.stderr
+
+
+def _spend_by(plan: dict, key: str) -> dict[str, Decimal]:  # type: ignore[type-arg]
+    out: dict[str, Decimal] = {}
+    for t in plan["tasks"]:
+        for a in t["allocations"]:
+            out[a[key]] = out.get(a[key], Decimal(0)) + Decimal(a["cost_usd"])
+    return out
+
+
+def test_provider_share_cap_and_capacity_hold(run: Runner, basic: Path, tmp_path: Path) -> None:
+    wl = basic / "workload.yaml"
+    wl.write_text(
+        wl.read_text()
+        + "constraints:\n"
+        + "  max_provider_share: {anthropic: 0.5}\n"
+        + "  capacity: {big: {requests: 30000}}\n"
+    )
+    out = tmp_path / "plan.yaml"
+    r = run("optimize", wl, "--budget", "1000", "-o", out)
+    assert r.code == 0, r.err
+    plan = yaml.safe_load(out.read_text())
+    spend = _spend_by(plan, "provider")
+    assert spend["anthropic"] <= Decimal("0.5") * sum(spend.values())
+    big = sum(a["count"] for t in plan["tasks"] for a in t["allocations"] if a["model"] == "big")
+    assert big <= 30000
+
+
+def test_unknown_capacity_model_is_located(run: Runner, basic: Path) -> None:
+    wl = basic / "workload.yaml"
+    wl.write_text(wl.read_text() + "constraints:\n  capacity:\n    bigg: {requests: 5}\n")
+    r = run("optimize", wl)
+    assert r.code == 2
+    assert (
+        "workload.yaml:23: constraints.capacity.bigg: capacity for a model that is not in" in r.err
+    )
+    assert "did you mean 'big'?" in r.err
+
+
+def test_capacity_conflicting_with_floor_exits_1(run: Runner, basic: Path) -> None:
+    wl = basic / "workload.yaml"
+    wl.write_text(wl.read_text() + "constraints:\n  capacity: {big: {requests: 10}}\n")
+    r = run("optimize", wl)
+    assert r.code == 1
+    assert (
+        "no plan meets every quality floor within the side constraints "
+        "(capacity of big: 10 requests), whatever the budget" in r.err
+    )

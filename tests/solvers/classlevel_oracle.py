@@ -41,7 +41,7 @@ def brute_force(p: ClassProblem) -> tuple[int, int] | None:
             cost = sum(int(p.cost[o]) * c for o, c in zip(opts, counts, strict=True))
             if p.floor[t] >= 0 and q < int(p.floor[t]) * vol:
                 continue
-            choices.append((q, cost))
+            choices.append((q, cost, dict(zip(opts, counts, strict=True))))
         if not choices:
             return None
         per_task.append(choices)
@@ -50,6 +50,14 @@ def brute_force(p: ClassProblem) -> tuple[int, int] | None:
         q = sum(c[0] for c in combo)
         cost = sum(c[1] for c in combo)
         if p.budget is not None and cost > p.budget:
+            continue
+        counts_by_option: dict[int, int] = {}
+        for c in combo:
+            counts_by_option.update(c[2])
+        if any(
+            sum(int(row.coef[o]) * n for o, n in counts_by_option.items()) > row.rhs
+            for row in p.extra
+        ):
             continue
         key = (q, -cost) if p.objective == "max_quality" else (-cost, q)
         if best is None or key > best:

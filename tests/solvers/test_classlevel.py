@@ -7,11 +7,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from costplan.solvers.classlevel import ClassProblem, solve_class
+from costplan.solvers.classlevel import ClassProblem, LinearRow, solve_class
 from tests.solvers.classlevel_oracle import brute_force
 
 
-def random_problem(rng: np.random.Generator, objective: str) -> ClassProblem:
+def random_problem(
+    rng: np.random.Generator, objective: str, *, with_rows: bool = False
+) -> ClassProblem:
     n_tasks = int(rng.integers(1, 4))
     task, cost, quality = [], [], []
     for t in range(n_tasks):
@@ -31,6 +33,19 @@ def random_problem(rng: np.random.Generator, objective: str) -> ClassProblem:
     budget = None
     if objective == "max_quality" or rng.random() < 0.5:
         budget = int(rng.integers(0, total_max + 2))
+    extra: list[LinearRow] = []
+    if with_rows:
+        n_opt = len(task)
+        for _ in range(int(rng.integers(1, 3))):
+            if rng.random() < 0.5:  # capacity on a random subset of options ("a model")
+                coef = (rng.random(n_opt) < 0.5).astype(np.int64)
+                extra.append(LinearRow(coef, int(rng.integers(0, 6)), "capacity"))
+            else:  # spend share of a subset <= num/den
+                member = rng.random(n_opt) < 0.5
+                num, den = int(rng.integers(1, 4)), 4
+                c = np.asarray(cost, np.int64)
+                coef = np.where(member, (den - num) * c, -num * c).astype(np.int64)
+                extra.append(LinearRow(coef, 0, "share"))
     return ClassProblem(
         task=np.asarray(task, np.int64),
         cost=np.asarray(cost, np.int64),
@@ -40,6 +55,7 @@ def random_problem(rng: np.random.Generator, objective: str) -> ClassProblem:
         split=np.asarray(split, np.bool_),
         objective=objective,  # type: ignore[arg-type]
         budget=budget,
+        extra=tuple(extra),
     )
 
 
@@ -66,6 +82,8 @@ def check_against_oracle(p: ClassProblem) -> None:
             assert int(np.sum(p.quality[m] * counts[m])) >= int(p.floor[t]) * int(p.volume[t])
     if p.budget is not None:
         assert c <= p.budget
+    for row in p.extra:
+        assert int(np.sum(row.coef * counts)) <= row.rhs
     assert sol.objective == got[0]
 
 
@@ -76,10 +94,18 @@ def test_matches_brute_force_on_300_seeded_instances(objective: str) -> None:
         check_against_oracle(random_problem(rng, objective))
 
 
+@pytest.mark.parametrize("objective", ["max_quality", "min_cost"])
+def test_side_constraints_match_brute_force(objective: str) -> None:
+    rng = np.random.default_rng(99 if objective == "max_quality" else 100)
+    for _ in range(150):
+        check_against_oracle(random_problem(rng, objective, with_rows=True))
+
+
 @settings(max_examples=60, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), objective=st.sampled_from(["max_quality", "min_cost"]))
 def test_matches_brute_force_hypothesis(seed: int, objective: str) -> None:
-    check_against_oracle(random_problem(np.random.default_rng(seed), objective))
+    rng = np.random.default_rng(seed)
+    check_against_oracle(random_problem(rng, objective, with_rows=seed % 2 == 0))
 
 
 def test_large_volumes_stay_exact() -> None:

@@ -9,6 +9,7 @@ Formulation (all data integers: cost ``c_o`` in the solver's money unit, quality
     no split    x_o = V_t * y_o,  sum_{o in t} y_o = 1          split = false tasks
     floor       sum_{o in t} (q_o - f_t) x_o >= 0               tasks with a floor f_t
     budget      sum_o c_o x_o <= B                              when a budget is given
+    side rows   sum_o a_ro x_o <= b_r                           capacities, share caps
     max_quality maximise sum_o q_o x_o      (then, at that optimum, minimise cost)
     min_cost    minimise sum_o c_o x_o      (then, at that optimum, maximise quality)
 
@@ -35,6 +36,15 @@ _INT64_SAFE = 2**62
 
 
 @dataclass(frozen=True)
+class LinearRow:
+    """A side constraint ``sum_o coef[o] * x_o <= rhs`` with a label for reports."""
+
+    coef: npt.NDArray[np.int64]  # (O,)
+    rhs: int
+    label: str
+
+
+@dataclass(frozen=True)
 class ClassProblem:
     """Arrays over options ``o`` (grouped by task index ``task[o]``) and tasks ``t``."""
 
@@ -46,6 +56,7 @@ class ClassProblem:
     split: npt.NDArray[np.bool_]  # (T,)
     objective: Literal["max_quality", "min_cost"]
     budget: int | None = None  # pico-dollars
+    extra: tuple[LinearRow, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -68,6 +79,22 @@ def _money_scale(p: ClassProblem) -> int:
     while worst // scale >= _INT64_SAFE // 4:
         scale *= 10
     return scale
+
+
+def _row_in_range(row: LinearRow, p: ClassProblem) -> tuple[list[int], int]:
+    """The row's integers, scaled down conservatively if they could overflow int64.
+
+    Coefficients are rounded up (ceil) and the right-hand side down (floor), so a
+    plan that satisfies the scaled row satisfies the exact one.
+    """
+    worst = sum(abs(int(c)) * int(p.volume[p.task[o]]) for o, c in enumerate(row.coef))
+    worst = max(worst, abs(row.rhs))
+    scale = 1
+    while worst // scale >= _INT64_SAFE // 4:
+        scale *= 10
+    if scale == 1:
+        return [int(c) for c in row.coef], int(row.rhs)
+    return [-(-int(c) // scale) for c in row.coef], int(row.rhs) // scale
 
 
 def solve_class(
@@ -103,6 +130,9 @@ def solve_class(
     quality_expr = sum(quality[o] * x[o] for o in range(n_opt))
     if budget_s is not None:
         model.add(cost_expr <= budget_s)
+    for row in p.extra:
+        coef, rhs = _row_in_range(row, p)
+        model.add(sum(int(coef[o]) * x[o] for o in range(n_opt) if coef[o] != 0) <= rhs)
 
     primary, secondary = (
         (quality_expr, cost_expr) if p.objective == "max_quality" else (cost_expr, quality_expr)

@@ -7,7 +7,14 @@ from pathlib import Path
 
 from costplan.tokens.samples import load_sample_texts
 from costplan.validation import did_you_mean, validate
-from costplan.workload.model import OutputSpec, PromptSpec, Task, Workload
+from costplan.workload.model import (
+    Capacity,
+    Constraints,
+    OutputSpec,
+    PromptSpec,
+    Task,
+    Workload,
+)
 from costplan.workload.schema import TaskIn, WorkloadIn
 from costplan.yamlsource import SourceDocument, load_yaml
 
@@ -105,6 +112,13 @@ def workload_from_document(doc: SourceDocument) -> Workload:
         objective=w.objective,
         price_paths=price_paths,
         measured_cost_usd={t: dict(m) for t, m in (w.measured_cost_usd or {}).items()},
+        constraints=Constraints(
+            capacity={m: Capacity(c.requests, c.tokens) for m, c in w.constraints.capacity.items()},
+            use_rate_limits=w.constraints.use_rate_limits,
+            max_provider_share=dict(w.constraints.max_provider_share),
+        )
+        if w.constraints
+        else Constraints(),
         doc=doc,
     )
 

@@ -51,6 +51,31 @@ class Task:
 
 
 @dataclass(frozen=True)
+class Capacity:
+    requests: int | None = None
+    tokens: int | None = None
+
+
+@dataclass(frozen=True)
+class Constraints:
+    """Side constraints: capacity per model per period, provider share caps of spend."""
+
+    capacity: Mapping[str, Capacity] = field(default_factory=dict)
+    use_rate_limits: bool = False
+    max_provider_share: Mapping[str, Decimal] = field(default_factory=dict)
+
+
+MINUTES_PER_PERIOD = {
+    "hour": 60,
+    "day": 1_440,
+    "week": 10_080,
+    "month": 43_200,  # 30 days
+    "quarter": 129_600,  # 90 days
+    "year": 525_600,  # 365 days
+}
+
+
+@dataclass(frozen=True)
 class Workload:
     name: str
     tasks: tuple[Task, ...]
@@ -60,6 +85,7 @@ class Workload:
     objective: Objective = "max_quality"
     price_paths: tuple[Path, ...] = ()
     measured_cost_usd: Mapping[str, Mapping[str, Decimal]] = field(default_factory=dict)
+    constraints: Constraints = Constraints()
     doc: SourceDocument | None = None
 
     @property

@@ -69,6 +69,27 @@ class TaskIn(_Strict):
         return v
 
 
+class CapacityIn(_Strict):
+    """A model's capacity per period (a negotiated quota, or rate limit x period)."""
+
+    requests: Annotated[int, Field(ge=0, le=10**15)] | None = None
+    tokens: Annotated[int, Field(ge=0, le=10**18)] | None = None
+
+
+Share = Annotated[Decimal, Field(gt=0, le=1, allow_inf_nan=False)]
+
+
+class ConstraintsIn(_Strict):
+    capacity: dict[Name, CapacityIn] = {}
+    use_rate_limits: bool = Field(
+        default=False,
+        description="derive capacity from the price sheet's limits x minutes in the period",
+    )
+    max_provider_share: dict[Name, Share] = Field(
+        default={}, description="max share of spend per provider; '*' applies to every provider"
+    )
+
+
 class WorkloadIn(_Strict):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -82,6 +103,7 @@ class WorkloadIn(_Strict):
     allow_outside_samples: bool = False
     tasks: Annotated[list[TaskIn], Field(min_length=1)]
     quality: dict[Name, dict[Name, Quality]]
+    constraints: ConstraintsIn | None = None
     measured_cost_usd: (
         dict[Name, dict[Name, Annotated[Decimal, Field(ge=0, allow_inf_nan=False)]]] | None
     ) = None
