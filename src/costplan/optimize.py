@@ -17,6 +17,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 
 import numpy as np
 
@@ -82,16 +83,41 @@ def _index(table: OptionTable, objective: Objective, budget_pusd: int | None) ->
     return _Indexed(options, problem)
 
 
-def tokens_per_query(o: Option) -> int:
-    """Tokens per query of option ``o``: prompt mean (rounded up), cached, output, reasoning."""
-    prompt = math.ceil(o.prompt_tokens_mean)
-    return prompt + o.cached_tokens + o.output_tokens + o.reasoning_tokens
+def _integer_row(coefs: Sequence[Fraction], rhs: Fraction, label: str) -> LinearRow:
+    """``sum coef x <= rhs`` with rational data, as an equivalent all-integer row."""
+    den = math.lcm(*(c.denominator for c in (*coefs, rhs)))
+    coef = np.asarray([int(c * den) for c in coefs], dtype=np.int64)
+    return LinearRow(coef, int(rhs * den), label)
+
+
+def _usage(options: list[Option], model: str, what: str) -> list[Fraction]:
+    """Per query of each option: requests ("requests") or tokens sent to ``model``."""
+    out = []
+    for o in options:
+        total = Fraction(0)
+        for c in o.components:
+            if c.model == model:
+                total += Fraction(c.reach) * (1 if what == "requests" else c.tokens_per_query)
+        out.append(total)
+    return out
+
+
+def _spend(o: Option, provider: str) -> Fraction:
+    """Expected spend per query of option ``o`` at ``provider``."""
+    if o.kind != "cascade":
+        return Fraction(o.cost_pusd if o.provider == provider else 0)
+    return sum(
+        (Fraction(c.reach) * c.cost_pusd for c in o.components if c.provider == provider),
+        Fraction(0),
+    )
 
 
 def _side_rows(table: OptionTable, options: list[Option]) -> tuple[LinearRow, ...]:
-    """Capacity rows per model and spend-share rows per provider (see README)."""
-    from fractions import Fraction
+    """Capacity rows per model and spend-share rows per provider (see README).
 
+    Cascades count towards every model and provider they use, weighted by the
+    fraction of queries that reach each step.
+    """
     w = table.workload
     c = w.constraints
     rows: list[LinearRow] = []
@@ -106,7 +132,7 @@ def _side_rows(table: OptionTable, options: list[Option]) -> tuple[LinearRow, ..
                 value=name,
                 hint=did_you_mean(name, table.sheet.models),
             )
-    used_models = sorted({o.model for o in options})
+    used_models = sorted({comp.model for o in options for comp in o.components})
     for m in used_models:
         limits = table.sheet.models[m].limits
         cap = c.capacity.get(m)
@@ -118,14 +144,22 @@ def _side_rows(table: OptionTable, options: list[Option]) -> tuple[LinearRow, ..
             if tokens is None and limits.tokens_per_minute is not None:
                 tokens = limits.tokens_per_minute * minutes
         if requests is not None:
-            coef = np.asarray([1 if o.model == m else 0 for o in options], dtype=np.int64)
-            rows.append(LinearRow(coef, requests, f"capacity of {m}: {requests:,} requests"))
-        if tokens is not None:
-            coef = np.asarray(
-                [tokens_per_query(o) if o.model == m else 0 for o in options], dtype=np.int64
+            rows.append(
+                _integer_row(
+                    _usage(options, m, "requests"),
+                    Fraction(requests),
+                    f"capacity of {m}: {requests:,} requests",
+                )
             )
-            rows.append(LinearRow(coef, tokens, f"capacity of {m}: {tokens:,} tokens"))
-    providers = sorted({o.provider for o in options})
+        if tokens is not None:
+            rows.append(
+                _integer_row(
+                    _usage(options, m, "tokens"),
+                    Fraction(tokens),
+                    f"capacity of {m}: {tokens:,} tokens",
+                )
+            )
+    providers = sorted({comp.provider for o in options for comp in o.components})
     for key in c.max_provider_share:
         if key != "*" and key not in providers:
             raise InputError(
@@ -140,17 +174,10 @@ def _side_rows(table: OptionTable, options: list[Option]) -> tuple[LinearRow, ..
         share = c.max_provider_share.get(prov) or c.max_provider_share.get("*")
         if share is None or share >= 1:
             continue
-        # spend(prov) <= s * spend(all)  <=>  (den - num) spend(prov) - num spend(others) <= 0
-        frac = Fraction(share)
-        num, den = frac.numerator, frac.denominator
-        coef = np.asarray(
-            [
-                (den - num) * o.cost_pusd if o.provider == prov else -num * o.cost_pusd
-                for o in options
-            ],
-            dtype=np.int64,
-        )
-        rows.append(LinearRow(coef, 0, f"{prov} at most {share * 100:g}% of spend"))
+        # spend(prov) <= s * spend(all)  <=>  spend(prov) - s * spend(all) <= 0
+        s = Fraction(share)
+        coefs = [_spend(o, prov) - s * o.cost_pusd for o in options]
+        rows.append(_integer_row(coefs, Fraction(0), f"{prov} at most {share * 100:g}% of spend"))
     return tuple(rows)
 
 
@@ -216,7 +243,7 @@ def _baselines(table: OptionTable, budget_pusd: int | None) -> tuple[Baseline, .
     that meets every floor. A model qualifies when every task can use it (its
     cheapest mode per task). Falls back to per-task choices when no model serves all."""
     w = table.workload
-    per_task = {t.name: table.for_task(t.name) for t in w.tasks}
+    per_task = {t.name: [o for o in table.for_task(t.name) if o.kind == "model"] for t in w.tasks}
     models = sorted({o.model for opts in per_task.values() for o in opts})
     volume = sum(t.volume for t in w.tasks)
 
@@ -262,6 +289,18 @@ def _baselines(table: OptionTable, budget_pusd: int | None) -> tuple[Baseline, .
         meeting = [m for m in single if single[m][2]]
         if meeting:
             cheap = min(meeting, key=lambda m: (single[m][0], -single[m][1], m))
+            if cheap == best:
+                first = out[0]
+                out[0] = Baseline(
+                    first.label,
+                    first.description + "; also the cheapest meeting every floor",
+                    first.cost_pusd,
+                    first.quality_micro_total,
+                    first.volume,
+                    first.meets_floors,
+                    first.within_budget,
+                )
+                return tuple(out)
             c, q, f = single[cheap]
             out.append(
                 Baseline(
@@ -378,6 +417,37 @@ def optimize(
     )
 
 
+def _cascade_notes(
+    table: OptionTable, options: Sequence[Option], counts: Sequence[int]
+) -> list[str]:
+    """Say when a chosen cascade beats every single model of at least its quality."""
+    notes = []
+    for o, n in zip(options, counts, strict=True):
+        if n <= 0 or o.kind != "cascade":
+            continue
+        rivals = [
+            r
+            for r in table.for_task(o.task)
+            if r.kind == "model" and r.quality >= o.quality and r.mode == o.mode
+        ]
+        if not rivals:
+            notes.append(
+                f"{o.task}: cascade {o.model} ({o.detail}) reaches quality {o.quality}, "
+                "above every single model"
+            )
+            continue
+        best = min(rivals, key=lambda r: (r.cost_pusd, r.model))
+        if best.cost_pusd > o.cost_pusd:
+            saving = (best.cost_pusd - o.cost_pusd) / best.cost_pusd * 100
+            notes.append(
+                f"{o.task}: cascade {o.model} ({o.detail}) wins: "
+                f"{fmt_usd(pusd_to_usd(o.cost_pusd * 1000), places=4)} per 1k queries at quality "
+                f"{o.quality}, vs {fmt_usd(pusd_to_usd(best.cost_pusd * 1000), places=4)} for "
+                f"{best.model} at {best.quality} ({saving:.0f}% cheaper)"
+            )
+    return notes
+
+
 def plan_from_counts(
     table: OptionTable,
     options: Sequence[Option],
@@ -405,6 +475,8 @@ def plan_from_counts(
                     cost_per_query_pusd=o.cost_pusd,
                     quality=o.quality,
                     cost_source=o.cost_source,
+                    kind=o.kind,
+                    detail=o.detail,
                     cost_p95_per_query_pusd=o.cost_p95_pusd,
                     prompt_tokens_mean=Decimal(repr(o.prompt_tokens_mean)).quantize(
                         Decimal("0.001")
@@ -428,7 +500,7 @@ def plan_from_counts(
         if w.doc is not None:
             inputs[str(w.doc.path)] = w.doc.sha256
         inputs.update(table.sheet.sha256)
-    notes = []
+    notes = _cascade_notes(table, options, counts)
     if any(o.tokens_estimated for o in options):
         notes.append(
             "prompt tokens for non-OpenAI tokenizers are estimated from o200k counts "

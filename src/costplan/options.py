@@ -17,6 +17,7 @@ model's price sheet offers, the table holds
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -30,7 +31,7 @@ from costplan.pricing.cost import request_cost_pusd
 from costplan.pricing.model import ModelPrice, PriceSheet
 from costplan.tokens.tokenizer import TokenizerSpec, parse_tokenizer
 from costplan.validation import did_you_mean
-from costplan.workload.model import Task, Workload
+from costplan.workload.model import Cascade, Task, Workload
 
 QUALITY_SCALE = 10**6  # quality in the solver: integer micro-units
 
@@ -48,6 +49,21 @@ _PROVIDER_FAMILY = {
     "alibaba": "qwen",
     "deepseek": "deepseek",
 }
+
+
+@dataclass(frozen=True)
+class Component:
+    """One model inside an option: a cascade has several, a plain option one.
+
+    ``reach`` is the fraction of the option's queries this model serves (1 for a
+    plain option); ``cost_pusd`` is this model's cost per query *it serves*.
+    """
+
+    model: str
+    provider: str
+    reach: Decimal
+    cost_pusd: int
+    tokens_per_query: int
 
 
 @dataclass(frozen=True)
@@ -69,6 +85,9 @@ class Option:
     cost_p95_pusd: int
     cost_source: str = "tokens"
     excluded: str | None = None
+    kind: str = "model"  # "model" or "cascade"
+    components: tuple[Component, ...] = ()
+    detail: str = ""
 
     @property
     def quality_micro(self) -> int:
@@ -76,7 +95,8 @@ class Option:
 
     @property
     def label(self) -> str:
-        return self.model if self.mode == "standard" else f"{self.model} ({self.mode})"
+        name = f"cascade {self.model}" if self.kind == "cascade" else self.model
+        return name if self.mode == "standard" else f"{name} ({self.mode})"
 
 
 @dataclass(frozen=True)
@@ -178,80 +198,191 @@ def build_options(
 ) -> OptionTable:
     """Build the option table; raises InputError for unknown model references."""
     _check_references(workload, sheet)
-    prompts = _PromptTokens()
+    builder = _Builder(workload, sheet)
     quality = quality_override or workload.quality
     options: list[Option] = []
     for task in workload.tasks:
         scores = quality.get(task.name, {})
-        candidates = [m for m in scores if task.allow is None or m in task.allow]
-        for model_name in candidates:
-            model = sheet.models[model_name]
-            spec = tokenizer_for(model)
-            tokens = prompts.get(task, spec)
-            p95 = int(np.percentile(tokens, 95, method="higher"))
-            excluded = _exclusion(task, model, p95)
-            standard_cost = None
-            for mode in model.available_modes():
-                if mode not in _LATENCY_MODES[task.latency]:
-                    continue
-                schedule = model.schedule(mode)
-                per_sample = request_cost_pusd(
+        for model_name in scores:
+            if task.allow is None or model_name in task.allow:
+                options.extend(builder.model_options(task, model_name, scores[model_name]))
+    for task in workload.tasks:
+        for j, cascade in enumerate(task.cascades):
+            options.append(_cascade_option(builder, task, j, cascade, options))
+    return OptionTable(workload=workload, sheet=sheet, options=tuple(options))
+
+
+class _Builder:
+    """Prices (task, model, mode) options; prompt tokens are measured once per tokenizer."""
+
+    def __init__(self, workload: Workload, sheet: PriceSheet) -> None:
+        self.workload = workload
+        self.sheet = sheet
+        self.prompts = _PromptTokens()
+
+    def model_options(self, task: Task, model_name: str, quality: Decimal) -> list[Option]:
+        """One option per serving mode the task's latency allows and the model offers."""
+        workload = self.workload
+        model = self.sheet.models[model_name]
+        spec = tokenizer_for(model)
+        tokens = self.prompts.get(task, spec)
+        p95 = int(np.percentile(tokens, 95, method="higher"))
+        excluded = _exclusion(task, model, p95)
+        standard_cost = None
+        out: list[Option] = []
+        for mode in model.available_modes():
+            if mode not in _LATENCY_MODES[task.latency]:
+                continue
+            schedule = model.schedule(mode)
+            per_sample = request_cost_pusd(
+                schedule,
+                uncached=tokens,
+                cached=task.shared_prefix_tokens,
+                output=task.output.mean_tokens,
+                reasoning=task.reasoning_tokens,
+            )
+            total = int(per_sample.sum(dtype=np.int64))
+            cost = -(-total // len(tokens))  # ceil: never under-estimate spend
+            cost_p95 = int(
+                request_cost_pusd(
                     schedule,
-                    uncached=tokens,
+                    uncached=p95,
                     cached=task.shared_prefix_tokens,
-                    output=task.output.mean_tokens,
+                    output=task.output.p95_tokens,
                     reasoning=task.reasoning_tokens,
                 )
-                total = int(per_sample.sum(dtype=np.int64))
-                cost = -(-total // len(tokens))  # ceil: never under-estimate spend
-                cost_p95 = int(
-                    request_cost_pusd(
-                        schedule,
-                        uncached=p95,
-                        cached=task.shared_prefix_tokens,
-                        output=task.output.p95_tokens,
-                        reasoning=task.reasoning_tokens,
-                    )
+            )
+            source = "tokens"
+            measured = workload.measured_cost_usd.get(task.name, {}).get(model_name)
+            if mode == "standard":
+                standard_cost = cost
+            if measured is not None:
+                try:
+                    measured_pusd = usd_to_pusd(measured)
+                except PrecisionError as exc:
+                    raise InputError(
+                        str(exc),
+                        file=workload.path,
+                        key=("measured_cost_usd", task.name, model_name),
+                        value=measured,
+                    ) from None
+                # Other modes keep the measured cost scaled by their token-price ratio.
+                ratio_num, ratio_den = cost, standard_cost or cost
+                scaled = -(-measured_pusd * ratio_num // ratio_den) if ratio_den else 0
+                cost_p95 = -(-cost_p95 * scaled // cost) if cost else scaled
+                cost = scaled
+                source = "measured"
+            prompt_mean = float(tokens.mean())
+            out.append(
+                Option(
+                    task=task.name,
+                    model=model_name,
+                    provider=model.provider,
+                    mode=mode,
+                    quality=quality,
+                    prompt_tokens_mean=prompt_mean,
+                    prompt_tokens_p95=p95,
+                    cached_tokens=task.shared_prefix_tokens,
+                    output_tokens=task.output.mean_tokens,
+                    output_tokens_p95=task.output.p95_tokens,
+                    reasoning_tokens=task.reasoning_tokens,
+                    tokens_estimated=spec.estimated and task.prompt.measured,
+                    tokenizer=spec.label,
+                    cost_pusd=cost,
+                    cost_p95_pusd=cost_p95,
+                    cost_source=source,
+                    excluded=excluded,
+                    components=(
+                        Component(
+                            model=model_name,
+                            provider=model.provider,
+                            reach=Decimal(1),
+                            cost_pusd=cost,
+                            tokens_per_query=math.ceil(prompt_mean)
+                            + task.shared_prefix_tokens
+                            + task.output.mean_tokens
+                            + task.reasoning_tokens,
+                        ),
+                    ),
                 )
-                source = "tokens"
-                measured = workload.measured_cost_usd.get(task.name, {}).get(model_name)
-                if mode == "standard":
-                    standard_cost = cost
-                if measured is not None:
-                    try:
-                        measured_pusd = usd_to_pusd(measured)
-                    except PrecisionError as exc:
-                        raise InputError(
-                            str(exc),
-                            file=workload.path,
-                            key=("measured_cost_usd", task.name, model_name),
-                            value=measured,
-                        ) from None
-                    # Other modes keep the measured cost scaled by their token-price ratio.
-                    ratio_num, ratio_den = cost, standard_cost or cost
-                    scaled = -(-measured_pusd * ratio_num // ratio_den) if ratio_den else 0
-                    cost_p95 = -(-cost_p95 * scaled // cost) if cost else scaled
-                    cost = scaled
-                    source = "measured"
-                options.append(
-                    Option(
-                        task=task.name,
-                        model=model_name,
-                        provider=model.provider,
-                        mode=mode,
-                        quality=scores[model_name],
-                        prompt_tokens_mean=float(tokens.mean()),
-                        prompt_tokens_p95=p95,
-                        cached_tokens=task.shared_prefix_tokens,
-                        output_tokens=task.output.mean_tokens,
-                        output_tokens_p95=task.output.p95_tokens,
-                        reasoning_tokens=task.reasoning_tokens,
-                        tokens_estimated=spec.estimated and task.prompt.measured,
-                        tokenizer=spec.label,
-                        cost_pusd=cost,
-                        cost_p95_pusd=cost_p95,
-                        cost_source=source,
-                        excluded=excluded,
-                    )
-                )
-    return OptionTable(workload=workload, sheet=sheet, options=tuple(options))
+            )
+        return out
+
+
+def _cascade_option(
+    builder: _Builder,
+    task: Task,
+    j: int,
+    cascade: Cascade,
+    singles: Sequence[Option],
+) -> Option:
+    """A cascade as one option: expected cost = sum over steps of reach x step cost.
+
+    Step costs are the task's plain options for those models in the cascade's mode,
+    so a cascade is priced by exactly the same arithmetic as a single model.
+    """
+    workload, sheet = builder.workload, builder.sheet
+    key: tuple[str | int, ...] = ("tasks", task.index, "cascades", j, "steps")
+    for k, model in enumerate(cascade.steps):
+        if model not in sheet.models:
+            where = ", ".join(str(p) for p in sheet.paths) or "the price sheet"
+            message = f"unknown model in a cascade (not in {where})"
+            hint = did_you_mean(model, sheet.models)
+            if workload.doc is not None:
+                raise workload.doc.error(message, (*key, k), model, hint=hint)
+            raise InputError(message, key=(*key, k), value=model, hint=hint)
+    by_model = {
+        o.model: o
+        for o in singles
+        if o.task == task.name and o.kind == "model" and o.mode == cascade.mode
+    }
+    reach = cascade.reach()
+    steps: list[Option] = []
+    excluded: str | None = None
+    for model in cascade.steps:
+        step = by_model.get(model) or next(
+            (o for o in builder.model_options(task, model, Decimal(0)) if o.mode == cascade.mode),
+            None,
+        )
+        if step is None:
+            excluded = f"{model} has no {cascade.mode} price or is not allowed for {task.latency}"
+            break
+        if step.excluded and excluded is None:
+            excluded = f"step {model}: {step.excluded}"
+        steps.append(step)
+    components = tuple(
+        Component(o.model, o.provider, r, o.cost_pusd, o.components[0].tokens_per_query)
+        for o, r in zip(steps, reach, strict=False)
+    )
+    cost = _ceil_decimal(sum((c.reach * c.cost_pusd for c in components), Decimal(0)))
+    cost_p95 = _ceil_decimal(
+        sum((r * o.cost_p95_pusd for o, r in zip(steps, reach, strict=False)), Decimal(0))
+    )
+    first = steps[0] if steps else None
+    rates = ", ".join(f"{(r * 100).normalize():f}%" for r in cascade.escalate)
+    return Option(
+        task=task.name,
+        model=cascade.name,
+        provider="+".join(dict.fromkeys(c.provider for c in components)) or "?",
+        mode=cascade.mode,
+        quality=cascade.quality,
+        prompt_tokens_mean=first.prompt_tokens_mean if first else 0.0,
+        prompt_tokens_p95=first.prompt_tokens_p95 if first else 0,
+        cached_tokens=task.shared_prefix_tokens,
+        output_tokens=task.output.mean_tokens,
+        output_tokens_p95=task.output.p95_tokens,
+        reasoning_tokens=task.reasoning_tokens,
+        tokens_estimated=any(o.tokens_estimated for o in steps),
+        tokenizer="; ".join(dict.fromkeys(o.tokenizer for o in steps)),
+        cost_pusd=cost,
+        cost_p95_pusd=cost_p95,
+        cost_source="cascade",
+        excluded=excluded,
+        kind="cascade",
+        components=components,
+        detail=" -> ".join(cascade.steps) + f" (escalating {rates})",
+    )
+
+
+def _ceil_decimal(value: Decimal) -> int:
+    return int(value.to_integral_value(rounding="ROUND_CEILING"))

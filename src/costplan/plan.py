@@ -28,6 +28,8 @@ class Allocation:
     cost_per_query_pusd: int
     quality: Decimal
     cost_source: str = "tokens"
+    kind: str = "model"  # "model" or "cascade"
+    detail: str = ""  # for a cascade: its steps and escalation rates
     cost_p95_per_query_pusd: int = 0
     prompt_tokens_mean: Decimal = Decimal(0)
     cached_tokens: int = 0
@@ -48,7 +50,8 @@ class Allocation:
 
     @property
     def label(self) -> str:
-        return self.model if self.mode == "standard" else f"{self.model} ({self.mode})"
+        name = f"cascade {self.model}" if self.kind == "cascade" else self.model
+        return name if self.mode == "standard" else f"{name} ({self.mode})"
 
 
 @dataclass(frozen=True)
@@ -186,6 +189,8 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
                         "cost_usd": usd_str(a.cost_pusd),
                         "quality": str(a.quality),
                         "cost_source": a.cost_source,
+                        "kind": a.kind,
+                        "detail": a.detail,
                         "cost_p95_per_query_usd": usd_str(a.cost_p95_per_query_pusd),
                         "usage_per_query": {
                             "prompt_tokens_mean": f"{a.prompt_tokens_mean:f}",

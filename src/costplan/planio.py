@@ -47,6 +47,8 @@ class AllocationIn(_In):
     cost_usd: Usd
     quality: Annotated[Decimal, Field(ge=0, le=1)]
     cost_source: str = "tokens"
+    kind: str = "model"
+    detail: str = ""
     cost_p95_per_query_usd: Usd = Decimal(0)
     usage_per_query: UsageIn | None = None
 
@@ -139,6 +141,8 @@ def plan_from_document(doc: SourceDocument) -> Plan:
                     ),
                     quality=a.quality,
                     cost_source=a.cost_source,
+                    kind=a.kind,
+                    detail=a.detail,
                     cost_p95_per_query_pusd=_pusd(
                         doc, a.cost_p95_per_query_usd, (*key, "cost_p95_per_query_usd")
                     ),

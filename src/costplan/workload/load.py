@@ -9,6 +9,7 @@ from costplan.tokens.samples import load_sample_texts
 from costplan.validation import did_you_mean, validate
 from costplan.workload.model import (
     Capacity,
+    Cascade,
     Constraints,
     OutputSpec,
     PromptSpec,
@@ -54,6 +55,17 @@ def _task(doc: SourceDocument, i: int, t: TaskIn, allow_outside: bool) -> Task:
         allow=tuple(t.allow) if t.allow is not None else None,
         split=t.split,
         index=i,
+        cascades=tuple(
+            Cascade(
+                name=c.name,
+                steps=tuple(c.steps),
+                escalate=tuple(c.escalate if isinstance(c.escalate, list) else [c.escalate]),
+                quality=c.quality,
+                mode=c.mode,
+                threshold=c.threshold,
+            )
+            for c in t.cascades
+        ),
     )
 
 
@@ -69,6 +81,16 @@ def workload_from_document(doc: SourceDocument) -> Workload:
                 t.name,
             )
         names[t.name] = i
+    for i, t in enumerate(w.tasks):
+        seen: set[str] = set()
+        for j, c in enumerate(t.cascades):
+            if c.name in seen or c.name in w.quality.get(t.name, {}):
+                raise doc.error(
+                    "cascade name repeats another cascade or a model of this task",
+                    ("tasks", i, "cascades", j, "name"),
+                    c.name,
+                )
+            seen.add(c.name)
     for task_name in w.quality:
         if task_name not in names:
             raise doc.error(

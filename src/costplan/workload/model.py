@@ -36,6 +36,29 @@ class OutputSpec:
 
 
 @dataclass(frozen=True)
+class Cascade:
+    """Steps run in order; ``escalate[i]`` of the queries reaching step i go on to i+1.
+
+    Expected cost per query = sum_i reach_i x cost(step_i), reach_0 = 1,
+    reach_{i+1} = reach_i x escalate[i]; quality is the measured end-to-end value.
+    """
+
+    name: str
+    steps: tuple[str, ...]
+    escalate: tuple[Decimal, ...]
+    quality: Decimal
+    mode: str = "standard"
+    threshold: str | None = None
+
+    def reach(self) -> tuple[Decimal, ...]:
+        """Fraction of queries that reach each step."""
+        out = [Decimal(1)]
+        for rate in self.escalate:
+            out.append(out[-1] * rate)
+        return tuple(out)
+
+
+@dataclass(frozen=True)
 class Task:
     name: str
     volume: int
@@ -48,6 +71,7 @@ class Task:
     allow: tuple[str, ...] | None = None
     split: bool = True
     index: int = 0
+    cascades: tuple[Cascade, ...] = ()
 
 
 @dataclass(frozen=True)

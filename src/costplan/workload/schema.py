@@ -48,6 +48,32 @@ class OutputIn(_Strict):
         return self
 
 
+class CascadeIn(_Strict):
+    """Cheap model first; a measured fraction of queries escalates to the next step."""
+
+    name: Name
+    steps: Annotated[list[Name], Field(min_length=2, max_length=5)]
+    escalate: Quality | list[Quality] = Field(
+        description="fraction of queries passed from each step to the next (measured)"
+    )
+    quality: Quality = Field(description="measured end-to-end quality of the cascade")
+    mode: Literal["standard", "batch", "flex"] = "standard"
+    threshold: str | None = Field(
+        default=None, description="informational: the escalation rule, e.g. 'score < 0.7'"
+    )
+
+    @model_validator(mode="after")
+    def _rates(self) -> CascadeIn:
+        rates = self.escalate if isinstance(self.escalate, list) else [self.escalate]
+        if len(rates) != len(self.steps) - 1:
+            raise ValueError(
+                f"'escalate' needs {len(self.steps) - 1} rate(s), one per step after the first"
+            )
+        if len(set(self.steps)) != len(self.steps):
+            raise ValueError("a cascade's steps must be different models")
+        return self
+
+
 class TaskIn(_Strict):
     name: Name
     description: str | None = None
@@ -60,6 +86,7 @@ class TaskIn(_Strict):
     latency: Literal["realtime", "batch"] = "realtime"
     allow: list[Name] | None = None
     split: bool = True
+    cascades: list[CascadeIn] = []
 
     @field_validator("allow")
     @classmethod
