@@ -13,6 +13,7 @@ limit passes before any plan is found.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -40,7 +41,9 @@ def _floor_micro(q: Decimal | None) -> int:
     return -1 if q is None else int((q * QUALITY_SCALE).to_integral_value())
 
 
-def _index(table: OptionTable, objective: Objective, budget_pusd: int | None) -> _Indexed:
+def _index(
+    table: OptionTable, objective: Objective, budget_pusd: int | None, robust: bool = False
+) -> _Indexed:
     w = table.workload
     options: list[Option] = []
     task_idx: list[int] = []
@@ -79,6 +82,9 @@ def _index(table: OptionTable, objective: Objective, budget_pusd: int | None) ->
         objective=objective,
         budget=budget_pusd,
         extra=extra,
+        budget_cost=(
+            np.asarray([o.cost_p95_pusd for o in options], dtype=np.int64) if robust else None
+        ),
     )
     return _Indexed(options, problem)
 
@@ -187,8 +193,10 @@ def _explain_infeasible(
     """Cheapest plan meeting the floors, and the tasks whose floors cost the most."""
     w = table.workload
     p = idx.problem
+    # Robust plans budget p95 costs: explain in the same terms.
+    cost = p.cost if p.budget_cost is None else p.budget_cost
     relaxed = ClassProblem(
-        p.task, p.cost, p.quality, p.volume, p.floor, p.split, "min_cost", None, p.extra
+        p.task, cost, p.quality, p.volume, p.floor, p.split, "min_cost", None, p.extra
     )
     sol = solve_class(relaxed, time_limit_s=time_limit_s)
     if sol.status not in ("optimal", "feasible"):
@@ -197,14 +205,16 @@ def _explain_infeasible(
     premiums: list[tuple[int, int, str, str]] = []
     for t in w.tasks:
         mask = p.task == t.index
-        task_cost = int(np.sum(p.cost[mask] * sol.counts[mask]))
-        floorless = int(p.cost[mask].min()) * t.volume
+        task_cost = int(np.sum(cost[mask] * sol.counts[mask]))
+        floorless = int(cost[mask].min()) * t.volume
         premiums.append((task_cost - floorless, task_cost, t.name, str(t.min_quality)))
     premiums.sort(reverse=True)
     extra, task_cost, name, floor = premiums[0]
     message = (
         f"no plan fits the budget: the cheapest plan meeting every quality floor costs "
-        f"{fmt_usd(pusd_to_usd(cheapest))}; budget is {fmt_usd(pusd_to_usd(budget_pusd))}"
+        f"{fmt_usd(pusd_to_usd(cheapest))}"
+        + (" at p95 lengths" if p.budget_cost is not None else "")
+        + f"; budget is {fmt_usd(pusd_to_usd(budget_pusd))}"
     )
     if extra > 0:
         message += (
@@ -372,9 +382,13 @@ def solve_table(
     objective: Objective,
     budget_pusd: int | None,
     time_limit_s: float = 60.0,
+    robust: bool = False,
 ) -> tuple[list[Option], ClassSolution]:
-    """Solve; raise InfeasibleError / SolverLimitError when there is no plan."""
-    idx = _index(table, objective, budget_pusd)
+    """Solve; raise InfeasibleError / SolverLimitError when there is no plan.
+
+    ``robust``: the budget must hold with every query at p95 prompt and output lengths.
+    """
+    idx = _index(table, objective, budget_pusd, robust)
     sol = solve_class(idx.problem, time_limit_s=time_limit_s)
     if sol.status == "infeasible":
         if budget_pusd is None:
@@ -395,15 +409,23 @@ def optimize(
     budget_usd: Decimal | None = None,
     time_limit_s: float = 60.0,
     inputs: dict[str, str] | None = None,
+    robust: bool = False,
 ) -> Plan:
-    """The optimal plan for the table's workload (see the module docstring)."""
+    """The optimal plan for the table's workload (see the module docstring).
+
+    ``robust``: plan so that the budget holds even at p95 lengths (budget at risk = 0).
+    """
     w = table.workload
     objective = objective or w.objective
     budget_pusd = resolve_budget(table, budget_usd, objective)
     options, sol = solve_table(
-        table, objective=objective, budget_pusd=budget_pusd, time_limit_s=time_limit_s
+        table,
+        objective=objective,
+        budget_pusd=budget_pusd,
+        time_limit_s=time_limit_s,
+        robust=robust,
     )
-    return plan_from_counts(
+    plan = plan_from_counts(
         table,
         options,
         [int(c) for c in sol.counts],
@@ -415,6 +437,10 @@ def optimize(
         solver={"name": "cp-sat", "money_scale_pusd": sol.scale},
         inputs=inputs,
     )
+    if robust:
+        note = "robust plan: the budget holds with every query at p95 prompt and output lengths"
+        plan = dataclasses.replace(plan, notes=(*plan.notes, note))
+    return plan
 
 
 def _cascade_notes(

@@ -331,3 +331,26 @@ def test_capacity_conflicting_with_floor_exits_1(run: Runner, basic: Path) -> No
         "no plan meets every quality floor within the side constraints "
         "(capacity of big: 10 requests), whatever the budget" in r.err
     )
+
+
+def test_robust_plan_keeps_p95_cost_within_budget(run: Runner, basic: Path, tmp_path: Path) -> None:
+    out = tmp_path / "plan.yaml"
+    plain = tmp_path / "plain.yaml"
+    assert run("optimize", basic / "workload.yaml", "--budget", "400", "-o", plain, "-q").code == 0
+    r = run("optimize", basic / "workload.yaml", "--budget", "400", "--robust", "-o", out)
+    assert r.code == 0, r.err
+    assert "robust plan: the budget holds with every query at p95" in r.out
+    robust_plan = yaml.safe_load(out.read_text())
+    plain_plan = yaml.safe_load(plain.read_text())
+    assert Decimal(robust_plan["totals"]["cost_p95_usd"]) <= 400
+    assert Decimal(plain_plan["totals"]["cost_p95_usd"]) > 400  # the plain plan is at risk
+    assert Decimal(robust_plan["totals"]["mean_quality"]) <= Decimal(
+        plain_plan["totals"]["mean_quality"]
+    )
+
+
+def test_robust_infeasible_speaks_of_p95(run: Runner, basic: Path) -> None:
+    r = run("optimize", basic / "workload.yaml", "--budget", "20", "--robust")
+    assert r.code == 1
+    assert "the cheapest plan meeting every quality floor costs" in r.err
+    assert "at p95 lengths; budget is $20.00" in r.err

@@ -23,6 +23,9 @@ def optimize(
         60.0, "--time-limit", min=0.01, help="Solver time limit, seconds."
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No terminal report."),
+    robust: bool = typer.Option(
+        False, "--robust", help="Budget must hold at p95 prompt and output lengths."
+    ),
 ) -> None:
     """Choose models for every task: best quality within budget, or least cost above floors."""
     from costplan.api import load_inputs
@@ -39,6 +42,7 @@ def optimize(
         objective=objective,  # type: ignore[arg-type]
         budget_usd=parse_budget(budget),
         time_limit_s=time_limit,
+        robust=robust,
     )
     if out is not None:
         write_plan(plan, out)

@@ -8,7 +8,8 @@ Formulation (all data integers: cost ``c_o`` in the solver's money unit, quality
     volume      sum_{o in t} x_o = V_t                          for every task t
     no split    x_o = V_t * y_o,  sum_{o in t} y_o = 1          split = false tasks
     floor       sum_{o in t} (q_o - f_t) x_o >= 0               tasks with a floor f_t
-    budget      sum_o c_o x_o <= B                              when a budget is given
+    budget      sum_o b_o x_o <= B                              when a budget is given
+                (b = c, or the p95-length cost for robust plans)
     side rows   sum_o a_ro x_o <= b_r                           capacities, share caps
     max_quality maximise sum_o q_o x_o      (then, at that optimum, minimise cost)
     min_cost    minimise sum_o c_o x_o      (then, at that optimum, maximise quality)
@@ -57,6 +58,7 @@ class ClassProblem:
     objective: Literal["max_quality", "min_cost"]
     budget: int | None = None  # pico-dollars
     extra: tuple[LinearRow, ...] = ()
+    budget_cost: npt.NDArray[np.int64] | None = None  # (O,) cost the budget row uses
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,8 @@ class ClassSolution:
 
 
 def _money_scale(p: ClassProblem) -> int:
-    worst = int(np.sum(p.cost.astype(object) * p.volume[p.task].astype(object)))
+    costs = p.cost if p.budget_cost is None else np.maximum(p.cost, p.budget_cost)
+    worst = int(np.sum(costs.astype(object) * p.volume[p.task].astype(object)))
     if p.budget is not None:
         worst = max(worst, p.budget)
     scale = 1
@@ -129,7 +132,11 @@ def solve_class(
     cost_expr = sum(cost_s[o] * x[o] for o in range(n_opt))
     quality_expr = sum(quality[o] * x[o] for o in range(n_opt))
     if budget_s is not None:
-        model.add(cost_expr <= budget_s)
+        if p.budget_cost is None:
+            model.add(cost_expr <= budget_s)
+        else:
+            b = [-(-int(c) // scale) for c in p.budget_cost]
+            model.add(sum(b[o] * x[o] for o in range(n_opt)) <= budget_s)
     for row in p.extra:
         coef, rhs = _row_in_range(row, p)
         model.add(sum(int(coef[o]) * x[o] for o in range(n_opt) if coef[o] != 0) <= rhs)
