@@ -54,3 +54,9 @@ def test_rounded_rows_sum_to_rounded_total(values: list[Decimal]) -> None:
 def test_fmt_usd() -> None:
     assert fmt_usd(Decimal("14210.546")) == "$14,210.55"
     assert fmt_usd(Decimal("-3.5")) == "-$3.50"
+
+
+def test_usd_str_negative_and_exact() -> None:
+    assert usd_str(-1) == "-0.000000000001"
+    assert usd_str(-(10**12)) == "-1"
+    assert usd_str(10**12 + 5) == "1.000000000005"

@@ -56,12 +56,10 @@ def pusd_to_usd(pusd: int) -> Decimal:
 
 
 def usd_str(pusd: int) -> str:
-    """Exact USD amount as a plain decimal string (for plan files)."""
-    value = Decimal(pusd).scaleb(-12)
-    text = f"{value:f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text or "0"
+    """Exact USD amount as a plain decimal string (for plan files), e.g. ``'0.000829'``."""
+    sign = "-" if pusd < 0 else ""
+    whole, frac = divmod(abs(pusd), PUSD_PER_USD)
+    return sign + f"{whole}.{frac:012d}".rstrip("0").rstrip(".")
 
 
 def cents(values: Sequence[Decimal]) -> list[Decimal]:

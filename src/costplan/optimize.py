@@ -223,7 +223,7 @@ def _explain_infeasible(
         )
     shortfall = fmt_usd(pusd_to_usd(cheapest - budget_pusd))
     hint = f"raise the budget by {shortfall}" + (
-        f" or lower {name!r}'s min_quality" if extra > 0 else ""
+        f" or lower the min_quality of {name!r}" if extra > 0 else ""
     )
     return InfeasibleError(message, file=w.path, key="budget_usd", hint=hint)
 

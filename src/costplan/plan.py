@@ -35,17 +35,31 @@ class Allocation:
     cached_tokens: int = 0
     output_tokens: int = 0
     reasoning_tokens: int = 0
+    # Per-query plans (costplan assign): queries differ, so exact totals are stored
+    # and cost_per_query_pusd / quality are means (rounded) for display only.
+    cost_total_pusd: int | None = None
+    quality_total_micro: int | None = None
+
+    @property
+    def per_query(self) -> bool:
+        return self.cost_total_pusd is not None
 
     @property
     def cost_pusd(self) -> int:
+        if self.cost_total_pusd is not None:
+            return self.cost_total_pusd
         return self.count * self.cost_per_query_pusd
 
     @property
     def cost_p95_pusd(self) -> int:
+        if self.cost_total_pusd is not None:
+            return self.cost_total_pusd  # per-query costs are already exact, not lengths
         return self.count * self.cost_p95_per_query_pusd
 
     @property
     def quality_micro_total(self) -> int:
+        if self.quality_total_micro is not None:
+            return self.quality_total_micro
         return self.count * int(self.quality * QUALITY_SCALE)
 
     @property
@@ -191,6 +205,8 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
                         "cost_source": a.cost_source,
                         "kind": a.kind,
                         "detail": a.detail,
+                        "per_query": a.per_query,
+                        "quality_queries": _q(Decimal(a.quality_micro_total) / QUALITY_SCALE),
                         "cost_p95_per_query_usd": usd_str(a.cost_p95_per_query_pusd),
                         "usage_per_query": {
                             "prompt_tokens_mean": f"{a.prompt_tokens_mean:f}",

@@ -49,6 +49,8 @@ class AllocationIn(_In):
     cost_source: str = "tokens"
     kind: str = "model"
     detail: str = ""
+    per_query: bool = False
+    quality_queries: Annotated[Decimal, Field(ge=0)] | None = None
     cost_p95_per_query_usd: Usd = Decimal(0)
     usage_per_query: UsageIn | None = None
 
@@ -143,6 +145,14 @@ def plan_from_document(doc: SourceDocument) -> Plan:
                     cost_source=a.cost_source,
                     kind=a.kind,
                     detail=a.detail,
+                    cost_total_pusd=(
+                        _pusd(doc, a.cost_usd, (*key, "cost_usd")) if a.per_query else None
+                    ),
+                    quality_total_micro=(
+                        int((a.quality_queries * QUALITY_SCALE).to_integral_value())
+                        if a.per_query and a.quality_queries is not None
+                        else None
+                    ),
                     cost_p95_per_query_pusd=_pusd(
                         doc, a.cost_p95_per_query_usd, (*key, "cost_p95_per_query_usd")
                     ),
