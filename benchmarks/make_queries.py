@@ -1,6 +1,6 @@
 """Generate a per-query input for ``costplan assign`` (and a price sheet to go with it).
 
-    python benchmarks/make_queries.py --n 100000 --out /tmp/q     # writes queries.jsonl, prices.yaml
+    python benchmarks/make_queries.py --n 100000 --out /tmp/q   # queries.jsonl, prices.yaml
     costplan assign /tmp/q/queries.jsonl --prices /tmp/q/prices.yaml --budget 150
 
 Queries look like a router's eval output: token counts per query (log-normal prompt
@@ -68,7 +68,9 @@ def queries_jsonl(n: int, seed: int) -> str:
     prompt = np.minimum(rng.lognormal(6.5, 0.8, size=n).astype(np.int64) + 20, 100_000)
     output = np.minimum(rng.lognormal(4.5, 0.9, size=n).astype(np.int64) + 5, 8_000)
     base = np.array([m[4] for m in MODELS])
-    quality = np.clip(base[None, :] + difficulty[:, None] + rng.normal(0, 0.05, (n, len(MODELS))), 0, 1)
+    quality = np.clip(
+        base[None, :] + difficulty[:, None] + rng.normal(0, 0.05, (n, len(MODELS))), 0, 1
+    )
     q_text = np.char.mod("%.4f", quality)
     names = [m[0] for m in MODELS]
     out = []

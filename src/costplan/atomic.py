@@ -15,6 +15,13 @@ def write_atomic(path: Path, data: str | bytes) -> None:
 
     The rename is atomic on POSIX: readers see the old file or the new one,
     never a mix; a crash mid-write leaves the old file intact.
+
+    On an error or an interrupt (``KeyboardInterrupt``, SIGTERM turned into an
+    exception) the temporary file is removed. A process killed outright
+    (SIGKILL, power loss) cannot clean up: a stale ``.NAME.*.tmp`` may remain
+    beside ``path``; it is never removed automatically, because it may belong to
+    another process writing the same file at that moment. OS errors while
+    writing (disk full, read-only file system) are :class:`InputError`.
     """
     raw = data.encode() if isinstance(data, str) else data
     directory = path.parent if str(path.parent) else Path(".")
@@ -37,6 +44,10 @@ def write_atomic(path: Path, data: str | bytes) -> None:
         else:
             os.chmod(tmp, 0o644)
         os.replace(tmp, path)
+    except OSError as exc:  # disk full, I/O error...: a problem of the place, not a bug
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise InputError(f"cannot write output: {exc.strerror or exc}", file=path) from exc
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)

@@ -23,11 +23,13 @@ from fractions import Fraction
 import numpy as np
 
 from costplan.errors import InfeasibleError, InputError, SolverLimitError
+from costplan.explain import EXPLAIN_TIME_LIMIT_S, explain_plan
 from costplan.money import budget_to_pusd, fmt_usd, pusd_to_usd
 from costplan.options import QUALITY_SCALE, Option, OptionTable
 from costplan.plan import Allocation, Baseline, Plan, TaskPlan
 from costplan.solvers.classlevel import ClassProblem, ClassSolution, LinearRow, solve_class
 from costplan.validation import did_you_mean
+from costplan.verify import verify_plan
 from costplan.workload.model import MINUTES_PER_PERIOD, Objective
 
 
@@ -324,6 +326,8 @@ def _baselines(table: OptionTable, budget_pusd: int | None) -> tuple[Baseline, .
                 )
             )
         return tuple(out)
+    if not all(per_task.values()):
+        return ()  # a task only a cascade can serve: no single-model policy to compare
     best_pick = {
         t.name: max(per_task[t.name], key=lambda o: (o.quality, -o.cost_pusd)) for t in w.tasks
     }
@@ -360,6 +364,9 @@ def _baselines(table: OptionTable, budget_pusd: int | None) -> tuple[Baseline, .
     return tuple(out)
 
 
+MAX_BUDGET_USD = Decimal(10**12)  # as the workload schema's budget_usd
+
+
 def resolve_budget(
     table: OptionTable, budget_usd: Decimal | None, objective: Objective
 ) -> int | None:
@@ -372,6 +379,12 @@ def resolve_budget(
             file=w.path,
             key="budget_usd",
             hint="set 'budget_usd:' in the workload or pass --budget",
+        )
+    if budget is not None and not (budget.is_finite() and 0 <= budget <= MAX_BUDGET_USD):
+        # Checked here, not only in the CLI: a library caller's budget is input too.
+        raise InputError(
+            f"budget must be a finite amount between 0 and {MAX_BUDGET_USD:,} USD",
+            value=budget,
         )
     return None if budget is None else budget_to_pusd(budget)
 
@@ -410,10 +423,13 @@ def optimize(
     time_limit_s: float = 60.0,
     inputs: dict[str, str] | None = None,
     robust: bool = False,
+    explain: bool = True,
 ) -> Plan:
     """The optimal plan for the table's workload (see the module docstring).
 
     ``robust``: plan so that the budget holds even at p95 lengths (budget at risk = 0).
+    ``explain``: attach :class:`~costplan.explain.Explanations` (marginal value of
+    budget, runner-ups, binding constraints; one or two extra small solves).
     """
     w = table.workload
     objective = objective or w.objective
@@ -440,6 +456,12 @@ def optimize(
     if robust:
         note = "robust plan: the budget holds with every query at p95 prompt and output lengths"
         plan = dataclasses.replace(plan, notes=(*plan.notes, note))
+    # A second, independent computation must agree before anyone sees the plan.
+    verify_plan(plan, table, robust=robust)
+    if explain:
+        limit = min(time_limit_s, EXPLAIN_TIME_LIMIT_S)
+        why = explain_plan(table, plan, robust=robust, time_limit_s=limit)
+        plan = dataclasses.replace(plan, explanations=why)
     return plan
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from costplan.explain import Explanations, explanations_to_dict
 from costplan.money import pusd_to_usd, usd_str
 from costplan.options import QUALITY_SCALE
 
@@ -126,6 +127,7 @@ class Plan:
     solver: Mapping[str, Any] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     workload_path: str | None = None
+    explanations: Explanations | None = None  # see costplan.explain
 
     @property
     def cost_pusd(self) -> int:
@@ -233,4 +235,9 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         ],
         "solver": dict(plan.solver),
         "notes": list(plan.notes),
+        **(
+            {}
+            if plan.explanations is None
+            else {"explanations": explanations_to_dict(plan.explanations)}
+        ),
     }

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from costplan.atomic import write_atomic
 from costplan.errors import InputError
+from costplan.explain import read_explanations
 from costplan.money import PrecisionError, budget_to_pusd, usd_to_pusd
 from costplan.options import QUALITY_SCALE
 from costplan.plan import PLAN_FORMAT_VERSION, Allocation, Baseline, Plan, TaskPlan, plan_to_dict
@@ -91,6 +92,7 @@ class PlanFileIn(_In):
     baselines: list[BaselineIn] = []
     solver: dict[str, Any] = {}
     notes: list[str] = []
+    explanations: dict[str, Any] | None = None  # read by costplan.explain.read_explanations
 
 
 def dump_plan(plan: Plan, fmt: str) -> str:
@@ -203,9 +205,15 @@ def plan_from_document(doc: SourceDocument) -> Plan:
         solver=dict(p.solver),
         notes=tuple(p.notes),
         workload_path=p.workload_path,
+        explanations=read_explanations(doc, p.explanations),
     )
 
 
 def read_plan(path: Path) -> Plan:
-    """Read and validate a plan file written by costplan."""
-    return plan_from_document(load_document(path, what="plan file"))
+    """Read and validate a plan file written by costplan (its totals must match its rows)."""
+    from costplan.verify import verify_plan_file
+
+    doc = load_document(path, what="plan file")
+    plan = plan_from_document(doc)
+    verify_plan_file(doc, plan)
+    return plan

@@ -9,8 +9,10 @@ did-you-mean suggestion for misspelt keys.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
-from typing import Any, TypeVar
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from types import UnionType
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
 import pydantic
 
@@ -26,52 +28,122 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     return f"did you mean {match[0]!r}?" if match else None
 
 
-def _model_at(
-    model: type[pydantic.BaseModel], loc: tuple[Any, ...]
-) -> type[pydantic.BaseModel] | None:
-    """The pydantic model class that owns the last key of ``loc`` (best effort)."""
-    current: Any = model
-    for part in loc[:-1]:
-        if isinstance(part, int) or not (
-            isinstance(current, type) and issubclass(current, pydantic.BaseModel)
-        ):
-            continue  # list index or dict key: stay on the item's model
-        field = current.model_fields.get(str(part))
-        if field is None:
-            return None
-        current = _first_model(field.annotation, part)
-        if current is None:
-            return None
-    if isinstance(current, type) and issubclass(current, pydantic.BaseModel):
-        return current
-    return None
+_SCALAR_TAGS = ("str", "int", "float", "bool", "decimal", "date", "datetime", "none")
 
 
-def _first_model(tp: Any, _part: Any) -> Any:
-    if isinstance(tp, type) and issubclass(tp, pydantic.BaseModel):
-        return tp
-    for arg in getattr(tp, "__args__", ()) or ():
-        found = _first_model(arg, _part)
-        if found is not None:
-            return found
-    return None
-
-
-_UNION_TAGS = ("function-after", "function-before", "function-plain", "function-wrap")
-
-
-def _clean_loc(loc: tuple[Any, ...]) -> tuple[str | int, ...]:
-    """Drop pydantic's union/validator tags from a location tuple."""
-    out: list[str | int] = []
-    for part in loc:
-        if isinstance(part, str) and (
-            part.startswith(_UNION_TAGS) or part in {"str", "int", "decimal", "list[str]"}
-        ):
+def _unwrap(tp: Any) -> Any:
+    """Strip ``Annotated`` and a lone ``| None`` (pydantic adds no tag for those)."""
+    while True:
+        if get_origin(tp) is Annotated:
+            tp = get_args(tp)[0]
             continue
-        if isinstance(part, str) and part[:1].isupper() and part.isidentifier():
-            continue  # model name tag inside a union
-        out.append(part)
-    return tuple(out)
+        arms = _arms(tp)
+        if len(arms) == 1:
+            tp = arms[0]
+            continue
+        return tp
+
+
+def _arms(tp: Any) -> list[Any]:
+    """The non-None members of a union type, or [] if ``tp`` is not a union."""
+    if get_origin(tp) in (Union, UnionType):
+        return [a for a in get_args(tp) if a is not type(None)]
+    return []
+
+
+def _is_model(tp: Any) -> bool:
+    return isinstance(tp, type) and issubclass(tp, pydantic.BaseModel)
+
+
+def _arm_for_tag(arms: list[Any], tag: str) -> Any:
+    """The union member that pydantic's location tag ``tag`` names (None if unsure)."""
+    for arm in arms:
+        base = _unwrap(arm)
+        if _is_model(base) and (tag == base.__name__ or f"{base.__name__}]" in tag):
+            return arm
+    for arm in arms:
+        origin = get_origin(_unwrap(arm))
+        if origin is not None and tag.startswith(getattr(origin, "__name__", "?")):
+            return arm
+    for arm in arms:
+        base = _unwrap(arm)
+        name = getattr(base, "__name__", "").lower()
+        if name and not _is_model(base) and tag.removeprefix("constrained-") == name:
+            return arm
+    return None
+
+
+def _looks_like_tag(part: Any) -> bool:
+    return isinstance(part, str) and (
+        part.startswith(("function-", "constrained-"))
+        or part in _SCALAR_TAGS
+        or ("[" in part and part.endswith("]"))
+    )
+
+
+@dataclass(frozen=True)
+class _Where:
+    """A pydantic error location read against the schema."""
+
+    loc: tuple[str | int, ...]  # the key path in the document (union tags dropped)
+    owner: type[pydantic.BaseModel] | None  # the model whose field the last key is
+    union_arm: bool  # the error is about one member of a union
+    dict_key: bool  # the error is about a mapping key itself, not its value
+
+
+def _locate(model: type[pydantic.BaseModel], loc: tuple[Any, ...]) -> _Where:
+    """Walk ``loc`` through the schema: keep keys and indices, drop union tags.
+
+    Mapping keys are kept whatever they look like (a model called ``Big`` or a
+    task called ``str``): only a position where the schema has a union holds a tag.
+    """
+    tp: Any = model
+    out: list[str | int] = []
+    owner: type[pydantic.BaseModel] | None = None
+    union_arm = dict_key = False
+    for part in loc:
+        tp = _unwrap(tp) if tp is not None else None
+        arms = _arms(tp) if tp is not None else []
+        if arms:
+            union_arm = True
+            tp = _arm_for_tag(arms, str(part))
+            continue
+        if part == "[key]":
+            dict_key = True
+            continue
+        if _is_model(tp):
+            owner = tp
+            out.append(part)
+            field = tp.model_fields.get(str(part))
+            if field is None:
+                field = next((f for f in tp.model_fields.values() if f.alias == part), None)
+            tp = field.annotation if field is not None else None
+            continue
+        owner = None
+        origin = get_origin(tp)
+        if origin in (dict, Mapping):
+            out.append(part)
+            tp = get_args(tp)[1]
+        elif origin in (list, tuple, Sequence):
+            out.append(part)
+            tp = get_args(tp)[0]
+        elif tp is None and _looks_like_tag(part):
+            continue  # unknown context: drop what can only be a tag
+        else:
+            out.append(part)
+            tp = None
+    return _Where(tuple(out), owner, union_arm, dict_key)
+
+
+def _rank(err: Any, where: _Where) -> tuple[int, int]:
+    """Which error to report: a misspelt key first, then a real problem over a
+    "wrong type for this union member" one, the deepest member that matched."""
+    if err["type"] == "extra_forbidden":
+        return (0, 0)
+    arm_mismatch = where.union_arm and (
+        str(err["type"]).endswith(("_type", "_parsing")) or err["type"] == "missing"
+    )
+    return (2 if arm_mismatch else 1, -len(where.loc))
 
 
 def validate(model: type[M], doc: SourceDocument, *, what: str) -> M:
@@ -87,20 +159,24 @@ def validate(model: type[M], doc: SourceDocument, *, what: str) -> M:
         return model.model_validate(doc.data)
     except pydantic.ValidationError as exc:
         errors = exc.errors(include_url=False)
-        # A misspelt key also makes the right one "missing": name the misspelling first.
-        err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
-        loc = _clean_loc(tuple(err["loc"]))
-        more = len(errors) - 1
+        located = [(e, _locate(model, tuple(e["loc"]))) for e in errors]
+        err, where = min(located, key=lambda pair: _rank(*pair))
+        loc = where.loc
+        # Other problems, not counting other union members' "wrong type" complaints.
+        more = len({w.loc for e, w in located if _rank(e, w)[0] < 2} - {loc})
         hint = None
+        value: Any = None
         if err["type"] == "extra_forbidden":
-            owner = _model_at(model, loc)
-            if owner is not None:
-                hint = did_you_mean(str(loc[-1]), owner.model_fields)
+            if where.owner is not None and loc:
+                hint = did_you_mean(str(loc[-1]), where.owner.model_fields)
             message = "unknown key"
-            value: Any = loc[-1] if loc else None
+            value = loc[-1] if loc else None
+        elif where.dict_key:
+            message = "keys here must be text"
+            value = err.get("input")
+            hint = "quote the key, e.g. '1': ..."
         elif err["type"] == "missing":
             message = "required key is missing"
-            value = None
         else:
             message = err["msg"]
             if message.startswith("Value error, "):
@@ -111,4 +187,15 @@ def validate(model: type[M], doc: SourceDocument, *, what: str) -> M:
         if more and err["type"] != "extra_forbidden":
             tail = f"{more} more problem{'s' if more > 1 else ''} in this file"
             hint = f"{hint}; {tail}" if hint else tail
+        if where.dict_key:
+            # The key itself is the problem: name it as text, find its line by its value.
+            shown = tuple(str(p) for p in loc)
+            raise InputError(
+                message,
+                file=doc.path,
+                line=doc.line_of(loc),
+                key=shown or None,
+                value=value,
+                hint=hint,
+            ) from None
         raise doc.error(message, loc, value, hint=hint) from None

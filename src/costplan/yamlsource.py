@@ -7,7 +7,13 @@ Contract:
   ``0.15`` stays exactly 0.15 (money is exact in costplan).
 * Duplicate mapping keys are an error (PyYAML silently keeps the last one).
 * Alias expansion is bounded ("billion laughs"), and so are nesting depth and
-  file size, so hostile files fail fast with a clear message.
+  file size, so hostile files fail fast with a clear message. A repeated alias
+  is sized before it is expanded, so a bomb fails in milliseconds.
+* Numbers are bounded: an integer or decimal whose magnitude is at least
+  ``10**MAX_EXPONENT`` (or, non-zero, below ``10**-MAX_EXPONENT``) is an error,
+  so ``1.0e+999999999`` cannot stall a later integer conversion; no costplan
+  value comes near the bound.
+* JSON gets the same guarantees: duplicate keys, bounded numbers and depth.
 * Every value's key path maps to the 1-based line where it starts, so that
   validation errors can name the line.
 """
@@ -30,7 +36,9 @@ KeyPath = tuple[str | int, ...]
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_NODES = 2_000_000  # after alias expansion
+MAX_ALIAS_VALUES = 100_000  # values produced by expanding aliases (anchors reused)
 MAX_DEPTH = 64
+MAX_EXPONENT = 30  # |number| < 1e30, and 0 or >= 1e-30
 _COLLECTION_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 
 
@@ -91,7 +99,37 @@ def _decode(raw: bytes, path: Path, what: str) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError(f"{what} is not valid UTF-8 (byte offset {exc.start})", file=path) from exc
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError(
+            f"{what} is not valid UTF-8 (byte offset {exc.start})", file=path, line=line
+        ) from exc
+
+
+def number_problem(value: Any) -> str | None:
+    """Why ``value`` (a parsed int/Decimal/float) is out of costplan's range, or None."""
+    if isinstance(value, bool) or not isinstance(value, int | Decimal | float):
+        return None
+    if isinstance(value, int):
+        return "number is too large" if abs(value) >= 10**MAX_EXPONENT else None
+    d = Decimal(value) if isinstance(value, float) else value
+    if not d.is_finite() or d.is_zero():
+        return None  # NaN/inf are rejected with their key by validation
+    if d.adjusted() >= MAX_EXPONENT:
+        return "number is too large"
+    if d.adjusted() < -MAX_EXPONENT:
+        return "number is too small"
+    return None
+
+
+def _number_error(problem: str, value: Any, path: Path, line: int | None) -> InputError:
+    text = str(value)
+    shown = text if len(text) <= 40 else text[:20] + "..." + text[-10:]
+    return InputError(
+        f"{problem} (got {shown}); numbers must be below 1e{MAX_EXPONENT} in magnitude "
+        f"and 0 or at least 1e-{MAX_EXPONENT}",
+        file=path,
+        line=line,
+    )
 
 
 class _Builder:
@@ -102,8 +140,22 @@ class _Builder:
         self.nodes = 0
         self.lines: dict[KeyPath, int] = {}
         self._constructor = yaml.SafeLoader("")
+        # Values each already-built collection node expands to: an alias is the same
+        # node seen again, and is sized before it is expanded (bombs fail fast).
+        self._sizes: dict[int, int] = {}
+        self.alias_values = 0
 
     def build(self, node: yaml.Node, key: KeyPath, depth: int) -> Any:
+        size = self._sizes.get(id(node))
+        if size is not None:  # an alias: the node was built before
+            self.alias_values += size
+            if self.alias_values > MAX_ALIAS_VALUES:
+                raise InputError(
+                    f"aliases expand to more than {MAX_ALIAS_VALUES} values (alias bomb?)",
+                    file=self.path,
+                    line=node.start_mark.line + 1,
+                )
+        start = self.nodes
         self.nodes += 1
         if self.nodes > MAX_NODES:
             raise InputError(
@@ -111,6 +163,12 @@ class _Builder:
                 file=self.path,
                 line=node.start_mark.line + 1,
             )
+        data = self._build(node, key, depth)
+        if not isinstance(node, yaml.ScalarNode):
+            self._sizes[id(node)] = self.nodes - start
+        return data
+
+    def _build(self, node: yaml.Node, key: KeyPath, depth: int) -> Any:
         if depth > MAX_DEPTH:
             raise InputError(
                 f"document is nested deeper than {MAX_DEPTH} levels",
@@ -153,23 +211,37 @@ class _Builder:
         return self._scalar(node)
 
     def _scalar(self, node: yaml.ScalarNode) -> Any:
+        line = node.start_mark.line + 1
         if node.tag == "tag:yaml.org,2002:float":
             text = node.value.replace("_", "")
             low = text.lower()
             if low in (".inf", "+.inf", "-.inf", ".nan"):
                 return Decimal("NaN") if low == ".nan" else Decimal(low.replace(".inf", "Infinity"))
             try:
-                return Decimal(text)
+                value: Any = Decimal(text)
             except InvalidOperation:
                 return text
-        try:
-            return self._constructor.construct_object(node, deep=True)
-        except yaml.constructor.ConstructorError as exc:
-            raise InputError(
-                f"unsupported YAML value: {exc.problem}",
-                file=self.path,
-                line=node.start_mark.line + 1,
-            ) from exc
+        elif node.tag == "tag:yaml.org,2002:int" and len(node.value) > 4 * MAX_EXPONENT:
+            # Far beyond the bound: do not even convert (int() is quadratic, and
+            # refuses more than 4300 digits with a ValueError).
+            raise _number_error("number is too large", node.value, self.path, line)
+        else:
+            try:
+                value = self._constructor.construct_object(node, deep=True)
+            except yaml.constructor.ConstructorError as exc:
+                raise InputError(
+                    f"unsupported YAML value: {exc.problem}", file=self.path, line=line
+                ) from exc
+            except ValueError as exc:  # e.g. a timestamp like 2026-13-45
+                raise InputError(
+                    f"invalid {node.tag.rsplit(':', 1)[-1]} value {node.value!r}: {exc}",
+                    file=self.path,
+                    line=line,
+                ) from exc
+        problem = number_problem(value)
+        if problem is not None:
+            raise _number_error(problem, node.value, self.path, line)
+        return value
 
 
 def parse_yaml_text(text: str, path: Path, raw: bytes | None = None) -> SourceDocument:
@@ -199,12 +271,47 @@ def load_yaml(path: Path, *, what: str) -> SourceDocument:
     return parse_yaml_text(_decode(raw, path, what), path, raw)
 
 
+def _json_object(path: Path) -> Any:
+    """``object_pairs_hook`` for :func:`json.loads`: a dict, duplicate keys refused."""
+
+    def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for k, v in pairs:
+            if k in out:
+                raise InputError(f"duplicate key {k!r}", file=path)
+            out[k] = v
+        return out
+
+    return hook
+
+
+def _json_number(path: Path) -> Any:
+    """``parse_int``/``parse_float`` for :func:`json.loads`: exact and bounded."""
+
+    def parse(text: str) -> int | Decimal:
+        if len(text) > 4 * MAX_EXPONENT and not any(c in text for c in ".eE"):
+            raise _number_error("number is too large", text, path, None)
+        value: int | Decimal = Decimal(text) if any(c in text for c in ".eE") else int(text)
+        problem = number_problem(value)
+        if problem is not None:
+            raise _number_error(problem, text, path, None)
+        return value
+
+    return parse
+
+
 def load_json(path: Path, *, what: str) -> SourceDocument:
     """Read and parse a JSON file with exact decimals (no line map beyond errors)."""
     raw = read_bytes(path, what=what)
     text = _decode(raw, path, what)
+    number = _json_number(path)
     try:
-        data = json.loads(text, parse_float=Decimal)
+        data = json.loads(
+            text,
+            parse_float=number,
+            parse_int=number,
+            object_pairs_hook=_json_object(path),
+        )
     except json.JSONDecodeError as exc:
         raise InputError(f"malformed JSON: {exc.msg}", file=path, line=exc.lineno) from exc
     except RecursionError as exc:

@@ -12,7 +12,16 @@ import sys
 
 import typer
 
-from costplan.cli import estimate_cmd, optimize_cmd
+from costplan.cli import (
+    check_cmd,
+    estimate_cmd,
+    export_cmd,
+    frontier_cmd,
+    optimize_cmd,
+    prices_cmd,
+    report_cmd,
+    schema_cmd,
+)
 
 app = typer.Typer(
     name="costplan",
@@ -24,6 +33,12 @@ app = typer.Typer(
 )
 app.command("optimize")(optimize_cmd.optimize)
 app.command("estimate")(estimate_cmd.estimate)
+app.command("report")(report_cmd.report)
+app.command("export")(export_cmd.export)
+app.command("check")(check_cmd.check)
+app.command("schema")(schema_cmd.schema)
+app.command("frontier")(frontier_cmd.frontier)
+app.add_typer(prices_cmd.app, name="prices")
 
 
 @app.command("version")

@@ -19,6 +19,12 @@ PricesOption = typer.Option(
 BudgetOption = typer.Option(
     None, "--budget", help="Budget in USD per period; overrides the workload."
 )
+PriceChangeOption = typer.Option(
+    None,
+    "--price-change",
+    help="What-if price change, repeatable: 'gpt-4o=-50%', 'provider:anthropic=+20%', "
+    "'gpt-4o.output=+10%' (fnmatch patterns on model names).",
+)
 
 
 def parse_budget(text: str | None) -> Decimal | None:

@@ -6,7 +6,15 @@ from pathlib import Path
 
 import typer
 
-from costplan.cli.common import BudgetOption, PricesOption, console, parse_budget, paths
+from costplan.cli.common import (
+    BudgetOption,
+    PriceChangeOption,
+    PricesOption,
+    console,
+    parse_budget,
+    paths,
+)
+from costplan.cli.report_cmd import report_format, write_report
 
 
 def optimize(
@@ -26,29 +34,49 @@ def optimize(
     robust: bool = typer.Option(
         False, "--robust", help="Budget must hold at p95 prompt and output lengths."
     ),
+    reports: list[Path] | None = typer.Option(
+        None, "--report", help="Also write a report: .md (markdown) or .html; repeatable."
+    ),
+    price_change: list[str] | None = PriceChangeOption,
 ) -> None:
     """Choose models for every task: best quality within budget, or least cost above floors."""
     from costplan.api import load_inputs
+    from costplan.cli.check_cmd import price_change_line
     from costplan.errors import InputError
     from costplan.optimize import optimize as run
+    from costplan.options import OptionTable, build_options
+    from costplan.plan import Plan
     from costplan.planio import write_plan
+    from costplan.pricing.whatif import apply_price_changes, parse_price_changes
     from costplan.report.terminal import render_plan
 
     if objective is not None and objective not in ("max_quality", "min_cost"):
         raise InputError("--objective must be max_quality or min_cost", value=objective)
-    table = load_inputs(workload, paths(prices))
-    plan = run(
-        table,
-        objective=objective,  # type: ignore[arg-type]
-        budget_usd=parse_budget(budget),
-        time_limit_s=time_limit,
-        robust=robust,
-    )
+    report_formats = [(p, report_format(p)) for p in reports or ()]  # fail before solving
+    changes = parse_price_changes(price_change)
+    table = before = load_inputs(workload, paths(prices))
+    if changes:  # what-if: the same workload with changed prices
+        table = build_options(before.workload, apply_price_changes(before.sheet, changes))
+
+    def solve(t: OptionTable) -> Plan:
+        return run(
+            t,
+            objective=objective,  # type: ignore[arg-type]
+            budget_usd=parse_budget(budget),
+            time_limit_s=time_limit,
+            robust=robust,
+        )
+
+    plan = solve(table)
     if out is not None:
         write_plan(plan, out)
+    for path, fmt in report_formats:
+        write_report(plan, path, fmt)
     if not quiet:
         render_plan(plan, console())
         if out is not None:
             console().print(f"plan written to {out}")
+        if changes:
+            console().print(price_change_line(before, plan, solve))
     if plan.status != "optimal":
         raise typer.Exit(3)

@@ -23,6 +23,14 @@ _PRICE_FIELDS = (
     "reasoning_usd_per_mtok",
 )
 _MICRO = Decimal("0.000001")
+#: Largest price accepted, in USD per million tokens after currency conversion:
+#: $0.01 per token, about 16x the dearest public list price. It keeps a request's
+#: exact cost (at most ~4e8 tokens) inside int64 pico-dollars.
+MAX_PRICE_USD_PER_MTOK = Decimal(10_000)
+#: Largest per-request fee accepted, in USD.
+MAX_REQUEST_FEE_USD = Decimal(1_000)
+#: Accepted exchange rates (USD per unit of the sheet's currency).
+USD_PER_UNIT_RANGE = (Decimal("1e-9"), Decimal("1e6"))
 
 
 class _Converter:
@@ -32,9 +40,29 @@ class _Converter:
         self.doc = doc
         self.rate = rate
 
+    def _at_most(
+        self, value: Decimal, limit: Decimal, key: tuple[str | int, ...], what: str
+    ) -> None:
+        """Refuse ``value`` (in the sheet's currency) above ``limit`` USD, before any
+        arithmetic on it (a huge value would overflow the decimal context)."""
+        cap = limit / self.rate if self.rate is not None else limit
+        if value > cap:
+            converted = (
+                f" ({cap.normalize():f} {self.doc.data.get('currency')})" if self.rate else ""
+            )
+            raise self.doc.error(
+                f"{what} is above the largest accepted {limit:,} USD{converted}",
+                key,
+                value,
+                hint="prices are USD per million tokens: is this a per-token price or a typo?"
+                if "price" in what
+                else None,
+            )
+
     def usd(self, value: Decimal | None, key: tuple[str | int, ...]) -> Decimal | None:
         if value is None:
             return None
+        self._at_most(value, MAX_PRICE_USD_PER_MTOK, key, "price per million tokens")
         if self.rate is not None:
             # Converted prices are rounded to the package's exact unit (1e-6 USD/Mtok).
             return (value * self.rate).quantize(_MICRO, rounding=ROUND_HALF_EVEN)
@@ -47,6 +75,7 @@ class _Converter:
     def fee(self, value: Decimal | None, key: tuple[str | int, ...]) -> Decimal:
         if value is None:
             return Decimal(0)
+        self._at_most(value, MAX_REQUEST_FEE_USD, key, "request fee")
         usd = value * self.rate if self.rate is not None else value
         if usd * 10**12 != (usd * 10**12).to_integral_value():
             raise self.doc.error("request fee is finer than 1e-12 USD", key, value)
@@ -168,6 +197,13 @@ def sheet_from_document(doc: SourceDocument) -> PriceSheet:
                 hint="add 'usd_per_unit: <USD per 1 " + parsed.currency + ">'",
             )
         rate = parsed.usd_per_unit
+        low, high = USD_PER_UNIT_RANGE
+        if not low <= rate <= high:
+            raise doc.error(
+                f"exchange rate must be between {low:f} and {high:,f} USD per {parsed.currency}",
+                ("usd_per_unit",),
+                rate,
+            )
     conv = _Converter(doc, rate)
     for name in parsed.models:
         if not isinstance(name, str) or not name.strip():

@@ -14,6 +14,7 @@ from rich.table import Table
 from costplan.money import cents, fmt_usd, pusd_to_usd
 from costplan.options import OptionTable
 from costplan.plan import Plan
+from costplan.report.tables import plan_tables, risk_line
 
 _PER = {
     "hour": "hour",
@@ -84,6 +85,9 @@ def render_plan(plan: Plan, console: Console) -> None:
     what = "mean quality" if plan.objective == "max_quality" else "cost"
     gap_text = "0 (proven optimal)" if plan.status == "optimal" else f"{plan.gap:.3g}"
     lines.append(f"status: {plan.status}; objective: {what}; gap: {gap_text}")
+    risk = risk_line(plan_tables(plan))  # same rounding and words as the md/html reports
+    if risk is not None:
+        lines.append(risk)
     if plan.prices_as_of or plan.prices_source:
         lines.append(
             f"prices as of {plan.prices_as_of or '?'} ({plan.prices_source or 'no source'})"
@@ -92,6 +96,8 @@ def render_plan(plan: Plan, console: Console) -> None:
         lines.append(f"note: {note}")
     for line in lines:
         console.print(line)
+    for line in explanation_lines(plan):
+        console.print(line, markup=False)
 
     if plan.baselines:
         base = Table(title="against simple policies", title_justify="left")
@@ -161,3 +167,95 @@ def render_estimate(table: OptionTable, console: Console) -> None:
             )
         out.add_section()
     console.print(out)
+
+
+def _usd(pusd: int) -> str:
+    """Dollars to cents, or to 6 places for amounts under $1 (per-query deltas)."""
+    return fmt_usd(pusd_to_usd(pusd), places=2 if abs(pusd) >= 10**12 else 6)
+
+
+def _signed_usd(pusd: int) -> str:
+    return ("+" if pusd >= 0 else "") + _usd(pusd)
+
+
+def explanation_lines(plan: Plan, *, max_runner_ups: int = 5) -> list[str]:
+    """A few lines on why the plan is what it is (:mod:`costplan.explain`).
+
+    Shows the finite-difference marginal value of budget (the LP shadow price in
+    parentheses), the binding constraints and each task's runner-up.
+    """
+    e = plan.explanations
+    if e is None:
+        return []
+    out = ["why this plan:"]
+    m, b = e.marginal, e.budget
+    if b is not None and plan.objective == "max_quality":
+        if b.binds:
+            out.append(
+                f"  budget binds: {_usd(b.slack_pusd)} left, the cheapest upgrade costs "
+                f"{_usd(b.cheapest_upgrade_pusd or 0)}"
+            )
+        elif b.cheapest_upgrade_pusd is None:
+            out.append(f"  budget does not bind: {_usd(b.slack_pusd)} left, no upgrade exists")
+        else:
+            out.append(f"  budget does not bind: {_usd(b.slack_pusd)} left")
+    if m is not None:
+        rate = m.quality_per_usd
+        per_1k = rate * 1000 / plan.volume if plan.volume else Decimal(0)
+        lp = "" if m.lp_quality_per_usd is None else f"; LP shadow price {m.lp_quality_per_usd:.4g}"
+        proven = "" if m.status == "optimal" else " (re-solve not proven optimal)"
+        where = "budget" if plan.objective == "max_quality" else "the plan's cost"
+        gain = Decimal(m.quality_gain_micro) / 10**6
+        buys = f"{gain:+,f} quality-weighted queries" if gain else "no quality"
+        out.append(
+            f"  marginal value of budget: +{_usd(m.delta_pusd)} over {where} {_usd(m.at_pusd)} "
+            f"buys {buys} ({rate:.4g} per $1{lp}; mean quality {per_1k:+.4g} per $1k){proven}"
+        )
+    if e.floors:
+        parts = [
+            f"'{f.task}' >= {f.min_quality} {'binds' if f.binds else 'met'} "
+            f"(slack {f.mean_slack:+.4f})"
+            for f in e.floors
+        ]
+        out.append("  floors: " + "; ".join(parts))
+    binding = [s.label for s in e.side if s.binds]
+    if binding:
+        out.append("  side constraints that bind: " + "; ".join(binding))
+    if e.split is not None:
+        s = e.split
+        if plan.objective == "max_quality":
+            gain = Decimal(s.relaxed_quality_micro - plan.quality_micro_total) / 10**6
+            what = (
+                f"{gain / plan.volume if plan.volume else 0:+.4f} mean quality "
+                f"({gain:+,f} quality-weighted queries)"
+            )
+        else:
+            what = f"{_usd(plan.cost_pusd - s.relaxed_cost_pusd)} saved"
+        splits = [f"'{c.task}'" for c in s.tasks if c.relaxed_splits]
+        out.append(
+            f"  split: false: letting every task split would give {what}"
+            + (f" (would split: {', '.join(splits)})" if splits else "")
+        )
+    for r in e.runner_ups[:max_runner_ups]:
+        volume = next((t.volume for t in plan.tasks if t.name == r.task), 0)
+        dq = Decimal(r.whole_quality_delta_micro) / 10**6 / volume if volume else Decimal(0)
+        flags = [
+            w
+            for ok, w in ((r.meets_floor, "misses floor"), (r.within_budget, "over budget"))
+            if not ok
+        ]
+        one = (
+            f"; one query {_signed_usd(r.query_cost_delta_pusd)}, "
+            f"{Decimal(r.query_quality_delta_micro) / 10**6:+.3f}"
+            if r.splittable
+            else ""
+        )
+        out.append(
+            f"  runner-up for '{r.task}': {r.label} instead of {r.current}: whole task "
+            f"{_signed_usd(r.whole_cost_delta_pusd)}, "
+            f"quality {dq:+.4f}" + (f" ({', '.join(flags)})" if flags else "") + one
+        )
+    if len(e.runner_ups) > max_runner_ups:
+        more = len(e.runner_ups) - max_runner_ups
+        out.append(f"  ({more} more runner-up{'s' if more > 1 else ''} in the plan file)")
+    return out

@@ -122,6 +122,13 @@ def workload_from_document(doc: SourceDocument) -> Workload:
                     model,
                     hint=did_you_mean(model, w.quality[task_name]),
                 )
+            cost = per_model[model]
+            if cost * 10**12 != (cost * 10**12).to_integral_value():
+                raise doc.error(
+                    "measured cost is finer than 1e-12 USD (a pico-dollar)",
+                    ("measured_cost_usd", task_name, model),
+                    cost,
+                )
     tasks = tuple(_task(doc, i, t, w.allow_outside_samples) for i, t in enumerate(w.tasks))
     prices = [w.prices] if isinstance(w.prices, str) else list(w.prices or [])
     price_paths = tuple((doc.path.parent / p) for p in prices)

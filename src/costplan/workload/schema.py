@@ -131,6 +131,7 @@ class WorkloadIn(_Strict):
     tasks: Annotated[list[TaskIn], Field(min_length=1)]
     quality: dict[Name, dict[Name, Quality]]
     constraints: ConstraintsIn | None = None
+    # Per query; bounded so that exact pico-dollar costs stay inside int64.
     measured_cost_usd: (
-        dict[Name, dict[Name, Annotated[Decimal, Field(ge=0, allow_inf_nan=False)]]] | None
+        dict[Name, dict[Name, Annotated[Decimal, Field(ge=0, le=1000, allow_inf_nan=False)]]] | None
     ) = None

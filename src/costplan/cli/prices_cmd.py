@@ -1,0 +1,155 @@
+"""``costplan prices``: validate, import and diff price sheets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+app = typer.Typer(
+    name="prices",
+    help="Price sheets: validate and lint them, import them from public catalogs, diff them.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+CATALOGS = ("genai-prices", "litellm", "openrouter")
+FORMATS = ("table", "markdown", "json")
+
+
+@app.command("validate")
+def validate(
+    files: list[Path] = typer.Argument(..., help="Price sheet files (YAML, or JSON by suffix)."),
+    strict: bool = typer.Option(False, "--strict", help="Warnings fail too (exit 2)."),
+) -> None:
+    """Check price sheets: schema errors (exit 2) and suspicious prices (warnings).
+
+    Each finding is one line on stderr, 'error: FILE:LINE: KEY: MESSAGE (got VALUE)'
+    or 'warning: ...'; one summary line per file goes to stdout. Exit 0 when every
+    file is valid (warnings allowed), 2 when one is not, or when --strict and any
+    warning was found.
+    """
+    from costplan.errors import InputError
+    from costplan.pricing.lint import lint_price_sheet
+    from costplan.pricing.load import sheet_from_document
+    from costplan.yamlsource import load_document
+
+    failed = False
+    warned = 0
+    for path in files:
+        try:
+            doc = load_document(path, what="price sheet")
+            sheet = sheet_from_document(doc)
+        except InputError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            typer.echo(f"{path}: invalid")
+            failed = True
+            continue
+        warnings = lint_price_sheet(doc, sheet)
+        for w in warnings:
+            typer.echo(f"warning: {w.render()}", err=True)
+        warned += len(warnings)
+        noun = "warning" if len(warnings) == 1 else "warnings"
+        typer.echo(f"{path}: ok ({len(sheet.models)} models, {len(warnings)} {noun})")
+    if strict and warned and not failed:
+        typer.echo(f"error: {warned} warning(s) with --strict", err=True)
+    if failed or (strict and warned):
+        raise typer.Exit(2)
+
+
+@app.command("import")
+def import_(
+    catalog: str = typer.Option(
+        ..., "--from", help="The catalog: genai-prices (installed package), litellm, openrouter."
+    ),
+    file: Path | None = typer.Argument(
+        None,
+        help="Catalog file: LiteLLM's model_prices_and_context_window.json or a saved "
+        "OpenRouter /api/v1/models response. Not used with genai-prices.",
+    ),
+    out: Path = typer.Option(
+        ..., "--out", "-o", help="Price sheet to write (atomically; replaced if it exists)."
+    ),
+    provider: list[str] | None = typer.Option(
+        None, "--provider", help="Only providers matching this glob (case-insensitive; repeatable)."
+    ),
+    model: list[str] | None = typer.Option(
+        None, "--model", help="Only model ids matching this glob (case-insensitive; repeatable)."
+    ),
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="Prices in force on this date, YYYY-MM-DD (default: today, UTC)."
+    ),
+    report_skipped: Path | None = typer.Option(
+        None,
+        "--report-skipped",
+        help="Also write every skipped model, note and rounding as TSV to this file.",
+    ),
+) -> None:
+    """Write a price sheet from a public price catalog, offline.
+
+    Models that cannot be priced faithfully are skipped and listed on stderr with
+    the reason; prices rounded to 6 decimals are listed too. Nothing is written
+    when there is an error.
+    """
+    from costplan.atomic import write_atomic
+    from costplan.errors import InputError
+    from costplan.pricing.catalogs.common import Selector
+    from costplan.pricing.catalogs.run import (
+        check_output_paths,
+        import_catalog,
+        parse_as_of,
+        report_tsv,
+    )
+
+    if catalog not in CATALOGS:
+        raise InputError("--from must be one of " + ", ".join(CATALOGS), value=catalog)
+    check_output_paths(out, report_skipped)
+    selector = Selector(tuple(provider or ()), tuple(model or ()))
+    imported = import_catalog(catalog, file, selector, parse_as_of(as_of), out)
+    result = imported.result
+    for f in result.findings:
+        if f.kind != "note":
+            typer.echo(f.line(), err=True)
+    notes = result.of_kind("note")
+    if notes:
+        where = (
+            f"listed in {report_skipped}" if report_skipped else "list them with --report-skipped"
+        )
+        k = len({(n.provider, n.model) for n in notes})
+        typer.echo(
+            f"note: {k} imported {'model has' if k == 1 else 'models have'} caveats "
+            f"(catalog prices, modes or fields not represented, later price changes); {where}",
+            err=True,
+        )
+    if report_skipped is not None:
+        write_atomic(report_skipped, report_tsv(result.findings))
+    write_atomic(out, imported.text)
+    providers = {m.provider for m in result.models.values()}
+    typer.echo(
+        f"wrote {out}: {len(result.models)} models from {len(providers)} providers, "
+        f"as of {result.as_of.isoformat()} ({len(result.of_kind('skipped'))} skipped, "
+        f"{len(result.of_kind('rounded'))} rounded)"
+    )
+
+
+@app.command("diff")
+def diff(
+    old: Path = typer.Argument(..., help="The old price sheet."),
+    new: Path = typer.Argument(..., help="The new price sheet."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table, markdown or json."),
+) -> None:
+    """Models added, removed and re-priced between two sheets.
+
+    Exit 0 whatever changed; 2 when a sheet is invalid.
+    """
+    from costplan.errors import InputError
+    from costplan.pricing.diff import diff_price_sheets, diff_to_json, render_markdown, render_table
+    from costplan.pricing.load import load_price_sheet
+
+    if fmt not in FORMATS:
+        raise InputError("--format must be one of " + ", ".join(FORMATS), value=fmt)
+    d = diff_price_sheets(load_price_sheet(old), load_price_sheet(new))
+    render = {"table": render_table, "markdown": render_markdown, "json": diff_to_json}[fmt]
+    typer.echo(render(d, str(old), str(new)), nl=False)

@@ -1,0 +1,689 @@
+"""Why a plan is what it is: the value of more budget, runner-ups, binding constraints.
+
+:func:`explain_plan` answers three questions about an optimal plan (quality is
+counted in *quality-weighted queries*, the sum of expected quality over queries;
+money in pico-dollars, exact):
+
+(a) **Marginal value of budget** at ``at`` = the plan's budget (``max_quality``)
+    or its cost (``min_cost``: what spending a little more than the cheapest
+    plan would buy). Two numbers:
+
+    * finite difference (what the report shows): re-solve ``max_quality`` at
+      ``at + delta`` with ``delta = max(1% of at, $1)`` and divide the quality
+      gained over the plan by ``delta``. It is what a re-plan really buys,
+      integer effects included, so it is noisy when ``delta`` buys only a few
+      queries' upgrades;
+    * LP shadow price: the dual of the budget row of the LP relaxation
+      (:class:`costplan.frontier.LpRelaxation`, GLOP) at ``at``: the slope of
+      the relaxed frontier, free of integer effects. At an LP breakpoint it is
+      one of the two neighbouring slopes.
+
+    Zero when the plan already has the best quality available.
+
+(b) **Runner-up** per task: the best-quality usable option the plan does not
+    use (ties: the cheaper; options dominated by another of the task's options,
+    no better and no cheaper, are skipped), or, when there is none, the best
+    one the plan uses besides the task's main (largest) allocation. The effect of moving the
+    task's whole volume to it, and of moving one query from the main
+    allocation, on cost and quality; whether the whole move keeps the floor
+    and the budget.
+
+(c) **Binding constraints**:
+
+    * the budget (``max_quality``) binds when its slack is smaller than the
+      cheapest quality-raising move: one query of a splittable task (or the
+      whole of a ``split: false`` task) to a better option. With ``min_cost`` the
+      budget never binds (cost is what is minimised);
+    * a quality floor binds when some cheaper, weaker move exists in the task
+      (one query, or the whole task when it may not split) and every such move
+      would take the task below its floor; its slack is reported either way;
+    * a side row (capacity, provider share) binds when its slack is smaller
+      than its smallest positive coefficient (not one more query fits);
+    * ``split: false``: the plan is re-solved with every task allowed to split;
+      the objective it would gain and which tasks would then split.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+
+from costplan.errors import CostplanError
+from costplan.money import PUSD_PER_USD, usd_str, usd_to_pusd
+from costplan.options import QUALITY_SCALE
+
+if TYPE_CHECKING:
+    from costplan.options import Option, OptionTable
+    from costplan.plan import Plan
+    from costplan.solvers.classlevel import ClassProblem
+    from costplan.yamlsource import SourceDocument
+
+EXPLAIN_TIME_LIMIT_S = 10.0  # per extra solve; optimize() uses min(its limit, this)
+MIN_DELTA_PUSD = PUSD_PER_USD  # $1
+DELTA_FRACTION = 100  # delta = at / 100 (1%)
+
+
+@dataclass(frozen=True)
+class MarginalValue:
+    """What ``delta_pusd`` more budget buys at ``at_pusd`` (see the module docstring)."""
+
+    at_pusd: int
+    delta_pusd: int
+    quality_gain_micro: int  # f(at + delta) - quality(plan), quality micro-units
+    status: str  # status of the re-solve at at + delta
+    lp_quality_per_usd: float | None = None  # LP shadow price, 6 significant digits
+
+    @property
+    def quality_per_usd(self) -> Decimal:
+        """Finite difference: quality-weighted queries per extra USD."""
+        return (
+            Decimal(self.quality_gain_micro)
+            / QUALITY_SCALE
+            / (Decimal(self.delta_pusd) / PUSD_PER_USD)
+        )
+
+
+@dataclass(frozen=True)
+class BudgetBinding:
+    budget_pusd: int
+    slack_pusd: int  # budget - cost the budget row counts (p95 cost for robust plans)
+    cheapest_upgrade_pusd: int | None  # cheapest quality-raising move; None: none exists
+    binds: bool
+
+
+@dataclass(frozen=True)
+class FloorBinding:
+    task: str
+    min_quality: Decimal
+    slack_micro: int  # sum over the task's queries of (quality - floor), micro-units
+    volume: int
+    binds: bool
+
+    @property
+    def mean_slack(self) -> Decimal:
+        """Task mean quality minus its floor."""
+        if self.volume == 0:
+            return Decimal(0)
+        return Decimal(self.slack_micro) / QUALITY_SCALE / self.volume
+
+
+@dataclass(frozen=True)
+class SideBinding:
+    label: str
+    binds: bool
+
+
+@dataclass(frozen=True)
+class SplitChoice:
+    task: str
+    chosen: str  # label of the one option the plan uses
+    relaxed_splits: bool  # the plan re-solved with splitting allowed splits this task
+
+
+@dataclass(frozen=True)
+class SplitEffect:
+    """The same question with every task allowed to split."""
+
+    relaxed_cost_pusd: int
+    relaxed_quality_micro: int
+    status: str
+    tasks: tuple[SplitChoice, ...]
+
+
+@dataclass(frozen=True)
+class RunnerUp:
+    task: str
+    current: str  # label of the task's main allocation
+    label: str  # label of the runner-up option
+    model: str
+    mode: str
+    kind: str
+    cost_per_query_pusd: int
+    quality: Decimal
+    whole_cost_delta_pusd: int  # whole task moved to the runner-up
+    whole_quality_delta_micro: int
+    query_cost_delta_pusd: int  # one query moved from the main allocation
+    query_quality_delta_micro: int
+    splittable: bool  # False: only the whole move is allowed (split: false)
+    meets_floor: bool  # the whole move keeps the task's floor
+    within_budget: bool  # the whole move keeps the plan within its budget
+
+
+@dataclass(frozen=True)
+class Explanations:
+    marginal: MarginalValue | None
+    budget: BudgetBinding | None
+    floors: tuple[FloorBinding, ...] = ()
+    side: tuple[SideBinding, ...] = ()
+    split: SplitEffect | None = None
+    runner_ups: tuple[RunnerUp, ...] = ()
+
+
+# ---------------------------------------------------------------- computation
+
+
+def _key(task: str, kind: str, model: str, mode: str) -> tuple[str, str, str, str]:
+    return (task, kind, model, mode)
+
+
+@dataclass(frozen=True)
+class _Solved:
+    """The plan laid over the solver's option index."""
+
+    options: list[Option]
+    counts: list[int]  # per option
+    budget_cost: list[int]  # per option: what the budget row counts (p95 when robust)
+    by_task: dict[str, list[int]]  # task name -> option indices
+    problem: ClassProblem
+
+
+def explain_plan(
+    table: OptionTable,
+    plan: Plan,
+    *,
+    robust: bool = False,
+    time_limit_s: float = EXPLAIN_TIME_LIMIT_S,
+) -> Explanations:
+    """Explanations for ``plan``, a solution of ``table`` (see the module docstring).
+
+    ``robust``: the plan's budget row counts p95 costs (as ``optimize(robust=True)``).
+    Extra solves: one CP-SAT re-solve, one LP, and one more CP-SAT solve when a task
+    has ``split: false``; each limited to ``time_limit_s``. A part whose solve fails
+    (time limit) is left out (None) rather than failing the plan.
+    """
+    # Imported here: optimize imports this module for explain_plan.
+    from costplan.optimize import _index
+
+    idx = _index(table, plan.objective, plan.budget_pusd, robust)  # type: ignore[arg-type]
+    p = idx.problem
+    where = {_key(o.task, o.kind, o.model, o.mode): i for i, o in enumerate(idx.options)}
+    counts = [0] * len(idx.options)
+    for tp in plan.tasks:
+        for a in tp.allocations:
+            i = where.get(_key(tp.name, a.kind, a.model, a.mode))
+            if i is not None:
+                counts[i] = a.count
+    by_task: dict[str, list[int]] = {}
+    for i, o in enumerate(idx.options):
+        by_task.setdefault(o.task, []).append(i)
+    budget_cost = p.budget_cost if p.budget_cost is not None else p.cost
+    s = _Solved(idx.options, counts, [int(c) for c in budget_cost], by_task, p)
+    return Explanations(
+        marginal=_marginal(table, plan, s, robust, time_limit_s),
+        budget=_budget_binding(table, plan, s),
+        floors=_floor_bindings(table, s),
+        side=tuple(
+            SideBinding(row.label, _row_binds([int(a) for a in row.coef], row.rhs, s.counts))
+            for row in p.extra
+        ),
+        split=_split_effect(table, plan, robust, time_limit_s),
+        runner_ups=_runner_ups(table, plan, s.options, s.counts, s.by_task),
+    )
+
+
+def _budget_binding(table: OptionTable, plan: Plan, s: _Solved) -> BudgetBinding | None:
+    if plan.budget_pusd is None:
+        return None
+    used = sum(c * n for c, n in zip(s.budget_cost, s.counts, strict=True))
+    upgrade: int | None = None
+    for t in table.workload.tasks:
+        opts = s.by_task.get(t.name, [])
+        for i in opts:
+            if s.counts[i] == 0:
+                continue
+            for j in opts:
+                if s.options[j].quality_micro > s.options[i].quality_micro:
+                    d = s.budget_cost[j] - s.budget_cost[i]
+                    d = d if t.split else d * t.volume
+                    upgrade = d if upgrade is None else min(upgrade, d)
+    slack = plan.budget_pusd - used
+    binds = plan.objective == "max_quality" and upgrade is not None and upgrade > slack
+    return BudgetBinding(plan.budget_pusd, slack, upgrade, binds)
+
+
+def _floor_bindings(table: OptionTable, s: _Solved) -> tuple[FloorBinding, ...]:
+    out = []
+    q = [o.quality_micro for o in s.options]
+    c = [o.cost_pusd for o in s.options]
+    for t in table.workload.tasks:
+        if t.min_quality is None or t.volume == 0:
+            continue
+        f = int((t.min_quality * QUALITY_SCALE).to_integral_value())
+        opts = s.by_task.get(t.name, [])
+        slack = sum((q[i] - f) * s.counts[i] for i in opts)
+        # Quality lost by each cheaper, weaker move (one query, or the whole task).
+        losses = [
+            (q[i] - q[j]) * (1 if t.split else t.volume)
+            for i in opts
+            if s.counts[i] > 0
+            for j in opts
+            if c[j] < c[i] and q[j] < q[i]
+        ]
+        binds = bool(losses) and min(losses) > slack
+        out.append(FloorBinding(t.name, t.min_quality, slack, t.volume, binds))
+    return tuple(out)
+
+
+def _row_binds(coef: Sequence[int], rhs: int, counts: Sequence[int]) -> bool:
+    """Not one more query fits: slack below the smallest positive coefficient."""
+    used = sum(a * n for a, n in zip(coef, counts, strict=True))
+    positive = [a for a in coef if a > 0]
+    return bool(positive) and rhs - used < min(positive)
+
+
+def _marginal(
+    table: OptionTable, plan: Plan, s: _Solved, robust: bool, time_limit_s: float
+) -> MarginalValue | None:
+    from costplan.frontier import LpRelaxation
+    from costplan.optimize import solve_table
+
+    # min_cost: from the plan's own cost, as the budget row counts it (p95 when robust).
+    spent = sum(c * n for c, n in zip(s.budget_cost, s.counts, strict=True))
+    at = plan.budget_pusd if plan.objective == "max_quality" else spent
+    if at is None:
+        return None
+    delta = max(at // DELTA_FRACTION, MIN_DELTA_PUSD)
+    try:
+        options, sol = solve_table(
+            table,
+            objective="max_quality",
+            budget_pusd=at + delta,
+            time_limit_s=time_limit_s,
+            robust=robust,
+        )
+    except CostplanError:
+        return None
+    quality = sum(int(n) * o.quality_micro for n, o in zip(sol.counts, options, strict=True))
+    # The LP's budget row uses expected costs; robust plans' rows use p95 costs.
+    problem = s.problem
+    if problem.budget_cost is not None:
+        problem = dataclasses.replace(problem, cost=problem.budget_cost)
+    dual = LpRelaxation(problem).budget_dual(at)
+    return MarginalValue(
+        at,
+        delta,
+        quality - plan.quality_micro_total,
+        sol.status,
+        # Held as written in plan files (6 significant digits) so that files round-trip.
+        None if dual is None else float(_rate(dual)),
+    )
+
+
+def _split_effect(
+    table: OptionTable, plan: Plan, robust: bool, time_limit_s: float
+) -> SplitEffect | None:
+    from costplan.optimize import solve_table
+
+    w = table.workload
+    fixed = [t for t in w.tasks if not t.split and t.volume > 0]
+    if not fixed:
+        return None
+    relaxed = dataclasses.replace(
+        table,
+        workload=dataclasses.replace(
+            w, tasks=tuple(dataclasses.replace(t, split=True) for t in w.tasks)
+        ),
+    )
+    try:
+        options, sol = solve_table(
+            relaxed,
+            objective=plan.objective,  # type: ignore[arg-type]
+            budget_pusd=plan.budget_pusd,
+            time_limit_s=time_limit_s,
+            robust=robust,
+        )
+    except CostplanError:
+        return None
+    used: dict[str, int] = {}
+    for n, o in zip(sol.counts, options, strict=True):
+        if n > 0:
+            used[o.task] = used.get(o.task, 0) + 1
+    plan_tasks = {t.name: t for t in plan.tasks}
+    choices = tuple(
+        SplitChoice(
+            t.name,
+            plan_tasks[t.name].allocations[0].label if plan_tasks[t.name].allocations else "",
+            used.get(t.name, 0) > 1,
+        )
+        for t in fixed
+    )
+    return SplitEffect(
+        relaxed_cost_pusd=sum(
+            int(n) * o.cost_pusd for n, o in zip(sol.counts, options, strict=True)
+        ),
+        relaxed_quality_micro=sum(
+            int(n) * o.quality_micro for n, o in zip(sol.counts, options, strict=True)
+        ),
+        status=sol.status,
+        tasks=choices,
+    )
+
+
+def _runner_ups(
+    table: OptionTable,
+    plan: Plan,
+    options: Sequence[Option],
+    counts: Sequence[int],
+    by_task: Mapping[str, list[int]],
+) -> tuple[RunnerUp, ...]:
+    out = []
+    plan_cost = plan.cost_pusd
+    for t in table.workload.tasks:
+        opts = by_task.get(t.name, [])
+        used = sorted((o for o in opts if counts[o] > 0), key=lambda o: -counts[o])
+        if t.volume == 0 or not used:
+            continue
+        main = used[0]
+        # A dominated option (another is at least as good and no dearer) is never a
+        # sensible alternative, e.g. standard mode beside a cheaper batch mode.
+        sensible = [o for o in opts if not _dominated(options, o, opts)]
+        candidates = [o for o in sensible if counts[o] == 0] or used[1:]
+        if not candidates:
+            continue
+        r = max(candidates, key=lambda o: (options[o].quality_micro, -options[o].cost_pusd))
+        ro, mo = options[r], options[main]
+        task_cost = sum(options[o].cost_pusd * counts[o] for o in opts)
+        task_quality = sum(options[o].quality_micro * counts[o] for o in opts)
+        whole_cost = ro.cost_pusd * t.volume - task_cost
+        out.append(
+            RunnerUp(
+                task=t.name,
+                current=mo.label,
+                label=ro.label,
+                model=ro.model,
+                mode=ro.mode,
+                kind=ro.kind,
+                cost_per_query_pusd=ro.cost_pusd,
+                quality=ro.quality,
+                whole_cost_delta_pusd=whole_cost,
+                whole_quality_delta_micro=ro.quality_micro * t.volume - task_quality,
+                query_cost_delta_pusd=ro.cost_pusd - mo.cost_pusd,
+                query_quality_delta_micro=ro.quality_micro - mo.quality_micro,
+                splittable=t.split,
+                meets_floor=t.min_quality is None or ro.quality >= t.min_quality,
+                within_budget=plan.budget_pusd is None
+                or plan_cost + whole_cost <= plan.budget_pusd,
+            )
+        )
+    return tuple(out)
+
+
+def _dominated(options: Sequence[Option], o: int, opts: Sequence[int]) -> bool:
+    a = options[o]
+    return any(
+        (b.quality_micro >= a.quality_micro and b.cost_pusd <= a.cost_pusd)
+        and (b.quality_micro > a.quality_micro or b.cost_pusd < a.cost_pusd)
+        for b in (options[i] for i in opts if i != o)
+    )
+
+
+# -------------------------------------------------------------- serialisation
+
+
+def _qq(micro: int) -> str:
+    """Quality-weighted queries, exact (micro-units / 1e6)."""
+    return f"{Decimal(micro) / QUALITY_SCALE:f}"
+
+
+def _rate(x: float | Decimal) -> str:
+    return f"{x:.6g}"
+
+
+def explanations_to_dict(e: Explanations) -> dict[str, Any]:
+    """Plan-file form: money as exact USD strings, quality in exact quality-queries."""
+    out: dict[str, Any] = {}
+    m = e.marginal
+    out["marginal_value_of_budget"] = (
+        None
+        if m is None
+        else {
+            "at_usd": usd_str(m.at_pusd),
+            "delta_usd": usd_str(m.delta_pusd),
+            "quality_gain": _qq(m.quality_gain_micro),
+            "quality_per_usd": _rate(m.quality_per_usd),
+            "lp_quality_per_usd": None
+            if m.lp_quality_per_usd is None
+            else _rate(m.lp_quality_per_usd),
+            "status": m.status,
+        }
+    )
+    b = e.budget
+    out["budget"] = (
+        None
+        if b is None
+        else {
+            "budget_usd": usd_str(b.budget_pusd),
+            "slack_usd": usd_str(b.slack_pusd),
+            "cheapest_upgrade_usd": None
+            if b.cheapest_upgrade_pusd is None
+            else usd_str(b.cheapest_upgrade_pusd),
+            "binds": b.binds,
+        }
+    )
+    out["floors"] = [
+        {
+            "task": f.task,
+            "min_quality": str(f.min_quality),
+            "slack": _qq(f.slack_micro),
+            "volume": f.volume,
+            "binds": f.binds,
+        }
+        for f in e.floors
+    ]
+    out["side_constraints"] = [{"label": s.label, "binds": s.binds} for s in e.side]
+    s = e.split
+    out["split"] = (
+        None
+        if s is None
+        else {
+            "relaxed_cost_usd": usd_str(s.relaxed_cost_pusd),
+            "relaxed_quality": _qq(s.relaxed_quality_micro),
+            "status": s.status,
+            "tasks": [
+                {"task": c.task, "chosen": c.chosen, "relaxed_splits": c.relaxed_splits}
+                for c in s.tasks
+            ],
+        }
+    )
+    out["runner_ups"] = [
+        {
+            "task": r.task,
+            "current": r.current,
+            "label": r.label,
+            "model": r.model,
+            "mode": r.mode,
+            "kind": r.kind,
+            "cost_per_query_usd": usd_str(r.cost_per_query_pusd),
+            "quality": str(r.quality),
+            "whole_task": {
+                "cost_delta_usd": usd_str(r.whole_cost_delta_pusd),
+                "quality_delta": _qq(r.whole_quality_delta_micro),
+            },
+            "one_query": {
+                "cost_delta_usd": usd_str(r.query_cost_delta_pusd),
+                "quality_delta": _qq(r.query_quality_delta_micro),
+            },
+            "splittable": r.splittable,
+            "meets_floor": r.meets_floor,
+            "within_budget": r.within_budget,
+        }
+        for r in e.runner_ups
+    ]
+    return out
+
+
+class _Reader:
+    """Typed access to a plan file's ``explanations`` section, errors located by key."""
+
+    def __init__(self, doc: SourceDocument) -> None:
+        self.doc = doc
+
+    def _get(self, data: Any, path: tuple[str | int, ...], key: str | int) -> Any:
+        if isinstance(key, str):
+            if not isinstance(data, Mapping) or key not in data:
+                raise self.doc.error("missing key in explanations", (*path, key))
+            return data[key]
+        if not isinstance(data, list) or key >= len(data):
+            raise self.doc.error("expected a list in explanations", path)
+        return data[key]
+
+    def text(self, data: Any, path: tuple[str | int, ...], key: str) -> str:
+        v = self._get(data, path, key)
+        if not isinstance(v, str):
+            raise self.doc.error("expected a string", (*path, key), v)
+        return v
+
+    def flag(self, data: Any, path: tuple[str | int, ...], key: str) -> bool:
+        v = self._get(data, path, key)
+        if not isinstance(v, bool):
+            raise self.doc.error("expected true or false", (*path, key), v)
+        return v
+
+    def integer(self, data: Any, path: tuple[str | int, ...], key: str) -> int:
+        v = self._get(data, path, key)
+        if not isinstance(v, int) or isinstance(v, bool):
+            raise self.doc.error("expected an integer", (*path, key), v)
+        return v
+
+    def decimal(self, data: Any, path: tuple[str | int, ...], key: str) -> Decimal:
+        v = self._get(data, path, key)
+        try:
+            d = Decimal(str(v))
+        except InvalidOperation:
+            raise self.doc.error("expected a decimal number", (*path, key), v) from None
+        if isinstance(v, bool) or not d.is_finite():
+            raise self.doc.error("expected a decimal number", (*path, key), v)
+        return d
+
+    def money(self, data: Any, path: tuple[str | int, ...], key: str) -> int:
+        d = self.decimal(data, path, key)
+        try:
+            return usd_to_pusd(d)
+        except ValueError as exc:
+            raise self.doc.error(str(exc), (*path, key), d) from None
+
+    def micro(self, data: Any, path: tuple[str | int, ...], key: str) -> int:
+        d = self.decimal(data, path, key) * QUALITY_SCALE
+        if d != d.to_integral_value():
+            raise self.doc.error("finer than 1e-6 quality", (*path, key), d)
+        return int(d)
+
+    def items(self, data: Any, path: tuple[str | int, ...], key: str) -> list[Any]:
+        v = self._get(data, path, key)
+        if not isinstance(v, list):
+            raise self.doc.error("expected a list", (*path, key), v)
+        return v
+
+    def section(self, data: Any, path: tuple[str | int, ...], key: str) -> Any:
+        v = self._get(data, path, key)
+        if v is not None and not isinstance(v, Mapping):
+            raise self.doc.error("expected a mapping or null", (*path, key), v)
+        return v
+
+
+def read_explanations(doc: SourceDocument, data: Any) -> Explanations | None:
+    """Rebuild :class:`Explanations` from a plan file's section (None stays None).
+
+    Derived values (``quality_per_usd``) are recomputed, not read.
+    """
+    if data is None:
+        return None
+    r = _Reader(doc)
+    root: tuple[str | int, ...] = ("explanations",)
+    if not isinstance(data, Mapping):
+        raise doc.error("expected a mapping", root, data)
+
+    marginal = None
+    m = r.section(data, root, "marginal_value_of_budget")
+    if m is not None:
+        mp = (*root, "marginal_value_of_budget")
+        lp = m.get("lp_quality_per_usd")
+        marginal = MarginalValue(
+            r.money(m, mp, "at_usd"),
+            r.money(m, mp, "delta_usd"),
+            r.micro(m, mp, "quality_gain"),
+            r.text(m, mp, "status"),
+            None if lp is None else float(r.decimal(m, mp, "lp_quality_per_usd")),
+        )
+    budget = None
+    b = r.section(data, root, "budget")
+    if b is not None:
+        bp = (*root, "budget")
+        up = b.get("cheapest_upgrade_usd")
+        budget = BudgetBinding(
+            r.money(b, bp, "budget_usd"),
+            r.money(b, bp, "slack_usd"),
+            None if up is None else r.money(b, bp, "cheapest_upgrade_usd"),
+            r.flag(b, bp, "binds"),
+        )
+    floors = []
+    for i, f in enumerate(r.items(data, root, "floors")):
+        fp = (*root, "floors", i)
+        floors.append(
+            FloorBinding(
+                r.text(f, fp, "task"),
+                r.decimal(f, fp, "min_quality"),
+                r.micro(f, fp, "slack"),
+                r.integer(f, fp, "volume"),
+                r.flag(f, fp, "binds"),
+            )
+        )
+    side = [
+        SideBinding(
+            r.text(s, (*root, "side_constraints", i), "label"),
+            r.flag(s, (*root, "side_constraints", i), "binds"),
+        )
+        for i, s in enumerate(r.items(data, root, "side_constraints"))
+    ]
+    split = None
+    s = r.section(data, root, "split")
+    if s is not None:
+        sp = (*root, "split")
+        split = SplitEffect(
+            r.money(s, sp, "relaxed_cost_usd"),
+            r.micro(s, sp, "relaxed_quality"),
+            r.text(s, sp, "status"),
+            tuple(
+                SplitChoice(
+                    r.text(c, (*sp, "tasks", i), "task"),
+                    r.text(c, (*sp, "tasks", i), "chosen"),
+                    r.flag(c, (*sp, "tasks", i), "relaxed_splits"),
+                )
+                for i, c in enumerate(r.items(s, sp, "tasks"))
+            ),
+        )
+    runner_ups = []
+    for i, u in enumerate(r.items(data, root, "runner_ups")):
+        up_ = (*root, "runner_ups", i)
+        whole = r.section(u, up_, "whole_task") or {}
+        one = r.section(u, up_, "one_query") or {}
+        runner_ups.append(
+            RunnerUp(
+                task=r.text(u, up_, "task"),
+                current=r.text(u, up_, "current"),
+                label=r.text(u, up_, "label"),
+                model=r.text(u, up_, "model"),
+                mode=r.text(u, up_, "mode"),
+                kind=r.text(u, up_, "kind"),
+                cost_per_query_pusd=r.money(u, up_, "cost_per_query_usd"),
+                quality=r.decimal(u, up_, "quality"),
+                whole_cost_delta_pusd=r.money(whole, (*up_, "whole_task"), "cost_delta_usd"),
+                whole_quality_delta_micro=r.micro(whole, (*up_, "whole_task"), "quality_delta"),
+                query_cost_delta_pusd=r.money(one, (*up_, "one_query"), "cost_delta_usd"),
+                query_quality_delta_micro=r.micro(one, (*up_, "one_query"), "quality_delta"),
+                splittable=r.flag(u, up_, "splittable"),
+                meets_floor=r.flag(u, up_, "meets_floor"),
+                within_budget=r.flag(u, up_, "within_budget"),
+            )
+        )
+    return Explanations(
+        marginal=marginal,
+        budget=budget,
+        floors=tuple(floors),
+        side=tuple(side),
+        split=split,
+        runner_ups=tuple(runner_ups),
+    )

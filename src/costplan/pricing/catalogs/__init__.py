@@ -1,0 +1,1 @@
+"""Importers from public price catalogs (genai-prices, LiteLLM, OpenRouter) to price sheets."""

@@ -1,0 +1,119 @@
+"""Run an importer end to end: select, import, dump, verify (no file is written here).
+
+:func:`import_catalog` returns the sheet's YAML text only after it has loaded
+back through the ordinary price-sheet loader to the very same models, so a
+written sheet is always one ``costplan prices validate`` accepts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from costplan.errors import InputError, InternalError
+from costplan.pricing.catalogs.common import Finding, ImportResult, Selector
+from costplan.pricing.dump import dump_price_sheet
+
+
+@dataclass(frozen=True)
+class ImportedSheet:
+    result: ImportResult
+    text: str
+
+
+def parse_as_of(text: str | None) -> date:
+    """``--as-of``: an ISO date; today (UTC) when not given."""
+    if text is None:
+        return datetime.now(UTC).date()
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError("--as-of must be a date YYYY-MM-DD", value=text) from None
+
+
+def run_importer(catalog: str, file: Path | None, selector: Selector, as_of: date) -> ImportResult:
+    """Dispatch to the importer of ``catalog`` (checks the FILE argument)."""
+    if catalog == "genai-prices":
+        if file is not None:
+            raise InputError(
+                "--from genai-prices reads the installed package's data: give no FILE",
+                value=str(file),
+            )
+        from costplan.pricing.catalogs.genai_prices import import_genai_prices
+
+        return import_genai_prices(selector, as_of)
+    if file is None:
+        raise InputError(f"--from {catalog} needs the catalog FILE", hint=_FILE_HINTS.get(catalog))
+    if catalog == "litellm":
+        from costplan.pricing.catalogs.litellm import import_litellm
+
+        return import_litellm(file, selector, as_of)
+    if catalog == "openrouter":
+        from costplan.pricing.catalogs.openrouter import import_openrouter
+
+        return import_openrouter(file, selector, as_of)
+    raise InputError("unknown catalog", value=catalog)
+
+
+_FILE_HINTS = {
+    "litellm": "LiteLLM's model_prices_and_context_window.json",
+    "openrouter": "a saved response of https://openrouter.ai/api/v1/models",
+}
+
+
+def import_catalog(
+    catalog: str, file: Path | None, selector: Selector, as_of: date, out: Path
+) -> ImportedSheet:
+    """Import and dump; raise unless the dump loads back to the same models."""
+    from costplan.pricing.load import sheet_from_document
+    from costplan.yamlsource import parse_yaml_text
+
+    if file is not None and file.exists() and out.exists() and file.samefile(out):
+        raise InputError("-o would overwrite the catalog file itself", file=out)
+    result = run_importer(catalog, file, selector, as_of)
+    if not result.models:
+        skipped = len(result.of_kind("skipped"))
+        why = (
+            f"all {skipped} selected models were skipped (see above)"
+            if skipped
+            else "no model matches --provider/--model"
+        )
+        raise InputError(f"nothing to import: {why}")
+    sheet = result.sheet()
+    header = (
+        f"Imported by `costplan prices import --from {catalog}` from {result.source}.\n"
+        f"{len(sheet.models)} models; {len(result.of_kind('skipped'))} skipped "
+        "(see --report-skipped). Re-import rather than edit by hand."
+    )
+    text = dump_price_sheet(sheet, header=header)
+    back = sheet_from_document(parse_yaml_text(text, out))
+    if dict(back.models) != dict(sheet.models):
+        bad = next(n for n in sheet.models if back.models.get(n) != sheet.models[n])
+        raise InternalError(f"the imported sheet does not load back identically (model {bad!r})")
+    return ImportedSheet(result, text)
+
+
+def check_output_paths(*paths: Path | None) -> None:
+    """Fail before anything is written when an output could not be written."""
+    for path in paths:
+        if path is None:
+            continue
+        directory = path.parent if str(path.parent) else Path(".")
+        if not directory.is_dir():
+            raise InputError("output directory does not exist", file=directory)
+        if path.is_dir():
+            raise InputError("output path is a directory", file=path)
+
+
+def report_tsv(findings: Iterable[Finding]) -> str:
+    """Findings as TSV: ``kind, provider, model, reason`` with a header row."""
+    rows = ["kind\tprovider\tmodel\treason"]
+    rows += [
+        "\t".join(
+            x.replace("\t", " ").replace("\n", " ") for x in (f.kind, f.provider, f.model, f.reason)
+        )
+        for f in findings
+    ]
+    return "\n".join(rows) + "\n"
