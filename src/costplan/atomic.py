@@ -4,10 +4,26 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import tempfile
+import threading
 from pathlib import Path
 
 from costplan.errors import InputError
+
+
+def _restore_python_sigint() -> None:
+    """Make Ctrl-C raise KeyboardInterrupt again (so the temporary file is removed).
+
+    Native code can replace the process's SIGINT handler behind Python's back:
+    OR-Tools' CP-SAT does (``catch_sigint_signal``) and leaves the default action
+    (kill) after a solve. Re-installing the handler Python believes it has restores
+    Python's own; only possible, and only needed, in the main thread.
+    """
+    if threading.current_thread() is threading.main_thread():
+        handler = signal.getsignal(signal.SIGINT)
+        if handler is signal.default_int_handler:
+            signal.signal(signal.SIGINT, handler)
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:
@@ -24,6 +40,7 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     writing (disk full, read-only file system) are :class:`InputError`.
     """
     raw = data.encode() if isinstance(data, str) else data
+    _restore_python_sigint()
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
         raise InputError("output directory does not exist", file=directory)

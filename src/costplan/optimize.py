@@ -92,10 +92,23 @@ def _index(
 
 
 def _integer_row(coefs: Sequence[Fraction], rhs: Fraction, label: str) -> LinearRow:
-    """``sum coef x <= rhs`` with rational data, as an equivalent all-integer row."""
+    """``sum coef x <= rhs`` with rational data, as an equivalent all-integer row.
+
+    When the exact integers do not fit int64 (long decimals make large common
+    denominators), they are divided by a power of ten, coefficients rounded up and
+    the bound down: the row only gets stricter, so a plan that meets it meets the
+    exact one.
+    """
     den = math.lcm(*(c.denominator for c in (*coefs, rhs)))
-    coef = np.asarray([int(c * den) for c in coefs], dtype=np.int64)
-    return LinearRow(coef, int(rhs * den), label)
+    ints = [int(c * den) for c in coefs]
+    bound = int(rhs * den)
+    scale = 1
+    while max((abs(v) for v in (*ints, bound)), default=0) // scale >= 2**62:
+        scale *= 10
+    if scale > 1:
+        ints = [-(-v // scale) for v in ints]
+        bound //= scale
+    return LinearRow(np.asarray(ints, dtype=np.int64), bound, label)
 
 
 def _usage(options: list[Option], model: str, what: str) -> list[Fraction]:

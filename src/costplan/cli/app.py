@@ -13,6 +13,7 @@ import sys
 import typer
 
 from costplan.cli import (
+    assign_cmd,
     check_cmd,
     estimate_cmd,
     export_cmd,
@@ -33,6 +34,7 @@ app = typer.Typer(
 )
 app.command("optimize")(optimize_cmd.optimize)
 app.command("estimate")(estimate_cmd.estimate)
+app.command("assign")(assign_cmd.assign)
 app.command("report")(report_cmd.report)
 app.command("export")(export_cmd.export)
 app.command("check")(check_cmd.check)

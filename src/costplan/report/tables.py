@@ -93,7 +93,9 @@ def plan_tables(plan: Plan) -> PlanTables:
         for t in plan.tasks
     )
     # A plan costing something but with no p95 cost at all predates p95 costs.
-    has_p95 = plan.cost_p95_pusd > 0 or plan.cost_pusd == 0
+    # Per-query plans price each query's own lengths: there is no p95 to speak of.
+    per_query = any(a.per_query for t in plan.tasks for a in t.allocations)
+    has_p95 = not per_query and (plan.cost_p95_pusd > 0 or plan.cost_pusd == 0)
     return PlanTables(
         rows=rows,
         tasks=tasks,

@@ -1,0 +1,373 @@
+"""Library core of ``costplan assign``: one model per query, at scale.
+
+Formulation (multiple-choice knapsack; groups g = queries, options k = model x mode)::
+
+    choose  exactly one feasible option k(g) for every query g
+    max_quality:  maximise sum_g q[g, k(g)]  s.t.  sum_g c[g, k(g)] <= budget
+    min_cost:     minimise sum_g c[g, k(g)]  s.t.  sum_g q[g, k(g)] >= floor x G
+    side rows:    per-model capacity (requests, tokens), provider spend shares,
+                  per-task quality floors (each ``sum_g a_r[g, k(g)] <= b_r``)
+
+``c`` is the exact cost of the query in pico-dollars from the one cost function
+(:func:`costplan.pricing.cost.request_cost_pusd`, vectorised over queries),
+``q`` the predicted quality in micro-units. An option is infeasible for a query
+when the model has no quality for it or its request does not fit the context
+window / max output. The solver (:mod:`costplan.solvers.mckp`) reduces each
+query to its LP-undominated options, solves the LP by greedy, and closes the gap
+exactly; the LP value is reported as the bound.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from costplan.errors import InfeasibleError, InputError, SolverLimitError
+from costplan.money import fmt_usd, pusd_to_usd, usd_str
+from costplan.options import tokenizer_for
+from costplan.plan import Allocation, Plan, TaskPlan
+from costplan.pricing.cost import request_cost_pusd
+from costplan.pricing.model import PriceSheet
+from costplan.queries import QUALITY_SCALE, QuerySet
+from costplan.tokens.tokenizer import TokenizerSpec
+from costplan.validation import did_you_mean
+
+Objective = Literal["max_quality", "min_cost"]
+
+
+@dataclass(frozen=True)
+class AssignOption:
+    model: str
+    provider: str
+    mode: str
+
+
+@dataclass(frozen=True)
+class AssignSideConstraints:
+    """Capacity per model per period, provider spend-share caps, per-task mean floors."""
+
+    capacity_requests: dict[str, int]
+    capacity_tokens: dict[str, int]
+    max_provider_share: dict[str, Decimal]
+    task_min_quality: dict[str, Decimal]
+
+    @classmethod
+    def none(cls) -> AssignSideConstraints:
+        return cls({}, {}, {}, {})
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """The answer: one option per query, with exact per-query money and the summary plan."""
+
+    queries: QuerySet
+    options: tuple[AssignOption, ...]
+    choice: npt.NDArray[np.int64]  # (G,) option index
+    cost_pusd: npt.NDArray[np.int64]  # (G,) cost of the chosen option
+    quality_micro: npt.NDArray[np.int64]  # (G,)
+    plan: Plan
+
+
+def _token_matrix(
+    qs: QuerySet,
+    sheet: PriceSheet,
+    progress: Callable[[int], None] | None,
+) -> dict[str, npt.NDArray[np.int64]]:
+    """Prompt tokens per query for each model (counted once per distinct tokenizer)."""
+    from costplan.tokens.count import count_tokens
+
+    out: dict[str, npt.NDArray[np.int64]] = {}
+    by_spec: dict[TokenizerSpec, npt.NDArray[np.int64]] = {}
+    for m in qs.models:
+        if qs.prompt_tokens is not None:
+            out[m] = qs.prompt_tokens
+            continue
+        assert qs.texts is not None
+        spec = tokenizer_for(sheet.models[m])
+        if spec not in by_spec:
+            by_spec[spec] = np.asarray(
+                count_tokens(list(qs.texts), spec, progress=progress), dtype=np.int64
+            )
+        out[m] = by_spec[spec]
+    return out
+
+
+def build_arrays(
+    qs: QuerySet,
+    sheet: PriceSheet,
+    *,
+    modes: Sequence[str] = ("standard",),
+    progress: Callable[[int], None] | None = None,
+) -> tuple[
+    tuple[AssignOption, ...],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.bool_],
+    npt.NDArray[np.int64],
+]:
+    """Options and (G, K) arrays: cost (pico-dollars), value (micro), feasible, tokens."""
+    for m in qs.models:
+        if m not in sheet.models:
+            where = ", ".join(str(p) for p in sheet.paths) or "the price sheet"
+            raise InputError(
+                f"unknown model in the query file's quality (not in {where})",
+                file=qs.path,
+                key=f"quality.{m}",
+                value=m,
+                hint=did_you_mean(m, sheet.models),
+            )
+    tokens = _token_matrix(qs, sheet, progress)
+    options: list[AssignOption] = []
+    costs, values, feas, toks = [], [], [], []
+    for k, m in enumerate(qs.models):
+        model = sheet.models[m]
+        prompt = tokens[m]
+        total_in = prompt + qs.cached_tokens
+        fits = np.ones(qs.size, dtype=np.bool_)
+        if model.context_window is not None:
+            fits &= total_in + qs.output_tokens <= model.context_window
+        if model.max_output_tokens is not None:
+            fits &= qs.output_tokens <= model.max_output_tokens
+        for mode in modes:
+            if mode not in model.available_modes():
+                continue
+            options.append(AssignOption(m, model.provider, mode))
+            costs.append(
+                request_cost_pusd(
+                    model.schedule(mode),
+                    uncached=prompt,
+                    cached=qs.cached_tokens,
+                    output=qs.output_tokens,
+                )
+            )
+            values.append(qs.quality_micro[:, k])
+            feas.append(fits & (qs.quality_micro[:, k] >= 0))
+            toks.append(total_in + qs.output_tokens)
+    cost = np.stack(costs, axis=1).astype(np.int64)
+    value = np.maximum(np.stack(values, axis=1), 0).astype(np.int64)
+    feasible = np.stack(feas, axis=1)
+    token_use = np.stack(toks, axis=1).astype(np.int64)
+    empty = ~feasible.any(axis=1)
+    if empty.any():
+        g = int(np.flatnonzero(empty)[0])
+        raise InfeasibleError(
+            f"query {qs.ids[g]!r} has no usable model "
+            f"({int(empty.sum())} such queries): no quality given, or the request does not fit "
+            "any model's context window",
+            file=qs.path,
+        )
+    return tuple(options), cost, value, feasible, token_use
+
+
+def _side_rows(
+    qs: QuerySet,
+    options: Sequence[AssignOption],
+    cost: npt.NDArray[np.int64],
+    value: npt.NDArray[np.int64],
+    token_use: npt.NDArray[np.int64],
+    side: AssignSideConstraints,
+) -> list[tuple[npt.NDArray[np.int64], int, str]]:
+    """Side constraints as (coef (G, K), rhs, label): sum_g coef[g, k(g)] <= rhs."""
+    rows: list[tuple[npt.NDArray[np.int64], int, str]] = []
+    models = [o.model for o in options]
+    providers = [o.provider for o in options]
+    for m, limit in side.capacity_requests.items():
+        mask = np.asarray([x == m for x in models])
+        coef = np.broadcast_to(mask.astype(np.int64), cost.shape).copy()
+        rows.append((coef, limit, f"capacity of {m}: {limit:,} requests"))
+    for m, limit in side.capacity_tokens.items():
+        mask = np.asarray([x == m for x in models])
+        rows.append((token_use * mask, limit, f"capacity of {m}: {limit:,} tokens"))
+    for prov in sorted(set(providers)):
+        share = side.max_provider_share.get(prov) or side.max_provider_share.get("*")
+        if share is None or share >= 1:
+            continue
+        f = Fraction(share)
+        mask = np.asarray([p == prov for p in providers])
+        # den * spend(prov) - num * spend(all) <= 0
+        coef = cost * (f.denominator * mask.astype(np.int64) - f.numerator)
+        rows.append((coef, 0, f"{prov} at most {share * 100:g}% of spend"))
+    tasks = np.asarray(qs.tasks)
+    for task, floor in side.task_min_quality.items():
+        in_task = tasks == task
+        if not in_task.any():
+            raise InputError("quality floor for a task no query has", value=task)
+        f_micro = int((floor * QUALITY_SCALE).to_integral_value())
+        # sum_{g in task} (floor - q) <= 0
+        coef = np.where(in_task[:, None], f_micro - value, 0).astype(np.int64)
+        rows.append((coef, 0, f"task {task} mean quality >= {floor}"))
+    return rows
+
+
+def assign(
+    qs: QuerySet,
+    sheet: PriceSheet,
+    *,
+    objective: Objective = "max_quality",
+    budget_pusd: int | None = None,
+    min_mean_quality: Decimal | None = None,
+    modes: Sequence[str] = ("standard",),
+    side: AssignSideConstraints | None = None,
+    time_limit_s: float | None = 60.0,
+    progress: Callable[[int], None] | None = None,
+) -> Assignment:
+    """Assign every query to one option (see the module docstring)."""
+    from costplan.solvers.constrained import LinearConstraint, solve_constrained
+    from costplan.solvers.mckp import MckpProblem, solve_mckp
+
+    if objective == "max_quality" and budget_pusd is None:
+        raise InputError("a budget is required for objective max_quality", hint="pass --budget")
+    options, cost, value, feasible, token_use = build_arrays(
+        qs, sheet, modes=modes, progress=progress
+    )
+    rows = _side_rows(qs, options, cost, value, token_use, side or AssignSideConstraints.none())
+    min_value = None
+    if min_mean_quality is not None:
+        min_value = int((min_mean_quality * QUALITY_SCALE * qs.size).to_integral_value())
+    problem = MckpProblem(
+        cost=cost,
+        value=value,
+        feasible=feasible,
+        budget=budget_pusd,
+        objective="max_value" if objective == "max_quality" else "min_cost",
+        min_value=min_value,
+    )
+    if rows:
+        side_rows = [LinearConstraint(coef, rhs, label) for coef, rhs, label in rows]
+        result = solve_constrained(problem, side_rows, time_limit_s=time_limit_s)
+    else:
+        result = solve_mckp(problem, time_limit_s=time_limit_s)
+    if result.status == "infeasible":
+        cheapest = int(np.where(feasible, cost, np.iinfo(np.int64).max).min(axis=1).sum())
+        if objective == "max_quality" and budget_pusd is not None and cheapest > budget_pusd:
+            raise InfeasibleError(
+                f"no assignment fits the budget: the cheapest model for every query costs "
+                f"{fmt_usd(pusd_to_usd(cheapest))}; budget is {fmt_usd(pusd_to_usd(budget_pusd))}"
+            )
+        labels = "; ".join(label for _, _, label in rows) or "the quality floor"
+        raise InfeasibleError(f"no assignment meets the constraints ({labels})")
+    if result.status not in ("optimal", "feasible"):
+        raise SolverLimitError("no assignment found within the time limit")
+    g = np.arange(qs.size)
+    chosen_cost = cost[g, result.choice]
+    chosen_q = value[g, result.choice]
+    plan = _summary_plan(
+        qs, sheet, options, result.choice, chosen_cost, chosen_q,
+        objective=objective, budget_pusd=budget_pusd, status=result.status,
+        bound=float(result.bound), gap=float(result.gap), stats=dict(result.stats),
+    )  # fmt: skip
+    return Assignment(qs, options, result.choice, chosen_cost, chosen_q, plan)
+
+
+def write_assignments(result: Assignment, path: Path) -> None:
+    """Per-query results, ``.csv`` or ``.jsonl``, atomically: id, task, model, mode, cost, quality.
+
+    Money is the exact decimal string of the query's pico-dollar cost.
+    """
+    import csv
+    import io
+    import json
+
+    from costplan.atomic import write_atomic
+
+    qs = result.queries
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".jsonl"):
+        raise InputError("per-query output must end in .csv or .jsonl", file=path, value=suffix)
+    labels = [(o.model, o.mode) for o in result.options]
+    buf = io.StringIO()
+    rows = zip(qs.ids, qs.tasks, result.choice.tolist(), result.cost_pusd.tolist(),
+               result.quality_micro.tolist(), strict=True)  # fmt: skip
+    if suffix == ".csv":
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(["id", "task", "model", "mode", "cost_usd", "quality"])
+        for qid, task, k, c, q in rows:
+            model, mode = labels[k]
+            writer.writerow([qid, task, model, mode, usd_str(c), _quality_text(q)])
+    else:
+        for qid, task, k, c, q in rows:
+            model, mode = labels[k]
+            record = {"id": qid, "task": task, "model": model, "mode": mode,
+                      "cost_usd": usd_str(c), "quality": _quality_text(q)}  # fmt: skip
+            buf.write(json.dumps(record) + "\n")
+    write_atomic(path, buf.getvalue())
+
+
+def _quality_text(micro: int) -> str:
+    whole, frac = divmod(micro, QUALITY_SCALE)
+    return f"{whole}.{frac:06d}".rstrip("0").rstrip(".")
+
+
+def _summary_plan(
+    qs: QuerySet,
+    sheet: PriceSheet,
+    options: Sequence[AssignOption],
+    choice: npt.NDArray[np.int64],
+    cost: npt.NDArray[np.int64],
+    quality: npt.NDArray[np.int64],
+    *,
+    objective: Objective,
+    budget_pusd: int | None,
+    status: str,
+    bound: float,
+    gap: float,
+    stats: dict[str, float | int],
+) -> Plan:
+    """Aggregate per (task, option) with exact totals, so totals equal the per-query sums."""
+    task_names = list(dict.fromkeys(qs.tasks))
+    task_idx = np.asarray([task_names.index(t) for t in qs.tasks], dtype=np.int64)
+    key = task_idx * len(options) + choice
+    n_keys = len(task_names) * len(options)
+    counts = np.bincount(key, minlength=n_keys)
+    # Exact integer sums in int64 when they cannot overflow, else in Python ints.
+    safe = int(cost.max(initial=0)) * len(cost) < 2**62
+    dtype: type = np.int64 if safe else object
+    cost_sum: npt.NDArray[Any] = np.zeros(n_keys, dtype=dtype)
+    np.add.at(cost_sum, key, cost.astype(dtype))
+    q_sum = np.zeros(n_keys, dtype=np.int64)
+    np.add.at(q_sum, key, quality)
+    tasks = []
+    for t, name in enumerate(task_names):
+        allocs = []
+        for k, o in enumerate(options):
+            i = t * len(options) + k
+            n = int(counts[i])
+            if n == 0:
+                continue
+            total = int(cost_sum[i])
+            qtot = int(q_sum[i])
+            allocs.append(
+                Allocation(
+                    model=o.model,
+                    provider=o.provider,
+                    mode=o.mode,
+                    count=n,
+                    cost_per_query_pusd=total // n,
+                    quality=(Decimal(qtot) / QUALITY_SCALE / n).quantize(Decimal("0.000001")),
+                    cost_source="per-query",
+                    cost_total_pusd=total,
+                    quality_total_micro=qtot,
+                )
+            )
+        allocs.sort(key=lambda a: (-a.count, a.model, a.mode))
+        tasks.append(TaskPlan(name or "(all)", int((task_idx == t).sum()), None, tuple(allocs)))
+    del sheet
+    return Plan(
+        workload=qs.path.name,
+        period="(as given)",
+        objective=objective,
+        budget_pusd=budget_pusd,
+        status=status,
+        bound=bound,
+        gap=gap,
+        tasks=tuple(tasks),
+        inputs={str(qs.path): qs.sha256},
+        solver={"name": "mckp", **{k: v for k, v in stats.items() if isinstance(v, int)}},
+    )

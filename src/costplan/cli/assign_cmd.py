@@ -1,0 +1,168 @@
+"""``costplan assign``: one model per query, for a whole query file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from costplan.cli.common import BudgetOption, PricesOption, console, parse_budget, paths
+
+if TYPE_CHECKING:
+    from costplan.plan import Plan
+
+
+def _pairs(values: list[str] | None, option: str) -> dict[str, str]:
+    """``NAME=VALUE`` pairs from a repeatable option."""
+    from costplan.errors import InputError
+
+    out: dict[str, str] = {}
+    for raw in values or []:
+        name, sep, value = raw.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise InputError(f"{option} takes NAME=VALUE", value=raw)
+        out[name.strip()] = value.strip()
+    return out
+
+
+def summary_line(plan: Plan, queries: int) -> str:
+    """``queries: N; total quality Q (bound B); gap G`` in the objective's own unit."""
+    from decimal import Decimal
+
+    from costplan.money import fmt_usd, pusd_to_usd
+
+    if plan.objective == "max_quality":
+        value = Decimal(plan.quality_micro_total) / 10**6
+        bound = Decimal(repr(plan.bound)) / 10**6
+        what = f"total quality {value:,.6f} (bound {bound:,.6f})"
+    else:
+        what = (
+            f"cost {fmt_usd(pusd_to_usd(plan.cost_pusd), places=6)} "
+            f"(bound {fmt_usd(pusd_to_usd(int(plan.bound)), places=6)})"
+        )
+    return f"queries: {queries:,}; {what}; gap {plan.gap:.3g}"
+
+
+def assign(
+    queries: Path = typer.Argument(..., help="Query file: .jsonl or .csv (see README)."),
+    prices: list[Path] | None = PricesOption,
+    budget: str | None = BudgetOption,
+    objective: str = typer.Option("max_quality", "--objective", help="max_quality or min_cost."),
+    min_quality: str | None = typer.Option(
+        None, "--min-quality", help="min_cost: mean quality floor over all queries (0..1)."
+    ),
+    batch: bool = typer.Option(
+        False, "--batch", help="Also allow batch prices (no realtime need)."
+    ),
+    output_tokens: int | None = typer.Option(
+        None, "--output-tokens", min=0, help="Output tokens for queries that do not say."
+    ),
+    capacity: list[str] | None = typer.Option(
+        None, "--capacity", help="MODEL=N requests per period (repeatable); MODEL=Nt for tokens."
+    ),
+    max_share: list[str] | None = typer.Option(
+        None, "--max-provider-share", help="PROVIDER=0.6 share of spend (repeatable; * = any)."
+    ),
+    task_floor: list[str] | None = typer.Option(
+        None, "--task-min-quality", help="TASK=0.9 mean quality floor for a task (repeatable)."
+    ),
+    out: Path | None = typer.Option(
+        None, "--out", "-o", help="Per-query results: .csv or .jsonl (atomically)."
+    ),
+    plan_out: Path | None = typer.Option(
+        None, "--plan", help="Summary plan file: .yaml or .json (atomically)."
+    ),
+    time_limit: float = typer.Option(60.0, "--time-limit", min=0.01, help="Solver time limit, s."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or report."),
+) -> None:
+    """Assign every query to one model: best quality within budget, or least cost above a floor."""
+    from decimal import Decimal, InvalidOperation
+
+    from costplan.assign import AssignSideConstraints, write_assignments
+    from costplan.assign import assign as run
+    from costplan.errors import InputError
+    from costplan.money import budget_to_pusd
+    from costplan.planio import write_plan
+    from costplan.pricing.load import load_price_sheets
+    from costplan.queries import load_queries
+    from costplan.report.terminal import render_plan
+
+    if objective not in ("max_quality", "min_cost"):
+        raise InputError("--objective must be max_quality or min_cost", value=objective)
+    if not prices:
+        raise InputError("--prices is required for assign", hint="pass --prices prices.yaml")
+
+    def decimal(option: str, text: str, low: Decimal, high: Decimal) -> Decimal:
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            raise InputError(f"{option} needs a number", value=text) from None
+        if not value.is_finite() or not low <= value <= high:
+            raise InputError(f"{option} must be between {low} and {high}", value=text)
+        return value
+
+    requests: dict[str, int] = {}
+    tokens: dict[str, int] = {}
+    for model, text in _pairs(capacity, "--capacity").items():
+        target = tokens if text.endswith("t") else requests
+        digits = text[:-1] if text.endswith("t") else text
+        if not digits.isdigit():
+            raise InputError("--capacity takes MODEL=N or MODEL=Nt", value=f"{model}={text}")
+        target[model] = int(digits)
+    shares = {
+        p: decimal("--max-provider-share", v, Decimal(0), Decimal(1))
+        for p, v in _pairs(max_share, "--max-provider-share").items()
+    }
+    floors = {
+        t: decimal("--task-min-quality", v, Decimal(0), Decimal(1))
+        for t, v in _pairs(task_floor, "--task-min-quality").items()
+    }
+    mean_floor = (
+        None
+        if min_quality is None
+        else decimal("--min-quality", min_quality, Decimal(0), Decimal(1))
+    )
+    budget_usd = parse_budget(budget)
+    sheet = load_price_sheets(paths(prices))
+    qs = load_queries(queries, default_output_tokens=output_tokens)
+    for m in (*requests, *tokens):
+        if m not in sheet.models:
+            raise InputError("--capacity names a model that is not in the price sheet", value=m)
+
+    progress_cb = None
+    bar = None
+    if not quiet and qs.texts is not None and qs.size >= 10_000:
+        from rich.progress import Progress
+
+        bar = Progress(console=console(stderr=True), transient=True)
+        bar.start()
+        task_id = bar.add_task("counting tokens", total=qs.size)
+
+        def progress_cb(done: int) -> None:
+            bar.update(task_id, completed=done)
+
+    try:
+        result = run(
+            qs,
+            sheet,
+            objective=objective,  # type: ignore[arg-type]
+            budget_pusd=None if budget_usd is None else budget_to_pusd(budget_usd),
+            min_mean_quality=mean_floor,
+            modes=("standard", "batch") if batch else ("standard",),
+            side=AssignSideConstraints(requests, tokens, shares, floors),
+            time_limit_s=time_limit,
+            progress=progress_cb,
+        )
+    finally:
+        if bar is not None:
+            bar.stop()
+    if out is not None:
+        write_assignments(result, out)
+    if plan_out is not None:
+        write_plan(result.plan, plan_out)
+    if not quiet:
+        render_plan(result.plan, console())
+        console().print(summary_line(result.plan, qs.size))
+    if result.plan.status != "optimal":
+        raise typer.Exit(3)

@@ -1,0 +1,5 @@
+"""Share the CLI runner fixture."""
+
+from tests.cli.conftest import run
+
+__all__ = ["run"]
