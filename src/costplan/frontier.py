@@ -66,7 +66,7 @@ from costplan.errors import InputError
 from costplan.money import PUSD_PER_USD, budget_to_pusd, usd_str
 from costplan.optimize import _index, plan_from_counts, solve_table
 from costplan.options import QUALITY_SCALE, OptionTable
-from costplan.plan import Plan
+from costplan.plan import Plan, mean_quality
 
 if TYPE_CHECKING:
     from costplan.solvers.classlevel import ClassProblem
@@ -90,9 +90,7 @@ class FrontierPoint:
 
     @property
     def mean_quality(self) -> Decimal:
-        if self.volume == 0:
-            return Decimal(0)
-        return Decimal(self.quality_micro_total) / QUALITY_SCALE / self.volume
+        return mean_quality(self.quality_micro_total, self.volume)
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,13 @@ from costplan.options import QUALITY_SCALE
 PLAN_FORMAT_VERSION = 1
 
 
+def mean_quality(quality_micro_total: int, volume: int) -> Decimal:
+    """Volume-weighted mean quality from a total in micro-units (0 for no volume)."""
+    if volume == 0:
+        return Decimal(0)
+    return Decimal(quality_micro_total) / QUALITY_SCALE / volume
+
+
 @dataclass(frozen=True)
 class Allocation:
     model: str
@@ -86,9 +93,7 @@ class TaskPlan:
 
     @property
     def mean_quality(self) -> Decimal:
-        if self.volume == 0:
-            return Decimal(0)
-        return Decimal(self.quality_micro_total) / QUALITY_SCALE / self.volume
+        return mean_quality(self.quality_micro_total, self.volume)
 
 
 @dataclass(frozen=True)
@@ -105,9 +110,7 @@ class Baseline:
 
     @property
     def mean_quality(self) -> Decimal:
-        if self.volume == 0:
-            return Decimal(0)
-        return Decimal(self.quality_micro_total) / QUALITY_SCALE / self.volume
+        return mean_quality(self.quality_micro_total, self.volume)
 
 
 @dataclass(frozen=True)
@@ -143,9 +146,7 @@ class Plan:
 
     @property
     def mean_quality(self) -> Decimal:
-        if self.volume == 0:
-            return Decimal(0)
-        return Decimal(self.quality_micro_total) / QUALITY_SCALE / self.volume
+        return mean_quality(self.quality_micro_total, self.volume)
 
     @property
     def cost_p95_pusd(self) -> int:
