@@ -29,7 +29,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from costplan.errors import InfeasibleError, InputError, SolverLimitError
+from costplan.errors import InfeasibleError, InputError, InternalError, SolverLimitError
 from costplan.money import fmt_usd, pusd_to_usd, usd_str
 from costplan.options import tokenizer_for
 from costplan.plan import Allocation, Plan, TaskPlan
@@ -38,6 +38,7 @@ from costplan.pricing.model import PriceSheet
 from costplan.queries import QUALITY_SCALE, QuerySet
 from costplan.tokens.tokenizer import TokenizerSpec
 from costplan.validation import did_you_mean
+from costplan.verify import verify_plan
 
 Objective = Literal["max_quality", "min_cost"]
 
@@ -263,6 +264,12 @@ def assign(
         objective=objective, budget_pusd=budget_pusd, status=result.status,
         bound=float(result.bound), gap=float(result.gap), stats=dict(result.stats),
     )  # fmt: skip
+    # Independent checks of what a plan must satisfy without a workload: counts, totals, bound.
+    verify_plan(plan)
+    if budget_pusd is not None and int(chosen_cost.sum()) > budget_pusd:
+        raise InternalError("per-query assignment exceeds the budget (a solver bug)")
+    if not feasible[g, result.choice].all():
+        raise InternalError("per-query assignment uses an infeasible option (a solver bug)")
     return Assignment(qs, options, result.choice, chosen_cost, chosen_q, plan)
 
 

@@ -266,9 +266,12 @@ class _Builder:
                         key=("measured_cost_usd", task.name, model_name),
                         value=measured,
                     ) from None
-                # Other modes keep the measured cost scaled by their token-price ratio.
-                ratio_num, ratio_den = cost, standard_cost or cost
-                scaled = -(-measured_pusd * ratio_num // ratio_den) if ratio_den else 0
+                # Other modes keep the measured cost scaled by their token-price ratio
+                # (rounded up); with free tokens there is no ratio: the measured cost holds.
+                if mode == "standard" or not standard_cost:
+                    scaled = measured_pusd
+                else:
+                    scaled = -(-measured_pusd * cost // standard_cost)
                 cost_p95 = -(-cost_p95 * scaled // cost) if cost else scaled
                 cost = scaled
                 source = "measured"

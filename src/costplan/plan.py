@@ -68,7 +68,7 @@ class Allocation:
     def quality_micro_total(self) -> int:
         if self.quality_total_micro is not None:
             return self.quality_total_micro
-        return self.count * int(self.quality * QUALITY_SCALE)
+        return self.count * int((self.quality * QUALITY_SCALE).to_integral_value())
 
     @property
     def label(self) -> str:

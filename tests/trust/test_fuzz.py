@@ -83,9 +83,6 @@ def _run_library(case: Inputs, name: str) -> None:
         try:
             status = _library_pipeline(workload)
         except InternalError as exc:
-            if _known_bug(case, str(exc)):
-                FUZZ_OUTCOMES[f"{name}: {KNOWN}"] += 1
-                return
             pytest.fail(f"internal error on {case.note} input: {exc}\n{_show(case)}")
         except CostplanError as exc:
             FUZZ_OUTCOMES[f"{name}: error exit {exc.exit_code}"] += 1
@@ -95,14 +92,6 @@ def _run_library(case: Inputs, name: str) -> None:
             pytest.fail(f"{type(exc).__name__} on {case.note} input: {exc}\n{_show(case)}")
         else:
             FUZZ_OUTCOMES[f"{name}: plan {status}"] += 1
-
-
-KNOWN = "stopped by the verifier: options.py drops a measured cost when tokens cost 0"
-
-
-def _known_bug(case: Inputs, message: str) -> bool:
-    """The one verifier finding not fixed yet (see test_verify's measured-cost test)."""
-    return "measured_cost_usd" in case.workload and "cost per query 0 pusd, recomputed" in message
 
 
 def _show(case: Inputs) -> str:
@@ -139,10 +128,6 @@ def test_fuzz_cli(case: Inputs, objective: str | None, run: Any, record_property
         if objective is not None:
             args += ["--objective", objective]
         r = run(*args)
-        if r.code == 4 and _known_bug(case, r.err):
-            FUZZ_OUTCOMES[f"cli: {KNOWN}"] += 1
-            assert not out.exists()
-            return
         assert r.code in (0, 1, 2, 3), f"exit {r.code}: {r.err}\n{_show(case)}"
         FUZZ_OUTCOMES[f"cli: exit {r.code}"] += 1
         if r.code in (0, 3) and out.exists():

@@ -154,6 +154,8 @@ def solve_class(
     solver.parameters.max_time_in_seconds = max(0.01, time_limit_s)
     solver.parameters.num_workers = num_workers
     solver.parameters.random_seed = seed
+    # Leave Ctrl-C to Python: CP-SAT's own handler would outlive the solve.
+    solver.parameters.catch_sigint_signal = False
     if num_workers > 1:
         solver.parameters.interleave_search = True  # deterministic with several workers
     code = solver.solve(model)
@@ -197,6 +199,8 @@ def solve_class(
         solver2.parameters.max_time_in_seconds = max(0.5, remaining)
         solver2.parameters.num_workers = num_workers
         solver2.parameters.random_seed = seed
+        # Leave Ctrl-C to Python: CP-SAT's own handler would outlive the solve.
+        solver2.parameters.catch_sigint_signal = False
         if num_workers > 1:
             solver2.parameters.interleave_search = True
         code2 = solver2.solve(model)

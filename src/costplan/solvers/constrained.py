@@ -128,6 +128,8 @@ def solve_constrained(
         solver.parameters.max_time_in_seconds = max(0.01, time_limit_s)
     solver.parameters.num_workers = num_workers
     solver.parameters.random_seed = seed
+    # Leave Ctrl-C to Python: CP-SAT's own handler would outlive the solve.
+    solver.parameters.catch_sigint_signal = False
     if num_workers > 1:
         solver.parameters.interleave_search = True
     code = solver.solve(model)
