@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from costplan.errors import InputError, SolverLimitError
 from costplan.solvers import mckp
-from costplan.solvers.mckp import MckpProblem, MckpResult, solve_mckp
+from costplan.solvers.mckp import MckpProblem, MckpResult, Objective, solve_mckp
 from tests.solvers.oracle import all_plans, brute_force_mckp
 
 
@@ -105,7 +105,7 @@ def problems(draw: st.DrawFn, max_abs: int = 40) -> MckpProblem:
     cost, value, feas = cost.reshape(g, k), value.reshape(g, k), feas.reshape(g, k)
     first = draw(st.lists(st.integers(0, k - 1), min_size=g, max_size=g))
     feas[np.arange(g), first] = True
-    objective = draw(st.sampled_from(["max_value", "min_cost"]))
+    objective: Objective = draw(st.sampled_from(["max_value", "min_cost"]))
     span = g * max_abs + 2
     budget = draw(st.none() | st.integers(-2, span)) if objective == "max_value" else None
     min_value = draw(st.none() | st.integers(-span, span)) if objective == "min_cost" else None

@@ -80,7 +80,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -90,7 +90,9 @@ from costplan.errors import InputError, SolverLimitError
 __all__ = [
     "MckpProblem",
     "MckpResult",
+    "Objective",
     "Relaxation",
+    "Status",
     "relax",
     "solve_mckp",
 ]
@@ -197,10 +199,10 @@ class _Hull:
     """Per-group dominance and upper convex hull (canonical problem)."""
 
     undominated: Bool  # (G, K) in original option order
-    hull: npt.NDArray[np.int16]  # (G, H) option index of hull point i, -1 padded
+    hull: npt.NDArray[np.int16]  # (H, G) option index of hull point i, -1 padded
     length: npt.NDArray[np.int16]  # (G,) number of hull points (>= 1)
-    hp: I64  # (G, H) profit of hull point i (0 padded)
-    hw: I64  # (G, H) weight of hull point i (0 padded)
+    hp: I64  # (H, G) profit of hull point i (0 padded)
+    hw: I64  # (H, G) weight of hull point i (0 padded)
 
 
 def _hull_chunk(p: I64, w: I64, feas: Bool) -> _Hull:
@@ -256,35 +258,37 @@ def _hull_chunk(p: I64, w: I64, feas: Bool) -> _Hull:
         top_p[rows], top_w[rows] = pn, wn
         length[rows] += 1
     hmax = int(length.max())
-    pos = stack[:hmax]  # (hmax, n) sorted position of each hull point
-    valid = np.arange(hmax)[None, :] < length[:, None]
+    pos = stack[:hmax]  # (hmax, n) sorted position of each hull point (rank-major)
+    valid = np.arange(hmax)[:, None] < length[None, :]
     cols = np.arange(n)[None, :]
-    hull = np.where(valid, order[cols, pos].T, -1)
-    hp = np.where(valid, pt[pos, cols].T, 0)
-    hw = np.where(valid, wt[pos, cols].T, 0)
+    hull = np.where(valid, order[cols, pos], -1).astype(np.int16)
+    hp = np.where(valid, pt[pos, cols], 0)
+    hw = np.where(valid, wt[pos, cols], 0)
     und = np.zeros((n, k), dtype=np.bool_)
     np.put_along_axis(und, order, ut.T, axis=1)
-    return _Hull(und, hull.astype(np.int16), length, hp, hw)
+    return _Hull(und, hull, length, hp, hw)
 
 
 def _build_hull(p: I64, w: I64, feas: Bool) -> _Hull:
-    g = p.shape[0]
+    g, k = p.shape
     parts = [
         _hull_chunk(p[s : s + _CHUNK], w[s : s + _CHUNK], feas[s : s + _CHUNK])
         for s in range(0, g, _CHUNK)
     ]
-    hmax = max(part.hull.shape[1] for part in parts)
-
-    def pad(a: npt.NDArray[Any], fill: int) -> npt.NDArray[Any]:
-        return np.pad(a, ((0, 0), (0, hmax - a.shape[1])), constant_values=fill)
-
-    return _Hull(
-        np.concatenate([part.undominated for part in parts]),
-        np.concatenate([pad(part.hull, -1) for part in parts]),
-        np.concatenate([part.length for part in parts]),
-        np.concatenate([pad(part.hp, 0) for part in parts]),
-        np.concatenate([pad(part.hw, 0) for part in parts]),
-    )
+    hmax = max(part.hull.shape[0] for part in parts)
+    und = np.empty((g, k), dtype=np.bool_)
+    length = np.empty(g, dtype=np.int16)
+    hull = np.full((hmax, g), -1, dtype=np.int16)
+    hp = np.zeros((hmax, g), dtype=np.int64)
+    hw = np.zeros((hmax, g), dtype=np.int64)
+    for s, part in zip(range(0, g, _CHUNK), parts, strict=True):
+        e, h = s + part.length.size, part.hull.shape[0]
+        und[s:e] = part.undominated
+        length[s:e] = part.length
+        hull[:h, s:e] = part.hull
+        hp[:h, s:e] = part.hp
+        hw[:h, s:e] = part.hw
+    return _Hull(und, hull, length, hp, hw)
 
 
 # ----------------------------------------------------------------------------- LP relaxation
@@ -344,34 +348,35 @@ def _select(eff: F64, weight: I64, capacity: int) -> tuple[I64, I64, int]:
 
 def _relax(hull: _Hull, capacity: int | None) -> Relaxation:
     h, length, hp, hw = hull.hull, hull.length, hull.hp, hull.hw
-    g = h.shape[0]
-    base = int(hp[:, 0].sum())
+    g = h.shape[1]
+    base = int(hp[0].sum())
     rows = np.arange(g)
     top = length.astype(np.intp) - 1
-    if h.shape[1] == 1:
-        plan = h[:, 0].astype(np.int64)
+    if h.shape[0] == 1:
+        plan = h[0].astype(np.int64)
         return Relaxation(Fraction(0), Fraction(base), plan, plan.copy(), capacity or 0, 0, False)
-    dp = np.diff(hp, axis=1)
-    dw = np.diff(hw, axis=1)
-    valid = np.arange(h.shape[1] - 1)[None, :] < top[:, None]
+    # steps between consecutive hull points, rank-major: (H - 1, G)
+    dp = np.diff(hp, axis=0)
+    dw = np.diff(hw, axis=0)
+    valid = np.arange(h.shape[0] - 1)[:, None] < top[None, :]
     eff = np.where(valid, dp / np.where(valid, dw, 1).astype(np.float64), -np.inf)
-    eff = np.minimum.accumulate(eff, axis=1)  # a group's steps stay in order under the sort
-    flat = np.flatnonzero(valid.ravel())  # group-major, then step
+    eff = np.minimum.accumulate(eff, axis=0)  # a group's steps stay in order under the sort
+    flat = np.flatnonzero(valid.ravel())  # step rank, then group
     s_eff = eff.ravel()[flat]
     s_dp = dp.ravel()[flat]
     s_dw = dw.ravel()[flat]
-    s_grp = flat // dp.shape[1]
+    s_grp = flat % g
     del eff, valid, dp, dw
     total_w = int(s_dw.sum())
     if capacity is None or total_w <= capacity:
-        plan = h[rows, top].astype(np.int64)
+        plan = h[top, rows].astype(np.int64)
         bound = Fraction(base + int(s_dp.sum()))
         res = 0 if capacity is None else capacity - total_w
         return Relaxation(Fraction(0), bound, plan, plan.copy(), res, flat.size, False)
     taken, sf, used = _select(s_eff, s_dw, capacity)
     lam = Fraction(int(s_dp[sf]), int(s_dw[sf]))
     greedy_pos = np.bincount(s_grp[taken], minlength=g)
-    greedy = h[rows, greedy_pos].astype(np.int64)
+    greedy = h[greedy_pos, rows].astype(np.int64)
     # Exact set of steps strictly more efficient than lam (float filter, exact where close).
     lam_f = float(lam)
     hi = s_eff > lam_f * (1 + 2.0**-40)
@@ -389,7 +394,7 @@ def _relax(hull: _Hull, capacity: int | None) -> Relaxation:
     sum_dw = int(s_dw[in_s].sum())
     bound = Fraction(base + sum_dp) + lam * (capacity - sum_dw)
     arg_pos = np.bincount(s_grp[in_s], minlength=g)
-    argmax = h[rows, arg_pos].astype(np.int64)
+    argmax = h[arg_pos, rows].astype(np.int64)
     return Relaxation(lam, bound, argmax, greedy, capacity - used, flat.size, True)
 
 
@@ -901,7 +906,7 @@ def solve_mckp(
     stats["fill_moves"] = moves
     stats["incumbent_initial"] = z if maximize else -z
 
-    # Exact phase. Targets T = ub - e (e = gap/512, growing by half each time): "is there a plan
+    # Exact phase. Targets T = floor(L) - depth (depth from gap/512, growing): "is there a plan
     # of profit >= T?" only involves options of loss <= L - T, so early questions are tiny. A DP
     # answer "found" is the optimum; "none" lowers ub to T - 1; an aborted DP (state limit)
     # hands the same restricted question to CP-SAT.
@@ -918,15 +923,15 @@ def solve_mckp(
     stats["core_options"] = 0 if core is None else int(np.isfinite(core.loss).sum())
     t_dp = cpsat_wall = 0.0
     runs = dp_layers = dp_peak = dp_total = 0
-    step = (ub - (z + 1)) // 512
+    top_target = ub
+    depth = (ub - (z + 1)) // 512  # targets: top_target - depth, depth growing
     while core is not None:
         if z >= ub:
             status, ub = "optimal", z
             break
         if deadline is not None and time.perf_counter() >= deadline:
             break
-        target = max(z + 1, ub - step)
-        step = step + step // 2 + 1
+        target = max(z + 1, top_target - depth)
         sel = core.loss <= _to_float_up(lp - target)
         in_run = sel.sum(axis=1) >= 2
         run_groups, run_keep = core.groups[in_run], sel[in_run]
@@ -958,6 +963,9 @@ def solve_mckp(
             break
         if res.outcome == "none":
             ub = target - 1
+            # the DP's work grows steeply with the depth: double it while runs are cheap, then
+            # advance by a quarter (at least one integer step)
+            depth = 2 * depth + 1 if res.total_states < 200_000 else depth + max(1, depth // 4)
             continue
         # DP aborted: CP-SAT on the same restricted question, if small enough and time is left
         if run_groups.size > core_limit:
@@ -984,6 +992,7 @@ def solve_mckp(
                 status, ub = "optimal", z
                 break
             ub = target - 1
+            depth = depth + max(1, depth // 4)
             continue
         if sub.bound is not None:
             ub = min(ub, max(target - 1, fixed + sub.bound))
