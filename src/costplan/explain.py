@@ -186,13 +186,15 @@ def explain_plan(
     *,
     robust: bool = False,
     time_limit_s: float = EXPLAIN_TIME_LIMIT_S,
+    relative_gap: float = 0.0,
 ) -> Explanations:
     """Explanations for ``plan``, a solution of ``table`` (see the module docstring).
 
     ``robust``: the plan's budget row counts p95 costs (as ``optimize(robust=True)``).
     Extra solves: one CP-SAT re-solve, one LP, and one more CP-SAT solve when a task
     has ``split: false``; each limited to ``time_limit_s``. A part whose solve fails
-    (time limit) is left out (None) rather than failing the plan.
+    (time limit) is left out (None) rather than failing the plan. ``relative_gap``:
+    the re-solves accept the same gap as the plan did.
     """
     # Imported here: optimize imports this module for explain_plan.
     from costplan.optimize import _index
@@ -212,14 +214,14 @@ def explain_plan(
     budget_cost = p.budget_cost if p.budget_cost is not None else p.cost
     s = _Solved(idx.options, counts, [int(c) for c in budget_cost], by_task, p)
     return Explanations(
-        marginal=_marginal(table, plan, s, robust, time_limit_s),
+        marginal=_marginal(table, plan, s, robust, time_limit_s, relative_gap),
         budget=_budget_binding(table, plan, s),
         floors=_floor_bindings(table, s),
         side=tuple(
             SideBinding(row.label, _row_binds([int(a) for a in row.coef], row.rhs, s.counts))
             for row in p.extra
         ),
-        split=_split_effect(table, plan, robust, time_limit_s),
+        split=_split_effect(table, plan, robust, time_limit_s, relative_gap),
         runner_ups=_runner_ups(table, plan, s.options, s.counts, s.by_task),
     )
 
@@ -275,7 +277,12 @@ def _row_binds(coef: Sequence[int], rhs: int, counts: Sequence[int]) -> bool:
 
 
 def _marginal(
-    table: OptionTable, plan: Plan, s: _Solved, robust: bool, time_limit_s: float
+    table: OptionTable,
+    plan: Plan,
+    s: _Solved,
+    robust: bool,
+    time_limit_s: float,
+    relative_gap: float = 0.0,
 ) -> MarginalValue | None:
     from costplan.frontier import LpRelaxation
     from costplan.optimize import solve_table
@@ -293,6 +300,7 @@ def _marginal(
             budget_pusd=at + delta,
             time_limit_s=time_limit_s,
             robust=robust,
+            relative_gap=relative_gap,
         )
     except CostplanError:
         return None
@@ -313,7 +321,7 @@ def _marginal(
 
 
 def _split_effect(
-    table: OptionTable, plan: Plan, robust: bool, time_limit_s: float
+    table: OptionTable, plan: Plan, robust: bool, time_limit_s: float, relative_gap: float = 0.0
 ) -> SplitEffect | None:
     from costplan.optimize import solve_table
 
@@ -334,6 +342,7 @@ def _split_effect(
             budget_pusd=plan.budget_pusd,
             time_limit_s=time_limit_s,
             robust=robust,
+            relative_gap=relative_gap,
         )
     except CostplanError:
         return None

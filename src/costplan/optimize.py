@@ -409,13 +409,15 @@ def solve_table(
     budget_pusd: int | None,
     time_limit_s: float = 60.0,
     robust: bool = False,
+    relative_gap: float = 0.0,
 ) -> tuple[list[Option], ClassSolution]:
     """Solve; raise InfeasibleError / SolverLimitError when there is no plan.
 
     ``robust``: the budget must hold with every query at p95 prompt and output lengths.
+    ``relative_gap``: accept a plan proven within this relative gap (0: prove optimality).
     """
     idx = _index(table, objective, budget_pusd, robust)
-    sol = solve_class(idx.problem, time_limit_s=time_limit_s)
+    sol = solve_class(idx.problem, time_limit_s=time_limit_s, relative_gap=relative_gap)
     if sol.status == "infeasible":
         if budget_pusd is None:
             raise _explain_without_budget(table, idx, time_limit_s)
@@ -437,10 +439,13 @@ def optimize(
     inputs: dict[str, str] | None = None,
     robust: bool = False,
     explain: bool = True,
+    relative_gap: float = 0.0,
 ) -> Plan:
     """The optimal plan for the table's workload (see the module docstring).
 
     ``robust``: plan so that the budget holds even at p95 lengths (budget at risk = 0).
+    ``relative_gap``: stop once proven within this relative gap (status ``feasible``,
+    with the gap); 0 asks for a proof of optimality.
     ``explain``: attach :class:`~costplan.explain.Explanations` (marginal value of
     budget, runner-ups, binding constraints; one or two extra small solves).
     """
@@ -453,6 +458,7 @@ def optimize(
         budget_pusd=budget_pusd,
         time_limit_s=time_limit_s,
         robust=robust,
+        relative_gap=relative_gap,
     )
     plan = plan_from_counts(
         table,
@@ -473,7 +479,9 @@ def optimize(
     verify_plan(plan, table, robust=robust)
     if explain:
         limit = min(time_limit_s, EXPLAIN_TIME_LIMIT_S)
-        why = explain_plan(table, plan, robust=robust, time_limit_s=limit)
+        why = explain_plan(
+            table, plan, robust=robust, time_limit_s=limit, relative_gap=relative_gap
+        )
         plan = dataclasses.replace(plan, explanations=why)
     return plan
 

@@ -106,3 +106,26 @@ def test_no_plan_at_the_limit_is_a_solver_limit_error(
     assert r.code == 3
     assert r.err == "error: no plan found within the time limit of 0.2 s; raise --time-limit\n"
     assert not out.exists()
+
+
+def test_accepted_gap_stops_early_with_exit_0_and_honest_status(
+    run: Runner, tmp_path: Path
+) -> None:
+    # The hard instance's bound stays ~1e-3 above any plan for seconds: with --gap 0.01
+    # the search stops as soon as the plan is proven within 1%, exit 0, and the plan
+    # still says "feasible" with its measured gap: "optimal" always means a proof.
+    workload = hard_instance(tmp_path)
+    out = tmp_path / "plan.yaml"
+    start = time.perf_counter()
+    r = run("optimize", workload, "--gap", "0.01", "--time-limit", "30", "--out", out)
+    assert time.perf_counter() - start < 20  # stopped on the gap, not the 30 s limit
+    assert r.code == 0, r.err
+    plan = yaml.safe_load(out.read_text())
+    assert plan["status"] == "feasible"
+    assert 0 < plan["gap"] <= 0.01
+
+
+def test_gap_option_is_validated(run: Runner, basic: Path) -> None:
+    r = run("optimize", basic / "workload.yaml", "--gap", "2")
+    assert r.code == 2
+    assert "--gap" in r.err
