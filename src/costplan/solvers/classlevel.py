@@ -118,6 +118,8 @@ def solve_class(
 
     from ortools.sat.python import cp_model
 
+    from costplan.solvers.cpsat import cp_solver
+
     start = time.perf_counter()
     n_opt = len(p.cost)
     scale = _money_scale(p)
@@ -160,16 +162,7 @@ def solve_class(
     else:
         model.minimize(primary)
 
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.01, time_limit_s)
-    if relative_gap > 0:
-        solver.parameters.relative_gap_limit = relative_gap
-    solver.parameters.num_workers = num_workers
-    solver.parameters.random_seed = seed
-    # Leave Ctrl-C to Python: CP-SAT's own handler would outlive the solve.
-    solver.parameters.catch_sigint_signal = False
-    if num_workers > 1:
-        solver.parameters.interleave_search = True  # deterministic with several workers
+    solver = cp_solver(time_limit_s, num_workers=num_workers, seed=seed, relative_gap=relative_gap)
     code = solver.solve(model)
     if code == cp_model.INFEASIBLE:
         return ClassSolution(
@@ -210,14 +203,7 @@ def solve_class(
             model.add(primary <= best)
             model.maximize(secondary)
         remaining = time_limit_s - (time.perf_counter() - start)
-        solver2 = cp_model.CpSolver()
-        solver2.parameters.max_time_in_seconds = max(0.5, remaining)
-        solver2.parameters.num_workers = num_workers
-        solver2.parameters.random_seed = seed
-        # Leave Ctrl-C to Python: CP-SAT's own handler would outlive the solve.
-        solver2.parameters.catch_sigint_signal = False
-        if num_workers > 1:
-            solver2.parameters.interleave_search = True
+        solver2 = cp_solver(max(0.5, remaining), num_workers=num_workers, seed=seed)
         code2 = solver2.solve(model)
         if code2 in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             values = [solver2.value(v) for v in x]

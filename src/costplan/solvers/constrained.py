@@ -33,6 +33,7 @@ import numpy as np
 import numpy.typing as npt
 
 from costplan.errors import SolverLimitError
+from costplan.solvers.cpsat import cp_solver
 from costplan.solvers.mckp import MckpProblem, MckpResult
 
 I64 = npt.NDArray[np.int64]
@@ -123,15 +124,7 @@ def solve_constrained(
         model.maximize(value_expr)
     else:
         model.minimize(cost_expr)
-    solver = cp_model.CpSolver()
-    if time_limit_s is not None:
-        solver.parameters.max_time_in_seconds = max(0.01, time_limit_s)
-    solver.parameters.num_workers = num_workers
-    solver.parameters.random_seed = seed
-    # Leave Ctrl-C to Python: CP-SAT's own handler would outlive the solve.
-    solver.parameters.catch_sigint_signal = False
-    if num_workers > 1:
-        solver.parameters.interleave_search = True
+    solver = cp_solver(time_limit_s, num_workers=num_workers, seed=seed)
     code = solver.solve(model)
     stats: dict[str, float | int] = {
         "groups": int(cost.shape[0]),

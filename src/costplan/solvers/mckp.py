@@ -638,6 +638,8 @@ def _solve_sub(
     """
     from ortools.sat.python import cp_model
 
+    from costplan.solvers.cpsat import cp_solver
+
     start = time.perf_counter()
     n = groups.size
     gi, ki = np.nonzero(keep)  # row-major: options of a group are contiguous, ascending
@@ -664,12 +666,8 @@ def _solve_sub(
         model.add_hint(x, hv)
     model.add(cp_model.LinearExpr.weighted_sum(xs, wc) <= cap)
     model.maximize(cp_model.LinearExpr.weighted_sum(xs, pc))
-    solver = cp_model.CpSolver()
+    solver = cp_solver(None, num_workers=num_workers)
     prm = solver.parameters
-    prm.random_seed = 0
-    prm.num_workers = num_workers
-    if num_workers > 1:
-        prm.interleave_search = True
     if deadline is not None:
         left = deadline - time.perf_counter()  # building the model counts against the limit
         if left <= 0:
