@@ -64,6 +64,7 @@ class AllocationCheck:
     new_cost_per_query_pusd: int | None
     problem: str | None = None
     kind: str = "model"  # "model" or "cascade"
+    new_p95_cost_per_query_pusd: int | None = None  # at p95 lengths (robust plans' budget)
 
     @property
     def label(self) -> str:
@@ -238,8 +239,10 @@ def reprice(
             if o is None:
                 problem = _why_not_an_option(original or w, table.sheet, tp.name, a)
                 new: int | None = None
+                new_p95: int | None = None
             else:
                 new = o.cost_pusd
+                new_p95 = o.cost_p95_pusd
                 problem = None
                 if o.excluded:
                     problem = f"task {tp.name!r}: {a.label} is now excluded: {o.excluded}"
@@ -253,6 +256,7 @@ def reprice(
                     new_cost_per_query_pusd=new,
                     problem=problem,
                     kind=a.kind,
+                    new_p95_cost_per_query_pusd=new_p95,
                 )
             )
         out.append(TaskCheck(tp.name, tuple(rows)))
@@ -273,13 +277,28 @@ def judge(
     budget_pusd: int | None,
     budget_from: str,
     max_increase_pct: Decimal | None,
+    robust: bool = False,
 ) -> tuple[str, ...]:
-    """The reasons a re-priced plan fails the check (empty: it passes)."""
+    """The reasons a re-priced plan fails the check (empty: it passes).
+
+    ``robust``: the plan was made so that its budget holds at p95 lengths; the
+    budget is then checked against the re-priced cost at p95 lengths.
+    """
     failures = [a.problem for t in tasks for a in t.allocations if a.problem is not None]
     old = sum(t.old_cost_pusd for t in tasks)
     new = _sum_or_none([t.new_cost_pusd for t in tasks])
     if new is None:
         return tuple(failures)  # totals are unknown; the missing models are the reason
+    if robust and budget_pusd is not None:
+        p95 = [a.new_p95_cost_per_query_pusd for t in tasks for a in t.allocations]
+        counts = [a.count for t in tasks for a in t.allocations]
+        at_p95 = sum(c * (q or 0) for c, q in zip(counts, p95, strict=True))
+        if at_p95 > budget_pusd:
+            whose = "the plan's budget" if budget_from == "plan" else "--budget"
+            failures.append(
+                f"re-priced robust plan costs {_money(at_p95)} at p95 lengths, over {whose} "
+                f"of {_money(budget_pusd)} by {_money(at_p95 - budget_pusd)}"
+            )
     if budget_pusd is not None and new > budget_pusd:
         whose = "the plan's budget" if budget_from == "plan" else "--budget"
         failures.append(
@@ -391,6 +410,7 @@ def check_plan(
         budget_pusd=budget_pusd,
         budget_from=budget_from,
         max_increase_pct=max_increase_pct,
+        robust=plan.robust,
     )
     again = None
     if reoptimize:
@@ -401,6 +421,7 @@ def check_plan(
                 objective=objective,
                 budget_usd=None if budget_pusd is None else pusd_to_usd(budget_pusd),
                 time_limit_s=time_limit_s,
+                robust=plan.robust,
             )
             again = Reoptimized(fresh)
         except (InfeasibleError, SolverLimitError, InputError) as exc:

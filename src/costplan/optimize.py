@@ -474,7 +474,7 @@ def optimize(
     )
     if robust:
         note = "robust plan: the budget holds with every query at p95 prompt and output lengths"
-        plan = dataclasses.replace(plan, notes=(*plan.notes, note))
+        plan = dataclasses.replace(plan, notes=(*plan.notes, note), robust=True)
     # A second, independent computation must agree before anyone sees the plan.
     verify_plan(plan, table, robust=robust)
     if explain:

@@ -130,6 +130,7 @@ class Plan:
     solver: Mapping[str, Any] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     workload_path: str | None = None
+    robust: bool = False  # planned so that the budget holds at p95 lengths
     explanations: Explanations | None = None  # see costplan.explain
 
     @property
@@ -175,6 +176,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "period": plan.period,
         "objective": plan.objective,
         "budget_usd": None if plan.budget_pusd is None else usd_str(plan.budget_pusd),
+        "robust": plan.robust,
         "status": plan.status,
         "bound": bound_text,
         "bound_unit": "quality_queries" if plan.objective == "max_quality" else "usd",

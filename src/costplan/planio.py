@@ -81,6 +81,7 @@ class PlanFileIn(_In):
     period: str
     objective: str
     budget_usd: Usd | None = None
+    robust: bool = False
     status: str
     bound: str | None = None
     bound_unit: str
@@ -205,6 +206,7 @@ def plan_from_document(doc: SourceDocument) -> Plan:
         solver=dict(p.solver),
         notes=tuple(p.notes),
         workload_path=p.workload_path,
+        robust=p.robust,
         explanations=read_explanations(doc, p.explanations),
     )
 

@@ -195,3 +195,28 @@ def test_bad_options_exit_2(run: Runner) -> None:
     r = run("check", "missing.yaml")
     assert r.code == 2
     assert "missing.yaml: plan file not found" in r.err
+
+
+def test_robust_plan_is_checked_at_p95_lengths(
+    run: Runner, basic: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(basic)
+    r = run("optimize", "workload.yaml", "--budget", "400", "--robust", "-o", "robust.yaml", "-q")
+    assert r.code == 0, r.err
+    import yaml
+
+    plan = yaml.safe_load(Path("robust.yaml").read_text())
+    assert plan["robust"] is True
+    expected = Decimal(plan["totals"]["cost_usd"])
+    at_p95 = Decimal(plan["totals"]["cost_p95_usd"])
+    assert expected < at_p95 <= 400
+    between = ((expected + at_p95) / 2).quantize(Decimal("0.01"))
+    r = run("check", "robust.yaml", "--budget", str(between))
+    assert r.code == 1
+    assert "re-priced robust plan costs" in r.err
+    assert f"at p95 lengths, over --budget of ${between}" in r.err
+    # The same allocation, checked as a plain plan, fits that budget.
+    Path("plain.yaml").write_text(
+        Path("robust.yaml").read_text().replace("robust: true", "robust: false")
+    )
+    assert run("check", "plain.yaml", "--budget", str(between)).code == 0
