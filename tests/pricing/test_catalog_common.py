@@ -68,6 +68,10 @@ def test_exact_conversion_and_rounding() -> None:
     assert str(per_mtok(Decimal("1e-5")).value) == "10"
     with pytest.raises(Unrepresentable, match="negative price"):
         per_mtok(Decimal("-1e-6"))
+    # Above the price sheet's cap the model is skipped with a reason, not a failed import.
+    assert per_mtok(Decimal("0.01")).value == Decimal("10000")
+    with pytest.raises(Unrepresentable, match="above costplan's limit of 10000"):
+        per_mtok(Decimal("0.010000001"))
     assert request_fee(Decimal("0.005")) == Decimal("0.005")
     with pytest.raises(Unrepresentable, match="finer than 1e-12 USD"):
         request_fee(Decimal("1e-13"))

@@ -157,9 +157,17 @@ class Price:
 def per_mtok(usd_per_unit: Decimal, *, per: int = 1) -> Price:
     """USD per ``per`` tokens -> USD per million tokens, rounded to 6 decimals
     (half-even) only when it has more. Raises :class:`Unrepresentable` if negative."""
+    from costplan.pricing.load import MAX_PRICE_USD_PER_MTOK
+
     if usd_per_unit < 0:
         raise Unrepresentable(f"negative price {usd_per_unit}")
     exact = usd_per_unit * TOKENS_PER_MTOK / per
+    if exact > MAX_PRICE_USD_PER_MTOK:
+        # A price sheet would refuse it (see pricing/load.py): skip the model, say why.
+        raise Unrepresentable(
+            f"price {_plain(exact)} USD per million tokens is above costplan's limit of "
+            f"{MAX_PRICE_USD_PER_MTOK} (per-token pricing of a non-token product?)"
+        )
     if exact == exact.quantize(MICRO, rounding=ROUND_HALF_EVEN):
         return Price(_plain(exact), exact)
     return Price(_plain(exact.quantize(MICRO, rounding=ROUND_HALF_EVEN)), exact)
