@@ -24,17 +24,9 @@ from decimal import Decimal
 from typing import Any
 
 from costplan.pricing.dump import number
-from costplan.pricing.model import MODES, ModelPrice, PriceSchedule, PriceSheet, Rates
+from costplan.pricing.model import MODES, RATE_FIELDS, ModelPrice, PriceSchedule, PriceSheet, Rates
 
 Value = Decimal | int | str
-_RATE_FIELDS = (
-    "input_usd_per_mtok",
-    "output_usd_per_mtok",
-    "cache_read_usd_per_mtok",
-    "cache_write_usd_per_mtok",
-    "cache_write_1h_usd_per_mtok",
-    "reasoning_usd_per_mtok",
-)
 _HUNDRED = Decimal(100)
 _PCT = Decimal("0.01")
 
@@ -94,7 +86,7 @@ def _numeric(v: object) -> bool:
 
 def _rates_fields(rates: Rates, prefix: str) -> dict[str, Value]:
     out: dict[str, Value] = {
-        prefix + f: v for f in _RATE_FIELDS if (v := getattr(rates, f)) is not None
+        prefix + f: v for f in RATE_FIELDS if (v := getattr(rates, f)) is not None
     }
     if rates.request_usd:
         out[prefix + "request_usd"] = rates.request_usd

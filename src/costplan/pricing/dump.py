@@ -22,17 +22,9 @@ from typing import cast
 
 import yaml
 
-from costplan.pricing.model import MODES, ModelPrice, PriceSchedule, PriceSheet, Rates
+from costplan.pricing.model import MODES, RATE_FIELDS, ModelPrice, PriceSchedule, PriceSheet, Rates
 from costplan.tokens.tokenizer import EXACT_FAMILIES, FAMILY_FACTORS, TokenizerSpec
 
-_RATE_KEYS = (
-    "input_usd_per_mtok",
-    "output_usd_per_mtok",
-    "cache_read_usd_per_mtok",
-    "cache_write_usd_per_mtok",
-    "cache_write_1h_usd_per_mtok",
-    "reasoning_usd_per_mtok",
-)
 _PLAIN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+/@-]*")
 # PyYAML's resolver decides what a plain scalar means (str, bool, number, date, null).
 _resolve = cast(Callable[..., str], yaml.resolver.Resolver().resolve)
@@ -81,7 +73,7 @@ def quoted(text: str) -> str:
 
 
 def _rate_items(rates: Rates) -> list[tuple[str, str]]:
-    items = [(k, number(v)) for k in _RATE_KEYS if (v := getattr(rates, k)) is not None]
+    items = [(k, number(v)) for k in RATE_FIELDS if (v := getattr(rates, k)) is not None]
     if rates.request_usd:
         items.append(("request_usd", number(rates.request_usd)))
     return items

@@ -2,26 +2,27 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 
 from costplan.errors import InputError
 from costplan.money import PrecisionError, price_to_pusd_per_token
-from costplan.pricing.model import Limits, ModelPrice, PriceSchedule, PriceSheet, Rates, Tier
+from costplan.pricing.model import (
+    RATE_FIELDS,
+    Limits,
+    ModelPrice,
+    PriceSchedule,
+    PriceSheet,
+    Rates,
+    Tier,
+)
 from costplan.pricing.schema import ModeIn, ModelIn, PriceSheetIn, RatesIn, TierIn
 from costplan.tokens.tokenizer import parse_tokenizer
 from costplan.validation import validate
 from costplan.yamlsource import SourceDocument, load_document
 
-_PRICE_FIELDS = (
-    "input_usd_per_mtok",
-    "output_usd_per_mtok",
-    "cache_read_usd_per_mtok",
-    "cache_write_usd_per_mtok",
-    "cache_write_1h_usd_per_mtok",
-    "reasoning_usd_per_mtok",
-)
 _MICRO = Decimal("0.000001")
 #: Largest price accepted, in USD per million tokens after currency conversion:
 #: $0.01 per token, about 16x the dearest public list price. It keeps a request's
@@ -82,7 +83,7 @@ class _Converter:
         return usd
 
     def rates(self, r: RatesIn | TierIn, key: tuple[str | int, ...]) -> Rates:
-        vals = {f: self.usd(getattr(r, f), (*key, f)) for f in _PRICE_FIELDS}
+        vals = {f: self.usd(getattr(r, f), (*key, f)) for f in RATE_FIELDS}
         return Rates(
             input_usd_per_mtok=vals["input_usd_per_mtok"] or Decimal(0),
             output_usd_per_mtok=vals["output_usd_per_mtok"] or Decimal(0),
@@ -110,27 +111,15 @@ class _Converter:
             factor = 1 - m.discount
 
             def scale(r: Rates) -> Rates:
-                def s(v: Decimal | None) -> Decimal | None:
-                    return None if v is None else (v * factor).quantize(_MICRO, ROUND_HALF_EVEN)
+                # Every per-token rate; the per-request fee is not discounted.
+                scaled = {
+                    f: (v * factor).quantize(_MICRO, ROUND_HALF_EVEN)
+                    for f in RATE_FIELDS
+                    if (v := getattr(r, f)) is not None
+                }
+                return dataclasses.replace(r, **scaled)
 
-                return Rates(
-                    input_usd_per_mtok=(r.input_usd_per_mtok * factor).quantize(
-                        _MICRO, ROUND_HALF_EVEN
-                    ),
-                    output_usd_per_mtok=(r.output_usd_per_mtok * factor).quantize(
-                        _MICRO, ROUND_HALF_EVEN
-                    ),
-                    cache_read_usd_per_mtok=s(r.cache_read_usd_per_mtok),
-                    cache_write_usd_per_mtok=s(r.cache_write_usd_per_mtok),
-                    cache_write_1h_usd_per_mtok=s(r.cache_write_1h_usd_per_mtok),
-                    reasoning_usd_per_mtok=s(r.reasoning_usd_per_mtok),
-                    request_usd=r.request_usd,
-                )
-
-            return PriceSchedule(
-                base=scale(std.base),
-                tiers=tuple(Tier(t.above_input_tokens, scale(t.rates)) for t in std.tiers),
-            )
+            return std.map_rates(scale)
         base = RatesIn(
             input_usd_per_mtok=m.input_usd_per_mtok or Decimal(0),
             output_usd_per_mtok=m.output_usd_per_mtok or Decimal(0),

@@ -9,7 +9,7 @@ and genai-prices use); the highest threshold exceeded wins.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -51,6 +51,17 @@ class Rates:
         )
 
 
+#: The per-token rate fields of :class:`Rates` (USD per million tokens), in file order.
+RATE_FIELDS = (
+    "input_usd_per_mtok",
+    "output_usd_per_mtok",
+    "cache_read_usd_per_mtok",
+    "cache_write_usd_per_mtok",
+    "cache_write_1h_usd_per_mtok",
+    "reasoning_usd_per_mtok",
+)
+
+
 @dataclass(frozen=True)
 class Tier:
     """Rates for requests whose input exceeds ``above_input_tokens``."""
@@ -65,6 +76,13 @@ class PriceSchedule:
 
     base: Rates
     tiers: tuple[Tier, ...] = ()
+
+    def map_rates(self, f: Callable[[Rates], Rates]) -> PriceSchedule:
+        """This schedule with ``f`` applied to the base rates and every tier's."""
+        return PriceSchedule(
+            base=f(self.base),
+            tiers=tuple(Tier(t.above_input_tokens, f(t.rates)) for t in self.tiers),
+        )
 
 
 @dataclass(frozen=True)

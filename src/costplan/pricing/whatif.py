@@ -34,13 +34,13 @@ error (a typo would otherwise be a silent no-op).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_EVEN, Decimal
 from fnmatch import fnmatchcase
 
 from costplan.errors import InputError
-from costplan.pricing.model import ModelPrice, PriceSchedule, PriceSheet, Rates, Tier
+from costplan.pricing.model import ModelPrice, PriceSheet, Rates
 from costplan.validation import did_you_mean
 
 SYNTAX = "[provider:]PATTERN[.FIELD]=+N% or -N%, e.g. 'gpt-4o=-50%', 'provider:anthropic=+20%'"
@@ -140,20 +140,14 @@ def _rates(r: Rates, change: PriceChange) -> Rates:
     return replace(r, **updates)  # type: ignore[arg-type]
 
 
-def _schedule(s: PriceSchedule, f: Callable[[Rates], Rates]) -> PriceSchedule:
-    return PriceSchedule(
-        base=f(s.base), tiers=tuple(Tier(t.above_input_tokens, f(t.rates)) for t in s.tiers)
-    )
-
-
 def _model(m: ModelPrice, change: PriceChange) -> ModelPrice:
     def f(r: Rates) -> Rates:
         return _rates(r, change)
 
     return replace(
         m,
-        standard=_schedule(m.standard, f),
-        modes={name: _schedule(s, f) for name, s in m.modes.items()},
+        standard=m.standard.map_rates(f),
+        modes={name: s.map_rates(f) for name, s in m.modes.items()},
     )
 
 
