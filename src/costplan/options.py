@@ -135,18 +135,15 @@ class _PromptTokens:
 
     def get(self, task: Task, spec: TokenizerSpec) -> npt.NDArray[np.int64]:
         from costplan.tokens.count import count_tokens
+        from costplan.tokens.samples import subsample
 
         if task.prompt.tokens is not None:
             return np.array([task.prompt.tokens], dtype=np.int64)
         key = (task.index, spec)
         if key not in self._cache:
-            texts: Sequence[str] = task.prompt.texts
-            limit = task.prompt.max_samples
-            if limit is not None and len(texts) > limit:
-                # A seeded subsample keeps estimates deterministic for large corpora.
-                idx = np.sort(np.random.default_rng(0).choice(len(texts), limit, replace=False))
-                texts = [texts[i] for i in idx]
-            self._cache[key] = np.asarray(count_tokens(list(texts), spec), dtype=np.int64)
+            # A seeded subsample keeps estimates deterministic for large corpora.
+            texts = subsample(task.prompt.texts, task.prompt.max_samples)
+            self._cache[key] = np.asarray(count_tokens(texts, spec), dtype=np.int64)
         return self._cache[key]
 
 

@@ -256,6 +256,19 @@ def load_sample_texts(
     return texts
 
 
+def subsample(texts: Sequence[str], max_samples: int | None, seed: int = 0) -> list[str]:
+    """At most ``max_samples`` texts, drawn without replacement by
+    ``numpy.random.default_rng(seed)`` and kept in their original order (all of
+    them when there are no more than ``max_samples``): same inputs, same sample."""
+    import numpy as np
+
+    if max_samples is None or len(texts) <= max_samples:
+        return list(texts)
+    rng = np.random.default_rng(seed)
+    picked = np.sort(rng.choice(len(texts), size=max_samples, replace=False))
+    return [texts[int(i)] for i in picked]
+
+
 def measure(
     texts: Sequence[str],
     spec: TokenizerSpec,
@@ -284,12 +297,8 @@ def measure(
     if max_samples is not None and (isinstance(max_samples, bool) or max_samples < 2):
         raise InputError("must be at least 2", key="max_samples", value=max_samples)
     population = len(texts)
-    sampled = False
-    if max_samples is not None and population > max_samples:
-        sampled = True
-        rng = np.random.default_rng(seed)
-        picked = np.sort(rng.choice(population, size=max_samples, replace=False))
-        texts = [texts[int(i)] for i in picked]
+    sampled = max_samples is not None and population > max_samples
+    texts = subsample(texts, max_samples, seed)
     counts = count_tokens(texts, spec, progress=progress)
     n = len(counts)
     mean = int(counts.sum()) / n
