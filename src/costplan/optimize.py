@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -30,7 +30,7 @@ from costplan.plan import Allocation, Baseline, Plan, TaskPlan
 from costplan.solvers.classlevel import ClassProblem, ClassSolution, LinearRow, solve_class
 from costplan.validation import did_you_mean
 from costplan.verify import verify_plan
-from costplan.workload.model import MINUTES_PER_PERIOD, Objective
+from costplan.workload.model import MINUTES_PER_PERIOD, Objective, Workload
 
 
 @dataclass(frozen=True)
@@ -133,6 +133,21 @@ def _spend(o: Option, provider: str) -> Fraction:
     )
 
 
+def _constraint_error(
+    w: Workload, section: str, name: str, message: str, known: Iterable[str]
+) -> InputError:
+    """An unknown name under ``constraints.<section>``, located, with a did-you-mean."""
+    key = ("constraints", section, name)
+    return InputError(
+        message,
+        file=w.path,
+        line=w.doc.line_of(key) if w.doc else None,
+        key=key,
+        value=name,
+        hint=did_you_mean(name, known),
+    )
+
+
 def _side_rows(table: OptionTable, options: list[Option]) -> tuple[LinearRow, ...]:
     """Capacity rows per model and spend-share rows per provider (see README).
 
@@ -145,14 +160,10 @@ def _side_rows(table: OptionTable, options: list[Option]) -> tuple[LinearRow, ..
     minutes = MINUTES_PER_PERIOD[w.period]
     for name in c.capacity:
         if name not in table.sheet.models:
-            raise InputError(
-                "capacity for a model that is not in the price sheet",
-                file=w.path,
-                line=w.doc.line_of(("constraints", "capacity", name)) if w.doc else None,
-                key=("constraints", "capacity", name),
-                value=name,
-                hint=did_you_mean(name, table.sheet.models),
-            )
+            raise _constraint_error(
+                w, "capacity", name, "capacity for a model that is not in the price sheet",
+                table.sheet.models,
+            )  # fmt: skip
     used_models = sorted({comp.model for o in options for comp in o.components})
     for m in used_models:
         limits = table.sheet.models[m].limits
@@ -183,14 +194,10 @@ def _side_rows(table: OptionTable, options: list[Option]) -> tuple[LinearRow, ..
     providers = sorted({comp.provider for o in options for comp in o.components})
     for key in c.max_provider_share:
         if key != "*" and key not in providers:
-            raise InputError(
-                "share cap for a provider none of the usable models has",
-                file=w.path,
-                line=w.doc.line_of(("constraints", "max_provider_share", key)) if w.doc else None,
-                key=("constraints", "max_provider_share", key),
-                value=key,
-                hint=did_you_mean(key, providers),
-            )
+            raise _constraint_error(
+                w, "max_provider_share", key,
+                "share cap for a provider none of the usable models has", providers,
+            )  # fmt: skip
     for prov in providers:
         share = c.max_provider_share.get(prov) or c.max_provider_share.get("*")
         if share is None or share >= 1:
