@@ -362,7 +362,7 @@ def _point(table: OptionTable, budget: int, kind: str, time_limit_s: float) -> F
         status=sol.status,
         bound=sol.bound,
         gap=sol.gap,
-        solver={"name": "cp-sat", "money_scale_pusd": sol.scale},
+        solver={"name": sol.method, "money_scale_pusd": sol.scale},
     )
     return FrontierPoint(
         budget_pusd=budget,

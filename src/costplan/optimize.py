@@ -476,7 +476,7 @@ def optimize(
         status=sol.status,
         bound=sol.bound,
         gap=sol.gap,
-        solver={"name": "cp-sat", "money_scale_pusd": sol.scale},
+        solver={"name": sol.method, "money_scale_pusd": sol.scale},
         inputs=inputs,
     )
     if robust:

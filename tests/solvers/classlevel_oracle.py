@@ -23,8 +23,10 @@ def brute_force(p: ClassProblem) -> tuple[int, int] | None:
     """Best (primary, secondary) objective pair, or None when infeasible.
 
     max_quality: maximise quality, then minimise cost; min_cost: minimise cost,
-    then maximise quality. Returned as (quality, cost) or (cost, quality).
+    then maximise quality. Returned as (quality, cost) or (cost, quality). The
+    budget applies to ``budget_cost`` when given (robust plans), else to ``cost``.
     """
+    budget_cost = p.cost if p.budget_cost is None else p.budget_cost
     per_task = []
     for t in range(len(p.volume)):
         opts = [int(o) for o in np.flatnonzero(p.task == t)]
@@ -39,9 +41,10 @@ def brute_force(p: ClassProblem) -> tuple[int, int] | None:
         for counts in candidates:
             q = sum(int(p.quality[o]) * c for o, c in zip(opts, counts, strict=True))
             cost = sum(int(p.cost[o]) * c for o, c in zip(opts, counts, strict=True))
+            spend = sum(int(budget_cost[o]) * c for o, c in zip(opts, counts, strict=True))
             if p.floor[t] >= 0 and q < int(p.floor[t]) * vol:
                 continue
-            choices.append((q, cost, dict(zip(opts, counts, strict=True))))
+            choices.append((q, cost, spend, dict(zip(opts, counts, strict=True))))
         if not choices:
             return None
         per_task.append(choices)
@@ -49,11 +52,11 @@ def brute_force(p: ClassProblem) -> tuple[int, int] | None:
     for combo in itertools.product(*per_task):
         q = sum(c[0] for c in combo)
         cost = sum(c[1] for c in combo)
-        if p.budget is not None and cost > p.budget:
+        if p.budget is not None and sum(c[2] for c in combo) > p.budget:
             continue
         counts_by_option: dict[int, int] = {}
         for c in combo:
-            counts_by_option.update(c[2])
+            counts_by_option.update(c[3])
         if any(
             sum(int(row.coef[o]) * n for o, n in counts_by_option.items()) > row.rhs
             for row in p.extra

@@ -7,12 +7,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from costplan.solvers.classlevel import ClassProblem, LinearRow, solve_class
+from costplan.solvers.classlevel import ClassProblem, ClassSolution, LinearRow, solve_class
 from tests.solvers.classlevel_oracle import brute_force
 
 
 def random_problem(
-    rng: np.random.Generator, objective: str, *, with_rows: bool = False
+    rng: np.random.Generator, objective: str, *, with_rows: bool = False, robust: bool = False
 ) -> ClassProblem:
     n_tasks = int(rng.integers(1, 4))
     task, cost, quality = [], [], []
@@ -33,6 +33,10 @@ def random_problem(
     budget = None
     if objective == "max_quality" or rng.random() < 0.5:
         budget = int(rng.integers(0, total_max + 2))
+    budget_cost = None
+    if robust:  # the budget is on a dearer (p95-length) cost
+        budget_cost = np.asarray(cost, np.int64) + rng.integers(0, 20, size=len(cost))
+        budget = int(rng.integers(0, total_max + 40))
     extra: list[LinearRow] = []
     if with_rows:
         n_opt = len(task)
@@ -56,12 +60,15 @@ def random_problem(
         objective=objective,  # type: ignore[arg-type]
         budget=budget,
         extra=tuple(extra),
+        budget_cost=budget_cost,
     )
 
 
-def check_against_oracle(p: ClassProblem) -> None:
+def check_against_oracle(p: ClassProblem, sol: ClassSolution | None = None) -> None:
+    """``sol`` (default: ``solve_class(p)``) equals brute force and is feasible."""
     expected = brute_force(p)
-    sol = solve_class(p, time_limit_s=10)
+    if sol is None:
+        sol = solve_class(p, time_limit_s=10)
     if expected is None:
         assert sol.status == "infeasible"
         return
@@ -81,7 +88,8 @@ def check_against_oracle(p: ClassProblem) -> None:
         if p.floor[t] >= 0:
             assert int(np.sum(p.quality[m] * counts[m])) >= int(p.floor[t]) * int(p.volume[t])
     if p.budget is not None:
-        assert c <= p.budget
+        spend = c if p.budget_cost is None else int(np.sum(p.budget_cost * counts))
+        assert spend <= p.budget
     for row in p.extra:
         assert int(np.sum(row.coef * counts)) <= row.rhs
     assert sol.objective == got[0]

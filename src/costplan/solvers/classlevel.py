@@ -17,6 +17,15 @@ Formulation (all data integers: cost ``c_o`` in the solver's money unit, quality
 The second, lexicographic phase makes the answer unique in what matters to a
 user: among plans of equal quality the cheaper one is returned.
 
+Two methods, one answer. CP-SAT (below) solves every variant and proves small
+models in well under a second, but with hundreds of tasks it stalls near a gap of
+1e-6. For ``max_quality`` with a budget and no side rows, a model with
+``MANY_TASKS`` or more tasks goes first to :mod:`costplan.solvers.classmckp`,
+which proves it on the per-query MCKP core (LP prices, exact Lagrangian bound,
+per-task configurations, exact DP); if that method gives up (enumeration or time
+limit) CP-SAT gets the remaining time. ``ClassSolution.method`` says which one
+answered.
+
 Money scale: costs arrive in pico-dollars. CP-SAT needs every linear expression
 to fit in int64, so costs are divided by ``scale`` (a power of ten) rounded
 **up**, and the budget rounded **down**: a plan feasible at the solver's scale
@@ -33,7 +42,9 @@ import numpy as np
 import numpy.typing as npt
 
 Status = Literal["optimal", "feasible", "infeasible", "unknown"]
+Method = Literal["auto", "cp-sat", "mckp"]
 _INT64_SAFE = 2**62
+MANY_TASKS = 32  # from here on "auto" tries the MCKP core first
 
 
 @dataclass(frozen=True)
@@ -71,6 +82,7 @@ class ClassSolution:
     scale: int  # solver money unit in pico-dollars
     wall_s: float
     stats: dict[str, float] = field(default_factory=dict)
+    method: str = "cp-sat"  # which solver answered: "cp-sat" or "mckp"
 
 
 def _money_scale(p: ClassProblem) -> int:
@@ -107,20 +119,43 @@ def solve_class(
     num_workers: int = 1,
     seed: int = 0,
     relative_gap: float = 0.0,
+    method: Method = "auto",
 ) -> ClassSolution:
     """Solve the class-level allocation exactly (or to the time limit).
 
     ``relative_gap`` > 0 lets the search stop once the plan is proven within that
     relative gap of the optimum (CP-SAT's ``relative_gap_limit``); the status is then
     ``feasible`` with the measured gap: ``optimal`` always means bound == objective.
+    ``method``: ``"auto"`` (see the module docstring), or force ``"cp-sat"``, or
+    ``"mckp"`` (which still falls back to CP-SAT where it does not apply).
     """
+    import time
+
+    start = time.perf_counter()
+    if method == "mckp" or (method == "auto" and len(p.volume) >= MANY_TASKS):
+        from costplan.solvers.classmckp import solve_class_mckp
+
+        fast = solve_class_mckp(p, time_limit_s=time_limit_s)
+        if fast is not None:
+            return fast
+        time_limit_s = max(1.0, time_limit_s - (time.perf_counter() - start))
+    return _solve_cpsat(p, time_limit_s, num_workers, seed, relative_gap, start)
+
+
+def _solve_cpsat(
+    p: ClassProblem,
+    time_limit_s: float,
+    num_workers: int,
+    seed: int,
+    relative_gap: float,
+    start: float,
+) -> ClassSolution:
     import time
 
     from ortools.sat.python import cp_model
 
     from costplan.solvers.cpsat import cp_solver
 
-    start = time.perf_counter()
     n_opt = len(p.cost)
     scale = _money_scale(p)
     cost_s = [-(-int(c) // scale) for c in p.cost]

@@ -1,0 +1,633 @@
+"""Class-level allocation with many classes, solved on the per-query MCKP core.
+
+The class-level problem (see :mod:`costplan.solvers.classlevel` for the full formulation) with a
+budget and per-task quality floors, and no other side rows::
+
+    maximise    sum_o q_o x_o
+    subject to  sum_{o in t} x_o = V_t,   sum_{o in t} (q_o - f_t) x_o >= 0     every task t
+                sum_o b_o x_o <= B,       x_o >= 0 integer (x_o in {0, V_t} if not split)
+
+CP-SAT proves it quickly for tens of tasks but stalls near a relative gap of 1e-6 with hundreds
+of tasks: the LP optimum is fractional in every task whose floor binds, and closing the last
+rounding losses is a knapsack over all of them. This module closes it with the machinery of
+:mod:`costplan.solvers.mckp`:
+
+1. *LP bound.* Per task, the (cost, quality) points a task can reach on average form a polygon:
+   the hull of its options cut by ``quality >= f_t``; its vertices are the options above the
+   floor and the two-option mixes exactly at the floor. :func:`~costplan.solvers.mckp.relax`
+   (the same hull + greedy as per-query allocation; a task is a group whose profit and weight
+   are scaled by its volume) gives the budget price ``lam``. Per task, the floor price ``mu_t``
+   minimises ``max_o (q_o - lam b_o + mu_t (q_o - f_t))`` over ``mu_t >= 0`` (a 1-D convex
+   piecewise-linear minimum over the lines' crossings).
+2. *Exact Lagrangian bound and penalties.* For **any** ``lam, mu >= 0`` and any feasible ``x``::
+
+       Q(x) = D - sum_t P_t(x_t) - lam * (B - b.x),        D = lam B + sum_t V_t A_t,
+       P_t(x_t) = sum_{o in t} d_o x_o + mu_t s_t(x_t) >= 0
+
+   with ``a_o = q_o - lam b_o + mu_t (q_o - f_t)``, ``A_t = max a_o``, ``d_o = A_t - a_o >= 0``
+   and ``s_t`` the floor slack. ``D`` (computed exactly with fractions) is a valid bound
+   whatever float rounding chose ``lam`` and ``mu``; it equals the LP optimum at the LP's
+   prices. So a plan with ``Q >= D - G`` has every ``P_t <= G``.
+3. *Configurations.* For a margin ``G``, each task's integer configurations ``x_t`` with
+   ``P_t(x_t) <= G`` are enumerated (few: each option's count is bounded by ``G / d_o`` and the
+   floor slack by ``G / mu_t``). The one exception is a task split between two options of equal
+   ``a_o`` whose floor does not bind (the LP's fractional task): there the count on the dearer
+   option is only limited by the budget, and it is enumerated over the window that the budget
+   leaves once the other tasks' configurations are known.
+4. *Exact core.* Choosing one configuration per task under the budget is an MCKP (group = task,
+   option = configuration), solved exactly by :func:`~costplan.solvers.mckp.solve_mckp`. If its
+   optimum ``Z >= D - G`` it is the optimum of the whole problem (every plan of quality
+   ``>= D - G`` was among the configurations). Otherwise the optimum is below ``D - G``; the
+   margin grows to ``D - Z`` (which makes the next round final) but by at most 4x a round.
+5. *Tie-break.* Among plans of the optimal quality the cheapest is chosen by a second, min-cost
+   MCKP over the same configurations with the quality floor ``Z`` (every such plan has
+   ``P <= D - Z <= G``, so it is among them).
+
+Enumeration is capped (``max_work`` candidate configurations per round, and the time limit);
+when a cap is hit the function returns ``None`` and the caller uses CP-SAT on the full model.
+Deterministic: configurations are enumerated in a fixed order and the MCKP core is
+deterministic.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from costplan.solvers.classlevel import ClassProblem, ClassSolution
+from costplan.solvers.mckp import MckpProblem, relax, solve_mckp
+
+I64 = npt.NDArray[np.int64]
+_LIMIT = 2**60  # totals fed to the MCKP core stay below its 2**61 limit
+_MAX_OPTIONS = 32_767  # options per group the MCKP core takes
+_REL = 1e-9  # float margin when testing penalties: an uncertain configuration is kept
+
+
+@dataclass(frozen=True)
+class Prices:
+    """Lagrangian prices and what they prove (all exact)."""
+
+    lam: Fraction  # budget price
+    mu: tuple[Fraction, ...]  # per-task floor price (0 without a floor)
+    bound: Fraction  # D: upper bound on the optimal quality
+    loss: tuple[Fraction, ...]  # d_o >= 0 per option
+    binding: bool  # False: the budget does not bind the LP (lam = 0)
+
+
+@dataclass(frozen=True)
+class _Task:
+    options: I64  # option ids of the task, in order
+    configs: list[tuple[int, ...]]  # counts per option (aligned with options)
+
+
+def _floor_vertices(b: I64, q: I64, f: int) -> list[tuple[Fraction, int]]:
+    """Vertices (cost, quality) per query of a task's polygon ``hull(options) & quality >= f``."""
+    if f < 0:
+        return [(Fraction(int(c)), int(v)) for c, v in zip(b, q, strict=True)]
+    out = [(Fraction(int(c)), int(v)) for c, v in zip(b, q, strict=True) if v >= f]
+    for i in range(len(b)):
+        if q[i] <= f:
+            continue
+        for j in range(len(b)):
+            if q[j] >= f:
+                continue
+            w = Fraction(f - int(q[j]), int(q[i]) - int(q[j]))  # share of option i
+            out.append((int(b[j]) + w * (int(b[i]) - int(b[j])), f))
+    return out
+
+
+def _floor_price(alpha: list[Fraction], beta: list[int]) -> Fraction:
+    """``argmin_{mu >= 0} max_o alpha_o + mu beta_o``, exactly.
+
+    The minimum of this convex piecewise-linear function is at 0 or where a rising line
+    (``beta > 0``) crosses a falling one; float picks the candidate, the crossing is then
+    recomputed exactly (an exact price keeps exact ties, which the configurations rely on).
+    """
+    af = np.asarray([float(a) for a in alpha])
+    bf = np.asarray(beta, dtype=np.float64)
+    up, dn = np.flatnonzero(bf > 0), np.flatnonzero(bf < 0)
+    if not (up.size and dn.size):
+        return Fraction(0)
+    ii, jj = np.meshgrid(up, dn, indexing="ij")
+    i, j = ii.ravel(), jj.ravel()
+    mu = (af[j] - af[i]) / (bf[i] - bf[j])
+    keep = mu > 0
+    cands = np.concatenate([[0.0], mu[keep]])
+    pair_i = np.concatenate([[-1], i[keep]])
+    pair_j = np.concatenate([[-1], j[keep]])
+    phi = (af[None, :] + cands[:, None] * bf[None, :]).max(axis=1)
+    best = int(np.argmin(phi))
+    if best == 0:
+        return Fraction(0)
+    bi, bj = int(pair_i[best]), int(pair_j[best])
+    return max(Fraction(0), (alpha[bj] - alpha[bi]) / (beta[bi] - beta[bj]))
+
+
+def _snap(lam: Fraction, verts: list[list[tuple[Fraction, int]]]) -> Fraction:
+    """The exact efficiency of the LP's critical step nearest ``lam``.
+
+    ``lam`` comes from a relaxation with rounded weights; at the exact critical efficiency the
+    fractional task's two vertices tie exactly, which is what makes its move a free *line*
+    rather than thousands of near-free configurations.
+    """
+    lam_f = float(lam)
+    best: tuple[float, Fraction] | None = None
+    for vs in verts:
+        if len(vs) < 2:
+            continue
+        val = sorted(((v - lam_f * float(c), c, v) for c, v in vs), reverse=True)
+        (v1, c1, q1), (v2, c2, q2) = val[0], val[1]
+        if c1 == c2:
+            continue
+        step = Fraction(q1 - q2) / (c1 - c2)
+        rel = (v1 - v2) / (abs(v1) + 1.0)
+        if step > 0 and (best is None or rel < best[0]):
+            best = (rel, step)
+    return lam if best is None else best[1]
+
+
+def prices(p: ClassProblem, budget_cost: I64) -> Prices | None:
+    """Budget and floor prices from the LP, with the exact bound they prove.
+
+    ``None`` when even the relaxation cannot meet the budget or a floor (then no plan can).
+    """
+    assert p.budget is not None
+    n_task = len(p.volume)
+    groups = [np.flatnonzero(p.task == t) for t in range(n_task)]
+    # a task without queries meets any floor
+    floor = [int(f) if int(n) > 0 else -1 for f, n in zip(p.floor, p.volume, strict=True)]
+    verts = [_floor_vertices(budget_cost[g], p.quality[g], floor[t]) for t, g in enumerate(groups)]
+    if any(not v for v in verts):
+        return None  # some task has no option reaching its floor
+    width = max(len(v) for v in verts)
+    # weights rounded down (and the capacity up) only make the relaxation looser, which keeps
+    # its price a price; exactness comes from recomputing D below.
+    top = sum(int(p.volume[t]) * (int(max(c for c, _ in v)) + 1) for t, v in enumerate(verts))
+    scale = 1
+    while top // scale >= _LIMIT:
+        scale *= 10
+    profit = np.zeros((n_task, width), np.int64)
+    weight = np.zeros((n_task, width), np.int64)
+    feas = np.zeros((n_task, width), np.bool_)
+    for t, vs in enumerate(verts):
+        n = int(p.volume[t])
+        for k, (c, v) in enumerate(vs):
+            profit[t, k] = n * v
+            weight[t, k] = math.floor(n * c / scale)
+            feas[t, k] = True
+    rel = relax(profit, weight, feas, -(-p.budget // scale))
+    if rel is None:
+        return None
+    lam = _snap(rel.lam / scale, verts) if rel.binding else Fraction(0)
+    mus: list[Fraction] = []
+    for t, g in enumerate(groups):
+        if floor[t] < 0:
+            mus.append(Fraction(0))
+            continue
+        alpha = [int(p.quality[o]) - lam * int(budget_cost[o]) for o in g]
+        mus.append(_floor_price(alpha, [int(p.quality[o]) - floor[t] for o in g]))
+    bound = lam * p.budget
+    loss: list[Fraction] = [Fraction(0)] * len(p.cost)
+    for t, g in enumerate(groups):
+        f = max(0, floor[t])
+        a = [
+            int(p.quality[o]) - lam * int(budget_cost[o]) + mus[t] * (int(p.quality[o]) - f)
+            for o in g
+        ]
+        best = max(a)
+        bound += int(p.volume[t]) * best
+        for o, ao in zip(g, a, strict=True):
+            loss[int(o)] = best - ao
+    return Prices(lam, tuple(mus), bound, tuple(loss), rel.binding)
+
+
+def _within(total: int, loss: list[float], tol: float) -> Iterator[tuple[int, ...]]:
+    """Count vectors ``y >= 0`` with ``sum y <= total`` and ``sum loss * y <= tol`` (all loss
+    > 0), in a fixed order."""
+    if not loss:
+        yield ()
+        return
+    for first in range(min(total, int(tol / loss[0])) + 1):
+        for rest in _within(total - first, loss[1:], tol - first * loss[0]):
+            yield (first, *rest)
+
+
+class _TooMany(Exception):
+    """Enumeration over its work limit or past the deadline: the caller falls back."""
+
+
+class _Work:
+    """Shared limit on enumeration steps (candidates looked at, kept or not) and wall time."""
+
+    def __init__(self, steps: int, deadline: float) -> None:
+        self.left = steps
+        self.deadline = deadline
+
+    def tick(self) -> None:
+        self.left -= 1
+        if self.left < 0 or (self.left % 4096 == 0 and time.perf_counter() > self.deadline):
+            raise _TooMany
+
+
+def _basic(opts: I64, pr: Prices) -> list[int]:
+    """Positions of the zero-loss options of a task (the LP's candidates for its volume)."""
+    return [k for k, o in enumerate(opts) if pr.loss[int(o)] == 0]
+
+
+def _free(p: ClassProblem, t: int, opts: I64, pr: Prices) -> bool:
+    """Whether task ``t`` has configurations that no penalty bounds (a *free* task).
+
+    Zero-loss options can trade queries at no penalty when the floor does not bind (two or more
+    of them) or, with a binding floor, along the directions that keep the floor slack constant
+    (three or more). Only the budget then limits them: such tasks get a cost window.
+    """
+    if not p.split[t]:
+        return False
+    n_basic = len(_basic(opts, pr))
+    return n_basic >= 3 or (n_basic == 2 and pr.mu[t] == 0)
+
+
+def _interval(lo: int, hi: int, a: int, coef: int, low: float, high: float) -> tuple[int, int]:
+    """Narrow ``[lo, hi]`` to (a superset of) the integers ``j`` with ``low <= a + coef * j <=
+    high``: float bounds are widened, the caller checks exact constraints itself."""
+    low -= 1e-9 * abs(low) + 1
+    high += 1e-9 * abs(high) + 1
+    if coef == 0:
+        return (lo, hi) if low <= a <= high else (1, 0)
+    if coef > 0:
+        if low > -math.inf:
+            lo = max(lo, math.ceil((low - a) / coef - 1e-9))
+        if high < math.inf:
+            hi = min(hi, math.floor((high - a) / coef + 1e-9))
+    else:
+        if high < math.inf:
+            lo = max(lo, math.ceil((high - a) / coef - 1e-9))
+        if low > -math.inf:
+            hi = min(hi, math.floor((low - a) / coef + 1e-9))
+    return lo, hi
+
+
+def _task_configs(
+    p: ClassProblem,
+    bcost: I64,
+    t: int,
+    opts: I64,
+    pr: Prices,
+    margin: float,
+    work: _Work,
+    window: tuple[float, float] = (-math.inf, math.inf),
+) -> list[tuple[int, ...]]:
+    """Configurations of task ``t`` with penalty <= margin (a float superset of the exact set).
+
+    Loss options (``d > 0``) get counts up to ``margin / d``; the rest of the volume is split
+    among the zero-loss options, where the floor slack (``<= margin / mu``) and the task's cost
+    ``window`` bound the last two counts by an interval instead of a scan. Raises ``_TooMany``
+    when ``work`` runs out.
+    """
+    n = int(p.volume[t])
+    f = int(p.floor[t]) if n > 0 else -1
+    q = [int(p.quality[o]) for o in opts]
+    c = [int(bcost[o]) for o in opts]
+    beta = [0 if f < 0 else qk - f for qk in q]
+    d = [float(pr.loss[int(o)]) for o in opts]
+    mu = float(pr.mu[t])
+    m = len(opts)
+    tol = margin * (1 + _REL) + 1e-6
+    basic = _basic(opts, pr)
+    out: list[tuple[int, ...]] = []
+
+    def add(x: list[int]) -> None:
+        work.tick()
+        slack = sum(beta[k] * x[k] for k in range(m))
+        if slack < 0 or sum(d[k] * x[k] for k in range(m)) + mu * slack > tol:
+            return
+        out.append(tuple(x))
+
+    if not p.split[t]:
+        for k in range(m):
+            x = [0] * m
+            x[k] = n
+            add(x)
+        return out
+    nonbasic = [k for k in range(m) if k not in basic]
+    for y in _within(n, [d[k] for k in nonbasic], tol):
+        work.tick()
+        x = [0] * m
+        for k, cnt in zip(nonbasic, y, strict=True):
+            x[k] = cnt
+        pen = sum(d[k] * x[k] for k in range(m))
+        if pen > tol:
+            continue
+        smax = math.inf if mu == 0 else (tol - pen) / mu
+        srange = (0.0 if f >= 0 else -math.inf, smax)
+        _split_basic(x, basic, n - sum(y), beta, c, srange, window, add, work)
+    return out
+
+
+def _split_basic(
+    x: list[int],
+    basic: list[int],
+    rest: int,
+    beta: list[int],
+    cost: list[int],
+    slack_range: tuple[float, float],
+    window: tuple[float, float],
+    add: Callable[[list[int]], None],
+    work: _Work,
+) -> None:
+    """Every split of ``rest`` queries among the zero-loss options ``basic`` that keeps the
+    task's floor slack in ``slack_range`` and its cost in ``window`` (added to ``x``)."""
+    if len(basic) == 1:
+        z = list(x)
+        z[basic[0]] = rest
+        add(z)
+        return
+    if len(basic) > 2:
+        for cnt in range(rest + 1):
+            work.tick()
+            z = list(x)
+            z[basic[0]] = cnt
+            _split_basic(z, basic[1:], rest - cnt, beta, cost, slack_range, window, add, work)
+        return
+    u, v = basic
+    s0 = sum(b * k for b, k in zip(beta, x, strict=True)) + beta[u] * rest
+    c0 = sum(a * k for a, k in zip(cost, x, strict=True)) + cost[u] * rest
+    lo, hi = _interval(0, rest, s0, beta[v] - beta[u], *slack_range)
+    lo, hi = _interval(lo, hi, c0, cost[v] - cost[u], *window)
+    for j in range(lo, hi + 1):
+        z = list(x)
+        z[u], z[v] = rest - j, j
+        add(z)
+
+
+def _undominated(p: ClassProblem, bcost: I64) -> npt.NDArray[np.bool_]:
+    """Options no other option of the same task beats or equals on quality, cost and budget cost
+    (of identical options the first is kept). Dropping the others loses no plan: swapping a
+    dominated option for its dominator keeps every floor and the budget, and is no worse in
+    quality or cost."""
+    keep = np.ones(len(p.cost), np.bool_)
+    for t in range(len(p.volume)):
+        g = np.flatnonzero(p.task == t)
+        q, c, b = p.quality[g], p.cost[g], bcost[g]
+        ge = (q[:, None] >= q[None, :]) & (c[:, None] <= c[None, :]) & (b[:, None] <= b[None, :])
+        same = (q[:, None] == q[None, :]) & (c[:, None] == c[None, :]) & (b[:, None] == b[None, :])
+        earlier = np.arange(g.size)[:, None] < np.arange(g.size)[None, :]
+        beaten = (ge & ~same) | (same & earlier)  # [i, j]: option i makes option j redundant
+        keep[g] = ~beaten.any(axis=0)
+    return keep
+
+
+def solve_class_mckp(
+    p: ClassProblem,
+    *,
+    time_limit_s: float = 60.0,
+    max_work: int = 1_000_000,
+) -> ClassSolution | None:
+    """Solve ``p`` exactly on the MCKP core, or ``None`` when this method does not apply.
+
+    Applies to ``max_quality`` with a budget and no extra rows; the budget row uses
+    ``budget_cost`` when given (robust plans), the tie-break minimises ``cost``. ``None`` also
+    when the enumeration limit or the time limit is hit, or when the exact core does not close
+    in time: the caller then solves with CP-SAT. Like the CP-SAT path, money is solved at a
+    power-of-ten ``scale`` (costs rounded up, the budget down) when totals pass ~$1M per period;
+    ``optimal`` then means optimal at that scale.
+    """
+    if p.objective != "max_quality" or p.budget is None or p.extra:
+        return None
+    start = time.perf_counter()
+    bcost = p.cost if p.budget_cost is None else p.budget_cost
+    keep = _undominated(p, bcost)
+    # Money scale as in classlevel: costs rounded up and the budget down to a power-of-ten unit
+    # so that every total fits the core's exact int64 sums (1 for plans up to ~$1M per period).
+    scale = 1
+    top = int(np.sum(np.maximum(p.cost, bcost).astype(object) * p.volume[p.task].astype(object)))
+    while max(top, p.budget) // scale >= _LIMIT:
+        scale *= 10
+
+    def down(c: I64) -> I64:
+        return -(-c[keep] // scale)
+
+    sub = ClassProblem(
+        task=p.task[keep],
+        cost=down(p.cost),
+        quality=p.quality[keep],
+        volume=p.volume,
+        floor=p.floor,
+        split=p.split,
+        objective=p.objective,
+        budget=p.budget // scale,
+        budget_cost=None if p.budget_cost is None else down(p.budget_cost),
+    )
+    sol = _solve(sub, start + time_limit_s, max_work)
+    if sol is None:
+        return None
+    counts = np.zeros(len(p.cost), np.int64)
+    counts[keep] = sol.counts
+    wall = time.perf_counter() - start
+    return dataclasses.replace(sol, counts=counts, scale=scale, wall_s=wall)
+
+
+def _solve(p: ClassProblem, deadline: float, max_work: int) -> ClassSolution | None:
+    assert p.budget is not None
+    start = time.perf_counter()
+    n_task = len(p.volume)
+    bcost = p.cost if p.budget_cost is None else p.budget_cost
+    groups = [np.flatnonzero(p.task == t) for t in range(n_task)]
+    pr = prices(p, bcost)
+    if pr is None:
+        return _infeasible(p, start)
+    stats: dict[str, float] = {"lp_bound": float(pr.bound)}
+    # every plan has quality >= q_min, so a margin of D - q_min covers all of them: the last
+    # round then decides feasibility too
+    q_min = sum(int(p.volume[t]) * int(p.quality[g].min()) for t, g in enumerate(groups))
+    full = pr.bound - q_min
+    margin = min(full, Fraction(max(1, n_task)))  # first guess; grows below
+    best_counts: I64 | None = None
+    best_q = -1
+    rounds = 0
+    while True:
+        rounds += 1
+        built = _build(p, bcost, groups, pr, float(margin), _Work(max_work, deadline))
+        if built is None:
+            return None
+        tasks, cost, value, feas = built
+        if feas.size == 0:  # some task has no configuration within the margin
+            if margin >= full:
+                return _infeasible(p, start)
+            margin = min(full, margin * 4)
+            continue
+        res = solve_mckp(
+            MckpProblem(cost, value, feas, p.budget, "max_value"),
+            time_limit_s=max(0.1, deadline - time.perf_counter()),
+        )
+        if res.status == "feasible":
+            return None  # the core did not close in time: let CP-SAT try with its own proof
+        if res.status == "optimal":
+            if res.objective > best_q:
+                best_q = res.objective
+                best_counts = _counts(p, tasks, res.choice)
+            if res.objective >= math.ceil(pr.bound - margin):
+                break
+            # the optimum is below D - margin; D - Z covers it (a final round), but a poor Z
+            # would make that round huge, so grow by at most 4x per round
+            margin = min(pr.bound - res.objective, 4 * margin)
+        else:
+            if margin >= full:
+                return _infeasible(p, start)
+            margin = min(full, margin * 4)
+        if time.perf_counter() >= deadline:
+            return None
+    assert best_counts is not None
+    # Tie-break: the cheapest plan of the optimal quality (all such plans are configuration
+    # plans of this round). With one cost it is a min-cost MCKP; a robust plan's budget is on
+    # another cost, so a small CP-SAT model over the configurations decides it.
+    if p.budget_cost is None:
+        tie = solve_mckp(
+            MckpProblem(cost, value, feas, p.budget, "min_cost", min_value=best_q),
+            time_limit_s=max(0.1, deadline - time.perf_counter()),
+        )
+        if tie.status == "optimal":
+            best_counts = _counts(p, tasks, tie.choice)
+    else:
+        choice = _cheapest(p, tasks, cost, value, best_q, deadline)
+        if choice is not None:
+            best_counts = _counts(p, tasks, choice)
+    objective = int(np.sum(p.quality * best_counts))
+    stats.update({"rounds": float(rounds), "configs": float(feas.sum()), "margin": float(margin)})
+    return ClassSolution(
+        "optimal",
+        best_counts,
+        objective,
+        float(objective),
+        0.0,
+        1,
+        time.perf_counter() - start,
+        stats,
+        method="mckp",
+    )
+
+
+def _cheapest(
+    p: ClassProblem,
+    tasks: list[_Task],
+    bcost: I64,
+    value: I64,
+    quality: int,
+    deadline: float,
+) -> I64 | None:
+    """Configuration choice of least ``cost`` with quality >= ``quality`` and budget cost <=
+    the budget (CP-SAT, exact), or ``None`` if not proven in time."""
+    from ortools.sat.python import cp_model
+
+    from costplan.solvers.cpsat import cp_solver
+
+    model = cp_model.CpModel()
+    pick: list[list[Any]] = []
+    cost_terms = []
+    budget_terms = []
+    value_terms = []
+    for t, task in enumerate(tasks):
+        real = np.asarray(task.configs, np.int64) @ p.cost[task.options]
+        row = []
+        for k in range(len(task.configs)):
+            v = model.new_bool_var(f"c{t}_{k}")
+            row.append(v)
+            cost_terms.append(int(real[k]) * v)
+            budget_terms.append(int(bcost[t, k]) * v)
+            value_terms.append(int(value[t, k]) * v)
+        model.add_exactly_one(row)
+        pick.append(row)
+    model.add(sum(value_terms) >= quality)
+    assert p.budget is not None
+    model.add(sum(budget_terms) <= p.budget)
+    model.minimize(sum(cost_terms))
+    solver = cp_solver(max(0.1, deadline - time.perf_counter()))
+    if solver.solve(model) != cp_model.OPTIMAL:
+        return None
+    return np.asarray(
+        [next(k for k, v in enumerate(row) if solver.value(v)) for row in pick], np.int64
+    )
+
+
+def _infeasible(p: ClassProblem, start: float) -> ClassSolution:
+    nan = float("nan")
+    zeros = np.zeros(len(p.cost), np.int64)
+    wall = time.perf_counter() - start
+    return ClassSolution("infeasible", zeros, 0, nan, nan, 1, wall, method="mckp")
+
+
+def _counts(p: ClassProblem, tasks: list[_Task], choice: I64) -> I64:
+    counts = np.zeros(len(p.cost), np.int64)
+    for task, k in zip(tasks, choice, strict=True):
+        counts[task.options] = task.configs[int(k)]
+    return counts
+
+
+def _build(
+    p: ClassProblem,
+    bcost: I64,
+    groups: list[I64],
+    pr: Prices,
+    margin: float,
+    work: _Work,
+) -> tuple[list[_Task], I64, I64, npt.NDArray[np.bool_]] | None:
+    """Every task's configurations within ``margin``, as MCKP arrays; ``None`` over a cap.
+
+    Line tasks come last: the budget leaves them a cost window. A plan of quality ``>= D -
+    margin`` has budget slack ``<= margin / lam``, so its total cost is in ``[B - margin / lam,
+    B]``; a line task's cost is that minus the other tasks' costs, whose ranges are known once
+    their configurations are (another line task counts with its full range).
+    """
+    assert p.budget is not None
+    found: dict[int, list[tuple[int, ...]]] = {}
+    lines = [t for t, g in enumerate(groups) if _free(p, t, g, pr)]
+    lo_sum = hi_sum = 0
+    try:
+        for t, g in enumerate(groups):
+            if t in lines:
+                continue
+            configs = _task_configs(p, bcost, t, g, pr, margin, work)
+            found[t] = configs
+            if configs:
+                costs = np.asarray(configs, np.int64) @ bcost[g]
+                lo_sum += int(costs.min())
+                hi_sum += int(costs.max())
+        full = {}
+        for t in lines:
+            g = groups[t]
+            full[t] = (
+                int(p.volume[t]) * int(bcost[g].min()),
+                int(p.volume[t]) * int(bcost[g].max()),
+            )
+        slack = math.inf if pr.lam == 0 else margin / float(pr.lam) * (1 + _REL) + 1
+        for t in lines:
+            others_lo = lo_sum + sum(full[u][0] for u in lines if u != t)
+            others_hi = hi_sum + sum(full[u][1] for u in lines if u != t)
+            window = (p.budget - slack - others_hi, float(p.budget - others_lo))
+            found[t] = _task_configs(p, bcost, t, groups[t], pr, margin, work, window)
+    except _TooMany:
+        return None
+    tasks = [_Task(groups[t], found[t]) for t in range(len(groups))]
+    if any(not task.configs for task in tasks):
+        empty = np.zeros((0, 0), np.int64)
+        return tasks, empty, empty, np.zeros((0, 0), np.bool_)
+    width = max(len(task.configs) for task in tasks)
+    if width > _MAX_OPTIONS:
+        return None
+    cost = np.zeros((len(tasks), width), np.int64)
+    value = np.zeros((len(tasks), width), np.int64)
+    feas = np.zeros((len(tasks), width), np.bool_)
+    for t, task in enumerate(tasks):
+        x = np.asarray(task.configs, np.int64)  # (C, m)
+        cost[t, : len(x)] = x @ bcost[task.options]
+        value[t, : len(x)] = x @ p.quality[task.options]
+        feas[t, : len(x)] = True
+    return tasks, cost, value, feas
