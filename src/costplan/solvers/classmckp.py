@@ -368,6 +368,46 @@ def _split_basic(
         add(z)
 
 
+def _least_penalties(
+    p: ClassProblem, bcost: I64, groups: list[I64], pr: Prices, work: _Work
+) -> list[Fraction] | None:
+    """Per task, a lower bound on the penalty of every integer configuration (exact: the least
+    one, found by enumerating with a growing cap; 0 for free tasks, whose lines can be free).
+
+    A floor that binds in the LP makes every integer configuration pay for rounding its
+    two-option mix up to the floor; subtracting these from ``D`` gives the tighter, still valid,
+    Lagrangian bound ``D'`` (each task solved in integers), and the margin then only covers what
+    the tasks lose *beyond* their least penalties.
+    """
+    out: list[Fraction] = []
+    for t, g in enumerate(groups):
+        if _free(p, t, g, pr) or int(p.volume[t]) == 0:
+            out.append(Fraction(0))
+            continue
+        cap = 1.0
+        while True:
+            try:
+                configs = _task_configs(p, bcost, t, g, pr, cap, work)
+            except _TooMany:
+                return None
+            if configs:
+                break
+            cap *= 4
+            if cap > 1e30:
+                return [Fraction(0)] * len(groups)  # no configuration: infeasible, decided later
+        out.append(min(_penalty(p, t, g, pr, x) for x in configs))
+    return out
+
+
+def _penalty(p: ClassProblem, t: int, opts: I64, pr: Prices, x: tuple[int, ...]) -> Fraction:
+    """Exact ``P_t(x) = sum d_o x_o + mu_t * slack``."""
+    f = int(p.floor[t])
+    pen = sum((pr.loss[int(o)] * c for o, c in zip(opts, x, strict=True)), Fraction(0))
+    if f >= 0 and pr.mu[t]:
+        pen += pr.mu[t] * sum((int(p.quality[o]) - f) * c for o, c in zip(opts, x, strict=True))
+    return pen
+
+
 def _undominated(p: ClassProblem, bcost: I64) -> npt.NDArray[np.bool_]:
     """Options no other option of the same task beats or equals on quality, cost and budget cost
     (of identical options the first is kept). Dropping the others loses no plan: swapping a
@@ -444,18 +484,25 @@ def _solve(p: ClassProblem, deadline: float, max_work: int) -> ClassSolution | N
     pr = prices(p, bcost)
     if pr is None:
         return _infeasible(p, start)
-    stats: dict[str, float] = {"lp_bound": float(pr.bound)}
-    # every plan has quality >= q_min, so a margin of D - q_min covers all of them: the last
+    work = _Work(max_work, deadline)
+    least = _least_penalties(p, bcost, groups, pr, work)
+    if least is None:
+        return None
+    # D' = D - sum of the tasks' least penalties: the Lagrangian bound with integer tasks
+    bound = pr.bound - sum(least, Fraction(0))
+    floor_pen = [float(x) for x in least]
+    stats: dict[str, float] = {"lp_bound": float(pr.bound), "lagrangian_bound": float(bound)}
+    # every plan has quality >= q_min, so a margin of D' - q_min covers all of them: the last
     # round then decides feasibility too
     q_min = sum(int(p.volume[t]) * int(p.quality[g].min()) for t, g in enumerate(groups))
-    full = pr.bound - q_min
+    full = max(Fraction(0), bound - q_min)
     margin = min(full, Fraction(max(1, n_task)))  # first guess; grows below
     best_counts: I64 | None = None
     best_q = -1
     rounds = 0
     while True:
         rounds += 1
-        built = _build(p, bcost, groups, pr, float(margin), _Work(max_work, deadline))
+        built = _build(p, bcost, groups, pr, floor_pen, float(margin), _Work(max_work, deadline))
         if built is None:
             return None
         tasks, cost, value, feas = built
@@ -474,11 +521,11 @@ def _solve(p: ClassProblem, deadline: float, max_work: int) -> ClassSolution | N
             if res.objective > best_q:
                 best_q = res.objective
                 best_counts = _counts(p, tasks, res.choice)
-            if res.objective >= math.ceil(pr.bound - margin):
+            if res.objective >= math.ceil(bound - margin):
                 break
             # the optimum is below D - margin; D - Z covers it (a final round), but a poor Z
             # would make that round huge, so grow by at most 4x per round
-            margin = min(pr.bound - res.objective, 4 * margin)
+            margin = min(bound - res.objective, 4 * margin)
         else:
             if margin >= full:
                 return _infeasible(p, start)
@@ -576,10 +623,12 @@ def _build(
     bcost: I64,
     groups: list[I64],
     pr: Prices,
+    floor_pen: list[float],
     margin: float,
     work: _Work,
 ) -> tuple[list[_Task], I64, I64, npt.NDArray[np.bool_]] | None:
-    """Every task's configurations within ``margin``, as MCKP arrays; ``None`` over a cap.
+    """Every task's configurations of penalty ``<= floor_pen[t] + margin``, as MCKP arrays;
+    ``None`` over a cap.
 
     Line tasks come last: the budget leaves them a cost window. A plan of quality ``>= D -
     margin`` has budget slack ``<= margin / lam``, so its total cost is in ``[B - margin / lam,
@@ -594,7 +643,7 @@ def _build(
         for t, g in enumerate(groups):
             if t in lines:
                 continue
-            configs = _task_configs(p, bcost, t, g, pr, margin, work)
+            configs = _task_configs(p, bcost, t, g, pr, floor_pen[t] + margin, work)
             found[t] = configs
             if configs:
                 costs = np.asarray(configs, np.int64) @ bcost[g]
@@ -612,7 +661,8 @@ def _build(
             others_lo = lo_sum + sum(full[u][0] for u in lines if u != t)
             others_hi = hi_sum + sum(full[u][1] for u in lines if u != t)
             window = (p.budget - slack - others_hi, float(p.budget - others_lo))
-            found[t] = _task_configs(p, bcost, t, groups[t], pr, margin, work, window)
+            tol = floor_pen[t] + margin
+            found[t] = _task_configs(p, bcost, t, groups[t], pr, tol, work, window)
     except _TooMany:
         return None
     tasks = [_Task(groups[t], found[t]) for t in range(len(groups))]
