@@ -131,29 +131,6 @@ def _floor_price(alpha: list[Fraction], beta: list[int]) -> Fraction:
     return max(Fraction(0), (alpha[bj] - alpha[bi]) / (beta[bi] - beta[bj]))
 
 
-def _snap(lam: Fraction, verts: list[list[tuple[Fraction, int]]]) -> Fraction:
-    """The exact efficiency of the LP's critical step nearest ``lam``.
-
-    ``lam`` comes from a relaxation with rounded weights; at the exact critical efficiency the
-    fractional task's two vertices tie exactly, which is what makes its move a free *line*
-    rather than thousands of near-free configurations.
-    """
-    lam_f = float(lam)
-    best: tuple[float, Fraction] | None = None
-    for vs in verts:
-        if len(vs) < 2:
-            continue
-        val = sorted(((v - lam_f * float(c), c, v) for c, v in vs), reverse=True)
-        (v1, c1, q1), (v2, c2, q2) = val[0], val[1]
-        if c1 == c2:
-            continue
-        step = Fraction(q1 - q2) / (c1 - c2)
-        rel = (v1 - v2) / (abs(v1) + 1.0)
-        if step > 0 and (best is None or rel < best[0]):
-            best = (rel, step)
-    return lam if best is None else best[1]
-
-
 def prices(p: ClassProblem, budget_cost: I64) -> Prices | None:
     """Budget and floor prices from the LP, with the exact bound they prove.
 
@@ -186,7 +163,14 @@ def prices(p: ClassProblem, budget_cost: I64) -> Prices | None:
     rel = relax(profit, weight, feas, -(-p.budget // scale))
     if rel is None:
         return None
-    lam = _snap(rel.lam / scale, verts) if rel.binding else Fraction(0)
+    lam = Fraction(0)
+    if rel.critical is not None:
+        # The exact efficiency of the step that binds: the relaxation's weights were rounded,
+        # but at the exact price the fractional task's two vertices tie exactly, which is what
+        # makes its move a free line rather than thousands of near-free configurations.
+        t, i, j = rel.critical
+        (c_i, q_i), (c_j, q_j) = verts[t][i], verts[t][j]
+        lam = Fraction(q_j - q_i) / (c_j - c_i) if c_j != c_i else rel.lam / scale
     mus: list[Fraction] = []
     for t, g in enumerate(groups):
         if floor[t] < 0:

@@ -301,7 +301,8 @@ class Relaxation:
     ``lam`` is the dual price (critical efficiency, 0 when capacity does not bind), ``bound`` the
     exact Lagrangian value ``L(lam)`` (= the LP optimum), ``argmax`` each group's option of
     maximal reduced profit ``profit - lam * weight``, ``greedy`` the integer plan that rounds the
-    fractional group down and ``residual`` its unused capacity.
+    fractional group down and ``residual`` its unused capacity. ``critical`` is the step that
+    sets ``lam``: (group, option before, option after), ``None`` when nothing binds.
     """
 
     lam: Fraction
@@ -311,6 +312,7 @@ class Relaxation:
     residual: int
     n_steps: int
     binding: bool
+    critical: tuple[int, int, int] | None = None
 
 
 def _select(eff: F64, weight: I64, capacity: int) -> tuple[I64, I64, int]:
@@ -395,7 +397,9 @@ def _relax(hull: _Hull, capacity: int | None) -> Relaxation:
     bound = Fraction(base + sum_dp) + lam * (capacity - sum_dw)
     arg_pos = np.bincount(s_grp[in_s], minlength=g)
     argmax = h[arg_pos, rows].astype(np.int64)
-    return Relaxation(lam, bound, argmax, greedy, capacity - used, flat.size, True)
+    rank, grp = divmod(int(flat[sf]), g)
+    critical = (grp, int(h[rank, grp]), int(h[rank + 1, grp]))
+    return Relaxation(lam, bound, argmax, greedy, capacity - used, flat.size, True, critical)
 
 
 def relax(profit: I64, weight: I64, feasible: Bool, capacity: int | None) -> Relaxation | None:
