@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from benchmarks.class_instances import llm_classes
 from costplan.solvers.classlevel import MANY_TASKS, ClassProblem, ClassSolution, solve_class
 from costplan.solvers.classmckp import prices, solve_class_mckp
 from tests.solvers.test_classlevel import check_against_oracle, random_problem
@@ -110,39 +111,15 @@ def test_matches_cpsat_on_medium_instances(ties: bool) -> None:
     assert answered >= 36  # giving up is the exception, not the rule
 
 
-def _many(n_task: int, seed: int) -> ClassProblem:
-    """LLM-like: 20 models, quality rising with price plus noise, per-task token profiles,
-    volumes up to 20k, a 0.55 floor on half of the tasks. Money stays at scale 1."""
-    rng = np.random.default_rng(seed)
-    k = 20
-    price_in = np.exp(rng.uniform(np.log(0.05), np.log(15), k))
-    price_out = price_in * rng.uniform(2, 5, k)
-    base = 0.45 + 0.4 * np.log(price_in / 0.05) / np.log(300)
-    cost, quality = [], []
-    for _ in range(n_task):
-        tin, tout = int(rng.integers(100, 8000)), int(rng.integers(20, 1500))
-        cost.append(np.ceil((price_in * tin + price_out * tout) * 1e6).astype(np.int64))
-        quality.append((np.clip(base + rng.normal(0, 0.06, k), 0, 1) * 1e6).round())
-    task = np.repeat(np.arange(n_task), k)
-    volume = rng.integers(100, 20_000, n_task)
-    c = np.concatenate(cost)
-    lo = sum(int(c[task == t].min()) * int(volume[t]) for t in range(n_task))
-    hi = sum(int(c[task == t].max()) * int(volume[t]) for t in range(n_task))
-    return ClassProblem(
-        task=task.astype(np.int64),
-        cost=c,
-        quality=np.concatenate(quality).astype(np.int64),
-        volume=volume.astype(np.int64),
-        floor=np.where(rng.random(n_task) < 0.5, 550_000, -1).astype(np.int64),
-        split=np.ones(n_task, np.bool_),
-        objective="max_quality",
-        budget=lo + (hi - lo) // 25,
-    )
+def _many(n_task: int, seed: int, no_split: float = 0.0) -> ClassProblem:
+    """LLM-like, 20 models, a floor on half of the tasks, volumes up to 20k: money at scale 1."""
+    problem: ClassProblem = llm_classes(n_task, seed, volume=(100, 20_000), no_split=no_split)
+    return problem
 
 
-@pytest.mark.parametrize("seed", [1, 2])
-def test_many_tasks_proven_and_bracketed_by_cpsat(seed: int) -> None:
-    p = _many(200, seed)
+@pytest.mark.parametrize(("seed", "no_split"), [(1, 0.0), (2, 0.0), (3, 0.2)])
+def test_many_tasks_proven_and_bracketed_by_cpsat(seed: int, no_split: float) -> None:
+    p = _many(200, seed, no_split)
     sol = solve_class(p, time_limit_s=60)
     assert sol.method == "mckp"
     assert sol.status == "optimal"

@@ -135,7 +135,8 @@ def solve_class(
     if method == "mckp" or (method == "auto" and len(p.volume) >= MANY_TASKS):
         from costplan.solvers.classmckp import solve_class_mckp
 
-        fast = solve_class_mckp(p, time_limit_s=time_limit_s)
+        # at most half the time: if it gives up, CP-SAT still gets a real chance
+        fast = solve_class_mckp(p, time_limit_s=time_limit_s / 2)
         if fast is not None:
             return fast
         time_limit_s = max(1.0, time_limit_s - (time.perf_counter() - start))

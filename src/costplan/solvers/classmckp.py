@@ -16,9 +16,10 @@ rounding losses is a knapsack over all of them. This module closes it with the m
    the hull of its options cut by ``quality >= f_t``; its vertices are the options above the
    floor and the two-option mixes exactly at the floor. :func:`~costplan.solvers.mckp.relax`
    (the same hull + greedy as per-query allocation; a task is a group whose profit and weight
-   are scaled by its volume) gives the budget price ``lam``. Per task, the floor price ``mu_t``
-   minimises ``max_o (q_o - lam b_o + mu_t (q_o - f_t))`` over ``mu_t >= 0`` (a 1-D convex
-   piecewise-linear minimum over the lines' crossings).
+   are scaled by its volume) finds the step that binds the budget; its exact efficiency is the
+   budget price ``lam``. Per task, the floor price ``mu_t`` minimises
+   ``max_o (q_o - lam b_o + mu_t (q_o - f_t))`` over ``mu_t >= 0`` (a 1-D convex
+   piecewise-linear minimum at a crossing of two lines, recomputed exactly).
 2. *Exact Lagrangian bound and penalties.* For **any** ``lam, mu >= 0`` and any feasible ``x``::
 
        Q(x) = D - sum_t P_t(x_t) - lam * (B - b.x),        D = lam B + sum_t V_t A_t,
@@ -27,24 +28,34 @@ rounding losses is a knapsack over all of them. This module closes it with the m
    with ``a_o = q_o - lam b_o + mu_t (q_o - f_t)``, ``A_t = max a_o``, ``d_o = A_t - a_o >= 0``
    and ``s_t`` the floor slack. ``D`` (computed exactly with fractions) is a valid bound
    whatever float rounding chose ``lam`` and ``mu``; it equals the LP optimum at the LP's
-   prices. So a plan with ``Q >= D - G`` has every ``P_t <= G``.
-3. *Configurations.* For a margin ``G``, each task's integer configurations ``x_t`` with
-   ``P_t(x_t) <= G`` are enumerated (few: each option's count is bounded by ``G / d_o`` and the
-   floor slack by ``G / mu_t``). The one exception is a task split between two options of equal
-   ``a_o`` whose floor does not bind (the LP's fractional task): there the count on the dearer
-   option is only limited by the budget, and it is enumerated over the window that the budget
-   leaves once the other tasks' configurations are known.
+   prices. Each task's *least* integer penalty ``L_t = min P_t`` (a binding floor makes every
+   integer configuration pay for rounding its mix up to the floor) tightens it to the
+   Lagrangian bound with integer tasks, ``D' = D - sum_t L_t``; a plan with ``Q >= D' - G``
+   has every ``P_t <= L_t + G``.
+3. *Configurations.* For a margin ``G``, each task's integer configurations with
+   ``P_t <= L_t + G`` are enumerated (few: each option's count is bounded by its ``d_o`` and the
+   floor slack by ``mu_t``). The exception is a *free* task, whose zero-loss options can trade
+   queries at no penalty (the LP's fractional task when its floor does not bind): there the
+   trade is limited only by the budget, and it is enumerated over the cost window that the
+   budget leaves once the other tasks' configurations are known (the budget slack of such a
+   plan is at most ``G / lam``).
 4. *Exact core.* Choosing one configuration per task under the budget is an MCKP (group = task,
    option = configuration), solved exactly by :func:`~costplan.solvers.mckp.solve_mckp`. If its
-   optimum ``Z >= D - G`` it is the optimum of the whole problem (every plan of quality
-   ``>= D - G`` was among the configurations). Otherwise the optimum is below ``D - G``; the
-   margin grows to ``D - Z`` (which makes the next round final) but by at most 4x a round.
+   optimum ``Z >= D' - G`` it is the optimum of the whole problem (every plan of quality
+   ``>= D' - G`` was among the configurations). Otherwise the optimum is below ``D' - G``; the
+   margin grows to ``D' - Z`` (which makes the next round final) but by at most 4x a round.
 5. *Tie-break.* Among plans of the optimal quality the cheapest is chosen by a second, min-cost
-   MCKP over the same configurations with the quality floor ``Z`` (every such plan has
-   ``P <= D - Z <= G``, so it is among them).
+   MCKP over the same configurations with the quality floor ``Z`` (every such plan is among
+   them); for robust plans, whose budget is on p95-length costs, by CP-SAT over the same
+   configurations.
+
+Options dominated within their task (no better quality, no lower cost or budget cost) are
+dropped first: no plan needs them.
 
 Enumeration is capped (``max_work`` candidate configurations per round, and the time limit);
 when a cap is hit the function returns ``None`` and the caller uses CP-SAT on the full model.
+That happens when the LP is far from the integer optimum in budget terms, e.g. when the
+fractional task has ``split: false`` and many queries (measured in ``benchmarks/README.md``).
 Deterministic: configurations are enumerated in a fixed order and the MCKP core is
 deterministic.
 """
@@ -79,7 +90,7 @@ class Prices:
     mu: tuple[Fraction, ...]  # per-task floor price (0 without a floor)
     bound: Fraction  # D: upper bound on the optimal quality
     loss: tuple[Fraction, ...]  # d_o >= 0 per option
-    binding: bool  # False: the budget does not bind the LP (lam = 0)
+    critical: int | None  # the task whose LP step sets lam (None: the budget does not bind)
 
 
 @dataclass(frozen=True)
@@ -190,7 +201,8 @@ def prices(p: ClassProblem, budget_cost: I64) -> Prices | None:
         bound += int(p.volume[t]) * best
         for o, ao in zip(g, a, strict=True):
             loss[int(o)] = best - ao
-    return Prices(lam, tuple(mus), bound, tuple(loss), rel.binding)
+    critical = None if rel.critical is None else rel.critical[0]
+    return Prices(lam, tuple(mus), bound, tuple(loss), critical)
 
 
 def _within(total: int, loss: list[float], tol: float) -> Iterator[tuple[int, ...]]:
@@ -429,6 +441,13 @@ def solve_class_mckp(
     start = time.perf_counter()
     bcost = p.cost if p.budget_cost is None else p.budget_cost
     keep = _undominated(p, bcost)
+    # A task with split: false sends all its queries to one option, so an option below its
+    # floor can never serve it; dropping those keeps the LP from mixing across its floor.
+    t_of = p.task
+    below = ~p.split[t_of] & (p.floor[t_of] >= 0) & (p.quality < p.floor[t_of])
+    keep &= ~(below & (p.volume[t_of] > 0))
+    if np.any(np.bincount(p.task[keep], minlength=len(p.volume)) == 0):
+        return _infeasible(p, start)
     # Money scale as in classlevel: costs rounded up and the budget down to a power-of-ten unit
     # so that every total fits the core's exact int64 sums (1 for plans up to ~$1M per period).
     scale = 1
@@ -436,10 +455,25 @@ def solve_class_mckp(
     while max(top, p.budget) // scale >= _LIMIT:
         scale *= 10
 
+    sub = _restrict(p, keep, scale)
+    sol = _branch(sub, start + time_limit_s, max_work, 0)
+    if sol is None:
+        return None
+    counts = np.zeros(len(p.cost), np.int64)
+    counts[keep] = sol.counts
+    wall = time.perf_counter() - start
+    return dataclasses.replace(sol, counts=counts, scale=scale, wall_s=wall)
+
+
+def _restrict(p: ClassProblem, keep: npt.NDArray[np.bool_], scale: int = 1) -> ClassProblem:
+    """``p`` with only the options in ``keep``, money in units of ``scale`` pico-dollars (costs
+    rounded up, the budget down: a plan feasible here is feasible exactly)."""
+    assert p.budget is not None
+
     def down(c: I64) -> I64:
         return -(-c[keep] // scale)
 
-    sub = ClassProblem(
+    return ClassProblem(
         task=p.task[keep],
         cost=down(p.cost),
         quality=p.quality[keep],
@@ -450,16 +484,48 @@ def solve_class_mckp(
         budget=p.budget // scale,
         budget_cost=None if p.budget_cost is None else down(p.budget_cost),
     )
-    sol = _solve(sub, start + time_limit_s, max_work)
-    if sol is None:
-        return None
-    counts = np.zeros(len(p.cost), np.int64)
-    counts[keep] = sol.counts
-    wall = time.perf_counter() - start
-    return dataclasses.replace(sol, counts=counts, scale=scale, wall_s=wall)
 
 
-def _solve(p: ClassProblem, deadline: float, max_work: int) -> ClassSolution | None:
+_MAX_DEPTH = 2  # nested branchings on split: false tasks
+
+
+def _branch(p: ClassProblem, deadline: float, max_work: int, depth: int) -> ClassSolution | None:
+    """:func:`_solve`, or, when it gives up and the LP's fractional task has ``split: false``,
+    one solve per option of that task (the task sends all its queries to that option): the
+    branches partition the plans, so the best branch optimum (quality, then cost) is the
+    optimum. Such a task leaves a budget gap of up to its whole volume that no margin covers
+    cheaply; fixing it restores a near-integral LP."""
+    sol, critical = _solve(p, deadline, max_work)
+    if sol is not None or critical is None or p.split[critical] or depth >= _MAX_DEPTH:
+        return sol
+    best: ClassSolution | None = None
+    best_key = (0, 0)
+    for o in np.flatnonzero(p.task == critical):
+        keep = (p.task != critical) | (np.arange(len(p.task)) == o)
+        part = _branch(_restrict(p, keep), deadline, max_work, depth + 1)
+        if part is None:
+            return None
+        if part.status != "optimal":
+            continue
+        counts = np.zeros(len(p.cost), np.int64)
+        counts[keep] = part.counts
+        key = (int(np.sum(p.quality * counts)), -int(np.sum(p.cost * counts)))
+        if best is None or key > best_key:
+            best, best_key = dataclasses.replace(part, counts=counts), key
+    return best if best is not None else _infeasible(p, time.perf_counter())
+
+
+def _solve(
+    p: ClassProblem, deadline: float, max_work: int
+) -> tuple[ClassSolution | None, int | None]:
+    """(solution or ``None`` if this method gave up, the LP's fractional task)."""
+    sol, pr = _solve_priced(p, deadline, max_work)
+    return sol, None if pr is None else pr.critical
+
+
+def _solve_priced(
+    p: ClassProblem, deadline: float, max_work: int
+) -> tuple[ClassSolution | None, Prices | None]:
     assert p.budget is not None
     start = time.perf_counter()
     n_task = len(p.volume)
@@ -467,11 +533,11 @@ def _solve(p: ClassProblem, deadline: float, max_work: int) -> ClassSolution | N
     groups = [np.flatnonzero(p.task == t) for t in range(n_task)]
     pr = prices(p, bcost)
     if pr is None:
-        return _infeasible(p, start)
+        return _infeasible(p, start), None
     work = _Work(max_work, deadline)
     least = _least_penalties(p, bcost, groups, pr, work)
     if least is None:
-        return None
+        return None, pr
     # D' = D - sum of the tasks' least penalties: the Lagrangian bound with integer tasks
     bound = pr.bound - sum(least, Fraction(0))
     floor_pen = [float(x) for x in least]
@@ -488,11 +554,11 @@ def _solve(p: ClassProblem, deadline: float, max_work: int) -> ClassSolution | N
         rounds += 1
         built = _build(p, bcost, groups, pr, floor_pen, float(margin), _Work(max_work, deadline))
         if built is None:
-            return None
+            return None, pr
         tasks, cost, value, feas = built
         if feas.size == 0:  # some task has no configuration within the margin
             if margin >= full:
-                return _infeasible(p, start)
+                return _infeasible(p, start), pr
             margin = min(full, margin * 4)
             continue
         res = solve_mckp(
@@ -500,7 +566,7 @@ def _solve(p: ClassProblem, deadline: float, max_work: int) -> ClassSolution | N
             time_limit_s=max(0.1, deadline - time.perf_counter()),
         )
         if res.status == "feasible":
-            return None  # the core did not close in time: let CP-SAT try with its own proof
+            return None, pr  # the core did not close in time: let CP-SAT try with its own proof
         if res.status == "optimal":
             if res.objective > best_q:
                 best_q = res.objective
@@ -512,10 +578,10 @@ def _solve(p: ClassProblem, deadline: float, max_work: int) -> ClassSolution | N
             margin = min(bound - res.objective, 4 * margin)
         else:
             if margin >= full:
-                return _infeasible(p, start)
+                return _infeasible(p, start), pr
             margin = min(full, margin * 4)
         if time.perf_counter() >= deadline:
-            return None
+            return None, pr
     assert best_counts is not None
     # Tie-break: the cheapest plan of the optimal quality (all such plans are configuration
     # plans of this round). With one cost it is a min-cost MCKP; a robust plan's budget is on
@@ -533,7 +599,7 @@ def _solve(p: ClassProblem, deadline: float, max_work: int) -> ClassSolution | N
             best_counts = _counts(p, tasks, choice)
     objective = int(np.sum(p.quality * best_counts))
     stats.update({"rounds": float(rounds), "configs": float(feas.sum()), "margin": float(margin)})
-    return ClassSolution(
+    solution = ClassSolution(
         "optimal",
         best_counts,
         objective,
@@ -544,6 +610,7 @@ def _solve(p: ClassProblem, deadline: float, max_work: int) -> ClassSolution | N
         stats,
         method="mckp",
     )
+    return solution, pr
 
 
 def _cheapest(
