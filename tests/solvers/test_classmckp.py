@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 
 from benchmarks.class_instances import llm_classes
 from costplan.solvers.classlevel import MANY_TASKS, ClassProblem, ClassSolution, solve_class
-from costplan.solvers.classmckp import prices, solve_class_mckp
+from costplan.solvers.classmckp import prices, relaxation_bound, solve_class_mckp
+from tests.solvers.classlevel_oracle import brute_force
 from tests.solvers.test_classlevel import check_against_oracle, random_problem
 
 
@@ -195,3 +196,22 @@ def test_money_beyond_the_exact_range_is_solved_at_a_coarser_scale() -> None:
     assert sol.status == "optimal"
     assert sol.scale > 1
     _check_feasible(big, sol.counts)  # feasible exactly, not only at the solver's scale
+
+
+@pytest.mark.parametrize("objective", ["max_quality", "min_cost"])
+def test_relaxation_bound_is_a_bound_on_300_instances(objective: str) -> None:
+    """The bound reported for unproven plans at a money scale above 1 never cuts off the
+    exact optimum (side rows and robust budgets included)."""
+    rng = np.random.default_rng(31 if objective == "max_quality" else 32)
+    checked = 0
+    for i in range(300):
+        p = random_problem(rng, objective, with_rows=i % 2 == 0, robust=i % 3 == 0)
+        best = brute_force(p)
+        if best is None:
+            continue
+        checked += 1
+        if objective == "max_quality":
+            assert relaxation_bound(p) >= best[0]
+        else:
+            assert relaxation_bound(p) <= best[0]
+    assert checked > 80  # the rest are infeasible

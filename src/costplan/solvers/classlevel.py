@@ -29,8 +29,11 @@ answered.
 Money scale: costs arrive in pico-dollars. CP-SAT needs every linear expression
 to fit in int64, so costs are divided by ``scale`` (a power of ten) rounded
 **up**, and the budget rounded **down**: a plan feasible at the solver's scale
-is feasible exactly. ``scale`` is 1 for any realistic workload (a plan of up to
-~$9M per period at pico-dollar precision).
+is feasible exactly. ``scale`` is 1 up to ~$1M of spend per period with every task
+at its dearest option. ``optimal`` at a scale above 1 means optimal for the scaled
+model; an unproven plan then reports the exact relaxation's bound
+(:func:`costplan.solvers.classmckp.relaxation_bound`), since CP-SAT's bound only
+holds for the scaled model.
 """
 
 from __future__ import annotations
@@ -249,6 +252,15 @@ def _solve_cpsat(
     else:
         objective = int(sum(int(c) * int(n) for c, n in zip(p.cost, counts, strict=True)))
         bound *= scale  # bound was in solver units
+    if scale > 1 and not proven:
+        # CP-SAT's bound holds for the scaled model (costs up, budget down), not for the
+        # exact one: report the exact relaxation's bound instead
+        from costplan.solvers.classmckp import relaxation_bound
+
+        exact = relaxation_bound(p)
+        bound = float(
+            max(exact, objective) if p.objective == "max_quality" else min(exact, objective)
+        )
     gap = 0.0 if proven else abs(bound - objective) / max(1.0, abs(objective))
     return ClassSolution(
         "optimal" if proven else "feasible",

@@ -205,6 +205,41 @@ def prices(p: ClassProblem, budget_cost: I64) -> Prices | None:
     return Prices(lam, tuple(mus), bound, tuple(loss), critical)
 
 
+def relaxation_bound(p: ClassProblem) -> int:
+    """A bound on the optimum of ``p`` at exact money (no scale), valid with or without side
+    rows: the Lagrangian (LP) bound ``D`` without them for ``max_quality`` with a budget, else
+    each task at its best polygon vertex (max quality, or the least cost meeting its floor).
+
+    Used where a solver worked at a money scale above 1 and did not prove its plan: its own
+    bound is then a bound on the scaled (more constrained) model, not on this one.
+    """
+    base = ClassProblem(
+        task=p.task,
+        cost=p.cost,
+        quality=p.quality,
+        volume=p.volume,
+        floor=p.floor,
+        split=p.split,
+        objective=p.objective,
+        budget=p.budget,
+        budget_cost=p.budget_cost,
+    )
+    best_q = sum(int(p.volume[t]) * int(p.quality[p.task == t].max()) for t in range(len(p.volume)))
+    if p.objective == "max_quality":
+        if p.budget is None:
+            return best_q
+        bcost = p.cost if p.budget_cost is None else p.budget_cost
+        pr = prices(base, bcost)
+        return best_q if pr is None else min(best_q, math.floor(pr.bound))
+    total = Fraction(0)
+    for t in range(len(p.volume)):
+        g = np.flatnonzero(p.task == t)
+        f = int(p.floor[t]) if p.volume[t] > 0 else -1
+        verts = _floor_vertices(p.cost[g], p.quality[g], f)
+        total += int(p.volume[t]) * min((c for c, _ in verts), default=Fraction(0))
+    return math.ceil(total)
+
+
 def _within(total: int, loss: list[float], tol: float) -> Iterator[tuple[int, ...]]:
     """Count vectors ``y >= 0`` with ``sum y <= total`` and ``sum loss * y <= tol`` (all loss
     > 0), in a fixed order."""
