@@ -464,14 +464,15 @@ def solve_class_mckp(
 ) -> ClassSolution | None:
     """Solve ``p`` exactly on the MCKP core, or ``None`` when this method does not apply.
 
-    Applies to ``max_quality`` with a budget and no extra rows; the budget row uses
-    ``budget_cost`` when given (robust plans), the tie-break minimises ``cost``. ``None`` also
+    Applies without extra rows to ``max_quality`` with a budget (the budget row uses
+    ``budget_cost`` when given, for robust plans; the tie-break minimises ``cost``) and to
+    ``min_cost`` (see :func:`_solve_min_cost`). ``None`` also
     when the enumeration limit or the time limit is hit, or when the exact core does not close
     in time: the caller then solves with CP-SAT. Like the CP-SAT path, money is solved at a
     power-of-ten ``scale`` (costs rounded up, the budget down) when totals pass ~$1M per period;
     ``optimal`` then means optimal at that scale.
     """
-    if p.objective != "max_quality" or p.budget is None or p.extra:
+    if p.extra or (p.objective == "max_quality" and p.budget is None):
         return None
     start = time.perf_counter()
     bcost = p.cost if p.budget_cost is None else p.budget_cost
@@ -483,8 +484,13 @@ def solve_class_mckp(
     keep &= ~(below & (p.volume[t_of] > 0))
     if np.any(np.bincount(p.task[keep], minlength=len(p.volume)) == 0):
         return _infeasible(p, start)
+    if p.objective == "min_cost":
+        if p.budget is not None and p.budget_cost is not None:
+            return None  # a p95 budget couples the tasks: CP-SAT
+        return _solve_min_cost(_restrict(p, keep), keep, start + time_limit_s, max_work)
     # Money scale as in classlevel: costs rounded up and the budget down to a power-of-ten unit
     # so that every total fits the core's exact int64 sums (1 for plans up to ~$1M per period).
+    assert p.budget is not None
     scale = 1
     top = int(np.sum(np.maximum(p.cost, bcost).astype(object) * p.volume[p.task].astype(object)))
     while max(top, p.budget) // scale >= _LIMIT:
@@ -503,7 +509,6 @@ def solve_class_mckp(
 def _restrict(p: ClassProblem, keep: npt.NDArray[np.bool_], scale: int = 1) -> ClassProblem:
     """``p`` with only the options in ``keep``, money in units of ``scale`` pico-dollars (costs
     rounded up, the budget down: a plan feasible here is feasible exactly)."""
-    assert p.budget is not None
 
     def down(c: I64) -> I64:
         return -(-c[keep] // scale)
@@ -516,9 +521,68 @@ def _restrict(p: ClassProblem, keep: npt.NDArray[np.bool_], scale: int = 1) -> C
         floor=p.floor,
         split=p.split,
         objective=p.objective,
-        budget=p.budget // scale,
+        budget=None if p.budget is None else p.budget // scale,
         budget_cost=None if p.budget_cost is None else down(p.budget_cost),
     )
+
+
+def _solve_min_cost(
+    p: ClassProblem, keep: npt.NDArray[np.bool_], deadline: float, max_work: int
+) -> ClassSolution | None:
+    """``min_cost`` without side rows: the tasks are independent, and each one's cheapest
+    configuration is its least-penalty one under the prices ``lam = 0`` and ``mu_t`` (profit
+    ``-cost``: ``-cost(x) = V_t A_t - P_t(x)``), found by enumerating with a growing cap; the
+    tie-break takes the best quality among those. A budget on the same cost is then only a
+    check (a robust budget, on other costs, couples the tasks: the caller does not come here).
+    ``None`` (CP-SAT decides) when a task is free (zero-penalty trades) or a limit is hit.
+    Exact integers throughout, so no money scale is needed. ``keep`` maps back to the caller's
+    options.
+    """
+    start = time.perf_counter()
+    groups = [np.flatnonzero(p.task == t) for t in range(len(p.volume))]
+    mus: list[Fraction] = []
+    loss: list[Fraction] = [Fraction(0)] * len(p.cost)
+    for t, g in enumerate(groups):
+        f = int(p.floor[t]) if p.volume[t] > 0 else -1
+        alpha = [Fraction(-int(p.cost[o])) for o in g]
+        mu = Fraction(0) if f < 0 else _floor_price(alpha, [int(p.quality[o]) - f for o in g])
+        a = [al + mu * (int(p.quality[o]) - max(f, 0)) for al, o in zip(alpha, g, strict=True)]
+        for o, ao in zip(g, a, strict=True):
+            loss[int(o)] = max(a) - ao
+        mus.append(mu)
+    pr = Prices(Fraction(0), tuple(mus), Fraction(0), tuple(loss), None)
+    work = _Work(max_work, deadline)
+    counts = np.zeros(len(p.cost), np.int64)
+    for t, g in enumerate(groups):
+        if _free(p, t, g, pr):
+            return None
+        cap = 1.0
+        try:
+            while not (configs := _task_configs(p, p.cost, t, g, pr, cap, work)):
+                cap *= 4
+                if cap > 1e30:
+                    return _infeasible_min(keep, start)
+        except _TooMany:
+            return None
+        x = np.asarray(configs, np.int64)
+        cost = [int(v) for v in x @ p.cost[g]]
+        quality = [int(v) for v in x @ p.quality[g]]
+        best = min(range(len(configs)), key=lambda k: (cost[k], -quality[k], k))
+        counts[g] = x[best]
+    if p.budget is not None and int(np.sum(p.cost.astype(object) * counts)) > p.budget:
+        return _infeasible_min(keep, start)
+    objective = int(np.sum(p.cost.astype(object) * counts))
+    full = np.zeros(keep.size, np.int64)
+    full[keep] = counts
+    wall = time.perf_counter() - start
+    return ClassSolution("optimal", full, objective, float(objective), 0.0, 1, wall, {}, "mckp")
+
+
+def _infeasible_min(keep: npt.NDArray[np.bool_], start: float) -> ClassSolution:
+    nan = float("nan")
+    zeros = np.zeros(keep.size, np.int64)
+    wall = time.perf_counter() - start
+    return ClassSolution("infeasible", zeros, 0, nan, nan, 1, wall, method="mckp")
 
 
 _MAX_DEPTH = 2  # nested branchings on split: false tasks
