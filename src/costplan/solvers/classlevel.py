@@ -19,10 +19,11 @@ user: among plans of equal quality the cheaper one is returned.
 
 Two methods, one answer. CP-SAT (below) solves every variant and proves small
 models in well under a second, but with hundreds of tasks it stalls near a gap of
-1e-6. For ``max_quality`` with a budget and no side rows, a model with
-``MANY_TASKS`` or more tasks goes first to :mod:`costplan.solvers.classmckp`,
-which proves it on the per-query MCKP core (LP prices, exact Lagrangian bound,
-per-task configurations, exact DP); if that method gives up (enumeration or time
+1e-6. Without side rows (``max_quality`` with a budget, or ``min_cost``), a
+model with ``MANY_TASKS`` or more tasks goes first to
+:mod:`costplan.solvers.classmckp`, which proves it on the per-query MCKP core (LP
+prices, exact Lagrangian bound, per-task configurations, exact DP; ``min_cost``
+splits into exact per-task solves); if that method gives up (enumeration or time
 limit) CP-SAT gets the remaining time. ``ClassSolution.method`` says which one
 answered.
 
