@@ -213,17 +213,7 @@ def relaxation_bound(p: ClassProblem) -> int:
     Used where a solver worked at a money scale above 1 and did not prove its plan: its own
     bound is then a bound on the scaled (more constrained) model, not on this one.
     """
-    base = ClassProblem(
-        task=p.task,
-        cost=p.cost,
-        quality=p.quality,
-        volume=p.volume,
-        floor=p.floor,
-        split=p.split,
-        objective=p.objective,
-        budget=p.budget,
-        budget_cost=p.budget_cost,
-    )
+    base = dataclasses.replace(p, extra=())
     best_q = sum(int(p.volume[t]) * int(p.quality[p.task == t].max()) for t in range(len(p.volume)))
     if p.objective == "max_quality":
         if p.budget is None:
