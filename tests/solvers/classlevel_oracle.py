@@ -68,3 +68,33 @@ def brute_force(p: ClassProblem) -> tuple[int, int] | None:
     if best is None:
         return None
     return (best[0], -best[1]) if p.objective == "max_quality" else (-best[0], best[1])
+
+
+def spend_range(task: np.ndarray, cost: np.ndarray, volume: np.ndarray) -> tuple[int, int]:
+    """Cost of the cheapest and of the dearest plan (every task at one extreme option)."""
+    n_task = len(volume)
+    low = sum(int(cost[task == t].min()) * int(volume[t]) for t in range(n_task))
+    high = sum(int(cost[task == t].max()) * int(volume[t]) for t in range(n_task))
+    return low, high
+
+
+def class_problem(
+    task: np.ndarray,
+    cost: np.ndarray,
+    quality: np.ndarray,
+    volume: np.ndarray,
+    floor: np.ndarray,
+    split: np.ndarray,
+    budget: int | None,
+) -> ClassProblem:
+    """A max_quality ``ClassProblem`` from plain arrays (cast to the solver's int64)."""
+    return ClassProblem(
+        task=task.astype(np.int64),
+        cost=cost.astype(np.int64),
+        quality=quality.astype(np.int64),
+        volume=volume.astype(np.int64),
+        floor=floor.astype(np.int64),
+        split=split.astype(np.bool_),
+        objective="max_quality",
+        budget=budget,
+    )

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from benchmarks.class_instances import llm_classes
 from costplan.solvers.classlevel import MANY_TASKS, ClassProblem, ClassSolution, solve_class
 from costplan.solvers.classmckp import prices, relaxation_bound, solve_class_mckp
-from tests.solvers.classlevel_oracle import brute_force
+from tests.solvers.classlevel_oracle import brute_force, class_problem, spend_range
 from tests.solvers.test_classlevel import check_against_oracle, random_problem
 
 
@@ -82,17 +82,10 @@ def _medium(rng: np.random.Generator, *, ties: bool) -> ClassProblem:
         quality = rng.integers(0, 10**6, n_task * k)
         floor = np.where(rng.random(n_task) < 0.5, rng.integers(0, 10**6, n_task), -1)
     volume = rng.integers(0, int(rng.choice([5, 100, 3000])), n_task)
-    lo = sum(int(cost[task == t].min()) * int(volume[t]) for t in range(n_task))
-    hi = sum(int(cost[task == t].max()) * int(volume[t]) for t in range(n_task))
-    return ClassProblem(
-        task=task.astype(np.int64),
-        cost=cost.astype(np.int64),
-        quality=quality.astype(np.int64),
-        volume=volume.astype(np.int64),
-        floor=floor.astype(np.int64),
-        split=rng.random(n_task) < 0.85,
-        objective="max_quality",
-        budget=int(rng.integers(lo, hi + 2)),
+    lo, hi = spend_range(task, cost, volume)
+    split = rng.random(n_task) < 0.85
+    return class_problem(
+        task, cost, quality, volume, floor, split, budget=int(rng.integers(lo, hi + 2))
     )
 
 

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from costplan.solvers.classlevel import ClassProblem, solve_class
+from tests.solvers.classlevel_oracle import class_problem, spend_range
 
 ROOT = Path(__file__).parent.parent.parent
 QUICKSTART = ROOT / "examples" / "quickstart" / "workload.yaml"
@@ -63,18 +64,8 @@ def _problem(seed: int) -> ClassProblem:
     volume = rng.integers(100, 10_000, size=n_tasks)
     floor = np.where(rng.random(n_tasks) < 0.4, 300_000, -1)
     split = rng.random(n_tasks) < 0.6
-    low = sum(int(cost[task == t].min()) * int(volume[t]) for t in range(n_tasks))
-    high = sum(int(cost[task == t].max()) * int(volume[t]) for t in range(n_tasks))
-    return ClassProblem(
-        task=task.astype(np.int64),
-        cost=cost.astype(np.int64),
-        quality=quality.astype(np.int64),
-        volume=volume.astype(np.int64),
-        floor=floor.astype(np.int64),
-        split=split,
-        objective="max_quality",
-        budget=(low + high) // 2,
-    )
+    low, high = spend_range(task, cost, volume)
+    return class_problem(task, cost, quality, volume, floor, split, budget=(low + high) // 2)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])

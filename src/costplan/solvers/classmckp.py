@@ -78,7 +78,7 @@ from costplan.solvers.mckp import MckpProblem, relax, solve_mckp
 
 I64 = npt.NDArray[np.int64]
 _LIMIT = 2**60  # totals fed to the MCKP core stay below its 2**61 limit
-_MAX_OPTIONS = 32_767  # options per group the MCKP core takes
+_MAX_OPTIONS = 4_096  # configurations per task: beyond, the core DP meets long collinear lines
 _REL = 1e-9  # float margin when testing penalties: an uncertain configuration is kept
 
 
