@@ -182,27 +182,34 @@ def prices(p: ClassProblem, budget_cost: I64) -> Prices | None:
         t, i, j = rel.critical
         (c_i, q_i), (c_j, q_j) = verts[t][i], verts[t][j]
         lam = Fraction(q_j - q_i) / (c_j - c_i) if c_j != c_i else rel.lam / scale
-    mus: list[Fraction] = []
-    for t, g in enumerate(groups):
-        if floor[t] < 0:
-            mus.append(Fraction(0))
-            continue
-        alpha = [int(p.quality[o]) - lam * int(budget_cost[o]) for o in g]
-        mus.append(_floor_price(alpha, [int(p.quality[o]) - floor[t] for o in g]))
-    bound = lam * p.budget
-    loss: list[Fraction] = [Fraction(0)] * len(p.cost)
-    for t, g in enumerate(groups):
-        f = max(0, floor[t])
-        a = [
-            int(p.quality[o]) - lam * int(budget_cost[o]) + mus[t] * (int(p.quality[o]) - f)
-            for o in g
-        ]
-        best = max(a)
-        bound += int(p.volume[t]) * best
-        for o, ao in zip(g, a, strict=True):
-            loss[int(o)] = best - ao
+    alphas = [[int(p.quality[o]) - lam * int(budget_cost[o]) for o in g] for g in groups]
+    mus, loss, best = _task_prices(p, groups, floor, alphas)
+    bound = lam * p.budget + sum(
+        (int(n) * a for n, a in zip(p.volume, best, strict=True)), Fraction(0)
+    )
     critical = None if rel.critical is None else rel.critical[0]
     return Prices(lam, tuple(mus), bound, tuple(loss), critical)
+
+
+def _task_prices(
+    p: ClassProblem, groups: list[I64], floor: list[int], alphas: list[list[Fraction]]
+) -> tuple[list[Fraction], list[Fraction], list[Fraction]]:
+    """Per task, from each option's priced profit ``alpha_o`` (``q - lam b`` or ``-cost``): the
+    floor price ``mu_t``, each option's loss ``d_o = A_t - a_o`` with ``a_o = alpha_o + mu_t (q_o
+    - f_t)``, and ``A_t = max a_o``. ``floor[t] < 0``: no floor (``mu_t = 0``)."""
+    mus: list[Fraction] = []
+    loss: list[Fraction] = [Fraction(0)] * len(p.cost)
+    best: list[Fraction] = []
+    for t, (g, alpha) in enumerate(zip(groups, alphas, strict=True)):
+        beta = [int(p.quality[o]) - max(0, floor[t]) for o in g]
+        mu = Fraction(0) if floor[t] < 0 else _floor_price(alpha, beta)
+        a = [al + mu * be for al, be in zip(alpha, beta, strict=True)]
+        top = max(a)
+        for o, ao in zip(g, a, strict=True):
+            loss[int(o)] = top - ao
+        mus.append(mu)
+        best.append(top)
+    return mus, loss, best
 
 
 def relaxation_bound(p: ClassProblem) -> int:
@@ -405,19 +412,28 @@ def _least_penalties(
         if _free(p, t, g, pr) or int(p.volume[t]) == 0:
             out.append(Fraction(0))
             continue
-        cap = 1.0
-        while True:
-            try:
-                configs = _task_configs(p, bcost, t, g, pr, cap, work)
-            except _TooMany:
-                return None
-            if configs:
-                break
-            cap *= 4
-            if cap > 1e30:
-                return [Fraction(0)] * len(groups)  # no configuration: infeasible, decided later
+        try:
+            configs = _least_configs(p, bcost, t, g, pr, work)
+        except _TooMany:
+            return None
+        if not configs:
+            return [Fraction(0)] * len(groups)  # no configuration: infeasible, decided later
         out.append(min(_penalty(p, t, g, pr, x) for x in configs))
     return out
+
+
+def _least_configs(
+    p: ClassProblem, bcost: I64, t: int, opts: I64, pr: Prices, work: _Work
+) -> list[tuple[int, ...]]:
+    """Task ``t``'s configurations within the smallest penalty cap (1, 4, 16, ...) that admits
+    any, so the least-penalty configuration is among them; ``[]`` when none exists at all."""
+    cap = 1.0
+    while cap <= 1e30:
+        configs = _task_configs(p, bcost, t, opts, pr, cap, work)
+        if configs:
+            return configs
+        cap *= 4
+    return []
 
 
 def _penalty(p: ClassProblem, t: int, opts: I64, pr: Prices, x: tuple[int, ...]) -> Fraction:
@@ -473,7 +489,7 @@ def solve_class_mckp(
     below = ~p.split[t_of] & (p.floor[t_of] >= 0) & (p.quality < p.floor[t_of])
     keep &= ~(below & (p.volume[t_of] > 0))
     if np.any(np.bincount(p.task[keep], minlength=len(p.volume)) == 0):
-        return _infeasible(p, start)
+        return _infeasible(len(p.cost), start)
     if p.objective == "min_cost":
         if p.budget is not None and p.budget_cost is not None:
             return None  # a p95 budget couples the tasks: CP-SAT
@@ -530,49 +546,33 @@ def _solve_min_cost(
     """
     start = time.perf_counter()
     groups = [np.flatnonzero(p.task == t) for t in range(len(p.volume))]
-    mus: list[Fraction] = []
-    loss: list[Fraction] = [Fraction(0)] * len(p.cost)
-    for t, g in enumerate(groups):
-        f = int(p.floor[t]) if p.volume[t] > 0 else -1
-        alpha = [Fraction(-int(p.cost[o])) for o in g]
-        mu = Fraction(0) if f < 0 else _floor_price(alpha, [int(p.quality[o]) - f for o in g])
-        a = [al + mu * (int(p.quality[o]) - max(f, 0)) for al, o in zip(alpha, g, strict=True)]
-        for o, ao in zip(g, a, strict=True):
-            loss[int(o)] = max(a) - ao
-        mus.append(mu)
+    floor = [int(f) if int(n) > 0 else -1 for f, n in zip(p.floor, p.volume, strict=True)]
+    alphas = [[Fraction(-int(p.cost[o])) for o in g] for g in groups]
+    mus, loss, _ = _task_prices(p, groups, floor, alphas)
     pr = Prices(Fraction(0), tuple(mus), Fraction(0), tuple(loss), None)
     work = _Work(max_work, deadline)
     counts = np.zeros(len(p.cost), np.int64)
     for t, g in enumerate(groups):
         if _free(p, t, g, pr):
             return None
-        cap = 1.0
         try:
-            while not (configs := _task_configs(p, p.cost, t, g, pr, cap, work)):
-                cap *= 4
-                if cap > 1e30:
-                    return _infeasible_min(keep, start)
+            configs = _least_configs(p, p.cost, t, g, pr, work)
         except _TooMany:
             return None
+        if not configs:
+            return _infeasible(keep.size, start)
         x = np.asarray(configs, np.int64)
         cost = [int(v) for v in x @ p.cost[g]]
         quality = [int(v) for v in x @ p.quality[g]]
         best = min(range(len(configs)), key=lambda k: (cost[k], -quality[k], k))
         counts[g] = x[best]
     if p.budget is not None and int(np.sum(p.cost.astype(object) * counts)) > p.budget:
-        return _infeasible_min(keep, start)
+        return _infeasible(keep.size, start)
     objective = int(np.sum(p.cost.astype(object) * counts))
     full = np.zeros(keep.size, np.int64)
     full[keep] = counts
     wall = time.perf_counter() - start
     return ClassSolution("optimal", full, objective, float(objective), 0.0, 1, wall, {}, "mckp")
-
-
-def _infeasible_min(keep: npt.NDArray[np.bool_], start: float) -> ClassSolution:
-    nan = float("nan")
-    zeros = np.zeros(keep.size, np.int64)
-    wall = time.perf_counter() - start
-    return ClassSolution("infeasible", zeros, 0, nan, nan, 1, wall, method="mckp")
 
 
 _MAX_DEPTH = 2  # nested branchings on split: false tasks
@@ -584,7 +584,8 @@ def _branch(p: ClassProblem, deadline: float, max_work: int, depth: int) -> Clas
     branches partition the plans, so the best branch optimum (quality, then cost) is the
     optimum. Such a task leaves a budget gap of up to its whole volume that no margin covers
     cheaply; fixing it restores a near-integral LP."""
-    sol, critical = _solve(p, deadline, max_work)
+    sol, pr = _solve(p, deadline, max_work)
+    critical = None if pr is None else pr.critical
     if sol is not None or critical is None or p.split[critical] or depth >= _MAX_DEPTH:
         return sol
     best: ClassSolution | None = None
@@ -601,20 +602,13 @@ def _branch(p: ClassProblem, deadline: float, max_work: int, depth: int) -> Clas
         key = (int(np.sum(p.quality * counts)), -int(np.sum(p.cost * counts)))
         if best is None or key > best_key:
             best, best_key = dataclasses.replace(part, counts=counts), key
-    return best if best is not None else _infeasible(p, time.perf_counter())
+    return best if best is not None else _infeasible(len(p.cost), time.perf_counter())
 
 
 def _solve(
     p: ClassProblem, deadline: float, max_work: int
-) -> tuple[ClassSolution | None, int | None]:
-    """(solution or ``None`` if this method gave up, the LP's fractional task)."""
-    sol, pr = _solve_priced(p, deadline, max_work)
-    return sol, None if pr is None else pr.critical
-
-
-def _solve_priced(
-    p: ClassProblem, deadline: float, max_work: int
 ) -> tuple[ClassSolution | None, Prices | None]:
+    """(solution or ``None`` if this method gave up, the prices it used)."""
     assert p.budget is not None
     start = time.perf_counter()
     n_task = len(p.volume)
@@ -622,7 +616,7 @@ def _solve_priced(
     groups = [np.flatnonzero(p.task == t) for t in range(n_task)]
     pr = prices(p, bcost)
     if pr is None:
-        return _infeasible(p, start), None
+        return _infeasible(len(p.cost), start), None
     work = _Work(max_work, deadline)
     least = _least_penalties(p, bcost, groups, pr, work)
     if least is None:
@@ -647,7 +641,7 @@ def _solve_priced(
         tasks, cost, value, feas = built
         if feas.size == 0:  # some task has no configuration within the margin
             if margin >= full:
-                return _infeasible(p, start), pr
+                return _infeasible(len(p.cost), start), pr
             margin = min(full, margin * 4)
             continue
         res = solve_mckp(
@@ -667,7 +661,7 @@ def _solve_priced(
             margin = min(bound - res.objective, 4 * margin)
         else:
             if margin >= full:
-                return _infeasible(p, start), pr
+                return _infeasible(len(p.cost), start), pr
             margin = min(full, margin * 4)
         if time.perf_counter() >= deadline:
             return None, pr
@@ -744,9 +738,9 @@ def _cheapest(
     )
 
 
-def _infeasible(p: ClassProblem, start: float) -> ClassSolution:
+def _infeasible(n_options: int, start: float) -> ClassSolution:
     nan = float("nan")
-    zeros = np.zeros(len(p.cost), np.int64)
+    zeros = np.zeros(n_options, np.int64)
     wall = time.perf_counter() - start
     return ClassSolution("infeasible", zeros, 0, nan, nan, 1, wall, method="mckp")
 
@@ -770,18 +764,18 @@ def _build(
     """Every task's configurations of penalty ``<= floor_pen[t] + margin``, as MCKP arrays;
     ``None`` over a cap.
 
-    Line tasks come last: the budget leaves them a cost window. A plan of quality ``>= D -
+    Free tasks come last: the budget leaves them a cost window. A plan of quality ``>= D' -
     margin`` has budget slack ``<= margin / lam``, so its total cost is in ``[B - margin / lam,
-    B]``; a line task's cost is that minus the other tasks' costs, whose ranges are known once
-    their configurations are (another line task counts with its full range).
+    B]``; a free task's cost is that minus the other tasks' costs, whose ranges are known once
+    their configurations are (another free task counts with its full range).
     """
     assert p.budget is not None
     found: dict[int, list[tuple[int, ...]]] = {}
-    lines = [t for t, g in enumerate(groups) if _free(p, t, g, pr)]
+    free = [t for t, g in enumerate(groups) if _free(p, t, g, pr)]
     lo_sum = hi_sum = 0
     try:
         for t, g in enumerate(groups):
-            if t in lines:
+            if t in free:
                 continue
             configs = _task_configs(p, bcost, t, g, pr, floor_pen[t] + margin, work)
             found[t] = configs
@@ -790,16 +784,16 @@ def _build(
                 lo_sum += int(costs.min())
                 hi_sum += int(costs.max())
         full = {}
-        for t in lines:
+        for t in free:
             g = groups[t]
             full[t] = (
                 int(p.volume[t]) * int(bcost[g].min()),
                 int(p.volume[t]) * int(bcost[g].max()),
             )
         slack = math.inf if pr.lam == 0 else margin / float(pr.lam) * (1 + _REL) + 1
-        for t in lines:
-            others_lo = lo_sum + sum(full[u][0] for u in lines if u != t)
-            others_hi = hi_sum + sum(full[u][1] for u in lines if u != t)
+        for t in free:
+            others_lo = lo_sum + sum(full[u][0] for u in free if u != t)
+            others_hi = hi_sum + sum(full[u][1] for u in free if u != t)
             window = (p.budget - slack - others_hi, float(p.budget - others_lo))
             tol = floor_pen[t] + margin
             found[t] = _task_configs(p, bcost, t, groups[t], pr, tol, work, window)
