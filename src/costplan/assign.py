@@ -222,6 +222,7 @@ def assign(
     """Assign every query to one option (see the module docstring)."""
     from costplan.solvers.constrained import LinearConstraint, solve_constrained
     from costplan.solvers.mckp import MckpProblem, solve_mckp
+    from costplan.solvers.protocol import certificate_to_dict
 
     if objective == "max_quality" and budget_pusd is None:
         raise InputError("a budget is required for objective max_quality", hint="pass --budget")
@@ -262,7 +263,10 @@ def assign(
     plan = _summary_plan(
         qs, sheet, options, result.choice, chosen_cost, chosen_q,
         objective=objective, budget_pusd=budget_pusd, status=result.status,
-        bound=float(result.bound), gap=float(result.gap), stats=dict(result.stats),
+        bound=result.bound, gap=result.gap, stats=dict(result.stats),
+        certificate=certificate_to_dict(
+            result, "quality_micro" if objective == "max_quality" else "pusd"
+        ),
     )  # fmt: skip
     # Independent checks of what a plan must satisfy without a workload: counts, totals, bound.
     verify_plan(plan)
@@ -323,9 +327,10 @@ def _summary_plan(
     objective: Objective,
     budget_pusd: int | None,
     status: str,
-    bound: float,
-    gap: float,
+    bound: int | None,
+    gap: Fraction | None,
     stats: dict[str, float | int],
+    certificate: dict[str, Any] | None = None,
 ) -> Plan:
     """Aggregate per (task, option) with exact totals, so totals equal the per-query sums."""
     task_names = list(dict.fromkeys(qs.tasks))
@@ -377,4 +382,5 @@ def _summary_plan(
         tasks=tuple(tasks),
         inputs={str(qs.path): qs.sha256},
         solver={"name": "mckp", **{k: v for k, v in stats.items() if isinstance(v, int)}},
+        certificate=certificate,
     )

@@ -64,7 +64,7 @@ from typing import TYPE_CHECKING, Any
 
 from costplan.errors import InputError
 from costplan.money import PUSD_PER_USD, budget_to_pusd, usd_str
-from costplan.optimize import _index, plan_from_counts, solve_table
+from costplan.optimize import _index, certificate_of, plan_from_counts, solve_table
 from costplan.options import QUALITY_SCALE, OptionTable
 from costplan.plan import Plan, mean_quality
 
@@ -363,6 +363,7 @@ def _point(table: OptionTable, budget: int, kind: str, time_limit_s: float) -> F
         bound=sol.bound,
         gap=sol.gap,
         solver={"name": sol.method, "money_scale_pusd": sol.scale},
+        certificate=certificate_of(sol, "max_quality"),
     )
     return FrontierPoint(
         budget_pusd=budget,

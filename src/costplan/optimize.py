@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 
@@ -87,28 +88,28 @@ def _index(
         budget_cost=(
             np.asarray([o.cost_p95_pusd for o in options], dtype=np.int64) if robust else None
         ),
+        names=tuple(t.name for t in w.tasks),
     )
     return _Indexed(options, problem)
 
 
-def _integer_row(coefs: Sequence[Fraction], rhs: Fraction, label: str) -> LinearRow:
-    """``sum coef x <= rhs`` with rational data, as an equivalent all-integer row.
-
-    When the exact integers do not fit int64 (long decimals make large common
-    denominators), they are divided by a power of ten, coefficients rounded up and
-    the bound down: the row only gets stricter, so a plan that meets it meets the
-    exact one.
-    """
+def _integer_row(coefs: Sequence[Fraction], rhs: Fraction, label: str, name: str) -> LinearRow:
+    """``sum coef x <= rhs`` with rational data, as an equivalent all-integer row (times the
+    common denominator; exact). Integers beyond int64 stay Python ints (``dtype=object``): a
+    back end that needs int64 scales them itself and records it (``Solution.scaling``)."""
     den = math.lcm(*(c.denominator for c in (*coefs, rhs)))
     ints = [int(c * den) for c in coefs]
     bound = int(rhs * den)
-    scale = 1
-    while max((abs(v) for v in (*ints, bound)), default=0) // scale >= 2**62:
-        scale *= 10
-    if scale > 1:
-        ints = [-(-v // scale) for v in ints]
-        bound //= scale
-    return LinearRow(np.asarray(ints, dtype=np.int64), bound, label)
+    fits = max((abs(v) for v in (*ints, bound)), default=0) < 2**62
+    coef = np.asarray(ints, dtype=np.int64 if fits else object)
+    return LinearRow(coef, bound, label, name)
+
+
+def certificate_of(sol: ClassSolution, objective: Objective) -> dict[str, Any] | None:
+    """The plan file's certificate for a class-level solution (docs/certificate.md)."""
+    from costplan.solvers.protocol import certificate_to_dict
+
+    return certificate_to_dict(sol, "quality_micro" if objective == "max_quality" else "pusd")
 
 
 def _usage(options: list[Option], model: str, what: str) -> list[Fraction]:
@@ -181,6 +182,7 @@ def _side_rows(table: OptionTable, options: list[Option]) -> tuple[LinearRow, ..
                     _usage(options, m, "requests"),
                     Fraction(requests),
                     f"capacity of {m}: {requests:,} requests",
+                    f"capacity:{m}:requests",
                 )
             )
         if tokens is not None:
@@ -189,6 +191,7 @@ def _side_rows(table: OptionTable, options: list[Option]) -> tuple[LinearRow, ..
                     _usage(options, m, "tokens"),
                     Fraction(tokens),
                     f"capacity of {m}: {tokens:,} tokens",
+                    f"capacity:{m}:tokens",
                 )
             )
     providers = sorted({comp.provider for o in options for comp in o.components})
@@ -205,7 +208,11 @@ def _side_rows(table: OptionTable, options: list[Option]) -> tuple[LinearRow, ..
         # spend(prov) <= s * spend(all)  <=>  spend(prov) - s * spend(all) <= 0
         s = Fraction(share)
         coefs = [_spend(o, prov) - s * o.cost_pusd for o in options]
-        rows.append(_integer_row(coefs, Fraction(0), f"{prov} at most {share * 100:g}% of spend"))
+        rows.append(
+            _integer_row(
+                coefs, Fraction(0), f"{prov} at most {share * 100:g}% of spend", f"share:{prov}"
+            )
+        )
     return tuple(rows)
 
 
@@ -478,6 +485,7 @@ def optimize(
         gap=sol.gap,
         solver={"name": sol.method, "money_scale_pusd": sol.scale},
         inputs=inputs,
+        certificate=certificate_of(sol, objective),
     )
     if robust:
         note = "robust plan: the budget holds with every query at p95 prompt and output lengths"
@@ -532,10 +540,11 @@ def plan_from_counts(
     objective: Objective,
     budget_pusd: int | None,
     status: str,
-    bound: float,
-    gap: float,
+    bound: int | None,
+    gap: Fraction | None,
     solver: dict[str, object],
     inputs: dict[str, str] | None = None,
+    certificate: dict[str, Any] | None = None,
 ) -> Plan:
     """Assemble a :class:`Plan` from per-option counts (zero counts dropped)."""
     w = table.workload
@@ -598,4 +607,5 @@ def plan_from_counts(
         solver=solver,
         notes=tuple(notes),
         workload_path=str(w.path) if w.path is not None else None,
+        certificate=certificate,
     )

@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
+from costplan.exact import rational_str
 from costplan.explain import Explanations, explanations_to_dict
-from costplan.money import pusd_to_usd, usd_str
+from costplan.money import usd_str
 from costplan.options import QUALITY_SCALE
 
 PLAN_FORMAT_VERSION = 1
@@ -120,8 +122,10 @@ class Plan:
     objective: str
     budget_pusd: int | None
     status: str  # optimal | feasible (time limit, with gap)
-    bound: float  # objective bound in the objective's unit (quality micro or pico-dollars)
-    gap: float
+    # exact integer bound on the optimum in the objective's base unit (quality micro-units or
+    # pico-dollars; None: unknown) and the exact gap |bound - objective| / max(1, |objective|)
+    bound: int | None
+    gap: Fraction | None
     tasks: tuple[TaskPlan, ...]
     inputs: Mapping[str, str] = field(default_factory=dict)  # path -> sha256
     prices_as_of: str | None = None
@@ -132,6 +136,8 @@ class Plan:
     workload_path: str | None = None
     robust: bool = False  # planned so that the budget holds at p95 lengths
     explanations: Explanations | None = None  # see costplan.explain
+    # the solver's certificate as the plan file stores it (exact strings; docs/certificate.md)
+    certificate: Mapping[str, Any] | None = None
 
     @property
     def cost_pusd(self) -> int:
@@ -165,10 +171,12 @@ def _q(value: Decimal) -> str:
 def plan_to_dict(plan: Plan) -> dict[str, Any]:
     """Stable, ordered, exact dict for YAML/JSON (money as decimal strings)."""
     bound = plan.bound
-    if plan.objective == "max_quality":
-        bound_text = f"{bound / QUALITY_SCALE:.6f}" if bound == bound else None
-    else:
-        bound_text = str(pusd_to_usd(round(bound))) if bound == bound else None
+    bound_text: str | None = None
+    if bound is not None:  # exact: an integer number of micro-units or pico-dollars
+        if plan.objective == "max_quality":
+            bound_text = f"{Decimal(bound).scaleb(-6):f}"
+        else:
+            bound_text = usd_str(bound)
     return {
         "format": PLAN_FORMAT_VERSION,
         "workload": plan.workload,
@@ -180,7 +188,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "status": plan.status,
         "bound": bound_text,
         "bound_unit": "quality_queries" if plan.objective == "max_quality" else "usd",
-        "gap": plan.gap,
+        "gap": None if plan.gap is None else rational_str(plan.gap),
         "inputs": dict(plan.inputs),
         "prices": {"as_of": plan.prices_as_of, "source": plan.prices_source},
         "totals": {
@@ -238,6 +246,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         ],
         "solver": dict(plan.solver),
         "notes": list(plan.notes),
+        **({} if plan.certificate is None else {"certificate": dict(plan.certificate)}),
         **(
             {}
             if plan.explanations is None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from costplan.atomic import write_atomic
 from costplan.errors import InputError
+from costplan.exact import parse_rational
 from costplan.explain import read_explanations
 from costplan.money import PrecisionError, budget_to_pusd, usd_to_pusd
 from costplan.options import QUALITY_SCALE
@@ -85,7 +87,7 @@ class PlanFileIn(_In):
     status: str
     bound: str | None = None
     bound_unit: str
-    gap: float
+    gap: str | None = None  # exact rational string (docs/certificate.md)
     inputs: dict[str, str]
     prices: dict[str, Any]
     totals: dict[str, Any]
@@ -94,6 +96,7 @@ class PlanFileIn(_In):
     solver: dict[str, Any] = {}
     notes: list[str] = []
     explanations: dict[str, Any] | None = None  # read by costplan.explain.read_explanations
+    certificate: dict[str, Any] | None = None  # docs/certificate.md; checked by the verifier
 
 
 def dump_plan(plan: Plan, fmt: str) -> str:
@@ -185,11 +188,8 @@ def plan_from_document(doc: SourceDocument) -> Plan:
         )
         for k, b in enumerate(p.baselines)
     )
-    bound = float("nan")
-    if p.bound is not None:
-        bound = float(
-            Decimal(p.bound) * (QUALITY_SCALE if p.objective == "max_quality" else 10**12)
-        )
+    bound = _bound(doc, p)
+    gap = _gap(doc, p.gap)
     return Plan(
         workload=p.workload,
         period=p.period,
@@ -197,7 +197,7 @@ def plan_from_document(doc: SourceDocument) -> Plan:
         budget_pusd=None if p.budget_usd is None else budget_to_pusd(p.budget_usd),
         status=p.status,
         bound=bound,
-        gap=p.gap,
+        gap=gap,
         tasks=tuple(tasks),
         inputs=dict(p.inputs),
         prices_as_of=p.prices.get("as_of"),
@@ -208,7 +208,36 @@ def plan_from_document(doc: SourceDocument) -> Plan:
         workload_path=p.workload_path,
         robust=p.robust,
         explanations=read_explanations(doc, p.explanations),
+        certificate=p.certificate,
     )
+
+
+def _bound(doc: SourceDocument, p: PlanFileIn) -> int | None:
+    """The exact integer bound in base units (micro-quality or pico-dollars)."""
+    if p.bound is None:
+        return None
+    unit = QUALITY_SCALE if p.objective == "max_quality" else 10**12
+    try:
+        value = parse_rational(p.bound) * unit
+    except (ValueError, ZeroDivisionError):
+        raise doc.error("bound is not an exact number", ("bound",), p.bound) from None
+    if value.denominator != 1:
+        raise doc.error(
+            "bound is not a whole number of micro-units / pico-dollars", ("bound",), p.bound
+        )
+    return value.numerator
+
+
+def _gap(doc: SourceDocument, text: str | None) -> Fraction | None:
+    if text is None:
+        return None
+    try:
+        gap = parse_rational(text)
+    except (ValueError, ZeroDivisionError):
+        raise doc.error("gap is not an exact rational", ("gap",), text) from None
+    if gap < 0:
+        raise doc.error("gap must be >= 0", ("gap",), text)
+    return gap
 
 
 def read_plan(path: Path) -> Plan:

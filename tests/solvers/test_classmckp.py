@@ -176,6 +176,10 @@ def test_same_answer_twice() -> None:
 
 
 def test_money_beyond_the_exact_range_is_solved_at_a_coarser_scale() -> None:
+    """Costs and budget times 10^5: the same plans are feasible (an exact change of unit), so
+    the optimum quality is the same as at scale 1. Past 2**60 pusd per task the core works at
+    a coarser unit, and what it claims must still hold for the exact problem: ``optimal`` only
+    with that same optimum, otherwise a bound at or above it and the exact gap."""
     p = _many(40, 6)
     big = ClassProblem(
         task=p.task,
@@ -187,11 +191,25 @@ def test_money_beyond_the_exact_range_is_solved_at_a_coarser_scale() -> None:
         objective="max_quality",
         budget=None if p.budget is None else p.budget * 100_000,
     )
+    ref = solve_class_mckp(p)  # at scale 1, where the exact core proves its optimum
+    assert ref is not None
+    assert ref.status == "optimal"
+    assert ref.scale == 1
+    cpsat = solve_class(p, time_limit_s=5, method="cp-sat")  # an independent bracket
+    assert cpsat.bound is not None
+    assert cpsat.objective <= ref.objective <= cpsat.bound
     sol = solve_class_mckp(big)
     assert sol is not None
-    assert sol.status == "optimal"
-    assert sol.scale > 1
+    assert sol.scale > 1  # the scaled path really ran
     _check_feasible(big, sol.counts)  # feasible exactly, not only at the solver's scale
+    assert sol.objective == int(np.sum(big.quality * sol.counts))
+    assert sol.bound is not None
+    assert sol.objective <= ref.objective <= sol.bound
+    if sol.status == "optimal":
+        assert sol.objective == ref.objective == sol.bound
+    else:
+        assert sol.status == "feasible"
+        assert sol.gap == Fraction(sol.bound - sol.objective, sol.objective)
 
 
 @pytest.mark.parametrize("objective", ["max_quality", "min_cost"])

@@ -278,7 +278,7 @@ def _tampered_solve(real: Callable[..., tuple[list[object], object]]) -> Callabl
         options, sol = real(*args, **kwargs)
         counts = np.array(sol.counts, copy=True)  # type: ignore[attr-defined]
         counts[int(np.argmax(counts))] += 1  # one query too many: a solver bug
-        return options, dataclasses.replace(sol, counts=counts)  # type: ignore[call-overload]
+        return options, dataclasses.replace(sol, x=counts)  # type: ignore[call-overload]
 
     return solve
 

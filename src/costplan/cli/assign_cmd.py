@@ -34,14 +34,15 @@ def summary_line(plan: Plan, queries: int) -> str:
 
     if plan.objective == "max_quality":
         value = Decimal(plan.quality_micro_total) / 10**6
-        bound = Decimal(repr(plan.bound)) / 10**6
+        bound = Decimal(plan.bound if plan.bound is not None else 0) / 10**6
         what = f"total quality {value:,.6f} (bound {bound:,.6f})"
     else:
         what = (
             f"cost {fmt_usd(pusd_to_usd(plan.cost_pusd), places=6)} "
-            f"(bound {fmt_usd(pusd_to_usd(int(plan.bound)), places=6)})"
+            f"(bound {fmt_usd(pusd_to_usd(plan.bound or 0), places=6)})"
         )
-    return f"queries: {queries:,}; {what}; gap {plan.gap:.3g}"
+    gap = "unknown" if plan.gap is None else f"{float(plan.gap):.3g}"  # display only
+    return f"queries: {queries:,}; {what}; gap {gap}"
 
 
 def assign(

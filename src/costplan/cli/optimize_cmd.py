@@ -86,5 +86,5 @@ def optimize(
             console().print(f"plan written to {out}")
         if changes:
             console().print(price_change_line(before, plan, solve))
-    if plan.status != "optimal" and not plan.gap <= gap:
+    if plan.status != "optimal" and (plan.gap is None or not plan.gap <= gap):
         raise typer.Exit(3)  # stopped by the time limit above the accepted gap

@@ -21,10 +21,10 @@ and HTML renderers lay out.
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from costplan.money import cents, fmt_usd, pusd_to_usd
@@ -152,18 +152,23 @@ def budget_line(plan: Plan, tables: PlanTables) -> str:
 
 def bound_text(plan: Plan) -> str | None:
     """The solver's bound on the objective, for people; None when unknown."""
-    if math.isnan(plan.bound) or plan.volume == 0:
+    if plan.bound is None or plan.volume == 0:
         return None
     if plan.objective == "max_quality":
-        mean = Decimal(repr(plan.bound)) / QUALITY_SCALE / plan.volume
+        mean = Decimal(plan.bound) / QUALITY_SCALE / plan.volume
         return f"mean quality at most {mean:.4f}"
-    return f"cost at least {fmt_usd(pusd_to_usd(math.floor(plan.bound)))}"
+    return f"cost at least {fmt_usd(pusd_to_usd(plan.bound))}"
+
+
+def gap_text(gap: Fraction | None) -> str:
+    """The exact gap rounded for display only (3 significant digits)."""
+    return "unknown" if gap is None else f"{float(gap):.3g}"
 
 
 def status_line(plan: Plan) -> str:
     """``status: optimal; objective: mean quality; gap: 0 (proven optimal)``."""
     what = "mean quality" if plan.objective == "max_quality" else "cost"
-    gap = "0 (proven optimal)" if plan.status == "optimal" else f"{plan.gap:.3g}"
+    gap = "0 (proven optimal)" if plan.status == "optimal" else gap_text(plan.gap)
     return f"status: {plan.status}; objective: {what}; gap: {gap}"
 
 

@@ -14,6 +14,7 @@ from rich.table import Table
 from costplan.money import cents, fmt_usd, pusd_to_usd
 from costplan.options import OptionTable
 from costplan.plan import Plan
+from costplan.report.tables import gap_text as fmt_gap
 from costplan.report.tables import plan_tables, risk_line
 
 _PER = {
@@ -83,7 +84,7 @@ def render_plan(plan: Plan, console: Console) -> None:
             f"{fmt_usd(left)} left ({left / budget * 100 if budget else 0:.1f}%)"
         )
     what = "mean quality" if plan.objective == "max_quality" else "cost"
-    gap_text = "0 (proven optimal)" if plan.status == "optimal" else f"{plan.gap:.3g}"
+    gap_text = "0 (proven optimal)" if plan.status == "optimal" else fmt_gap(plan.gap)
     lines.append(f"status: {plan.status}; objective: {what}; gap: {gap_text}")
     risk = risk_line(plan_tables(plan))  # same rounding and words as the md/html reports
     if risk is not None:

@@ -29,23 +29,34 @@ answered.
 
 Money scale: costs arrive in pico-dollars. CP-SAT needs every linear expression
 to fit in int64, so costs are divided by ``scale`` (a power of ten) rounded
-**up**, and the budget rounded **down**: a plan feasible at the solver's scale
-is feasible exactly. ``scale`` is 1 up to ~$1M of spend per period with every task
-at its dearest option. ``optimal`` at a scale above 1 means optimal for the scaled
-model; an unproven plan then reports the exact relaxation's bound
-(:func:`costplan.solvers.classmckp.relaxation_bound`), since CP-SAT's bound only
-holds for the scaled model.
+**up**, and the budget rounded **down** (side rows likewise): a plan feasible at
+the solver's scale is feasible exactly. ``scale`` is 1 up to ~$1M of spend per
+period with every task at its dearest option. Each scaling is recorded on the
+:class:`~costplan.solvers.protocol.Solution` (``scaling``, direction ``stricter``).
+A scaled model's optimum and bound prove nothing about the exact problem, so the
+plan is then repaired by exact moves (:func:`costplan.solvers.classbound.repair`)
+and its status decided by :func:`costplan.solvers.protocol.settle` on the exact
+Lagrangian bound ``D`` of the unscaled problem: ``optimal`` only when ``D`` proves
+it, else ``feasible`` with the exact gap.
+
+Every answer carries a certificate: Lagrangian prices by row label
+(:func:`costplan.solvers.classbound.find_prices`) and the exact ``D`` they prove.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
-Status = Literal["optimal", "feasible", "infeasible", "unknown"]
+from costplan.solvers import classbound
+from costplan.solvers.protocol import Scaling, Solution, Status, settle
+
+__all__ = ["ClassProblem", "ClassSolution", "LinearRow", "Status", "solve_class"]
 Method = Literal["auto", "cp-sat", "mckp"]
 _INT64_SAFE = 2**62
 MANY_TASKS = 32  # from here on "auto" tries the MCKP core first
@@ -53,11 +64,18 @@ MANY_TASKS = 32  # from here on "auto" tries the MCKP core first
 
 @dataclass(frozen=True)
 class LinearRow:
-    """A side constraint ``sum_o coef[o] * x_o <= rhs`` with a label for reports."""
+    """A side constraint ``sum_o coef[o] * x_o <= rhs`` on exact integers, with a label for
+    reports and a stable ``name`` (``capacity:<model>:requests``, ``share:<provider>``...) for
+    slack and prices; ``key`` is the name, or the label when no name is given."""
 
-    coef: npt.NDArray[np.int64]  # (O,)
+    coef: npt.NDArray[Any]  # (O,) int64, or Python ints (dtype object) beyond int64
     rhs: int
     label: str
+    name: str = ""
+
+    @property
+    def key(self) -> str:
+        return self.name or self.label
 
 
 @dataclass(frozen=True)
@@ -74,19 +92,11 @@ class ClassProblem:
     budget: int | None = None  # pico-dollars
     extra: tuple[LinearRow, ...] = ()
     budget_cost: npt.NDArray[np.int64] | None = None  # (O,) cost the budget row uses
+    names: tuple[str, ...] = ()  # task names, for row labels (floor:<name>); index if absent
 
 
-@dataclass(frozen=True)
-class ClassSolution:
-    status: Status
-    counts: npt.NDArray[np.int64]  # (O,)
-    objective: int  # exact objective of counts (pico-dollars or quality micro-units)
-    bound: float  # solver's proven bound on the objective, in the same unit
-    gap: float  # relative gap |bound - objective| / max(1, |objective|)
-    scale: int  # solver money unit in pico-dollars
-    wall_s: float
-    stats: dict[str, float] = field(default_factory=dict)
-    method: str = "cp-sat"  # which solver answered: "cp-sat" or "mckp"
+# One Solution type for every back end (``x`` = counts per option here).
+ClassSolution = Solution
 
 
 def _money_scale(p: ClassProblem) -> int:
@@ -100,11 +110,18 @@ def _money_scale(p: ClassProblem) -> int:
     return scale
 
 
-def _row_in_range(row: LinearRow, p: ClassProblem) -> tuple[list[int], int]:
-    """The row's integers, scaled down conservatively if they could overflow int64.
+def _div(v: int, unit: int, up: bool) -> int:
+    return -(-v // unit) if up else v // unit
 
-    Coefficients are rounded up (ceil) and the right-hand side down (floor), so a
-    plan that satisfies the scaled row satisfies the exact one.
+
+def _row_in_range(
+    row: LinearRow, p: ClassProblem, stricter: bool = True
+) -> tuple[list[int], int, int]:
+    """The row's integers and the unit they are in, scaled down if they could overflow int64.
+
+    ``stricter``: coefficients rounded up (ceil) and the right-hand side down (floor), so a
+    plan that satisfies the scaled row satisfies the exact one; else the other way round (a
+    relaxation: every exact plan satisfies the scaled row).
     """
     worst = sum(abs(int(c)) * int(p.volume[p.task[o]]) for o, c in enumerate(row.coef))
     worst = max(worst, abs(row.rhs))
@@ -112,8 +129,64 @@ def _row_in_range(row: LinearRow, p: ClassProblem) -> tuple[list[int], int]:
     while worst // scale >= _INT64_SAFE // 4:
         scale *= 10
     if scale == 1:
-        return [int(c) for c in row.coef], int(row.rhs)
-    return [-(-int(c) // scale) for c in row.coef], int(row.rhs) // scale
+        return [int(c) for c in row.coef], int(row.rhs), 1
+    coef = [_div(int(c), scale, stricter) for c in row.coef]
+    return coef, _div(int(row.rhs), scale, not stricter), scale
+
+
+@dataclass
+class _Model:
+    model: Any
+    x: list[Any]
+    primary: Any
+    secondary: Any
+    scaling: list[Scaling]
+
+
+def _build(p: ClassProblem, stricter: bool) -> _Model:
+    """The CP-SAT model of ``p``. At a money scale above 1 (or a scaled side row) it is either
+    *stricter* than ``p`` (costs up, budget and right-hand sides down: its plans are feasible
+    exactly) or *looser* (the other way round: a relaxation, whose optimum bounds ``p``'s)."""
+    from ortools.sat.python import cp_model
+
+    n_opt = len(p.cost)
+    scale = _money_scale(p)
+    cost_s = [_div(int(c), scale, stricter) for c in p.cost]
+    budget_s = None if p.budget is None else _div(p.budget, scale, not stricter)
+    quality = [int(q) for q in p.quality]
+    model = cp_model.CpModel()
+    x = [model.new_int_var(0, int(p.volume[p.task[o]]), f"x{o}") for o in range(n_opt)]
+    for t in range(len(p.volume)):
+        opts = [o for o in range(n_opt) if p.task[o] == t]
+        vol = int(p.volume[t])
+        model.add(sum(x[o] for o in opts) == vol)
+        if not p.split[t] and vol > 0:
+            y = [model.new_bool_var(f"y{o}") for o in opts]
+            model.add_exactly_one(y)
+            for o, yo in zip(opts, y, strict=True):
+                model.add(x[o] == vol * yo)
+        if p.floor[t] >= 0:
+            f = int(p.floor[t])
+            model.add(sum((quality[o] - f) * x[o] for o in opts) >= 0)
+    cost_expr = sum(cost_s[o] * x[o] for o in range(n_opt))
+    quality_expr = sum(quality[o] * x[o] for o in range(n_opt))
+    if budget_s is not None:
+        if p.budget_cost is None:
+            model.add(cost_expr <= budget_s)
+        else:
+            b = [_div(int(c), scale, stricter) for c in p.budget_cost]
+            model.add(sum(b[o] * x[o] for o in range(n_opt)) <= budget_s)
+    scaling = [Scaling("money", scale)] if scale > 1 else []
+    for row in p.extra:
+        coef, rhs, unit = _row_in_range(row, p, stricter)
+        if unit > 1:
+            scaling.append(Scaling(row.key, unit))
+        model.add(sum(int(coef[o]) * x[o] for o in range(n_opt) if coef[o] != 0) <= rhs)
+    if p.objective == "max_quality":
+        model.maximize(quality_expr)
+        return _Model(model, x, quality_expr, cost_expr, scaling)
+    model.minimize(cost_expr)
+    return _Model(model, x, cost_expr, quality_expr, scaling)
 
 
 def solve_class(
@@ -136,7 +209,9 @@ def solve_class(
     import time
 
     start = time.perf_counter()
-    if method == "mckp" or (method == "auto" and len(p.volume) >= MANY_TASKS):
+    # many tasks, or money past CP-SAT's int64 range (the MCKP core works on exact money there)
+    many = len(p.volume) >= MANY_TASKS or _money_scale(p) > 1
+    if method == "mckp" or (method == "auto" and many):
         from costplan.solvers.classmckp import solve_class_mckp
 
         # at most half the time: if it gives up, CP-SAT still gets a real chance
@@ -162,78 +237,27 @@ def _solve_cpsat(
     from costplan.solvers.cpsat import cp_solver
 
     n_opt = len(p.cost)
-    scale = _money_scale(p)
-    cost_s = [-(-int(c) // scale) for c in p.cost]
-    budget_s = None if p.budget is None else p.budget // scale
-    quality = [int(q) for q in p.quality]
-
-    model = cp_model.CpModel()
-    x = [model.new_int_var(0, int(p.volume[p.task[o]]), f"x{o}") for o in range(n_opt)]
-    for t in range(len(p.volume)):
-        opts = [o for o in range(n_opt) if p.task[o] == t]
-        vol = int(p.volume[t])
-        model.add(sum(x[o] for o in opts) == vol)
-        if not p.split[t] and vol > 0:
-            y = [model.new_bool_var(f"y{o}") for o in opts]
-            model.add_exactly_one(y)
-            for o, yo in zip(opts, y, strict=True):
-                model.add(x[o] == vol * yo)
-        if p.floor[t] >= 0:
-            f = int(p.floor[t])
-            model.add(sum((quality[o] - f) * x[o] for o in opts) >= 0)
-    cost_expr = sum(cost_s[o] * x[o] for o in range(n_opt))
-    quality_expr = sum(quality[o] * x[o] for o in range(n_opt))
-    if budget_s is not None:
-        if p.budget_cost is None:
-            model.add(cost_expr <= budget_s)
-        else:
-            b = [-(-int(c) // scale) for c in p.budget_cost]
-            model.add(sum(b[o] * x[o] for o in range(n_opt)) <= budget_s)
-    for row in p.extra:
-        coef, rhs = _row_in_range(row, p)
-        model.add(sum(int(coef[o]) * x[o] for o in range(n_opt) if coef[o] != 0) <= rhs)
-
-    primary, secondary = (
-        (quality_expr, cost_expr) if p.objective == "max_quality" else (cost_expr, quality_expr)
-    )
+    m = _build(p, stricter=True)
+    model, x, primary, secondary = m.model, m.x, m.primary, m.secondary
     maximize_primary = p.objective == "max_quality"
-    if maximize_primary:
-        model.maximize(primary)
-    else:
-        model.minimize(primary)
-
     solver = cp_solver(time_limit_s, num_workers=num_workers, seed=seed, relative_gap=relative_gap)
     code = solver.solve(model)
-    if code == cp_model.INFEASIBLE:
-        return ClassSolution(
-            "infeasible",
-            np.zeros(n_opt, np.int64),
-            0,
-            float("nan"),
-            float("nan"),
-            scale,
-            time.perf_counter() - start,
-        )
+    if code == cp_model.INFEASIBLE and not m.scaling:
+        return _empty("infeasible", n_opt, start)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return ClassSolution(
-            "unknown",
-            np.zeros(n_opt, np.int64),
-            0,
-            float("nan"),
-            float("nan"),
-            scale,
-            time.perf_counter() - start,
-        )
-    bound = float(solver.best_objective_bound)
+        # a scaled model may be infeasible where the exact one is not: its looser twin decides
+        if m.scaling:
+            return _close_scaled(p, None, time_limit_s, num_workers, seed, start, m.scaling)
+        return _empty("unknown", n_opt, start)
     values = [solver.value(v) for v in x]
-    # CP-SAT also says OPTIMAL when it stops at relative_gap_limit: only bound ==
-    # objective is a proof.
+    # CP-SAT's bound (also when it stops at relative_gap_limit) holds for the model it solved:
+    # for the exact problem only when nothing was scaled.
     stopped = code == cp_model.OPTIMAL
-    proven = stopped and solver.best_objective_bound == solver.objective_value
+    search_bound = _cpsat_bound(solver, p, not m.scaling)
     if stopped:
         # Phase 2: hold the primary optimum, improve the secondary objective.
         best = int(solver.objective_value)
-        model.clear_hints()  # type: ignore[no-untyped-call]
+        model.clear_hints()
         for v, val in zip(x, values, strict=True):
             model.add_hint(v, val)
         if maximize_primary:
@@ -248,28 +272,117 @@ def _solve_cpsat(
         if code2 in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             values = [solver2.value(v) for v in x]
     counts = np.asarray(values, dtype=np.int64)
-    if p.objective == "max_quality":
-        objective = int(sum(q * int(c) for q, c in zip(quality, counts, strict=True)))
-    else:
-        objective = int(sum(int(c) * int(n) for c, n in zip(p.cost, counts, strict=True)))
-        bound *= scale  # bound was in solver units
-    if scale > 1 and not proven:
-        # CP-SAT's bound holds for the scaled model (costs up, budget down), not for the
-        # exact one: report the exact relaxation's bound instead
-        from costplan.solvers.classmckp import relaxation_bound
+    stats = {"branches": float(solver.num_branches)}
+    if m.scaling:
+        counts = classbound.repair(p, counts)  # exact moves the stricter model could not make
+        sol = finish(p, counts, None, "cp-sat", start, tuple(m.scaling), stats)
+        if sol.status == "optimal":
+            return sol
+        return _close_scaled(p, sol, time_limit_s, num_workers, seed, start, m.scaling)
+    return finish(p, counts, search_bound, "cp-sat", start, (), stats)
 
-        exact = relaxation_bound(p)
-        bound = float(
-            max(exact, objective) if p.objective == "max_quality" else min(exact, objective)
-        )
-    gap = 0.0 if proven else abs(bound - objective) / max(1.0, abs(objective))
-    return ClassSolution(
-        "optimal" if proven else "feasible",
-        counts,
-        objective,
-        float(objective) if proven else bound,
-        gap,
-        scale,
-        time.perf_counter() - start,
-        {"branches": float(solver.num_branches)},
+
+def _close_scaled(
+    p: ClassProblem,
+    sol: Solution | None,
+    time_limit_s: float,
+    num_workers: int,
+    seed: int,
+    start: float,
+    scaling: list[Scaling],
+) -> Solution:
+    """Close a scaled solve exactly with the *looser* twin (a relaxation of ``p``): its proven
+    optimum bounds ``p``'s (for ``max_quality`` in exact quality; for ``min_cost`` times the
+    money unit), and its plan, when exactly feasible, is a candidate (then the exact optimum).
+    ``sol``: the stricter model's repaired answer, or ``None`` if it found none."""
+    import time
+
+    from ortools.sat.python import cp_model
+
+    from costplan.solvers.cpsat import cp_solver
+
+    twin = _build(p, stricter=False)
+    left = max(0.5, time_limit_s - (time.perf_counter() - start))
+    solver = cp_solver(left, num_workers=num_workers, seed=seed)
+    code = solver.solve(twin.model)
+    stats = dict(sol.stats) if sol is not None else {}
+    if code == cp_model.INFEASIBLE:  # the relaxation has no plan, so neither has p
+        return _empty("infeasible", len(p.cost), start)
+    bound: int | None = None
+    if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        raw = _cpsat_bound(solver, p, True)
+        unit = _money_scale(p)
+        if raw is not None:
+            bound = raw if p.objective == "max_quality" else raw * unit
+        cand = np.asarray([solver.value(v) for v in twin.x], dtype=np.int64)
+        if classbound.feasible(p, cand):
+            cand = classbound.repair(p, cand)
+            better = sol is None or (
+                classbound.objective_of(p, cand) > sol.objective
+                if p.objective == "max_quality"
+                else classbound.objective_of(p, cand) < sol.objective
+            )
+            if better:
+                prices = (
+                    None if sol is None or sol.certificate is None else dict(sol.certificate.prices)
+                )
+                return finish(p, cand, bound, "cp-sat", start, tuple(scaling), stats, prices)
+    if sol is None:
+        return _empty("unknown", len(p.cost), start)
+    prices = None if sol.certificate is None else dict(sol.certificate.prices)
+    return finish(p, sol.counts, bound, "cp-sat", start, tuple(scaling), stats, prices)
+
+
+def _cpsat_bound(solver: Any, p: ClassProblem, exact: bool) -> int | None:
+    """CP-SAT's bound as an exact integer on the unscaled problem, or ``None``.
+
+    Only an unscaled model's bound holds for the exact problem (``exact``); CP-SAT reports it
+    as a float, so it is widened by a relative margin and rounded away from the objective."""
+    if not exact:
+        return None
+    raw = float(solver.best_objective_bound)
+    if not math.isfinite(raw):
+        return None
+    margin = abs(raw) * 2.0**-50 + 1e-6
+    return math.floor(raw + margin) if p.objective == "max_quality" else math.ceil(raw - margin)
+
+
+def finish(
+    p: ClassProblem,
+    counts: npt.NDArray[np.int64],
+    search_bound: int | Fraction | None,
+    method: str,
+    start: float,
+    scaling: tuple[Scaling, ...] = (),
+    stats: dict[str, float] | None = None,
+    prices: dict[str, Fraction] | None = None,
+) -> Solution:
+    """The Solution of an exactly feasible plan ``counts``: exact objective, certificate
+    (prices found here unless given), slack, and the status by :func:`settle` from the exact
+    bound: ``search_bound`` (proven on the unscaled problem, or ``None``) and ``D``."""
+    import time
+
+    objective = classbound.objective_of(p, counts)
+    if prices is None:
+        prices = classbound.find_prices(p)
+    cert = classbound.certificate(p, prices)
+    status, bound, gap = settle(classbound.sense_of(p), objective, search_bound, cert)
+    proof = (
+        classbound.proof_for(p, prices, objective)
+        if status == "optimal"
+        else ("search" if search_bound is not None else "lagrangian")
     )
+    import dataclasses
+
+    cert = dataclasses.replace(cert, proof=proof)
+    return Solution(
+        status, counts, objective, bound, gap, cert, classbound.slack(p, counts), scaling,
+        method, time.perf_counter() - start, stats or {},
+    )  # fmt: skip
+
+
+def _empty(status: Status, n_opt: int, start: float) -> Solution:
+    import time
+
+    return Solution(status, np.zeros(n_opt, np.int64), 0, None, None, method="cp-sat",
+                    wall_s=time.perf_counter() - start)  # fmt: skip

@@ -73,8 +73,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from costplan.solvers.classlevel import ClassProblem, ClassSolution
+from costplan.errors import InputError
+from costplan.solvers import classbound
+from costplan.solvers.classlevel import ClassProblem, ClassSolution, finish
 from costplan.solvers.mckp import MckpProblem, relax, solve_mckp
+from costplan.solvers.protocol import Scaling, Solution
 
 I64 = npt.NDArray[np.int64]
 _LIMIT = 2**60  # totals fed to the MCKP core stay below its 2**61 limit
@@ -476,7 +479,8 @@ def solve_class_mckp(
     when the enumeration limit or the time limit is hit, or when the exact core does not close
     in time: the caller then solves with CP-SAT. Like the CP-SAT path, money is solved at a
     power-of-ten ``scale`` (costs rounded up, the budget down) when totals pass ~$1M per period;
-    ``optimal`` then means optimal at that scale.
+    the scaled optimum is then repaired by exact moves and its status decided on the exact
+    Lagrangian bound of the unscaled problem (``optimal`` only when that proves it).
     """
     if p.extra or (p.objective == "max_quality" and p.budget is None):
         return None
@@ -493,31 +497,69 @@ def solve_class_mckp(
     if p.objective == "min_cost":
         if p.budget is not None and p.budget_cost is not None:
             return None  # a p95 budget couples the tasks: CP-SAT
-        return _solve_min_cost(_restrict(p, keep), keep, start + time_limit_s, max_work)
+        low = _solve_min_cost(_restrict(p, keep), keep, start + time_limit_s, max_work)
+        if low is None or low.status != "optimal":
+            return low
+        return finish(p, low.counts, low.objective, "mckp", start, (), dict(low.stats))
     # Money scale as in classlevel: costs rounded up and the budget down to a power-of-ten unit
     # so that every total fits the core's exact int64 sums (1 for plans up to ~$1M per period).
     assert p.budget is not None
+    # Exact money first: the core sees configuration costs shifted by each task's cheapest one,
+    # so only one task's total must fit int64 (and the shifted sums the core's 2**61 limit).
+    # Only past that is money divided by a power of ten (costs up, the budget down).
+    sol: ClassSolution | None = None
     scale = 1
-    top = int(np.sum(np.maximum(p.cost, bcost).astype(object) * p.volume[p.task].astype(object)))
-    while max(top, p.budget) // scale >= _LIMIT:
-        scale *= 10
-
-    sub = _restrict(p, keep, scale)
-    sol = _branch(sub, start + time_limit_s, max_work, 0)
-    if sol is None:
-        return None
+    per_task = np.maximum(p.cost, bcost).astype(object) * p.volume[p.task].astype(object)
+    if int(per_task.max(initial=0)) < _LIMIT:
+        try:
+            sol = _branch(_restrict(p, keep), start + time_limit_s, max_work, 0)
+        except InputError:  # shifted totals still past 2**61: solve at a coarser unit
+            sol = None
+            scale = 10
+    else:
+        scale = 10
+    if scale > 1:
+        top = int(np.sum(per_task))
+        while max(top, p.budget) // scale >= _LIMIT:
+            scale *= 10
+        sol = _branch(_restrict(p, keep, scale), start + time_limit_s, max_work, 0)
+    if sol is None or (scale > 1 and sol.status != "optimal"):
+        return None  # gave up, or infeasible only at the stricter scale: CP-SAT decides
+    if sol.status == "infeasible":
+        return _infeasible(len(p.cost), start)
     counts = np.zeros(len(p.cost), np.int64)
     counts[keep] = sol.counts
-    wall = time.perf_counter() - start
-    return dataclasses.replace(sol, counts=counts, scale=scale, wall_s=wall)
+    if scale > 1:
+        # the search proved optimality of the stricter scaled model only
+        counts = classbound.repair(p, counts)
+        scaling = (Scaling("money", scale),)
+        out = finish(p, counts, None, "mckp", start, scaling, dict(sol.stats))
+        if out.status == "optimal":
+            return out
+        # the looser twin (costs down, budget up) is a relaxation: its proven optimum bounds
+        # p's quality, and its plan, when exactly feasible, is p's optimum
+        twin = _branch(_restrict(p, keep, scale, up=False), start + time_limit_s, max_work, 0)
+        if twin is None or twin.status != "optimal":
+            return out
+        cand = np.zeros(len(p.cost), np.int64)
+        cand[keep] = twin.counts
+        prices = None if out.certificate is None else dict(out.certificate.prices)
+        if classbound.feasible(p, cand) and classbound.objective_of(p, cand) > out.objective:
+            counts = classbound.repair(p, cand)
+        return finish(p, counts, twin.objective, "mckp", start, scaling, dict(sol.stats), prices)
+    objective = classbound.objective_of(p, counts)
+    return finish(p, counts, objective, "mckp", start, (), dict(sol.stats))
 
 
-def _restrict(p: ClassProblem, keep: npt.NDArray[np.bool_], scale: int = 1) -> ClassProblem:
+def _restrict(
+    p: ClassProblem, keep: npt.NDArray[np.bool_], scale: int = 1, up: bool = True
+) -> ClassProblem:
     """``p`` with only the options in ``keep``, money in units of ``scale`` pico-dollars (costs
-    rounded up, the budget down: a plan feasible here is feasible exactly)."""
+    rounded up, the budget down: a plan feasible here is feasible exactly; ``up=False``: the
+    other way round, a relaxation whose optimum bounds ``p``'s)."""
 
     def down(c: I64) -> I64:
-        return -(-c[keep] // scale)
+        return -(-c[keep] // scale) if up else c[keep] // scale
 
     return ClassProblem(
         task=p.task[keep],
@@ -527,7 +569,7 @@ def _restrict(p: ClassProblem, keep: npt.NDArray[np.bool_], scale: int = 1) -> C
         floor=p.floor,
         split=p.split,
         objective=p.objective,
-        budget=None if p.budget is None else p.budget // scale,
+        budget=None if p.budget is None else (p.budget // scale if up else -(-p.budget // scale)),
         budget_cost=None if p.budget_cost is None else down(p.budget_cost),
     )
 
@@ -571,8 +613,8 @@ def _solve_min_cost(
     objective = int(np.sum(p.cost.astype(object) * counts))
     full = np.zeros(keep.size, np.int64)
     full[keep] = counts
-    wall = time.perf_counter() - start
-    return ClassSolution("optimal", full, objective, float(objective), 0.0, 1, wall, {}, "mckp")
+    # exact integers throughout: the per-task search proves the optimum of the unscaled problem
+    return _optimal(full, objective, start, {})
 
 
 _MAX_DEPTH = 2  # nested branchings on split: false tasks
@@ -601,7 +643,7 @@ def _branch(p: ClassProblem, deadline: float, max_work: int, depth: int) -> Clas
         counts[keep] = part.counts
         key = (int(np.sum(p.quality * counts)), -int(np.sum(p.cost * counts)))
         if best is None or key > best_key:
-            best, best_key = dataclasses.replace(part, counts=counts), key
+            best, best_key = dataclasses.replace(part, x=counts), key
     return best if best is not None else _infeasible(len(p.cost), time.perf_counter())
 
 
@@ -645,7 +687,7 @@ def _solve(
             margin = min(full, margin * 4)
             continue
         res = solve_mckp(
-            MckpProblem(cost, value, feas, p.budget, "max_value"),
+            _shifted(cost, value, feas, p.budget, "max_value", None),
             time_limit_s=max(0.1, deadline - time.perf_counter()),
         )
         if res.status == "feasible":
@@ -671,7 +713,7 @@ def _solve(
     # another cost, so a small CP-SAT model over the configurations decides it.
     if p.budget_cost is None:
         tie = solve_mckp(
-            MckpProblem(cost, value, feas, p.budget, "min_cost", min_value=best_q),
+            _shifted(cost, value, feas, p.budget, "min_cost", best_q),
             time_limit_s=max(0.1, deadline - time.perf_counter()),
         )
         if tie.status == "optimal":
@@ -682,18 +724,7 @@ def _solve(
             best_counts = _counts(p, tasks, choice)
     objective = int(np.sum(p.quality * best_counts))
     stats.update({"rounds": float(rounds), "configs": float(feas.sum()), "margin": float(margin)})
-    solution = ClassSolution(
-        "optimal",
-        best_counts,
-        objective,
-        float(objective),
-        0.0,
-        1,
-        time.perf_counter() - start,
-        stats,
-        method="mckp",
-    )
-    return solution, pr
+    return _optimal(best_counts, objective, start, stats), pr
 
 
 def _cheapest(
@@ -738,11 +769,31 @@ def _cheapest(
     )
 
 
+def _shifted(
+    cost: I64, value: I64, feas: npt.NDArray[np.bool_], budget: int, objective: Any, floor: Any
+) -> MckpProblem:
+    """The core MCKP with every task's configuration costs shifted by its cheapest one (and
+    the budget by their sum): the same plans and optimum, smaller exact sums. A budget below
+    the shift is kept negative, which the core reports as infeasible."""
+    big = np.iinfo(np.int64).max
+    low = np.where(feas, cost, big).min(axis=1)
+    shifted = np.where(feas, cost - low[:, None], 0)
+    return MckpProblem(shifted, value, feas, budget - int(low.astype(object).sum()), objective,
+                       min_value=floor)  # fmt: skip
+
+
 def _infeasible(n_options: int, start: float) -> ClassSolution:
-    nan = float("nan")
     zeros = np.zeros(n_options, np.int64)
     wall = time.perf_counter() - start
-    return ClassSolution("infeasible", zeros, 0, nan, nan, 1, wall, method="mckp")
+    return Solution("infeasible", zeros, 0, None, None, method="mckp", wall_s=wall)
+
+
+def _optimal(counts: I64, objective: int, start: float, stats: dict[str, float]) -> Solution:
+    """An internal result: ``counts`` proven optimal for the problem this module was given
+    (the caller decides what that proves about the user's problem and adds the certificate)."""
+    wall = time.perf_counter() - start
+    return Solution("optimal", counts, objective, objective, Fraction(0), method="mckp",
+                    wall_s=wall, stats=stats)  # fmt: skip
 
 
 def _counts(p: ClassProblem, tasks: list[_Task], choice: I64) -> I64:

@@ -14,8 +14,12 @@ dominated in *every* dimension: option ``k`` of query ``g`` is dropped only when
 option ``j`` has value >= , cost <= and every row coefficient <= (ties to the lower index).
 Any plan using ``k`` can then switch to ``j`` without losing value or breaking a constraint,
 so the reduction is exact. The reduced model goes to CP-SAT (one boolean per kept (query,
-option), exactly one per query, all data exact integers, fixed seed); ``bound`` is CP-SAT's
-proven bound and ``status`` is ``optimal`` only with a proof.
+option), exactly one per query, all data exact integers, fixed seed, nothing scaled);
+``bound`` is CP-SAT's proven bound (a float, widened and rounded away from the objective to an
+exact integer) and the status is decided by :func:`costplan.solvers.protocol.settle`. The
+certificate prices the budget (or quality) row by the LP of the problem without side rows (their
+prices are 0, which is valid: ``D`` is then the bound of a relaxation) and its proof is
+``search`` (CP-SAT's).
 
 Scale: intended for up to tens of thousands of queries with side constraints (the reduced
 model has a few booleans per query); past the time limit the best plan is returned as
@@ -25,16 +29,19 @@ which scales to millions.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 import numpy.typing as npt
 
 from costplan.errors import SolverLimitError
 from costplan.solvers.cpsat import cp_solver
-from costplan.solvers.mckp import MckpProblem, MckpResult
+from costplan.solvers.mckp import MckpProblem, MckpResult, relax
+from costplan.solvers.protocol import Certificate, Sense, Solution, settle
 
 I64 = npt.NDArray[np.int64]
 _LIMIT = 2**62
@@ -47,6 +54,11 @@ class LinearConstraint:
     coef: I64  # (G, K)
     rhs: int
     label: str = ""
+    name: str = ""  # stable row label (floor:<task>, capacity:<model>, share:<provider>)
+
+    @property
+    def key(self) -> str:
+        return self.name or self.label
 
 
 def undominated(
@@ -135,8 +147,7 @@ def solve_constrained(
     }
     empty = np.zeros(cost.shape[0], dtype=np.int64)
     if code == cp_model.INFEASIBLE:
-        inf = float("-inf") if maximize else float("inf")
-        return MckpResult(empty, 0, inf, "infeasible", float("nan"), stats)
+        return Solution("infeasible", empty, 0, None, None, method="cp-sat", stats=stats)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         raise SolverLimitError(
             "no plan satisfying the side constraints found within the time limit",
@@ -151,7 +162,43 @@ def solve_constrained(
         if maximize
         else cost[rows_idx, choice].sum(dtype=np.int64)
     )
-    proven = code == cp_model.OPTIMAL
-    bound = float(objective) if proven else float(solver.best_objective_bound)
-    gap = 0.0 if proven else abs(bound - objective) / max(1.0, abs(objective))
-    return MckpResult(choice, objective, bound, "optimal" if proven else "feasible", gap, stats)
+    if code == cp_model.OPTIMAL:
+        bound: int | None = objective
+    else:
+        raw = float(solver.best_objective_bound)
+        margin = abs(raw) * 2.0**-50 + 1e-6
+        bound = math.floor(raw + margin) if maximize else math.ceil(raw - margin)
+    cert = _certificate(problem, cost, value, feasible)
+    status, ub, gap = settle("max" if maximize else "min", objective, bound, cert)
+    slack: dict[str, Fraction] = {}
+    if problem.budget is not None:
+        slack["budget"] = Fraction(int(problem.budget) - int(cost[rows_idx, choice].sum()))
+    if problem.min_value is not None:
+        slack["quality"] = Fraction(int(value[rows_idx, choice].sum()) - int(problem.min_value))
+    for r in rows:
+        slack[r.key] = Fraction(int(r.rhs) - int(r.coef[rows_idx, choice].sum()))
+    return Solution(status, choice, objective, ub, gap, cert, slack, (), "cp-sat",
+                    time.perf_counter() - t0, stats)  # fmt: skip
+
+
+def _certificate(
+    problem: MckpProblem, cost: I64, value: I64, feasible: npt.NDArray[np.bool_]
+) -> Certificate:
+    """The LP price of the budget (max_value) or quality (min_cost) row without the side rows,
+    and the exact ``D`` it proves (``docs/certificate.md``); side rows priced 0."""
+    maximize = problem.objective == "max_value"
+    try:
+        if maximize:
+            cap = None if problem.budget is None else int(problem.budget)
+            rel = relax(value, cost, feasible, cap)
+        else:
+            cap = None if problem.min_value is None else -int(problem.min_value)
+            rel = relax(-cost, -value, feasible, cap)
+    except (OverflowError, ValueError):
+        rel = None
+    sense: Sense = "max" if maximize else "min"
+    if rel is None:
+        return Certificate(sense, {}, None, "search")
+    label = "budget" if maximize else "quality"
+    prices = {label: rel.lam} if rel.lam > 0 else {}
+    return Certificate(sense, prices, rel.bound if maximize else -rel.bound, "search")

@@ -77,8 +77,7 @@ must stay below 2**61 (checked) so that every sum in the solver and in CP-SAT is
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
 
@@ -86,6 +85,7 @@ import numpy as np
 import numpy.typing as npt
 
 from costplan.errors import InputError, SolverLimitError
+from costplan.solvers.protocol import Certificate, Proof, Solution, settle
 
 __all__ = [
     "MckpProblem",
@@ -125,27 +125,17 @@ class MckpProblem:
     min_value: int | None = None  # total value floor (min_cost); also checked for max_value
 
 
-@dataclass(frozen=True)
-class MckpResult:
-    """Solution and proof.
-
-    ``bound`` is the best proven bound on the optimum (>= for max_value, <= for min_cost): the
-    LP relaxation rounded to the integer scale, tightened by the exact core solve; it equals
-    ``objective`` exactly when ``status == "optimal"``. ``lp_bound`` is the exact LP relaxation
-    value (a ``Fraction``; ``None`` when infeasible). ``gap = |bound - objective| / max(1,
-    |objective|)``. When infeasible, ``choice`` is the plan closest to feasibility (cheapest
-    plan for max_value, highest-value plan for min_cost), ``objective`` its objective and
-    ``bound`` is -inf (max) / +inf (min).
-    """
-
-    choice: I64
-    objective: int
-    bound: float
-    status: Status
-    gap: float
-    stats: Mapping[str, float | int]
-    lp_bound: Fraction | None = None
-    bound_exact: int | None = field(default=None)
+# One Solution type for every back end (``x`` = option per group here; ``choice`` reads it).
+# ``bound`` is the best proven bound on the optimum (>= for max_value, <= for min_cost), an exact
+# integer: the LP relaxation rounded to the integer scale, tightened by the exact core solve; it
+# equals ``objective`` exactly when ``status == "optimal"``. ``lp_bound`` is the exact LP value (a
+# ``Fraction``; ``None`` when infeasible); ``gap = |bound - objective| / max(1, |objective|)``
+# (a ``Fraction``). When infeasible, ``choice`` is the plan closest to feasibility (cheapest plan
+# for max_value, highest-value plan for min_cost), ``objective`` its objective and ``bound``
+# ``None``. The certificate: the budget price (max_value; the ``quality`` price for min_cost),
+# ``D`` = the LP value, and for ``proof: core`` the fixing threshold and the core groups
+# (``docs/certificate.md``).
+MckpResult = Solution
 
 
 # ----------------------------------------------------------------------------- exact helpers
@@ -829,15 +819,13 @@ def solve_mckp(
         cap = None if problem.min_value is None else int(offset.sum()) - int(problem.min_value)
     stats["t_prepare"] = time.perf_counter() - t0
 
+    lam_box: list[Fraction] = [Fraction(0)]  # the LP's price, once known
+    core_box: list[_Core | None] = [None]
+
     def finish(plan: I64, status: Status, ub: int | None, lp: Fraction | None) -> MckpResult:
         obj_p = _profit(p, plan) if g else 0
         objective = obj_p if maximize else -obj_p
-        if ub is None:
-            bound = -float("inf") if maximize else float("inf")
-            bound_exact = None
-        else:
-            bound_exact = ub if maximize else -ub
-            bound = float(bound_exact)
+        bound_exact = None if ub is None else (ub if maximize else -ub)
         lp_out = None if lp is None else (lp if maximize else -lp)
         # secondary constraint: checked on the (proven) optimum
         if status != "infeasible":
@@ -848,7 +836,7 @@ def solve_mckp(
                         key="min_value",
                         value=problem.min_value,
                     )
-                status, bound, bound_exact = "infeasible", -float("inf"), None
+                status, bound_exact = "infeasible", None
             if not maximize and problem.budget is not None and objective > problem.budget:
                 if status != "optimal" and ub is not None and -ub <= problem.budget:
                     raise SolverLimitError(
@@ -856,24 +844,26 @@ def solve_mckp(
                         key="budget",
                         value=problem.budget,
                     )
-                status, bound, bound_exact = "infeasible", float("inf"), None
-        gap = (
-            0.0
-            if status == "optimal"
-            else float("inf")
-            if bound_exact is None
-            else abs(bound_exact - objective) / max(1, abs(objective))
-        )
+                status, bound_exact = "infeasible", None
         stats["wall_s"] = time.perf_counter() - t0
-        return MckpResult(
-            choice=plan,
+        if status == "infeasible" or bound_exact is None:
+            return Solution(status, plan, objective, None, None, method="mckp",
+                            wall_s=stats["wall_s"], stats=stats, lp_bound=lp_out)  # fmt: skip
+        cert = _certificate(maximize, lam_box[0], lp_out, core_box[0], lp, obj_p, status)
+        status2, bound2, gap = settle("max" if maximize else "min", objective, bound_exact, cert)
+        assert status2 == status or status != "optimal"
+        return Solution(
+            status=status2,
+            x=plan,
             objective=objective,
-            bound=bound,
-            status=status,
+            bound=bound2,
             gap=gap,
+            certificate=cert,
+            slack=_slack(problem, cost, value, plan, objective),
+            method="mckp",
+            wall_s=stats["wall_s"],
             stats=stats,
             lp_bound=lp_out,
-            bound_exact=bound_exact,
         )
 
     if g == 0:
@@ -895,6 +885,7 @@ def solve_mckp(
     stats["lp_steps"] = rel.n_steps
     stats["lp_bound"] = float(rel.bound)
     lp = rel.bound
+    lam_box[0] = rel.lam
     ub = _floor(lp)
     if not rel.binding:
         return finish(rel.greedy, "optimal", ub, lp)
@@ -920,6 +911,7 @@ def solve_mckp(
     c0 = cap - int(w[rows, argmax].sum())
     t = time.perf_counter()
     core = _fix(p, w, hull.undominated, argmax, rel.lam, lp - (z + 1)) if z < ub else None
+    core_box[0] = core
     stats["t_fix"] = time.perf_counter() - t
     stats["core_groups"] = 0 if core is None else int(core.groups.size)
     stats["core_options"] = 0 if core is None else int(np.isfinite(core.loss).sum())
@@ -1008,3 +1000,47 @@ def solve_mckp(
     stats["dp_peak_states"] = dp_peak
     stats["dp_total_states"] = dp_total
     return finish(plan, status, ub, lp)
+
+
+def _certificate(
+    maximize: bool,
+    lam: Fraction,
+    d: Fraction | None,
+    core: _Core | None,
+    lp: Fraction | None,
+    z: int,
+    status: str,
+) -> Certificate:
+    """Prices and proof of a solved problem (``docs/certificate.md``). ``lp``/``z``: the LP
+    value and the plan's profit in canonical form. ``core``: the fixing the exact phase used
+    (threshold ``lp - (z0 + 1)`` for the initial incumbent ``z0 <= z``), narrowed here to the
+    groups with two or more options of loss bound ``<= S = lp - (z + 1)``."""
+    label = "budget" if maximize else "quality"
+    prices = {label: lam} if lam > 0 else {}
+    proof: Proof = "search"
+    threshold: Fraction | None = None
+    groups: tuple[int, ...] | None = None
+    if status == "optimal" and lp is not None:
+        if _floor(lp) == z:
+            proof = "lagrangian"
+        elif core is not None:
+            proof = "core"
+            threshold = lp - (z + 1)
+            sel = core.loss <= _to_float_up(threshold)
+            groups = tuple(int(v) for v in core.groups[sel.sum(axis=1) >= 2])
+    return Certificate("max" if maximize else "min", prices, d, proof, threshold, groups)
+
+
+def _slack(
+    problem: MckpProblem, cost: I64, value: I64, plan: I64, objective: int
+) -> dict[str, Fraction]:
+    rows = np.arange(cost.shape[0])
+    out: dict[str, Fraction] = {}
+    total_cost = int(cost[rows, plan].sum()) if cost.shape[0] else 0
+    total_value = int(value[rows, plan].sum()) if cost.shape[0] else 0
+    if problem.budget is not None:
+        out["budget"] = Fraction(int(problem.budget) - total_cost)
+    if problem.min_value is not None:
+        out["quality"] = Fraction(total_value - int(problem.min_value))
+    del objective
+    return out
