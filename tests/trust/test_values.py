@@ -233,3 +233,18 @@ def test_zero_volume_makes_a_floor_vacuous(run: Runner, basic: Path) -> None:
     plan = yaml.safe_load(out.read_text())
     first = plan["tasks"][0]
     assert (first["volume"], first["allocations"], first["cost_usd"]) == (0, [], "0")
+
+
+def test_missing_package_is_named_with_its_install_command(
+    run: Runner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "genai_prices", None)  # import raises ModuleNotFoundError
+    r = run("prices", "import", "--from", "genai-prices", "-o", tmp_path / "p.yaml")
+    assert r.code == 2
+    assert r.err == (
+        "error: the Python package 'genai-prices' is not installed (module 'genai_prices'); "
+        "install it with: pip install genai-prices\n"
+    )
+    assert not (tmp_path / "p.yaml").exists()
