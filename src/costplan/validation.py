@@ -31,8 +31,9 @@ def _decimal(value: Any) -> Any:
     return coerce_number(value, whole=False)
 
 
-#: In a schema, ``Annotated[int, Field(...), WholeNumber]`` (after Field: JSON Schema keeps its bounds): the numbers rule of
-#: :mod:`costplan.numbers` (no booleans; ``2e6`` is a whole number, ``2.5`` is not).
+#: In a schema, ``Annotated[int, Field(...), WholeNumber]`` (after the Field, so that the
+#: JSON Schema keeps its bounds): the numbers rule of :mod:`costplan.numbers` (no
+#: booleans; ``2e6`` is a whole number, ``2.5`` is not).
 WholeNumber = pydantic.BeforeValidator(_whole)
 #: ``Annotated[Decimal, Field(...), DecimalNumber]``: no booleans.
 DecimalNumber = pydantic.BeforeValidator(_decimal)
