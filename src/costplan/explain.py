@@ -51,7 +51,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from costplan.errors import CostplanError
+from costplan.errors import InfeasibleError, SolverLimitError
 from costplan.money import PUSD_PER_USD, usd_str, usd_to_pusd
 from costplan.options import QUALITY_SCALE
 
@@ -64,6 +64,9 @@ if TYPE_CHECKING:
 EXPLAIN_TIME_LIMIT_S = 10.0  # per extra solve; optimize() uses min(its limit, this)
 MIN_DELTA_PUSD = PUSD_PER_USD  # $1
 DELTA_FRACTION = 100  # delta = at / 100 (1%)
+#: A re-solve that may legitimately have no answer: the explanation is then omitted.
+#: Any other error (InternalError above all: a bug) propagates.
+_NO_ANSWER = (InfeasibleError, SolverLimitError)
 
 
 @dataclass(frozen=True)
@@ -302,7 +305,7 @@ def _marginal(
             robust=robust,
             relative_gap=relative_gap,
         )
-    except CostplanError:
+    except _NO_ANSWER:
         return None
     quality = sum(int(n) * o.quality_micro for n, o in zip(sol.counts, options, strict=True))
     # The LP's budget row uses expected costs; robust plans' rows use p95 costs.
@@ -344,7 +347,7 @@ def _split_effect(
             robust=robust,
             relative_gap=relative_gap,
         )
-    except CostplanError:
+    except _NO_ANSWER:
         return None
     used: dict[str, int] = {}
     for n, o in zip(sol.counts, options, strict=True):

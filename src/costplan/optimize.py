@@ -30,7 +30,7 @@ from costplan.plan import Allocation, Baseline, Plan, TaskPlan
 from costplan.solvers.classlevel import ClassProblem, ClassSolution, LinearRow, solve_class
 from costplan.validation import did_you_mean
 from costplan.verify import verify_plan
-from costplan.workload.model import MINUTES_PER_PERIOD, Objective, Workload
+from costplan.workload.model import MINUTES_PER_PERIOD, Objective, Workload, share_cap
 
 
 @dataclass(frozen=True)
@@ -199,7 +199,7 @@ def _side_rows(table: OptionTable, options: list[Option]) -> tuple[LinearRow, ..
                 "share cap for a provider none of the usable models has", providers,
             )  # fmt: skip
     for prov in providers:
-        share = c.max_provider_share.get(prov) or c.max_provider_share.get("*")
+        share = share_cap(c.max_provider_share, prov)
         if share is None or share >= 1:
             continue
         # spend(prov) <= s * spend(all)  <=>  spend(prov) - s * spend(all) <= 0

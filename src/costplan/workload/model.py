@@ -89,6 +89,17 @@ class Constraints:
     max_provider_share: Mapping[str, Decimal] = field(default_factory=dict)
 
 
+def share_cap(caps: Mapping[str, Decimal], provider: str) -> Decimal | None:
+    """The spend-share cap of ``provider``: its own entry, else ``'*'``, else None.
+
+    A cap of 0 is a cap (no spend with the provider), never "no cap": callers must
+    not test the result for truth, only for ``None``.
+    """
+    if provider in caps:
+        return caps[provider]
+    return caps.get("*")
+
+
 MINUTES_PER_PERIOD = {
     "hour": 60,
     "day": 1_440,

@@ -103,7 +103,8 @@ class CapacityIn(_Strict):
     tokens: Annotated[int, Field(ge=0, le=10**18)] | None = None
 
 
-Share = Annotated[Decimal, Field(gt=0, le=1, allow_inf_nan=False)]
+#: A share of spend; 0 forbids any spend with the provider, 1 is no cap.
+Share = Annotated[Decimal, Field(ge=0, le=1, decimal_places=9, allow_inf_nan=False)]
 
 
 class ConstraintsIn(_Strict):
