@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -30,7 +30,7 @@ import numpy as np
 import numpy.typing as npt
 
 from costplan.errors import InfeasibleError, InputError, InternalError, SolverLimitError
-from costplan.money import fmt_usd, pusd_to_usd, usd_str
+from costplan.money import floor_to_micro, fmt_usd, pusd_to_usd, usd_str
 from costplan.options import tokenizer_for
 from costplan.plan import Allocation, Plan, TaskPlan
 from costplan.pricing.cost import request_cost_pusd
@@ -219,7 +219,7 @@ def _side_rows(
         in_task = tasks == task
         if not in_task.any():
             raise InputError("quality floor for a task no query has", value=task)
-        f_micro = int((floor * QUALITY_SCALE).to_integral_value())
+        f_micro = floor_to_micro(floor)
         # sum_{g in task} (floor - q) <= 0
         coef = np.where(in_task[:, None], f_micro - value, 0).astype(np.int64)
         rows.append(LinearConstraint(coef, 0, f"task {task} mean quality >= {floor}"))
@@ -252,7 +252,8 @@ def assign(
     )
     min_value = None
     if min_mean_quality is not None:
-        min_value = int((min_mean_quality * QUALITY_SCALE * qs.size).to_integral_value())
+        # The whole floor rounded up once: sum_g q_g >= ceil(floor x 10**6 x G).
+        min_value = -(-Fraction(min_mean_quality) * QUALITY_SCALE * qs.size // 1)
     problem = MckpProblem(
         cost=cost,
         value=value,
@@ -378,7 +379,9 @@ def _summary_plan(
                     mode=o.mode,
                     count=n,
                     cost_per_query_pusd=total // n,
-                    quality=(Decimal(qtot) / QUALITY_SCALE / n).quantize(Decimal("0.000001")),
+                    quality=(Decimal(qtot) / QUALITY_SCALE / n).quantize(
+                        Decimal("0.000001"), rounding=ROUND_FLOOR
+                    ),
                     cost_source="per-query",
                     cost_total_pusd=total,
                     quality_total_micro=qtot,

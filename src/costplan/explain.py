@@ -52,7 +52,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from costplan.errors import InfeasibleError, SolverLimitError
-from costplan.money import PUSD_PER_USD, usd_str, usd_to_pusd
+from costplan.money import PUSD_PER_USD, floor_to_micro, usd_str, usd_to_pusd
 from costplan.options import QUALITY_SCALE
 
 if TYPE_CHECKING:
@@ -256,7 +256,7 @@ def _floor_bindings(table: OptionTable, s: _Solved) -> tuple[FloorBinding, ...]:
     for t in table.workload.tasks:
         if t.min_quality is None or t.volume == 0:
             continue
-        f = int((t.min_quality * QUALITY_SCALE).to_integral_value())
+        f = floor_to_micro(t.min_quality)
         opts = s.by_task.get(t.name, [])
         slack = sum((q[i] - f) * s.counts[i] for i in opts)
         # Quality lost by each cheaper, weaker move (one query, or the whole task).

@@ -24,8 +24,8 @@ import numpy as np
 
 from costplan.errors import InfeasibleError, InputError, SolverLimitError
 from costplan.explain import EXPLAIN_TIME_LIMIT_S, explain_plan
-from costplan.money import budget_to_pusd, fmt_usd, pusd_to_usd
-from costplan.options import QUALITY_SCALE, Option, OptionTable
+from costplan.money import budget_to_pusd, floor_to_micro, fmt_usd, pusd_to_usd
+from costplan.options import Option, OptionTable
 from costplan.plan import Allocation, Baseline, Plan, TaskPlan
 from costplan.solvers.classlevel import ClassProblem, ClassSolution, LinearRow, solve_class
 from costplan.validation import did_you_mean
@@ -40,7 +40,7 @@ class _Indexed:
 
 
 def _floor_micro(q: Decimal | None) -> int:
-    return -1 if q is None else int((q * QUALITY_SCALE).to_integral_value())
+    return -1 if q is None else floor_to_micro(q)
 
 
 def _index(

@@ -26,14 +26,14 @@ import numpy as np
 import numpy.typing as npt
 
 from costplan.errors import InputError
-from costplan.money import PrecisionError, usd_to_pusd
+from costplan.money import QUALITY_SCALE, PrecisionError, quality_to_micro, usd_to_pusd
 from costplan.pricing.cost import request_cost_pusd
 from costplan.pricing.model import ModelPrice, PriceSheet
 from costplan.tokens.tokenizer import TokenizerSpec, parse_tokenizer
 from costplan.validation import did_you_mean
 from costplan.workload.model import Cascade, Task, Workload
 
-QUALITY_SCALE = 10**6  # quality in the solver: integer micro-units
+__all__ = ["QUALITY_SCALE", "Option", "OptionTable", "build_options", "tokenizer_for"]
 
 _LATENCY_MODES = {"realtime": ("standard",), "batch": ("standard", "batch", "flex")}
 
@@ -91,7 +91,7 @@ class Option:
 
     @property
     def quality_micro(self) -> int:
-        return int((self.quality * QUALITY_SCALE).to_integral_value())
+        return quality_to_micro(self.quality)
 
     @property
     def label(self) -> str:

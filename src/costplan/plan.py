@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 from costplan.explain import Explanations, explanations_to_dict
-from costplan.money import pusd_to_usd, usd_str
+from costplan.money import pusd_to_usd, quality_to_micro, usd_str
 from costplan.options import QUALITY_SCALE
 
 PLAN_FORMAT_VERSION = 1
@@ -68,7 +68,7 @@ class Allocation:
     def quality_micro_total(self) -> int:
         if self.quality_total_micro is not None:
             return self.quality_total_micro
-        return self.count * int((self.quality * QUALITY_SCALE).to_integral_value())
+        return self.count * quality_to_micro(self.quality)
 
     @property
     def label(self) -> str:
@@ -159,7 +159,7 @@ class Plan:
 
 
 def _q(value: Decimal) -> str:
-    return f"{value.quantize(Decimal('0.000001')):f}"
+    return f"{value.quantize(Decimal('0.000001'), rounding=ROUND_FLOOR):f}"  # never overstated
 
 
 def plan_to_dict(plan: Plan) -> dict[str, Any]:

@@ -7,7 +7,7 @@ option table's arithmetic or the solver, and raises
 fails is a bug in costplan: it is never written.
 
 Checks (``V_t`` task volume, ``x_a`` allocation count, all money integer
-pico-dollars, all quality integer micro-units rounded half-even):
+pico-dollars, all quality integer micro-units rounded down, floors rounded up):
 
 * structure: every workload task appears once, in order, with its volume;
   counts are ``int`` (not bool) and >= 0; ``sum_a x_a = V_t``; no option appears
@@ -49,7 +49,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
@@ -77,8 +77,13 @@ _MAX_LISTED = 25
 
 
 def quality_micro(q: Decimal) -> int:
-    """Quality in integer micro-units, rounded half-even (the solver's unit)."""
-    return int((q * QUALITY_SCALE).to_integral_value(rounding=ROUND_HALF_EVEN))
+    """Quality in integer micro-units, rounded down (README: in the user's disfavour)."""
+    return int((q * QUALITY_SCALE).to_integral_value(rounding=ROUND_FLOOR))
+
+
+def floor_micro(q: Decimal) -> int:
+    """A quality floor in integer micro-units, rounded up (README: in the user's disfavour)."""
+    return int((q * QUALITY_SCALE).to_integral_value(rounding=ROUND_CEILING))
 
 
 def _ceil(x: Fraction) -> int:
@@ -435,7 +440,7 @@ def _check_money_and_floors(
         if tp.cost_pusd != task_cost:
             report.add(f"task {tp.name!r}: total {tp.cost_pusd} pusd, rows sum to {task_cost}")
         if tp.min_quality is not None and tp.volume > 0:
-            floor = quality_micro(tp.min_quality)
+            floor = floor_micro(tp.min_quality)
             slack = sum(_quality_total(a) - floor * a.count for a in tp.allocations)
             if slack < 0:
                 mean = Fraction(slack + floor * tp.volume, tp.volume * QUALITY_SCALE)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from costplan.money import PUSD_PER_USD, price_to_pusd_per_token
+from costplan.money import price_to_pusd_per_token, usd_to_pusd
 from costplan.pricing.model import PriceSchedule, Rates
 
 IntArray = npt.NDArray[np.int64]
@@ -48,7 +48,7 @@ class IntRates:
             cache_read=price_to_pusd_per_token(r.effective_cache_read()),
             cache_write=price_to_pusd_per_token(cw if cw is not None else r.input_usd_per_mtok),
             reasoning=price_to_pusd_per_token(r.effective_reasoning()),
-            request=int(r.request_usd * PUSD_PER_USD),
+            request=usd_to_pusd(r.request_usd),
         )
 
 
