@@ -168,8 +168,8 @@ class Explanations:
 # ---------------------------------------------------------------- computation
 
 
-def _key(task: str, kind: str, model: str, mode: str) -> tuple[str, str, str, str]:
-    return (task, kind, model, mode)
+def _key(task: str, kind: str, model: str, mode: str, cache: str) -> tuple[str, ...]:
+    return (task, kind, model, mode, cache)
 
 
 @dataclass(frozen=True)
@@ -204,11 +204,13 @@ def explain_plan(
 
     idx = _index(table, plan.objective, plan.budget_pusd, robust)  # type: ignore[arg-type]
     p = idx.problem
-    where = {_key(o.task, o.kind, o.model, o.mode): i for i, o in enumerate(idx.options)}
+    where = {
+        _key(o.task, o.kind, o.model, o.mode, o.cache): i for i, o in enumerate(idx.options)
+    }
     counts = [0] * len(idx.options)
     for tp in plan.tasks:
         for a in tp.allocations:
-            i = where.get(_key(tp.name, a.kind, a.model, a.mode))
+            i = where.get(_key(tp.name, a.kind, a.model, a.mode, a.cache))
             if i is not None:
                 counts[i] = a.count
     by_task: dict[str, list[int]] = {}

@@ -524,6 +524,24 @@ def _cascade_notes(
     return notes
 
 
+def _cache_notes(
+    table: OptionTable, options: Sequence[Option], counts: Sequence[int]
+) -> list[str]:
+    """The TTL break-even of every used option of a task with a cache policy."""
+    from costplan.pricing.caching import break_even_note
+
+    notes = []
+    for o, n in zip(options, counts, strict=True):
+        task = table.workload.task(o.task)
+        if n <= 0 or o.kind != "model" or task.cache is None:
+            continue
+        schedule = table.sheet.models[o.model].schedule(o.mode)
+        note = break_even_note(o.task, o.label, schedule, o.cache, task.cache.hit_rates)
+        if note is not None:
+            notes.append(note + (f" ({o.detail})" if o.detail else ""))
+    return notes
+
+
 def plan_from_counts(
     table: OptionTable,
     options: Sequence[Option],
@@ -553,6 +571,7 @@ def plan_from_counts(
                     cost_source=o.cost_source,
                     kind=o.kind,
                     detail=o.detail,
+                    cache=o.cache,
                     cost_p95_per_query_pusd=o.cost_p95_pusd,
                     prompt_tokens_mean=Decimal(repr(o.prompt_tokens_mean)).quantize(
                         Decimal("0.001")
@@ -567,7 +586,9 @@ def plan_from_counts(
             t.name,
             t.volume,
             t.min_quality,
-            tuple(sorted(by_task[t.name], key=lambda a: (-a.count, a.model, a.mode))),
+            tuple(
+                sorted(by_task[t.name], key=lambda a: (-a.count, a.model, a.mode, a.cache))
+            ),
         )
         for t in w.tasks
     )
@@ -576,7 +597,7 @@ def plan_from_counts(
         if w.doc is not None:
             inputs[str(w.doc.path)] = w.doc.sha256
         inputs.update(table.sheet.sha256)
-    notes = _cascade_notes(table, options, counts)
+    notes = _cascade_notes(table, options, counts) + _cache_notes(table, options, counts)
     if any(o.tokens_estimated for o in options):
         notes.append(
             "prompt tokens for non-OpenAI tokenizers are estimated from o200k counts "

@@ -170,6 +170,7 @@ class _Converter:
             max_output_tokens=m.max_output_tokens,
             tokenizer=tokenizer,
             limits=limits,
+            min_cacheable_tokens=m.min_cacheable_tokens,
         )
 
 

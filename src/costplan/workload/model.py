@@ -59,6 +59,25 @@ class Cascade:
 
 
 @dataclass(frozen=True)
+class CachePolicy:
+    """How a task's shared prefix is cached (README "Prompt caching").
+
+    ``hit_rates``: TTL (``5m``, ``1h``) -> fraction of queries reading the prefix from
+    the cache. ``ttl``: a fixed TTL, or ``auto`` (each TTL with a rate, and no caching,
+    become options of the task and the solver picks).
+    """
+
+    hit_rates: Mapping[str, Decimal]
+    ttl: str = "auto"
+
+    def choices(self) -> tuple[str, ...]:
+        """Cache choices the task may use: ``none`` and TTLs, in a fixed order."""
+        if self.ttl != "auto":
+            return (self.ttl,)
+        return ("none", *(t for t in ("5m", "1h") if t in self.hit_rates))
+
+
+@dataclass(frozen=True)
 class Task:
     name: str
     volume: int
@@ -72,6 +91,9 @@ class Task:
     split: bool = True
     index: int = 0
     cascades: tuple[Cascade, ...] = ()
+    #: None: the prefix is billed at the cache-read price on every query (no misses,
+    #: no writes, no minimum), as before cache policies existed.
+    cache: CachePolicy | None = None
 
 
 @dataclass(frozen=True)
