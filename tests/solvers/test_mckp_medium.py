@@ -84,7 +84,8 @@ def full_cpsat(problem: MckpProblem, time_limit: float) -> tuple[bool, int, floa
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = 0
-    solver.parameters.max_time_in_seconds = time_limit
+    # a deterministic work limit, not wall time: the same answer on a loaded machine
+    solver.parameters.max_deterministic_time = time_limit
     code = solver.solve(model)
     assert code in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     return code == cp_model.OPTIMAL, round(solver.objective_value), solver.best_objective_bound
