@@ -33,12 +33,12 @@ from costplan.errors import InfeasibleError, InputError, InternalError, SolverLi
 from costplan.money import fmt_usd, pusd_to_usd, usd_str
 from costplan.options import tokenizer_for
 from costplan.plan import Allocation, Plan, TaskPlan
+from costplan.preflight import verify_assignment
 from costplan.pricing.cost import request_cost_pusd
 from costplan.pricing.model import PriceSheet
 from costplan.queries import QUALITY_SCALE, QuerySet
 from costplan.tokens.tokenizer import TokenizerSpec
 from costplan.validation import did_you_mean
-from costplan.verify import verify_plan
 
 Objective = Literal["max_quality", "min_cost"]
 
@@ -264,8 +264,8 @@ def assign(
         objective=objective, budget_pusd=budget_pusd, status=result.status,
         bound=float(result.bound), gap=float(result.gap), stats=dict(result.stats),
     )  # fmt: skip
-    # Independent checks of what a plan must satisfy without a workload: counts, totals, bound.
-    verify_plan(plan)
+    # The independent checker re-prices the plan document before anyone sees it.
+    verify_assignment(plan)
     if budget_pusd is not None and int(chosen_cost.sum()) > budget_pusd:
         raise InternalError("per-query assignment exceeds the budget (a solver bug)")
     if not feasible[g, result.choice].all():
