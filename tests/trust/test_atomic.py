@@ -87,7 +87,8 @@ def test_disk_full_mid_write_is_an_input_error_and_keeps_the_old_file(
 
 
 def _start(*args: str) -> subprocess.Popen[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"}
+    path = os.pathsep.join([str(ROOT), str(ROOT / "src")])
+    env = {**os.environ, "PYTHONPATH": path, "COLUMNS": "200"}
     return subprocess.Popen(
         [sys.executable, "-m", "tests.trust._slow_writer", *args],
         cwd=ROOT,
