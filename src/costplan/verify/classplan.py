@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from costplan.verify.costs import OptionCost, Pricer, ceil
 from costplan.verify.findings import Findings, Key, exact, usd
 from costplan.verify.prices import PUSD, Model, Sheet
 from costplan.verify.tasks import LATENCY_MODES, MINUTES, TaskSpec, WorkloadSpec
+
+if TYPE_CHECKING:
+    from costplan.verify.certificate import Opt
 
 HALF_MICRO = Fraction(1, 2 * 10**6)
 
@@ -299,6 +302,51 @@ class ClassChecker:
         check_budget(f, doc, total95 if robust else total, robust=robust)
         objective = quality if doc.get("objective") == "max_quality" else Fraction(total, PUSD)
         check_claim(f, doc, objective)
+        if "certificate" in doc:  # plans from the certified solvers (docs/certificate.md)
+            from costplan.verify.certificate import check_certificate, micro
+
+            if doc.get("objective") == "max_quality":
+                z = sum(r.count * micro(r.quality) for t in rows for r in t)
+            else:
+                z = total
+            check_certificate(self, z, f)
+
+    def usable_options(self, spec: TaskSpec, robust: bool) -> list[Opt]:
+        """Every option the task may use (certificate bounds range over all of them)."""
+        from costplan.verify.certificate import Opt, micro
+
+        out = []
+        scores = self.w.quality.get(spec.name, {})
+        for name, q in scores.items():
+            model = self.sheet.models.get(name)
+            if model is None or (spec.allow is not None and name not in spec.allow):
+                continue
+            for mode, _ in model.modes:
+                if mode not in LATENCY_MODES.get(spec.latency, ()):
+                    continue
+                c = self.pricer.option(spec, model, mode)
+                if c.excluded:
+                    continue
+                step = Step(name, model.provider, Fraction(1), c.cost, c.tokens_per_query)
+                b = c.cost_p95 if robust else c.cost
+                out.append(Opt(micro(q), c.cost, b, (step,)))
+        for cascade in spec.cascades:
+            steps = []
+            total = total95 = Fraction(0)
+            for model_name, reach in zip(cascade.steps, cascade.reach(), strict=False):
+                model, problem = self._usable(spec, model_name, cascade.mode)
+                if model is None or problem is not None:
+                    break
+                c = self.pricer.option(spec, model, cascade.mode)
+                if c.excluded:
+                    break
+                steps.append(Step(model_name, model.provider, reach, c.cost, c.tokens_per_query))
+                total += reach * c.cost
+                total95 += reach * c.cost_p95
+            else:
+                b = ceil(total95) if robust else ceil(total)
+                out.append(Opt(micro(cascade.quality), ceil(total), b, tuple(steps)))
+        return out
 
 
 def check_shares(f: Findings, spend: dict[str, Fraction], total: int | Fraction,
@@ -341,7 +389,9 @@ def check_claim(f: Findings, doc: dict[str, Any], objective: Fraction) -> None:
     status, gap = doc.get("status"), exact(doc.get("gap"))
     if status not in ("optimal", "feasible"):
         f.add(("status",), f"{status!r}, expected 'optimal' or 'feasible'")
-    if gap is None or gap < 0:
+    if doc.get("gap") is None and doc.get("bound") is None and status != "optimal":
+        pass  # no bound, no gap (docs/certificate.md)
+    elif gap is None or gap < 0:
         f.add(("gap",), f"{doc.get('gap')!r} is not a number >= 0")
     elif status == "optimal" and gap != 0:
         f.add(("gap",), f"{doc.get('gap')!r}: an optimal plan has gap 0")
