@@ -94,6 +94,7 @@ class PlanFileIn(_In):
     solver: dict[str, Any] = {}
     notes: list[str] = []
     explanations: dict[str, Any] | None = None  # read by costplan.explain.read_explanations
+    assign: dict[str, Any] | None = None  # costplan assign's settings (read by the checker)
 
 
 def dump_plan(plan: Plan, fmt: str) -> str:
@@ -208,6 +209,7 @@ def plan_from_document(doc: SourceDocument) -> Plan:
         workload_path=p.workload_path,
         robust=p.robust,
         explanations=read_explanations(doc, p.explanations),
+        assign=p.assign,
     )
 
 

@@ -11,8 +11,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    import numpy as np
+    import numpy.typing as npt
+
+    from costplan.assign import AssignOption
     from costplan.options import OptionTable
     from costplan.plan import Plan
+    from costplan.pricing.model import PriceSheet
+    from costplan.queries import QuerySet
 
 
 def verify_plan(plan: Plan, table: OptionTable) -> None:
@@ -34,9 +42,35 @@ def verify_plan(plan: Plan, table: OptionTable) -> None:
     require(plan_to_dict(plan), sources)
 
 
-def verify_assignment(plan: Plan) -> None:
-    """Check a per-query plan document (``costplan assign``) before it is written."""
+def verify_assignment(
+    plan: Plan,
+    qs: QuerySet,
+    sheet: PriceSheet,
+    options: Sequence[AssignOption],
+    choice: npt.NDArray[np.int64],
+    cost_pusd: npt.NDArray[np.int64],
+    quality_micro: npt.NDArray[np.int64],
+) -> None:
+    """Check a per-query plan document (``costplan assign``) before it is written.
+
+    The per-query rows handed over are the ones ``assign -o`` writes; the checker
+    re-prices each from the raw query file and price sheets.
+    """
     from costplan.plan import plan_to_dict
     from costplan.verify import Sources, require
+    from costplan.verify.queryfile import QueryRows
 
-    require(plan_to_dict(plan), Sources())
+    labels = [(o.model, o.mode) for o in options]
+    picked = [labels[k] for k in choice.tolist()]
+    rows = QueryRows(
+        ids=qs.ids,
+        tasks=qs.tasks,
+        models=tuple(m for m, _ in picked),
+        modes=tuple(mode for _, mode in picked),
+        cost_pusd=cost_pusd,
+        quality_micro=quality_micro,
+    )
+    sources = Sources(
+        queries=qs.path, prices=tuple(sheet.paths), price_changes=tuple(sheet.changes), rows=rows
+    )
+    require(plan_to_dict(plan), sources)

@@ -15,11 +15,18 @@ def verify(
         None, "--workload", "-w", help="Workload file; default: the one the plan records."
     ),
     prices: list[Path] | None = PricesOption,
+    queries: Path | None = typer.Option(
+        None, "--queries", help="assign plans: the query file (.jsonl or .csv)."
+    ),
+    assignments: Path | None = typer.Option(
+        None, "--assignments", help="assign plans: the per-query rows assign wrote with -o."
+    ),
     price_change: list[str] | None = PriceChangeOption,
 ) -> None:
     """Re-derive every number of a plan from the raw inputs; exit 1 naming each violation."""
     from costplan.errors import InputError
     from costplan.verify import Sources, check_file
+    from costplan.verify.queryfile import read_rows
     from costplan.verify.raw import read_file
 
     raw = read_file(plan_file, "plan file")
@@ -36,10 +43,16 @@ def verify(
         if not isinstance(recorded, str):
             raise InputError("the plan records no workload: pass --workload", file=plan_file)
         workload = Path(recorded)
+    if per_query and (queries is None) != (assignments is None):
+        raise InputError("re-pricing an assign plan needs both --queries and --assignments")
+    if per_query and queries is not None and not prices:
+        raise InputError("re-pricing an assign plan needs --prices")
     sources = Sources(
         workload=None if per_query else workload,
         prices=paths(prices),
         price_changes=tuple(price_change or ()),
+        queries=queries,
+        rows=None if assignments is None else read_rows(assignments),
     )
     found = check_file(plan_file, sources)
     if found:

@@ -29,7 +29,7 @@ from costplan.errors import InputError, InternalError
 
 if TYPE_CHECKING:
     from costplan.verify.findings import Violation
-    from costplan.verify.perquery import QueryRows
+    from costplan.verify.queryfile import QueryRows
 
 _MAX_LISTED = 25
 

@@ -41,7 +41,7 @@ class Queries:
     texts: tuple[str, ...] | None
     prompt: npt.NDArray[np.int64] | None
     cached: npt.NDArray[np.int64]
-    output: npt.NDArray[np.int64] | None  # None where a query gives none (default applies)
+    output: npt.NDArray[np.int64]  # 0 where a query gives none (output_given False)
     output_given: npt.NDArray[np.bool_]
     quality: tuple[dict[str, str], ...]  # model -> exact decimal text, per query
     sha256: str
@@ -71,9 +71,9 @@ def _records(path: Path, text: str) -> list[dict[str, Any]]:
             data = json.loads("[" + ",".join(lines) + "]", parse_float=str, parse_int=str)
         except json.JSONDecodeError as exc:
             raise InputError(f"malformed JSON lines: {exc.msg}", file=path) from None
-        if not all(isinstance(r, dict) for r in data):
+        if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
             raise InputError("every line must be a JSON object", file=path)
-        return data
+        return list(data)
     reader = csv.DictReader(io.StringIO(text))
     return [dict(row) for row in reader]
 
@@ -103,15 +103,18 @@ def read_queries(path: Path) -> Queries:
     has_text = records[0].get("text") not in (None, "")
     out_raw = [r.get("output_tokens") for r in records]
     given = np.asarray([v not in (None, "") for v in out_raw], dtype=np.bool_)
+    prompt = None
+    if not has_text:
+        prompt = _ints([r.get("prompt_tokens") for r in records], path, "prompt_tokens")
+    output = _ints([v if g else 0 for v, g in zip(out_raw, given, strict=True)], path,
+                   "output_tokens")  # fmt: skip
     return Queries(
         ids=tuple(str(r.get("id")) for r in records),
         tasks=tuple(str(r.get("task") or "") for r in records),
         texts=tuple(str(r.get("text")) for r in records) if has_text else None,
-        prompt=None if has_text else _ints([r.get("prompt_tokens") for r in records], path,
-                                           "prompt_tokens"),  # fmt: skip
+        prompt=prompt,
         cached=_ints([r.get("cached_tokens") or 0 for r in records], path, "cached_tokens"),
-        output=_ints([v if g else 0 for v, g in zip(out_raw, given, strict=True)], path,
-                     "output_tokens"),  # fmt: skip
+        output=output,
         output_given=given,
         quality=quality,
         sha256=hashlib.sha256(raw).hexdigest(),
