@@ -1,7 +1,8 @@
 """The checker recomputes the bound from a plan's certificate (docs/certificate.md).
 
-Oracle by hand, tests/data/basic (max_quality): with every price 0 the
-Lagrangian bound (budget $300, which keeps the plan below it) is each task's volume times its best usable quality:
+Oracle by hand, tests/data/basic (max_quality, budget $300, which keeps the plan below
+the bound): with every price 0 the Lagrangian bound is each task's volume times its best
+usable quality:
 task a (100,000 queries, best big 0.93) + task b (20,000, best big 0.9)
 = 93,000 + 18,000 = 111,000 quality queries = 111,000,000,000 micro-units.
 """

@@ -32,12 +32,8 @@ def verify(
     raw = read_file(plan_file, "plan file")
     if not isinstance(raw.data, dict):
         raise InputError("a plan file is a mapping", file=plan_file)
-    per_query = any(
-        isinstance(a, dict) and a.get("per_query")
-        for t in raw.data.get("tasks") or []
-        if isinstance(t, dict)
-        for a in t.get("allocations") or []
-    )
+    # An assign plan records no workload; a workload plan is always checked as one.
+    per_query = workload is None and raw.data.get("workload_path") is None
     if workload is None and not per_query:
         recorded = raw.data.get("workload_path")
         if not isinstance(recorded, str):

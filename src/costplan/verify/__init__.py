@@ -65,13 +65,7 @@ def check_document(doc: Mapping[str, Any], sources: Sources) -> list[Violation]:
     found = Findings()
     if not check_structure(data, found):
         return found.items
-    per_query = any(
-        isinstance(a, dict) and a.get("per_query")
-        for t in data.get("tasks") or []
-        if isinstance(t, dict)
-        for a in t.get("allocations") or []
-    )
-    if per_query or sources.workload is None:
+    if sources.workload is None:
         from costplan.verify.perquery import check_per_query
 
         check_per_query(data, sources, found)

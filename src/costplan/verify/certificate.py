@@ -25,7 +25,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from costplan.verify.costs import ceil
-from costplan.verify.findings import Findings, exact
+from costplan.verify.findings import Findings, exact, show
 from costplan.verify.prices import PUSD
 
 if TYPE_CHECKING:
@@ -104,31 +104,31 @@ def check_certificate(ch: ClassChecker, z: int, f: Findings) -> None:
         return
     sense = "max" if doc.get("objective") == "max_quality" else "min"
     if cert.get("sense") != sense:
-        f.add(("certificate", "sense"), f"{cert.get('sense')!r}, the objective is {sense!r}")
+        f.add(("certificate", "sense"), f"{show(cert.get('sense'))}, the objective is {sense!r}")
         return
     if exact(cert.get("objective")) != z:
-        f.add(("certificate", "objective"), f"{cert.get('objective')!r}, the rows give {z}")
+        f.add(("certificate", "objective"), f"{show(cert.get('objective'))}, the rows give {z}")
     scale = 10**6 if sense == "max" else PUSD
     top = exact(doc.get("bound"))
     u = None if top is None else top * scale
     if exact(cert.get("bound")) != u:
-        f.add(("certificate", "bound"), f"{cert.get('bound')!r}, the plan's bound is {u}")
+        f.add(("certificate", "bound"), f"{show(cert.get('bound'))}, the plan's bound is {u}")
     d = lagrangian(ch, cert, sense, f)
     if d is None:
         return
     if exact(cert.get("lagrangian_bound")) != d:
-        f.add(("certificate", "lagrangian_bound"), f"{cert.get('lagrangian_bound')!r}, "
+        f.add(("certificate", "lagrangian_bound"), f"{show(cert.get('lagrangian_bound'))}, "
               f"recomputed {d}")  # fmt: skip
     if u is None:
         return
     ok = (z <= u <= floor_(d)) if sense == "max" else (ceil(d) <= u <= z)
     if not ok:
-        f.add(("bound",), f"{doc.get('bound')!r} is not between the plan's objective and the "
+        f.add(("bound",), f"{show(doc.get('bound'))} is not between the plan's objective and the "
               "certificate's bound")  # fmt: skip
     gap = exact(doc.get("gap"))
     want = abs(u - z) / max(1, abs(z))
     if gap != want:
-        f.add(("gap",), f"{doc.get('gap')!r}, recomputed {want}")
+        f.add(("gap",), f"{show(doc.get('gap'))}, recomputed {want}")
     if status != "optimal":
         return
     proof = cert.get("proof")
@@ -161,7 +161,7 @@ def lagrangian(ch: ClassChecker, cert: dict[str, Any], sense: str, f: Findings) 
             f.add(("certificate", "prices", label), "a row this plan does not have")
             return None
         if x is None or x < 0:
-            f.add(("certificate", "prices", label), f"{value!r} is not a price >= 0")
+            f.add(("certificate", "prices", label), f"{show(value)} is not a price >= 0")
             return None
         prices[label] = x
     lam = prices.get("budget", Fraction(0))

@@ -13,7 +13,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from costplan.verify.costs import OptionCost, Pricer, ceil
-from costplan.verify.findings import Findings, Key, exact, usd
+from costplan.verify.findings import Findings, Key, exact, show, usd
 from costplan.verify.prices import PUSD, Model, Sheet
 from costplan.verify.tasks import LATENCY_MODES, MINUTES, TaskSpec, WorkloadSpec
 
@@ -65,9 +65,9 @@ class ClassChecker:
     def run(self) -> list[list[Row]]:
         doc, w, f = self.doc, self.w, self.f
         if doc.get("period") != w.period:
-            f.add(("period",), f"{doc.get('period')!r} is not the workload's {w.period!r}")
+            f.add(("period",), f"{show(doc.get('period'))} is not the workload's {w.period!r}")
         if doc.get("workload") != w.name:
-            f.add(("workload",), f"{doc.get('workload')!r} is not the workload's {w.name!r}")
+            f.add(("workload",), f"{show(doc.get('workload'))} is not the workload's {w.name!r}")
         self._inputs()
         tasks = doc.get("tasks")
         if not isinstance(tasks, list):
@@ -93,10 +93,10 @@ class ClassChecker:
     def _task(self, i: int, t: dict[str, Any], spec: TaskSpec) -> list[Row]:
         f, key = self.f, ("tasks", i)
         if t.get("volume") != spec.volume:
-            f.add((*key, "volume"), f"{t.get('volume')!r} is not the workload's {spec.volume}")
+            f.add((*key, "volume"), f"{show(t.get('volume'))} is not the workload's {spec.volume}")
         floor = exact(t.get("min_quality"))
         if floor != spec.min_quality:
-            f.add((*key, "min_quality"), f"{t.get('min_quality')!r} is not the workload's "
+            f.add((*key, "min_quality"), f"{show(t.get('min_quality'))} is not the workload's "
                   f"{None if spec.min_quality is None else float(spec.min_quality)}")  # fmt: skip
         allocs = t.get("allocations")
         if not isinstance(allocs, list):
@@ -135,7 +135,7 @@ class ClassChecker:
     def _money(self, key: Key, stated: Any, expected: int) -> None:
         got = _pusd(stated)
         if got != expected:
-            self.f.add(key, f"{stated!r} USD, recomputed {usd(expected)} USD")
+            self.f.add(key, f"{show(stated)} USD, recomputed {usd(expected)} USD")
 
     def _near(
         self, key: Key, stated: Any, expected: Fraction, slack: Fraction = HALF_MICRO
@@ -143,7 +143,7 @@ class ClassChecker:
         """``stated`` is ``expected`` rounded to 6 decimals (within ``slack``)."""
         got = exact(stated)
         if got is None or abs(got - expected) > slack:
-            self.f.add(key, f"{stated!r}, recomputed {float(expected):.7f}")
+            self.f.add(key, f"{show(stated)}, recomputed {float(expected):.7f}")
 
     # ------------------------------------------------------------ one allocation
     def _usable(self, spec: TaskSpec, name: str, mode: str) -> tuple[Model | None, str | None]:
@@ -160,7 +160,7 @@ class ClassChecker:
         f = self.f
         count = _count(a.get("count"))
         if count is None:
-            f.add((*key, "count"), f"{a.get('count')!r} is not an integer >= 0")
+            f.add((*key, "count"), f"{show(a.get('count'))} is not an integer >= 0")
             return None
         if a.get("per_query") not in (False, None):
             f.add((*key, "per_query"), "a workload plan has no per-query rows")
@@ -183,11 +183,13 @@ class ClassChecker:
                     cost.cost_p95)  # fmt: skip
         self._money((*key, "cost_usd"), a.get("cost_usd"), count * cost.cost)
         if exact(a.get("quality")) != quality:
-            f.add((*key, "quality"), f"{a.get('quality')!r}, the workload says {float(quality)}")
+            f.add(
+                (*key, "quality"), f"{show(a.get('quality'))}, the workload says {float(quality)}"
+            )
         self._near((*key, "quality_queries"), a.get("quality_queries"), count * quality,
                    HALF_MICRO * (count + 1))  # fmt: skip
         if a.get("cost_source", "tokens") != source:
-            f.add((*key, "cost_source"), f"{a.get('cost_source')!r}, expected {source!r}")
+            f.add((*key, "cost_source"), f"{show(a.get('cost_source'))}, expected {source!r}")
         if spec.volume:
             self._near((*key, "share"), a.get("share"), Fraction(count, spec.volume))
         self._usage((*key, "usage_per_query"), a.get("usage_per_query"), spec, cost)
@@ -202,7 +204,7 @@ class ClassChecker:
         for name, want in (("cached_tokens", spec.shared), ("output_tokens", spec.output_mean),
                            ("reasoning_tokens", spec.reasoning)):  # fmt: skip
             if u.get(name) != want:
-                self.f.add((*key, name), f"{u.get(name)!r}, the workload gives {want}")
+                self.f.add((*key, name), f"{show(u.get(name))}, the workload gives {want}")
         self._near((*key, "prompt_tokens_mean"), u.get("prompt_tokens_mean"), cost.prompt_mean,
                    Fraction(1, 1000))  # fmt: skip
 
@@ -221,7 +223,7 @@ class ClassChecker:
         if cost.excluded:
             self.f.add((*key, "model"), f"{name!r} is not usable: {cost.excluded}")
         if a.get("provider") != model.provider:
-            self.f.add((*key, "provider"), f"{a.get('provider')!r}, the sheet says "
+            self.f.add((*key, "provider"), f"{show(a.get('provider'))}, the sheet says "
                        f"{model.provider!r}")  # fmt: skip
         step = Step(name, model.provider, Fraction(1), cost.cost, cost.tokens_per_query)
         return cost, score, [step], cost.source
@@ -291,7 +293,7 @@ class ClassChecker:
         totals: dict[str, Any] = doc["totals"]  # a mapping: checked by check_structure
         volume = sum(r.count for task_rows in rows for r in task_rows)
         if totals.get("volume") != volume:
-            f.add(("totals", "volume"), f"{totals.get('volume')!r}, rows sum to {volume:,}")
+            f.add(("totals", "volume"), f"{show(totals.get('volume'))}, rows sum to {volume:,}")
         self._money(("totals", "cost_usd"), totals.get("cost_usd"), total)
         total95 = sum(r.count * r.cost_p95 for task_rows in rows for r in task_rows)
         self._money(("totals", "cost_p95_usd"), totals.get("cost_p95_usd"), total95)
@@ -369,7 +371,7 @@ def check_shares(f: Findings, spend: dict[str, Fraction], total: int | Fraction,
 def check_budget(f: Findings, doc: dict[str, Any], spend: int, *, robust: bool) -> None:
     budget = exact(doc.get("budget_usd"))
     if doc.get("budget_usd") is not None and budget is None:
-        f.add(("budget_usd",), f"{doc.get('budget_usd')!r} is not an amount")
+        f.add(("budget_usd",), f"{show(doc.get('budget_usd'))} is not an amount")
         return
     if budget is None:
         if doc.get("objective") == "max_quality":
@@ -392,9 +394,9 @@ def check_claim(f: Findings, doc: dict[str, Any], objective: Fraction) -> None:
     if doc.get("gap") is None and doc.get("bound") is None and status != "optimal":
         pass  # no bound, no gap (docs/certificate.md)
     elif gap is None or gap < 0:
-        f.add(("gap",), f"{doc.get('gap')!r} is not a number >= 0")
+        f.add(("gap",), f"{show(doc.get('gap'))} is not a number >= 0")
     elif status == "optimal" and gap != 0:
-        f.add(("gap",), f"{doc.get('gap')!r}: an optimal plan has gap 0")
+        f.add(("gap",), f"{show(doc.get('gap'))}: an optimal plan has gap 0")
     kind = doc.get("objective")
     if kind not in ("max_quality", "min_cost"):
         f.add(("objective",), f"{kind!r} is unknown")
@@ -406,10 +408,10 @@ def check_claim(f: Findings, doc: dict[str, Any], objective: Fraction) -> None:
         return
     unit = "quality_queries" if kind == "max_quality" else "usd"
     if doc.get("bound_unit") != unit:
-        f.add(("bound_unit",), f"{doc.get('bound_unit')!r}, a {kind} bound is in {unit!r}")
+        f.add(("bound_unit",), f"{show(doc.get('bound_unit'))}, a {kind} bound is in {unit!r}")
     if kind == "max_quality" and bound < objective:
-        f.add(("bound",), f"{doc.get('bound')!r} is below the plan's quality "
+        f.add(("bound",), f"{show(doc.get('bound'))} is below the plan's quality "
               f"{float(objective):.6f}: not an upper bound")  # fmt: skip
     if kind == "min_cost" and bound > objective:
-        f.add(("bound",), f"{doc.get('bound')!r} is above the plan's cost "
+        f.add(("bound",), f"{show(doc.get('bound'))} is above the plan's cost "
               f"{float(objective)} USD: not a lower bound")  # fmt: skip

@@ -86,8 +86,7 @@ class Pricer:
         counts = self.prompt_counts(task, model)
         n = len(counts)
         total = sum(
-            request_cost(schedule, u, task.shared, task.output_mean, task.reasoning)
-            for u in counts
+            request_cost(schedule, u, task.shared, task.output_mean, task.reasoning) for u in counts
         )
         p95 = sorted(counts)[ceil(Fraction(95, 100) * (n - 1))]
         cost_p95 = request_cost(schedule, p95, task.shared, task.output_p95, task.reasoning)

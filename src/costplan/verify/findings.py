@@ -58,3 +58,12 @@ def usd(pusd: int | Fraction) -> str:
         text = f"{Decimal(value.numerator) / Decimal(value.denominator):f}"
         return text.rstrip("0").rstrip(".") if "." in text else text
     return f"{float(value):.12g}"
+
+
+def show(value: Any) -> str:
+    """A plan value as the document states it: numbers as exact text, strings quoted."""
+    if isinstance(value, Fraction):
+        if 10**24 % value.denominator == 0 or value.denominator == 1:
+            return f"{Decimal(value.numerator) / Decimal(value.denominator):f}"
+        return str(value)
+    return repr(value)

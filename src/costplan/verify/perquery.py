@@ -27,7 +27,7 @@ import numpy.typing as npt
 
 from costplan.verify import tokens
 from costplan.verify.classplan import HALF_MICRO, check_budget, check_claim, check_shares
-from costplan.verify.findings import Findings, exact, usd
+from costplan.verify.findings import Findings, exact, show, usd
 from costplan.verify.prices import PUSD, Model, Schedule, load_sheets
 from costplan.verify.queryfile import Queries, QueryRows, quality_micro, read_queries
 
@@ -72,30 +72,34 @@ def _document_sums(doc: dict[str, Any], f: Findings) -> tuple[int, Fraction]:
                 continue
             cost = _pusd(a.get("cost_usd"))
             if cost is None:
-                f.add((*akey, "cost_usd"), f"{a.get('cost_usd')!r} is not an amount")
+                f.add((*akey, "cost_usd"), f"{show(a.get('cost_usd'))} is not an amount")
                 continue
             q = exact(a.get("quality_queries"))
             if q is None or q < 0 or q > count:
-                f.add((*akey, "quality_queries"), f"{a.get('quality_queries')!r} is not "
+                f.add((*akey, "quality_queries"), f"{show(a.get('quality_queries'))} is not "
                       f"between 0 and the row's {count} queries")  # fmt: skip
                 q = Fraction(0)
             n += count
             task_cost += cost
             quality += q
         if t.get("volume") != n:
-            f.add((*key, "volume"), f"{t.get('volume')!r}, the counts sum to {n:,}")
+            f.add((*key, "volume"), f"{show(t.get('volume'))}, the counts sum to {n:,}")
         if _pusd(t.get("cost_usd")) != task_cost:
-            f.add((*key, "cost_usd"), f"{t.get('cost_usd')!r} USD, rows sum to {usd(task_cost)}")
+            f.add(
+                (*key, "cost_usd"), f"{show(t.get('cost_usd'))} USD, rows sum to {usd(task_cost)}"
+            )
         volume += n
         total += task_cost
     totals = doc["totals"]
     if totals.get("volume") != volume:
-        f.add(("totals", "volume"), f"{totals.get('volume')!r}, rows sum to {volume:,}")
+        f.add(("totals", "volume"), f"{show(totals.get('volume'))}, rows sum to {volume:,}")
     if _pusd(totals.get("cost_usd")) != total:
-        f.add(("totals", "cost_usd"), f"{totals.get('cost_usd')!r} USD, rows sum to {usd(total)}")
+        f.add(
+            ("totals", "cost_usd"), f"{show(totals.get('cost_usd'))} USD, rows sum to {usd(total)}"
+        )
     got_q = exact(totals.get("quality_queries"))
     if got_q is None or abs(got_q - quality) > HALF_MICRO * (len(doc["tasks"]) + 1):
-        f.add(("totals", "quality_queries"), f"{totals.get('quality_queries')!r}, rows sum to "
+        f.add(("totals", "quality_queries"), f"{show(totals.get('quality_queries'))}, rows sum to "
               f"{float(quality):.6f}")  # fmt: skip
     return total, quality
 
@@ -257,30 +261,40 @@ class _PerQuery:
                     self.f.add(("tasks", i, "allocations"), f"{n:,} queries use {label[0]} "
                                f"({label[1]}) but no row says so")  # fmt: skip
                     continue
-                self._row(("tasks", i, "allocations", j), t["allocations"][j], n,
-                          int(csum[i * len(labels) + k]), int(qsum[i * len(labels) + k]))
+                self._row(
+                    ("tasks", i, "allocations", j),
+                    t["allocations"][j],
+                    n,
+                    int(csum[i * len(labels) + k]),
+                    int(qsum[i * len(labels) + k]),
+                )
             for label, j in stated.items():
                 self.f.add(("tasks", i, "allocations", j), f"{label} is not used by any query")
 
     def _row(self, key: tuple[str | int, ...], a: dict[str, Any], n: int, c: int, q: int) -> None:
         f = self.f
         if a.get("count") != n:
-            f.add((*key, "count"), f"{a.get('count')!r}, {n:,} queries use it")
+            f.add((*key, "count"), f"{show(a.get('count'))}, {n:,} queries use it")
         if _pusd(a.get("cost_usd")) != c:
-            f.add((*key, "cost_usd"), f"{a.get('cost_usd')!r} USD, its queries cost {usd(c)}")
+            f.add((*key, "cost_usd"), f"{show(a.get('cost_usd'))} USD, its queries cost {usd(c)}")
         if _pusd(a.get("cost_per_query_usd")) != c // n:
-            f.add((*key, "cost_per_query_usd"), f"{a.get('cost_per_query_usd')!r} USD, "
+            f.add((*key, "cost_per_query_usd"), f"{show(a.get('cost_per_query_usd'))} USD, "
                   f"recomputed {usd(c // n)} (the mean, rounded down)")  # fmt: skip
         if exact(a.get("quality_queries")) != Fraction(q, 10**6):
-            f.add((*key, "quality_queries"), f"{a.get('quality_queries')!r}, its queries sum "
+            f.add((*key, "quality_queries"), f"{show(a.get('quality_queries'))}, its queries sum "
                   f"to {q / 1e6:.6f}")  # fmt: skip
         mean = Fraction(q, 10**6 * n)
         got = exact(a.get("quality"))
         if got is None or abs(got - mean) > HALF_MICRO:
-            f.add((*key, "quality"), f"{a.get('quality')!r}, its queries average {float(mean):.6f}")
+            f.add(
+                (*key, "quality"),
+                f"{show(a.get('quality'))}, its queries average {float(mean):.6f}",
+            )
         model = self.sheet.models.get(str(a.get("model")))
         if model is not None and a.get("provider") != model.provider:
-            f.add((*key, "provider"), f"{a.get('provider')!r}, the sheet says {model.provider!r}")
+            f.add(
+                (*key, "provider"), f"{show(a.get('provider'))}, the sheet says {model.provider!r}"
+            )
 
     def _constraints(self, code: npt.NDArray[np.int64], labels: list[tuple[str, str]],
                      providers: dict[int, str], cost: npt.NDArray[Any],

@@ -169,9 +169,7 @@ class _Reader:
 
     def rates(self, spec: dict[str, Any], where: str) -> Rates:
         vals = tuple(
-            (k, self.price(spec[k], f"{where}.{k}"))
-            for k in RATE_KEYS
-            if spec.get(k) is not None
+            (k, self.price(spec[k], f"{where}.{k}")) for k in RATE_KEYS if spec.get(k) is not None
         )
         fee = _num(spec.get(FEE_KEY) or 0, f"{where}.{FEE_KEY}")
         return Rates(vals, fee * self.rate if self.rate is not None else fee)

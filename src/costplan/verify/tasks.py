@@ -118,7 +118,8 @@ def _task(i: int, t: dict[str, Any]) -> TaskSpec:
         prompt_tokens=None if prompt.get("tokens") is None else _int(prompt["tokens"], "tokens"),
         samples=prompt.get("samples"),
         field=prompt.get("field"),
-        max_samples=None if prompt.get("max_samples") is None
+        max_samples=None
+        if prompt.get("max_samples") is None
         else _int(prompt["max_samples"], "max_samples"),
         shared=_int(t.get("shared_prefix_tokens") or 0, f"tasks[{i}].shared_prefix_tokens"),
         output_mean=mean,
@@ -147,8 +148,10 @@ def read_workload(path: Path) -> WorkloadSpec:
                     for t, per in (w.get("measured_cost_usd") or {}).items()}  # fmt: skip
         cons = w.get("constraints") or {}
         capacity = {
-            str(m): tuple(None if c.get(k) is None else _int(c[k], f"capacity.{m}.{k}")
-                          for k in ("requests", "tokens"))
+            str(m): tuple(
+                None if c.get(k) is None else _int(c[k], f"capacity.{m}.{k}")
+                for k in ("requests", "tokens")
+            )
             for m, c in (cons.get("capacity") or {}).items()
         }
         shares = {str(p): _frac(s, f"constraints.max_provider_share.{p}")
