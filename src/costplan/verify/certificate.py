@@ -33,8 +33,9 @@ if TYPE_CHECKING:
 
 
 def micro(q: Fraction) -> int:
-    """Quality in micro-units, rounded half-even (the certificate's base unit)."""
-    return round(q * 10**6)
+    """Quality in micro-units, rounded down (the solvers' unit: in the user's disfavour)."""
+    x = q * 10**6
+    return x.numerator // x.denominator
 
 
 def floor_(x: Fraction) -> int:
