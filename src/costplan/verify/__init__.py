@@ -71,6 +71,7 @@ def check_document(doc: Mapping[str, Any], sources: Sources) -> list[Violation]:
         check_per_query(data, sources, found)
         return found.items
     from costplan.verify.classplan import ClassChecker
+    from costplan.verify.costs import Pricer
     from costplan.verify.prices import load_sheets
     from costplan.verify.tasks import read_workload
 
@@ -79,7 +80,7 @@ def check_document(doc: Mapping[str, Any], sources: Sources) -> list[Violation]:
     if not paths:
         raise InputError("no price sheet given", file=sources.workload, key="prices")
     sheet = load_sheets(paths, sources.price_changes)
-    ClassChecker(data, workload, sheet, found).run()
+    ClassChecker(data, workload, sheet, Pricer(workload, sheet), found).run()
     return found.items
 
 

@@ -60,9 +60,11 @@ def _pusd(value: Any) -> int | None:
 
 
 class ClassChecker:
-    def __init__(self, doc: dict[str, Any], w: WorkloadSpec, sheet: Sheet, f: Findings) -> None:
+    def __init__(
+        self, doc: dict[str, Any], w: WorkloadSpec, sheet: Sheet, pricer: Pricer, f: Findings
+    ) -> None:
         self.doc, self.w, self.sheet, self.f = doc, w, sheet, f
-        self.pricer = Pricer(w, sheet)
+        self.pricer = pricer
 
     # ------------------------------------------------------------ entry point
     def run(self) -> list[list[Row]]:

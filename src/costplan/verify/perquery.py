@@ -200,6 +200,7 @@ class _PerQuery:
             qmicro[idx] = self.rows.quality_micro[idx]
             return
         texts = [qs.quality[g].get(model_name) for g in idx.tolist()]
+        texts = [None if t is None or t == "" else str(t) for t in texts]
         missing = [int(g) for g, t in zip(idx.tolist(), texts, strict=True) if t is None]
         if missing:
             f.add(("rows", missing[0]), f"query {qs.ids[missing[0]]!r} has no quality for "

@@ -97,9 +97,10 @@ def read_queries(path: Path) -> Queries:
         cols = [c for c in records[0] if c and c.startswith("q:")]
         quality = tuple({c[2:]: str(r[c]).strip() for c in cols if str(r.get(c) or "").strip()}
                         for r in records)  # fmt: skip
-    else:
-        quality = tuple({str(m): str(q) for m, q in (r.get("quality") or {}).items()
-                         if q is not None} for r in records)  # fmt: skip
+    else:  # JSON numbers were kept as their text; models are JSON keys (strings)
+        quality = tuple(r.get("quality") or {} for r in records)
+        if not all(isinstance(q, dict) for q in quality):
+            raise InputError("'quality' must be an object of model: 0..1", file=path)
     has_text = records[0].get("text") not in (None, "")
     out_raw = [r.get("output_tokens") for r in records]
     given = np.asarray([v not in (None, "") for v in out_raw], dtype=np.bool_)

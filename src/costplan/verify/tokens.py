@@ -149,8 +149,25 @@ def encoding(name: str) -> tiktoken.Encoding:
     )  # fmt: skip
 
 
+#: Counts already computed, by (sha256 of the texts, counter): checking many plans of one
+#: workload (frontier points) tokenises its samples once per process.
+_COUNTED: dict[tuple[str, Counter], list[int]] = {}
+
+
 def count(texts: Sequence[str], counter: Counter) -> list[int]:
     """Token count of each text (exact, or ``ceil(count x factor)``)."""
+    digest = hashlib.sha256()
+    for t in texts:
+        digest.update(hashlib.sha256(t.encode("utf-8", "surrogatepass")).digest())
+    key = (digest.hexdigest(), counter)
+    if key not in _COUNTED:
+        if len(_COUNTED) > 64:
+            _COUNTED.clear()
+        _COUNTED[key] = _count(texts, counter)
+    return list(_COUNTED[key])
+
+
+def _count(texts: Sequence[str], counter: Counter) -> list[int]:
     enc = encoding(counter[0])
     counts = [len(t) for t in enc.encode_ordinary_batch(list(texts), num_threads=2)]
     factor = counter[1]
