@@ -260,3 +260,32 @@ def test_measured_cost_of_a_model_whose_tokens_cost_nothing(basic: Path) -> None
     doc = solved(basic)  # verified inside: the checker recomputes $0.002 too
     b = next(a for a in doc["tasks"][1]["allocations"] if a["model"] == "big")
     assert b["cost_per_query_usd"] == "0.002"
+
+
+def test_prompt_caching_by_hand(basic: Path) -> None:
+    """Task b on big with a 5-minute cache policy, hit rate 0.8, writes at 3.75 USD/Mtok:
+
+    hit  = 3000 x 3 + 1000 x 0.3 (read) + 300 x 15 = 13,800 USD/M
+    miss = 3000 x 3 + 1000 x 3.75 (write) + 300 x 15 = 17,250 USD/M
+    5m   = 0.8 x 13,800 + 0.2 x 17,250 = 14,490 USD/M -> 14,490,000,000 pusd per query
+    none = (3000 + 1000) x 3 + 300 x 15 = 16,500 USD/M
+    """
+    edit(basic / "prices.yaml", "    cache_read_usd_per_mtok: 0.3\n",
+         "    cache_read_usd_per_mtok: 0.3\n    cache_write_usd_per_mtok: 3.75\n"
+         "    min_cacheable_tokens: 0\n")  # fmt: skip
+    edit(basic / "workload.yaml", "    latency: batch\n",
+         "    latency: batch\n    cache: {hit_rate: 0.8, ttl: auto}\n")  # fmt: skip
+    w = read_workload(basic / "workload.yaml")
+    sheet = load_sheets([basic / "prices.yaml"])
+    pricer = Pricer(w, sheet)
+    big = sheet.models["big"]
+    assert pricer.option(w.tasks[1], big, "standard", "5m").cost == 14_490_000_000
+    assert pricer.option(w.tasks[1], big, "standard", "none").cost == 16_500_000_000
+    doc = solved(basic)
+    assert problems(doc, basic) == []
+    rows = [a for t in doc["tasks"] for a in t["allocations"] if a.get("cache")]
+    assert rows, "the plan uses a cache choice"
+    rows[0]["cache"] = "1h"  # no 1-hour write price in the sheet
+    assert any(line.endswith("is not usable: big has no 1-hour cache write price")
+               or ".cache: '1h' is not a cache choice" in line
+               for line in problems(doc, basic)), problems(doc, basic)  # fmt: skip

@@ -5,6 +5,8 @@ The checker builds the labelled rows itself (``budget``, ``floor:<task>``,
 option** of every task, prices them with the certificate's multipliers and
 recomputes the Lagrangian bound ``D`` exactly (Fractions):
 
+    (q_o: quality in micro-units rounded down, f_t: the floor in micro-units rounded up)
+
     max:  a_o = q_o - lam b_o + mu_t (q_o - f_t) - sum_r nu_r a_ro
           D   = lam B + sum_r nu_r rhs_r + sum_t V_t max_o a_o
     min:  a_o = c_o + lam b_o - mu_t (q_o - f_t) + sum_r nu_r a_ro
@@ -152,7 +154,7 @@ def lagrangian(ch: ClassChecker, cert: dict[str, Any], sense: str, f: Findings) 
     big_b = None if budget is None else floor_(budget * PUSD)
     if big_b is not None:
         labels.add("budget")
-    floors = {t.name: micro(t.min_quality) for t in w.tasks if t.min_quality is not None}
+    floors = {t.name: ceil(t.min_quality * 10**6) for t in w.tasks if t.min_quality is not None}
     labels |= {f"floor:{name}" for name in floors}
     raw = cert.get("prices") or {}
     prices: dict[str, Fraction] = {}

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from costplan.verify.costs import OptionCost, Pricer, ceil
+from costplan.verify.costs import OptionCost, Pricer, cache_choices, ceil
 from costplan.verify.findings import Findings, Key, exact, show, usd
 from costplan.verify.prices import PUSD, Model, Sheet
 from costplan.verify.tasks import LATENCY_MODES, MINUTES, TaskSpec, WorkloadSpec
@@ -224,9 +224,16 @@ class ClassChecker:
         if model is None or problem is not None or score is None:
             self.f.add((*key, "model"), f"{name!r} ({mode}) is not usable: {problem}")
             return None
-        cost = self.pricer.option(spec, model, mode)
-        if cost.excluded:
-            self.f.add((*key, "model"), f"{name!r} is not usable: {cost.excluded}")
+        cache = a.get("cache") or ""
+        choices = dict(cache_choices(spec, model, mode))
+        if cache not in choices:
+            self.f.add((*key, "cache"), f"{show(a.get('cache'))} is not a cache choice of the "
+                       f"task on {name!r} ({mode}): {sorted(choices)}")  # fmt: skip
+            return None
+        cost = self.pricer.option(spec, model, mode, str(cache))
+        if cost.excluded or choices[cache]:
+            self.f.add((*key, "model"), f"{name!r} is not usable: "
+                       f"{cost.excluded or choices[cache]}")  # fmt: skip
         if a.get("provider") != model.provider:
             self.f.add((*key, "provider"), f"{show(a.get('provider'))}, the sheet says "
                        f"{model.provider!r}")  # fmt: skip
@@ -250,7 +257,7 @@ class ClassChecker:
             if model is None:
                 self.f.add((*key, "model"), f"step {model_name!r} is not usable: {problem}")
                 return None
-            c = self.pricer.option(spec, model, mode)
+            c = self.pricer.cheapest(spec, model, mode)
             if c.excluded:
                 self.f.add((*key, "model"), f"step {model_name!r} is not usable: {c.excluded}")
             first = first or c
@@ -332,12 +339,13 @@ class ClassChecker:
             for mode, _ in model.modes:
                 if mode not in LATENCY_MODES.get(spec.latency, ()):
                     continue
-                c = self.pricer.option(spec, model, mode)
-                if c.excluded:
-                    continue
-                step = Step(name, model.provider, Fraction(1), c.cost, c.tokens_per_query)
-                b = c.cost_p95 if robust else c.cost
-                out.append(Opt(micro(q), c.cost, b, (step,)))
+                for cache, why in cache_choices(spec, model, mode):
+                    c = self.pricer.option(spec, model, mode, cache)
+                    if c.excluded or why:
+                        continue
+                    step = Step(name, model.provider, Fraction(1), c.cost, c.tokens_per_query)
+                    b = c.cost_p95 if robust else c.cost
+                    out.append(Opt(micro(q), c.cost, b, (step,)))
         for cascade in spec.cascades:
             steps = []
             total = total95 = Fraction(0)
@@ -345,7 +353,7 @@ class ClassChecker:
                 model, problem = self._usable(spec, model_name, cascade.mode)
                 if model is None or problem is not None:
                     break
-                c = self.pricer.option(spec, model, cascade.mode)
+                c = self.pricer.cheapest(spec, model, cascade.mode)
                 if c.excluded:
                     break
                 steps.append(Step(model_name, model.provider, reach, c.cost, c.tokens_per_query))

@@ -26,7 +26,13 @@ import numpy as np
 import numpy.typing as npt
 
 from costplan.verify import tokens
-from costplan.verify.classplan import HALF_MICRO, check_budget, check_claim, check_shares
+from costplan.verify.classplan import (
+    HALF_MICRO,
+    MICRO_SLACK,
+    check_budget,
+    check_claim,
+    check_shares,
+)
 from costplan.verify.findings import Findings, exact, show, usd
 from costplan.verify.prices import PUSD, Model, Schedule, load_sheets
 from costplan.verify.queryfile import Queries, QueryRows, quality_micro, read_queries
@@ -286,7 +292,7 @@ class _PerQuery:
                   f"to {q / 1e6:.6f}")  # fmt: skip
         mean = Fraction(q, 10**6 * n)
         got = exact(a.get("quality"))
-        if got is None or abs(got - mean) > HALF_MICRO:
+        if got is None or abs(got - mean) > MICRO_SLACK:
             f.add(
                 (*key, "quality"),
                 f"{show(a.get('quality'))}, its queries average {float(mean):.6f}",

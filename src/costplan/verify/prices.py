@@ -6,18 +6,17 @@ restated; every number is a :class:`~fractions.Fraction` from its source text):
 * A rate in USD per million tokens ``p`` is ``p * 10**6`` pico-dollars per token;
   it must be a whole number (at most 6 decimals).
 * ``currency: XYZ`` with ``usd_per_unit: r``: every per-token rate becomes
-  ``derived(p * r)`` and every request fee ``fee * r`` (which must be a whole
-  pico-dollar).
+  ``derived(p * r)`` and every request fee ``derived_fee(fee * r)``.
 * A mode (``batch``, ``flex``, ``priority``) is either full rates (its own base
   rates, fee and tiers; nothing inherited) or ``discount: d``: the standard
   schedule (base and every tier) with every per-token rate ``derived(p * (1 - d))``
   and the request fee unchanged.
 * A what-if change ``[provider:]PATTERN[.FIELD]=+-N%`` (applied in order, after
   loading) turns every matched rate ``p`` of every mode and tier into
-  ``derived(p * (100 + N) / 100)`` (fees: rounded to the pico-dollar); a change of
+  ``derived(p * (100 + N) / 100)`` (fees: ``derived_fee``); a change of
   one absent optional rate starts from the rate it defaults to.
-* ``derived`` rounds to the exact unit (10**-6 USD per Mtok) half-even, as the
-  README documents for derived prices.
+* ``derived`` rounds **up** to the exact unit (10**-6 USD per Mtok), derived fees up to a
+  pico-dollar: the README's rounding table (always in the user's disfavour).
 * Several sheets: a model in a later sheet replaces the earlier one entirely.
 
 Absent ``cache_read`` bills cached input at the input rate; absent ``reasoning``
@@ -51,14 +50,20 @@ FEE_KEY = "request_usd"
 MODE_NAMES = ("batch", "flex", "priority")
 
 
-def round_half_even(x: Fraction, unit: Fraction) -> Fraction:
-    """``x`` rounded to a multiple of ``unit``, ties to even (Python's ``round``)."""
-    return round(x / unit) * unit
+def round_up(x: Fraction, unit: Fraction) -> Fraction:
+    """``x`` rounded up to a multiple of ``unit`` (in the user's disfavour)."""
+    q = x / unit
+    return -((-q.numerator) // q.denominator) * unit
 
 
 def derived(x: Fraction) -> Fraction:
-    """A derived per-token price (discount, currency, what-if) in USD per Mtok."""
-    return round_half_even(x, MICRO)
+    """A derived per-token price (discount, currency, what-if) in USD per Mtok, rounded up."""
+    return round_up(x, MICRO)
+
+
+def derived_fee(x: Fraction) -> Fraction:
+    """A derived request fee (currency, what-if) in USD, rounded up to a pico-dollar."""
+    return round_up(x, Fraction(1, PUSD))
 
 
 @dataclass(frozen=True)
@@ -81,13 +86,15 @@ class Rates:
         """Pico-dollars per token of rate ``key`` with its default applied."""
         value = self.get(key)
         if value is None:
+            # An unpriced kind of token is billed as its parent: a 1-hour write as a write,
+            # a write or a read as input, reasoning as output.
             fallback = {
                 "cache_read_usd_per_mtok": "input_usd_per_mtok",
                 "cache_write_usd_per_mtok": "input_usd_per_mtok",
-                "cache_write_1h_usd_per_mtok": "input_usd_per_mtok",
+                "cache_write_1h_usd_per_mtok": "cache_write_usd_per_mtok",
                 "reasoning_usd_per_mtok": "output_usd_per_mtok",
             }.get(key)
-            value = self.get(fallback) if fallback else None
+            return self.per_token(fallback) if fallback else 0
         scaled = (value or Fraction(0)) * 10**6
         if scaled.denominator != 1:
             raise InputError(f"price {float(value or 0)} USD per Mtok is finer than 1e-6", key=key)
@@ -127,6 +134,7 @@ class Model:
     tokenizer: Any  # the raw ``tokenizer:`` value, or None
     requests_per_minute: int | None
     tokens_per_minute: int | None
+    min_cacheable_tokens: int | None = None
 
     def schedule(self, mode: str) -> Schedule | None:
         return dict(self.modes).get(mode)
@@ -172,7 +180,7 @@ class _Reader:
             (k, self.price(spec[k], f"{where}.{k}")) for k in RATE_KEYS if spec.get(k) is not None
         )
         fee = _num(spec.get(FEE_KEY) or 0, f"{where}.{FEE_KEY}")
-        return Rates(vals, fee * self.rate if self.rate is not None else fee)
+        return Rates(vals, derived_fee(fee * self.rate) if self.rate is not None else fee)
 
     def schedule(self, spec: dict[str, Any], where: str) -> Schedule:
         tiers = []
@@ -215,6 +223,7 @@ class _Reader:
             tokenizer=spec.get("tokenizer"),
             requests_per_minute=_opt_int(limits.get("requests_per_minute"), f"{where}.limits"),
             tokens_per_minute=_opt_int(limits.get("tokens_per_minute"), f"{where}.limits"),
+            min_cacheable_tokens=_opt_int(spec.get("min_cacheable_tokens"), f"{where}.min_cache"),
         )
 
 
@@ -267,7 +276,7 @@ def apply_change(models: dict[str, Model], text: str) -> dict[str, Model]:
         fee = None
         for k in keys:
             if k == FEE_KEY:
-                fee = round_half_even(r.fee_usd * factor, Fraction(1, PUSD))
+                fee = derived_fee(r.fee_usd * factor)
                 continue
             v = r.get(k)
             if v is None and field is not None and k in _DEFAULT_OF:

@@ -21,7 +21,7 @@ import csv
 import io
 import json
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -60,8 +60,8 @@ class QueryRows:
 
 
 def quality_micro(text: str) -> int:
-    """Micro-units of a quality text, rounded half-even (assign's documented unit)."""
-    return int((Decimal(text) * MICRO).to_integral_value(ROUND_HALF_EVEN))
+    """Micro-units of a quality text, rounded down (in the user's disfavour, README)."""
+    return int((Decimal(text) * MICRO).to_integral_value(ROUND_FLOOR))
 
 
 def _records(path: Path, text: str) -> list[dict[str, Any]]:

@@ -56,6 +56,17 @@ class TaskSpec:
     allow: tuple[str, ...] | None
     split: bool
     cascades: tuple[CascadeSpec, ...]
+    #: cache policy: hit rate per TTL ("5m", "1h"), None without a policy; and its ttl
+    cache_rates: dict[str, Fraction] | None = None
+    cache_ttl: str = "auto"
+
+    def cache_choices(self) -> tuple[str, ...]:
+        """The policy's choices in order: a fixed TTL, or none and each TTL with a rate."""
+        if self.cache_rates is None:
+            return ("",)
+        if self.cache_ttl != "auto":
+            return (self.cache_ttl,)
+        return ("none", *(t for t in ("5m", "1h") if t in self.cache_rates))
 
 
 @dataclass(frozen=True)
@@ -112,6 +123,15 @@ def _task(i: int, t: dict[str, Any]) -> TaskSpec:
         )
     floor = t.get("min_quality")
     allow = t.get("allow")
+    cache = t.get("cache")
+    hit_rates: dict[str, Fraction] | None = None
+    if isinstance(cache, dict):
+        hit = cache.get("hit_rate")
+        where = f"tasks[{i}].cache.hit_rate"
+        if isinstance(hit, dict):
+            hit_rates = {str(k): _frac(v, where) for k, v in hit.items()}
+        else:
+            hit_rates = {"5m": _frac(hit, where), "1h": _frac(hit, where)}
     return TaskSpec(
         name=str(t["name"]),
         volume=_int(t["volume"], f"tasks[{i}].volume"),
@@ -130,6 +150,8 @@ def _task(i: int, t: dict[str, Any]) -> TaskSpec:
         allow=None if allow is None else tuple(str(a) for a in allow),
         split=bool(t.get("split", True)),
         cascades=tuple(cascades),
+        cache_rates=hit_rates,
+        cache_ttl=str(cache.get("ttl", "auto")) if isinstance(cache, dict) else "auto",
     )
 
 
