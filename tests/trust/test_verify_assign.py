@@ -89,3 +89,21 @@ def test_a_wrong_summary_row_is_refused(run: Runner, tmp_path: Path) -> None:
     assert code == 1
     n = doc["tasks"][0]["allocations"][0]["count"] - 1
     assert f"tasks[0].allocations[0].count: {n + 1}, {n:,} queries use it" in lines
+
+
+def test_optimal_per_query_plans_need_a_proof_the_checker_can_rederive(
+    run: Runner, tmp_path: Path
+) -> None:
+    q, rows, plan = _assigned(run, tmp_path)
+    doc = yaml.safe_load(plan.read_text())
+    assert doc["status"] == "optimal"
+    for cert, reason in (
+        (None, "status: 'optimal' without a certificate"),
+        ({"version": 1, "proof": "core"}, "status: 'optimal' is not proven by a certificate "
+         "this checker can re-derive (per-query plan, proof: 'core')"),
+    ):  # fmt: skip
+        doc["certificate"] = cert
+        plan.write_text(yaml.safe_dump(doc, sort_keys=False))
+        code, lines = _verify(run, q, rows, plan)
+        assert code == 1
+        assert reason in lines

@@ -50,7 +50,26 @@ def _pusd(value: Any) -> int | None:
     return int(x * PUSD)
 
 
+def _certificate_rule(doc: dict[str, Any], f: Findings) -> None:
+    """``optimal`` needs a certificate that proves it (docs/certificate.md).
+
+    The per-query bound is not recomputed from the multipliers yet, and a ``core`` proof
+    needs an exact re-solve of the core this checker does not have: so an ``optimal``
+    per-query plan with a certificate is refused as not independently proven.
+    """
+    if "certificate" not in doc or doc.get("status") != "optimal":
+        return
+    cert = doc.get("certificate")
+    if cert is None:
+        f.add(("status",), "'optimal' without a certificate")
+        return
+    proof = cert.get("proof") if isinstance(cert, dict) else None
+    f.add(("status",), f"'optimal' is not proven by a certificate this checker can re-derive "
+          f"(per-query plan, proof: {show(proof)})")  # fmt: skip
+
+
 def check_per_query(doc: dict[str, Any], sources: Sources, f: Findings) -> None:
+    _certificate_rule(doc, f)
     total, quality = _document_sums(doc, f)
     if sources.queries is None and sources.rows is None:
         check_budget(f, doc, total, robust=False)
