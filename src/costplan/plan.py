@@ -138,6 +138,9 @@ class Plan:
     explanations: Explanations | None = None  # see costplan.explain
     # the solver's certificate as the plan file stores it (exact strings; docs/certificate.md)
     certificate: Mapping[str, Any] | None = None
+    # costplan assign: the settings the plan was solved under (modes, default output tokens,
+    # side constraints), so that the checker can re-derive it from the files alone
+    assign: Mapping[str, Any] | None = None
 
     @property
     def cost_pusd(self) -> int:
@@ -248,6 +251,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "solver": dict(plan.solver),
         "notes": list(plan.notes),
         **({} if plan.certificate is None else {"certificate": dict(plan.certificate)}),
+        **({} if plan.assign is None else {"assign": dict(plan.assign)}),
         **(
             {}
             if plan.explanations is None

@@ -153,10 +153,19 @@ def infeasible(n: int, method: str, wall_s: float = 0.0, **kw: Any) -> Solution:
 # ----------------------------------------------------------------------------- file form
 
 
-def certificate_to_dict(sol: Solution, objective_unit: str) -> dict[str, Any] | None:
-    """The plan file's ``certificate`` mapping (``docs/certificate.md``), exact strings."""
+def certificate_to_dict(
+    sol: Solution, objective_unit: str, checkable: tuple[str, ...] = ("lagrangian",)
+) -> dict[str, Any] | None:
+    """The plan file's ``certificate`` mapping (``docs/certificate.md``), exact strings.
+
+    ``checkable``: the proofs the independent checker re-derives today. An ``optimal`` plan
+    whose proof is another kind (an integer search) gets no certificate in the file rather
+    than one the checker must refuse: the file then claims what the solver proved, and says
+    (by the absence) that no certificate re-derives it."""
     c = sol.certificate
     if c is None or sol.bound is None:
+        return None
+    if sol.status == "optimal" and c.proof not in checkable:
         return None
     return {
         "version": CERTIFICATE_VERSION,
