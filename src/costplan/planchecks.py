@@ -8,9 +8,9 @@ value and what the rest of the file implies. It needs no workload or price sheet
 re-pricing against those is the independent verifier's job (``costplan.verify``),
 and the money totals are checked by ``verify_plan_file``.
 
-Derived values are recomputed exactly as :func:`costplan.plan.plan_to_dict`
-states them (``x.xxxxxx`` quality, ``count / volume`` shares to 6 places), so a
-file costplan wrote always passes.
+Derived values are what :func:`costplan.plan.plan_to_dict` writes for the plan
+rebuilt from the file's rows (the same rounding by construction), so a file
+costplan wrote always passes.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from costplan.options import QUALITY_SCALE
-from costplan.plan import Plan
+from costplan.plan import Plan, plan_to_dict
 from costplan.yamlsource import SourceDocument
 
 STATUSES = ("optimal", "feasible")
@@ -29,7 +29,6 @@ PERIODS = ("hour", "day", "week", "month", "quarter", "year")
 MODES = ("standard", "batch", "flex", "priority")
 KINDS = ("model", "cascade")
 _HINT = "the file was edited or corrupted: re-run costplan optimize to regenerate it"
-_MICRO = Decimal("0.000001")
 
 
 def _decimal(value: Any) -> Decimal | None:
@@ -57,16 +56,6 @@ class _Checker:
             )
 
 
-def _quality(micro_total: int) -> Decimal:
-    return (Decimal(micro_total) / QUALITY_SCALE).quantize(_MICRO)
-
-
-def _mean(micro_total: int, volume: int) -> Decimal:
-    if volume == 0:
-        return Decimal(0).quantize(_MICRO)
-    return (Decimal(micro_total) / QUALITY_SCALE / volume).quantize(_MICRO)
-
-
 def check_consistency(doc: SourceDocument, plan: Plan) -> None:
     """Refuse a plan file whose fields contradict each other (see the module doc).
 
@@ -75,6 +64,7 @@ def check_consistency(doc: SourceDocument, plan: Plan) -> None:
     contradiction, in file order.
     """
     data: Mapping[str, Any] = doc.data if isinstance(doc.data, dict) else {}
+    want = plan_to_dict(plan)
     c = _Checker(doc)
     c.one_of(data.get("period"), PERIODS, ("period",))
     c.one_of(data.get("objective"), OBJECTIVES, ("objective",))
@@ -90,10 +80,11 @@ def check_consistency(doc: SourceDocument, plan: Plan) -> None:
                 hint=_HINT,
             )
         names[tp.name] = i
-        _check_rows(c, i, tp, raw.get("allocations") or [])
+        want_t = want["tasks"][i]
+        _check_rows(c, i, tp, raw.get("allocations") or [], want_t["allocations"])
         c.equal(
             raw.get("mean_quality"),
-            _mean(tp.quality_micro_total, tp.volume),
+            Decimal(want_t["mean_quality"]),
             ("tasks", i, "mean_quality"),
             "the task's rows",
         )
@@ -101,8 +92,8 @@ def check_consistency(doc: SourceDocument, plan: Plan) -> None:
             floor = int((tp.min_quality * QUALITY_SCALE).to_integral_value())
             if tp.quality_micro_total < floor * tp.volume:
                 raise doc.error(
-                    f"the task's rows give mean quality {_mean(tp.quality_micro_total, tp.volume)}"
-                    ", below its min_quality",
+                    f"the task's rows give mean quality {want_t['mean_quality']}, below its "
+                    "min_quality",
                     ("tasks", i, "min_quality"),
                     raw.get("min_quality"),
                     hint=_HINT,
@@ -111,23 +102,23 @@ def check_consistency(doc: SourceDocument, plan: Plan) -> None:
     if "quality_queries" in totals:
         c.equal(
             totals["quality_queries"],
-            _quality(plan.quality_micro_total),
+            Decimal(want["totals"]["quality_queries"]),
             ("totals", "quality_queries"),
             "the plan's rows",
         )
     if "mean_quality" in totals:
         c.equal(
             totals["mean_quality"],
-            _mean(plan.quality_micro_total, plan.volume),
+            Decimal(want["totals"]["mean_quality"]),
             ("totals", "mean_quality"),
             "the plan's rows",
         )
     _check_budget(doc, plan)
 
 
-def _check_rows(c: _Checker, i: int, tp: Any, rows: list[Any]) -> None:
+def _check_rows(c: _Checker, i: int, tp: Any, rows: list[Any], want: list[Any]) -> None:
     seen: dict[tuple[str, str, str], int] = {}
-    for j, (a, raw) in enumerate(zip(tp.allocations, rows, strict=False)):
+    for j, (a, raw, w) in enumerate(zip(tp.allocations, rows, want, strict=False)):
         key: tuple[str | int, ...] = ("tasks", i, "allocations", j)
         c.one_of(a.mode, MODES, (*key, "mode"))
         c.one_of(a.kind, KINDS, (*key, "kind"))
@@ -141,7 +132,7 @@ def _check_rows(c: _Checker, i: int, tp: Any, rows: list[Any]) -> None:
             )
         seen[ident] = j
         if "share" in raw:
-            share = (Decimal(a.count) / tp.volume).quantize(_MICRO) if tp.volume else Decimal(0)
+            share = Decimal(w["share"])
             c.equal(
                 raw["share"],
                 share,
@@ -151,7 +142,7 @@ def _check_rows(c: _Checker, i: int, tp: Any, rows: list[Any]) -> None:
         if not a.per_query and "quality_queries" in raw:
             c.equal(
                 raw["quality_queries"],
-                _quality(a.quality_micro_total),
+                Decimal(w["quality_queries"]),
                 (*key, "quality_queries"),
                 f"count x quality ({a.count:,} x {a.quality})",
             )
