@@ -174,7 +174,9 @@ class _PerQuery:
 
     def run(self) -> None:
         qs, rows, f = self.qs, self.rows, self.f
-        digests = set((self.doc.get("inputs") or {}).values())
+        stated = self.doc.get("inputs")
+        digests = {v for v in stated.values() if isinstance(v, str)} if isinstance(
+            stated, dict) else set()  # fmt: skip
         for name, digest in [("query file", qs.sha256), *((str(s.path), s.sha256)
                                                            for s in self.sheet.files)]:  # fmt: skip
             if digest not in digests:
