@@ -15,12 +15,12 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from costplan.atomic import write_atomic
 from costplan.errors import InputError
 from costplan.explain import read_explanations
 from costplan.money import PrecisionError, budget_to_pusd, usd_to_pusd
 from costplan.options import QUALITY_SCALE
 from costplan.plan import PLAN_FORMAT_VERSION, Allocation, Baseline, Plan, TaskPlan, plan_to_dict
+from costplan.safeio import is_stdout, write_output
 from costplan.validation import validate
 from costplan.yamlsource import SourceDocument, load_document
 
@@ -104,13 +104,14 @@ def dump_plan(plan: Plan, fmt: str) -> str:
 
 
 def write_plan(plan: Plan, path: Path) -> None:
-    """Write ``plan`` to ``path`` (``.json`` -> JSON, ``.yaml``/``.yml`` -> YAML)."""
-    suffix = path.suffix.lower()
+    """Write ``plan`` to ``path`` (``.json`` -> JSON, ``.yaml``/``.yml`` -> YAML) through
+    :func:`costplan.safeio.write_output` (:data:`~costplan.safeio.STDOUT`: YAML)."""
+    suffix = ".yaml" if is_stdout(path) else path.suffix.lower()
     if suffix not in (".json", ".yaml", ".yml"):
         raise InputError(
             "plan file must end in .yaml, .yml or .json", file=path, value=suffix or path.name
         )
-    write_atomic(path, dump_plan(plan, "json" if suffix == ".json" else "yaml"))
+    write_output(path, dump_plan(plan, "json" if suffix == ".json" else "yaml"))
 
 
 def _pusd(doc: SourceDocument, value: Decimal, key: tuple[str | int, ...]) -> int:

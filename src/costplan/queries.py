@@ -38,7 +38,7 @@ import numpy as np
 import numpy.typing as npt
 
 from costplan.errors import InputError
-from costplan.yamlsource import read_bytes
+from costplan.safeio import read_input
 
 QUALITY_SCALE = 10**6
 MAX_TOKENS = 100_000_000
@@ -211,7 +211,7 @@ def load_queries(path: Path, *, default_output_tokens: int | None = None) -> Que
     """Load a ``.jsonl`` or ``.csv`` query file (see the module docstring)."""
     import hashlib
 
-    raw = read_bytes(path, what="query file")
+    raw = read_input(path, what="query file")
     if b"\x00" in raw:
         raise InputError("query file is binary (contains NUL bytes)", file=path)
     try:

@@ -54,15 +54,17 @@ def version() -> None:
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: run the app, map errors to exit codes (see README)."""
     from costplan.errors import CostplanError
+    from costplan.safeio import Interrupted, session
 
     try:
-        app(args=argv, prog_name="costplan")
+        with session():  # this invocation's inputs and outputs; SIGTERM/SIGHUP like Ctrl-C
+            app(args=argv, prog_name="costplan")
     except CostplanError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        typer.echo("interrupted", err=True)
-        sys.exit(130)
+    except Interrupted as exc:  # SIGINT, SIGTERM, SIGHUP: temporary files already removed
+        typer.echo(f"error: interrupted ({exc.name}); no output was left half-written", err=True)
+        sys.exit(exc.exit_code)
     except Exception as exc:  # a bug: say so plainly, traceback only on request
         if os.environ.get("COSTPLAN_DEBUG"):
             raise

@@ -7,7 +7,16 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from costplan.cli.common import BudgetOption, PricesOption, console, parse_budget, paths
+from costplan.cli.common import (
+    BudgetOption,
+    InputPath,
+    OutputPath,
+    PricesOption,
+    console,
+    output_console,
+    parse_budget,
+    paths,
+)
 
 if TYPE_CHECKING:
     from costplan.plan import Plan
@@ -45,7 +54,9 @@ def summary_line(plan: Plan, queries: int) -> str:
 
 
 def assign(
-    queries: Path = typer.Argument(..., help="Query file: .jsonl or .csv (see README)."),
+    queries: Path = typer.Argument(
+        ..., help="Query file: .jsonl or .csv (see README).", parser=InputPath("queries")
+    ),
     prices: list[Path] | None = PricesOption,
     budget: str | None = BudgetOption,
     objective: str = typer.Option("max_quality", "--objective", help="max_quality or min_cost."),
@@ -68,10 +79,17 @@ def assign(
         None, "--task-min-quality", help="TASK=0.9 mean quality floor for a task (repeatable)."
     ),
     out: Path | None = typer.Option(
-        None, "--out", "-o", help="Per-query results: .csv or .jsonl (atomically)."
+        None,
+        "--out",
+        "-o",
+        help="Per-query results: .csv or .jsonl (atomically); - for stdout (CSV).",
+        parser=OutputPath("--out", (".csv", ".jsonl")),
     ),
     plan_out: Path | None = typer.Option(
-        None, "--plan", help="Summary plan file: .yaml or .json (atomically)."
+        None,
+        "--plan",
+        help="Summary plan file: .yaml or .json (atomically); - for stdout (YAML).",
+        parser=OutputPath("--plan", (".yaml", ".yml", ".json")),
     ),
     time_limit: float = typer.Option(60.0, "--time-limit", min=0.01, help="Solver time limit, s."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or report."),
@@ -162,7 +180,8 @@ def assign(
     if plan_out is not None:
         write_plan(result.plan, plan_out)
     if not quiet:
-        render_plan(result.plan, console())
-        console().print(summary_line(result.plan, qs.size))
+        con = output_console(out, plan_out)  # stderr when an output is stdout
+        render_plan(result.plan, con)
+        con.print(summary_line(result.plan, qs.size), markup=False)
     if result.plan.status != "optimal":
         raise typer.Exit(3)

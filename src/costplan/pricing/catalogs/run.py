@@ -70,8 +70,6 @@ def import_catalog(
     from costplan.pricing.load import sheet_from_document
     from costplan.yamlsource import parse_yaml_text
 
-    if file is not None and file.exists() and out.exists() and file.samefile(out):
-        raise InputError("-o would overwrite the catalog file itself", file=out)
     result = run_importer(catalog, file, selector, as_of)
     if not result.models:
         skipped = len(result.of_kind("skipped"))
@@ -93,18 +91,6 @@ def import_catalog(
         bad = next(n for n in sheet.models if back.models.get(n) != sheet.models[n])
         raise InternalError(f"the imported sheet does not load back identically (model {bad!r})")
     return ImportedSheet(result, text)
-
-
-def check_output_paths(*paths: Path | None) -> None:
-    """Fail before anything is written when an output could not be written."""
-    for path in paths:
-        if path is None:
-            continue
-        directory = path.parent if str(path.parent) else Path(".")
-        if not directory.is_dir():
-            raise InputError("output directory does not exist", file=directory)
-        if path.is_dir():
-            raise InputError("output path is a directory", file=path)
 
 
 def report_tsv(findings: Iterable[Finding]) -> str:
