@@ -62,7 +62,8 @@ from costplan.errors import InputError
 #: Default size limit of one input file, in bytes actually read.
 MAX_INPUT_BYTES: Final = 64 * 1024 * 1024
 _CHUNK: Final = 1 << 20
-_SHOWN_MAX: Final = 120  # longer paths are shortened in messages (they stay one line)
+_PART_SHOWN: Final = 80  # longer names are shortened in messages (they stay readable)
+_PATH_SHOWN: Final = 400  # and so are longer paths
 _TERMINATING: Final = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
@@ -113,11 +114,13 @@ class Interrupted(BaseException):
 
 
 def shown(path: Path | str) -> str:
-    """``path`` for a message: long paths shortened so the message stays readable."""
-    text = str(path)
-    if len(text) <= _SHOWN_MAX:
+    """``path`` for a message: a name over 80 characters as its first 40 and last 20
+    (``nnnn...nnnn.yaml``), a path still over 400 as its first 200 and last 100."""
+    parts = str(path).split("/")
+    text = "/".join(p if len(p) <= _PART_SHOWN else f"{p[:40]}...{p[-20:]}" for p in parts)
+    if len(text) <= _PATH_SHOWN:
         return text
-    return f"{text[:60]}...{text[-40:]} ({len(text)} characters)"
+    return f"{text[:200]}...{text[-100:]}"
 
 
 # --- names ------------------------------------------------------------------------
@@ -341,6 +344,26 @@ def read_input(path: Path, *, what: str, limit: int = MAX_INPUT_BYTES) -> bytes:
     return data
 
 
+def claim_input(path: Path, *, what: str) -> Path:
+    """For a reader that must hand ``path`` to a library (DuckDB, zipfile) instead
+    of reading its bytes here: the same checks as :func:`read_input` (a regular
+    file, not a declared output) and the same registration; returns ``path``.
+    The library then reads it; the size limit is the library's."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError) as exc:
+        err = exc if isinstance(exc, OSError) else OSError(errno.EINVAL, str(exc))
+        raise UnreadableInput(what, _os_reason(err, path), path, err) from None
+    if stat.S_ISDIR(st.st_mode):
+        raise UnreadableInput(what, "is a directory, expected a file", path)
+    if not stat.S_ISREG(st.st_mode):
+        raise UnreadableInput(what, f"is {_kind(st.st_mode)}, expected a regular file", path)
+    if _current is not None:
+        _current.refuse_output(path, st, what)
+        _current.inputs.append(_Input(str(path), what, st.st_dev, st.st_ino))
+    return path
+
+
 def exists(path: Path) -> bool:
     """``path.exists()`` that is False (not an OSError) for names the OS rejects."""
     return _stat_or_none(path) is not None
@@ -352,7 +375,7 @@ def exists(path: Path) -> bool:
 def _output_error(exc: OSError, path: Path, option: str) -> InputError:
     if exc.errno == errno.ENAMETOOLONG:
         reason = name_problem(path) or "file name too long"
-        return InputError(f"{option}: {reason}", file=shown(path))
+        return InputError(f"{option} {reason}", file=shown(path))
     if exc.errno == errno.ELOOP:
         return InputError(f"{option} is a symlink loop", file=shown(path))
     return InputError(f"cannot write output: {exc.strerror or exc}", file=shown(path))
@@ -365,7 +388,7 @@ def check_output(path: Path, option: str = "output") -> os.stat_result | None:
     """
     problem = name_problem(path)
     if problem is not None:
-        raise InputError(f"{option}: {problem}", file=shown(path))
+        raise InputError(f"{option} {problem}", file=shown(path))
     folder = path.parent if str(path.parent) else Path(".")
     try:
         folder_st = os.stat(folder)

@@ -12,6 +12,14 @@ Contract:
   pattern, and the offending sample path (and line/byte offset) in the message.
 * Samples stay inside the workload folder: a pattern or a matched path (after
   resolving symlinks) outside ``base_dir`` is an error unless ``allow_outside``.
+* Sample files are read through :func:`costplan.safeio.read_input`: regular files
+  only (a FIFO or device is refused, never read), at most ``MAX_SAMPLE_BYTES``
+  bytes actually read each, registered as inputs (no output may overwrite one).
+* Symlink loops are errors, never walked: a ``**`` pattern whose folders (walked
+  as :func:`glob.glob` does, symlinks followed) contain a symlink back to a folder
+  containing it, or a match reached through such a symlink; a ``**`` pattern may
+  walk at most ``MAX_FOLDERS`` folders. A sample that is itself a symlink loop
+  cannot be read (ELOOP, one line).
 * :func:`measure` summarises token counts as :class:`TokenStats`; with
   ``max_samples`` it counts a seeded (deterministic) random sample of the texts
   and reports a 95% confidence interval of the mean.
