@@ -203,6 +203,9 @@ class Session:
 
     inputs: list[_Input] = field(default_factory=list)
     outputs: list[_Output] = field(default_factory=list)
+    #: Outputs already written whole: reading one back (a check of what was
+    #: written) is not reading an input the output would overwrite.
+    written: set[str] = field(default_factory=set)
 
     def option_of(self, path: Path) -> str:
         """The option that declared ``path`` ("output" when none did)."""
@@ -220,7 +223,7 @@ class Session:
     def refuse_output(self, path: Path, st: os.stat_result, what: str) -> None:
         """Raise if the input ``path`` (``st``: its stat) is a declared output."""
         for out in self.outputs:
-            if is_stdout(out.path):
+            if is_stdout(out.path) or str(out.path) in self.written:
                 continue
             other = _stat_or_none(out.path)
             if other is not None and (other.st_dev, other.st_ino) == (st.st_dev, st.st_ino):
@@ -475,6 +478,8 @@ def write_output(path: Path, data: str | bytes) -> None:
     if _current is not None and st is not None:
         _current.refuse_input(path, st, option)
     write_atomic(target, data)
+    if _current is not None:
+        _current.written.add(str(path))
 
 
 def _through_links(path: Path) -> Path:

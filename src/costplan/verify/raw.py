@@ -15,7 +15,9 @@ Contract:
   exact files they were computed from.
 
 Nothing here is shared with :mod:`costplan.yamlsource`: the checker must not
-trust the code whose output it checks.
+trust the code whose output it checks. Only the bytes come through the I/O guard
+(:func:`costplan.safeio.read_input`: regular files only, bytes counted against
+the limit, never an output of the same command); it interprets nothing.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from typing import Any
 import yaml
 
 from costplan.errors import InputError
+from costplan.safeio import read_input
 
 MAX_BYTES = 512 * 1024 * 1024
 MAX_VALUES = 5_000_000
@@ -49,17 +52,7 @@ class RawFile:
 
 
 def read_bytes(path: Path, what: str) -> bytes:
-    try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise InputError(f"{what} is larger than {MAX_BYTES:,} bytes", file=path)
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{what} not found", file=path) from None
-    except IsADirectoryError:
-        raise InputError(f"{what} is a directory", file=path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read {what}: {exc.strerror or exc}", file=path) from None
+    return read_input(path, what=what, limit=MAX_BYTES)
 
 
 def decode(data: bytes, path: Path, what: str) -> str:
