@@ -172,13 +172,14 @@ def _check_references(workload: Workload, sheet: PriceSheet) -> None:
 
 
 def _exclusion(task: Task, model: ModelPrice, prompt_p95: int) -> str | None:
-    needed = prompt_p95 + task.shared_prefix_tokens + task.output.p95_tokens + task.reasoning_tokens
+    output, reasoning = task.output_for(model.name), task.reasoning_for(model.name)
+    needed = prompt_p95 + task.shared_prefix_tokens + output.p95_tokens + reasoning
     if model.context_window is not None and needed > model.context_window:
         return (
             f"context window exceeded: p95 request needs {needed:,} tokens, "
             f"{model.name} takes {model.context_window:,}"
         )
-    out = task.output.p95_tokens + task.reasoning_tokens
+    out = output.p95_tokens + reasoning
     if model.max_output_tokens is not None and out > model.max_output_tokens:
         return (
             f"max output exceeded: p95 output needs {out:,} tokens, "
@@ -225,6 +226,8 @@ class _Builder:
         tokens = self.prompts.get(task, spec)
         p95 = int(np.percentile(tokens, 95, method="higher"))
         excluded = _exclusion(task, model, p95)
+        # The model's own measured profile where given (else the task's values).
+        output, reasoning = task.output_for(model_name), task.reasoning_for(model_name)
         standard_cost = None
         out: list[Option] = []
         for mode in model.available_modes():
@@ -235,8 +238,8 @@ class _Builder:
                 schedule,
                 uncached=tokens,
                 cached=task.shared_prefix_tokens,
-                output=task.output.mean_tokens,
-                reasoning=task.reasoning_tokens,
+                output=output.mean_tokens,
+                reasoning=reasoning,
             )
             total = int(per_sample.sum(dtype=np.int64))
             cost = -(-total // len(tokens))  # ceil: never under-estimate spend
@@ -245,8 +248,8 @@ class _Builder:
                     schedule,
                     uncached=p95,
                     cached=task.shared_prefix_tokens,
-                    output=task.output.p95_tokens,
-                    reasoning=task.reasoning_tokens,
+                    output=output.p95_tokens,
+                    reasoning=reasoning,
                 )
             )
             source = "tokens"
@@ -283,9 +286,9 @@ class _Builder:
                     prompt_tokens_mean=prompt_mean,
                     prompt_tokens_p95=p95,
                     cached_tokens=task.shared_prefix_tokens,
-                    output_tokens=task.output.mean_tokens,
-                    output_tokens_p95=task.output.p95_tokens,
-                    reasoning_tokens=task.reasoning_tokens,
+                    output_tokens=output.mean_tokens,
+                    output_tokens_p95=output.p95_tokens,
+                    reasoning_tokens=reasoning,
                     tokens_estimated=spec.estimated and task.prompt.measured,
                     tokenizer=spec.label,
                     cost_pusd=cost,
@@ -300,8 +303,8 @@ class _Builder:
                             cost_pusd=cost,
                             tokens_per_query=math.ceil(prompt_mean)
                             + task.shared_prefix_tokens
-                            + task.output.mean_tokens
-                            + task.reasoning_tokens,
+                            + output.mean_tokens
+                            + reasoning,
                         ),
                     ),
                 )

@@ -63,7 +63,7 @@ if TYPE_CHECKING:
     from costplan.plan import Allocation, Plan, TaskPlan
     from costplan.pricing.model import ModelPrice
     from costplan.tokens.tokenizer import TokenizerSpec
-    from costplan.workload.model import Cascade, Task, Workload
+    from costplan.workload.model import Cascade, OutputSpec, Task, Workload
     from costplan.yamlsource import SourceDocument
 
 QUALITY_SCALE = 10**6
@@ -134,13 +134,14 @@ class _Inputs:
         model = self.sheet.models[model_name]
         schedule = model.schedule(mode)
         counts = self.prompt_counts(task, model)
-        shared, reasoning = task.shared_prefix_tokens, task.reasoning_tokens
+        shared = task.shared_prefix_tokens
+        output, reasoning = _profile(task, model_name)
         total = sum(
             request_cost_int(
                 schedule,
                 uncached=u,
                 cached=shared,
-                output=task.output.mean_tokens,
+                output=output.mean_tokens,
                 reasoning=reasoning,
             )
             for u in counts
@@ -150,19 +151,17 @@ class _Inputs:
             schedule,
             uncached=p95,
             cached=shared,
-            output=task.output.p95_tokens,
+            output=output.p95_tokens,
             reasoning=reasoning,
         )
-        needed = p95 + shared + task.output.p95_tokens + reasoning
-        out = task.output.p95_tokens + reasoning
+        needed = p95 + shared + output.p95_tokens + reasoning
+        out = output.p95_tokens + reasoning
         excluded = None
         if model.context_window is not None and needed > model.context_window:
             excluded = f"p95 request of {needed} tokens exceeds the context window"
         elif model.max_output_tokens is not None and out > model.max_output_tokens:
             excluded = f"p95 output of {out} tokens exceeds max output"
-        tokens = (
-            _ceil(Fraction(sum(counts), len(counts))) + shared + task.output.mean_tokens + reasoning
-        )
+        tokens = _ceil(Fraction(sum(counts), len(counts))) + shared + output.mean_tokens + reasoning
         result = _Cost(_ceil(Fraction(total, len(counts))), cost_p95, tokens, excluded)
         self._costs[key] = result
         return result
@@ -178,6 +177,20 @@ class _Inputs:
         scaled = _ceil(measured_pusd * tok.cost / standard) if standard else _ceil(measured_pusd)
         p95 = _ceil(Fraction(tok.cost_p95 * scaled, tok.cost)) if tok.cost else scaled
         return _Cost(scaled, p95, tok.tokens_per_query, tok.excluded)
+
+
+def _profile(task: Task, model: str) -> tuple[OutputSpec, int]:
+    """Output and reasoning tokens billed for ``model`` on ``task`` (README contract):
+    the model's profile where it gives them, else the task's values; stated here
+    from the raw fields rather than through :meth:`Task.output_for`."""
+    output, reasoning = task.output, task.reasoning_tokens
+    for name, p in task.profiles:
+        if name == model:
+            if p.output is not None:
+                output = p.output
+            if p.reasoning_tokens is not None:
+                reasoning = p.reasoning_tokens
+    return output, reasoning
 
 
 def p95_higher(counts: Sequence[int]) -> int:

@@ -22,6 +22,7 @@ from costplan.cli import (
     prices_cmd,
     report_cmd,
     schema_cmd,
+    workload_cmd,
 )
 
 app = typer.Typer(
@@ -41,6 +42,7 @@ app.command("check")(check_cmd.check)
 app.command("schema")(schema_cmd.schema)
 app.command("frontier")(frontier_cmd.frontier)
 app.add_typer(prices_cmd.app, name="prices")
+app.add_typer(workload_cmd.app, name="workload")
 
 
 @app.command("version")

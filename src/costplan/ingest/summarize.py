@@ -26,7 +26,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from costplan.errors import InputError
-from costplan.ingest.sql import MAX_TOKENS, run
+from costplan.ingest.sql import MAX_TOKENS, lit, run
 
 if TYPE_CHECKING:
     import duckdb
@@ -112,6 +112,7 @@ class TrafficSummary:
     malformed: int
     malformed_first: tuple[Malformed, ...]
     without_counts: tuple[str, ...]  # tasks from buckets without request counts
+    ignored: tuple[tuple[str, int, Decimal | None], ...] = ()  # (model, requests, spend)
 
 
 def _union(sources: Sequence[Source]) -> str:
@@ -199,6 +200,7 @@ def summarize(
     strict: bool = False,
     sample_size: int = 1000,
     seed: int = 0,
+    ignore_models: Sequence[str] = (),
 ) -> TrafficSummary:
     """Aggregate every source's rows into a :class:`TrafficSummary` (see module docstring)."""
     where = _Where(sources)
@@ -222,7 +224,18 @@ def summarize(
             line=m.line if m.unit in ("line", "row") else None,
             hint="fix the rows, or drop --strict to skip them",
         )
-    con.execute("CREATE OR REPLACE TEMP VIEW ok AS SELECT * FROM rows WHERE bad IS NULL")
+    dropped = "[" + ", ".join(lit(m) for m in ignore_models) + "]::VARCHAR[]"
+    ignored = tuple(
+        (m, int(n), None if c == 0 else Decimal(s))
+        for m, n, s, c in con.execute(
+            f"SELECT model, sum(n)::BIGINT, sum(spend), count(spend) FROM rows "
+            f"WHERE bad IS NULL AND list_contains({dropped}, model) GROUP BY model ORDER BY model"
+        ).fetchall()
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP VIEW ok AS SELECT * FROM rows "
+        f"WHERE bad IS NULL AND NOT list_contains({dropped}, model)"
+    )
     total = con.execute("SELECT count(*) FROM ok").fetchone()
     if not total or not total[0]:
         raise InputError(
@@ -238,7 +251,7 @@ def summarize(
             "SELECT DISTINCT task FROM ok WHERE n_missing AND NOT per_request ORDER BY task"
         ).fetchall()
     )
-    return TrafficSummary(tasks, n_bad, first, no_counts)
+    return TrafficSummary(tasks, n_bad, first, no_counts, ignored)
 
 
 def _tasks(con: duckdb.DuckDBPyConnection, sample_size: int, seed: int) -> tuple[TaskTraffic, ...]:
