@@ -36,7 +36,7 @@ def generate(path: Path) -> None:
           SELECT 'task-' || (hash(i, 1) % {TASKS}) AS task,
                  {models}[1 + (hash(i, 2) % {len(MODELS)})::INT] AS model,
                  TIMESTAMPTZ '2026-11-01 00:00:00+00'
-                   + to_microseconds((i * 30 * 86400000000) // {ROWS}) AS timestamp,
+                   + to_microseconds(i * {30 * 86_400_000_000 // ROWS}) AS timestamp,
                  (200 + hash(i, 3) % 3000)::BIGINT AS prompt_tokens,
                  (hash(i, 4) % 200)::BIGINT AS cached_tokens,
                  (20 + hash(i, 5) % 800)::BIGINT AS output_tokens,

@@ -138,28 +138,35 @@ class _Where:
         return InputError(f"{s.unit} {line}: {message}", file=s.path, value=value)
 
 
-def _check(con: duckdb.DuckDBPyConnection, where: _Where) -> None:
-    """Refuse negative or absurd counts, clock skew, mixed zones and empty groups."""
-    checks = [
-        (
-            "negative token count",
-            "least(prompt, cached, output, coalesce(reasoning, 0)) < 0",
-            "[prompt, cached, output, reasoning]",
-        ),
-        (
-            f"absurd token count (over {MAX_TOKENS:,} per request)",
-            f"greatest(prompt, output, coalesce(reasoning, 0)) > {MAX_TOKENS} * greatest(n, 1)",
-            "[prompt, output, reasoning]",
-        ),
-        ("cached tokens exceed prompt tokens", "cached > prompt", "[prompt, cached]"),
-        ("negative spend", "spend < 0", "spend"),
-        ("negative request count", "n < 0", "n"),
-        ("clock skew: ends before it starts", "t1 < t0", "[t0::VARCHAR, t1::VARCHAR]"),
-    ]
-    # One cheap pass of flags; a located second pass only for a check that fails.
-    flags = ", ".join(f"bool_or({cond})" for _, cond, _ in checks)
-    row = con.execute(f"SELECT {flags}, bool_or(aware), bool_or(NOT aware) FROM ok").fetchone()
-    assert row is not None
+_CHECKS = (
+    (
+        "negative token count",
+        "least(prompt, cached, output, coalesce(reasoning, 0)) < 0",
+        "[prompt, cached, output, reasoning]",
+    ),
+    (
+        f"absurd token count (over {MAX_TOKENS:,} per request)",
+        f"greatest(prompt, output, coalesce(reasoning, 0)) > {MAX_TOKENS} * greatest(n, 1)",
+        "[prompt, output, reasoning]",
+    ),
+    ("cached tokens exceed prompt tokens", "cached > prompt", "[prompt, cached]"),
+    ("negative spend", "spend < 0", "spend"),
+    ("negative request count", "n < 0", "n"),
+    ("clock skew: ends before it starts", "t1 < t0", "[t0::VARCHAR, t1::VARCHAR]"),
+)
+
+
+def _flags(ok: str) -> str:
+    """Aggregates (over ``rows``) flagging each check and the two kinds of timestamp."""
+    items = [f"bool_or({cond}) FILTER ({ok})" for _, cond, _ in _CHECKS]
+    items += [f"bool_or(aware) FILTER ({ok})", f"bool_or(NOT aware) FILTER ({ok})"]
+    return ", ".join(items)
+
+
+def _check(con: duckdb.DuckDBPyConnection, where: _Where, row: Sequence[Any]) -> None:
+    """Refuse negative or absurd counts, clock skew and mixed zones: ``row`` holds the
+    :func:`_flags` of one cheap pass; a located second pass runs only for a failing check."""
+    checks = _CHECKS
     for (message, cond, shown), hit in zip(checks, row, strict=False):
         if hit:
             first = con.execute(
@@ -182,14 +189,6 @@ def _check(con: duckdb.DuckDBPyConnection, where: _Where) -> None:
             "mixed time zones: this timestamp has no zone, "
             f"{file_a}{':' + str(line_a) if line_a else ''} has one",
             "naive",
-        )
-    empty = con.execute(
-        "SELECT task, min(src), min(line) FROM ok GROUP BY task HAVING sum(n) = 0 "
-        "ORDER BY task LIMIT 1"
-    ).fetchone()
-    if empty:
-        raise where.error(
-            empty[1], empty[2], f"empty group: task {empty[0]!r} has 0 requests", empty[0]
         )
 
 
@@ -216,16 +215,22 @@ def summarize(
     # are re-read per pass instead, which is cheaper than holding every row in memory.
     kind = "VIEW" if any(s.unit == "row" for s in sources) else "TABLE"
     run(con, f"CREATE OR REPLACE TEMP {kind} rows AS {_union(sources)}", file=file)
-    bad = run(
+    dropped = "[" + ", ".join(lit(m) for m in ignore_models) + "]::VARCHAR[]"
+    ok = f"bad IS NULL AND NOT list_contains({dropped}, model)"
+    con.execute(f"CREATE OR REPLACE TEMP VIEW ok AS SELECT * FROM rows WHERE {ok}")
+    # One pass: malformed rows, usable rows, and the flags of every check.
+    row = run(
         con,
-        "SELECT count(*), min_by([src::VARCHAR, line::VARCHAR, bad], [src, line], "
-        f"{MAX_LISTED}) FROM rows WHERE bad IS NOT NULL",
+        "SELECT count(*) FILTER (bad IS NOT NULL), min_by([src::VARCHAR, line::VARCHAR, bad], "
+        f"[src, line], {MAX_LISTED}) FILTER (bad IS NOT NULL), count(*) FILTER ({ok}), "
+        f"{_flags(ok)} FROM rows",
         file=file,
     ).fetchone()
-    n_bad = int(bad[0]) if bad else 0
+    assert row is not None
+    n_bad = int(row[0])
     first = tuple(
         Malformed(str(sources[int(s)].path), sources[int(s)].unit, int(line), reason)
-        for s, line, reason in (bad[1] if bad and bad[1] else [])
+        for s, line, reason in (row[1] or [])
     )
     if n_bad and strict:
         m = first[0]
@@ -236,37 +241,29 @@ def summarize(
             line=m.line if m.unit in ("line", "row") else None,
             hint="fix the rows, or drop --strict to skip them",
         )
-    dropped = "[" + ", ".join(lit(m) for m in ignore_models) + "]::VARCHAR[]"
-    ignored = tuple(
-        (m, int(n), None if c == 0 else Decimal(s))
-        for m, n, s, c in con.execute(
-            f"SELECT model, sum(n)::BIGINT, sum(spend), count(spend) FROM rows "
-            f"WHERE bad IS NULL AND list_contains({dropped}, model) GROUP BY model ORDER BY model"
-        ).fetchall()
-    )
-    con.execute(
-        "CREATE OR REPLACE TEMP VIEW ok AS SELECT * FROM rows "
-        f"WHERE bad IS NULL AND NOT list_contains({dropped}, model)"
-    )
-    total = con.execute("SELECT count(*) FROM (SELECT 1 FROM ok LIMIT 1)").fetchone()
-    if not total or not total[0]:
+    ignored: tuple[tuple[str, int, Decimal | None], ...] = ()
+    if ignore_models:
+        ignored = tuple(
+            (m, int(n), None if c == 0 else Decimal(s))
+            for m, n, s, c in con.execute(
+                f"SELECT model, sum(n)::BIGINT, sum(spend), count(spend) FROM rows WHERE bad IS "
+                f"NULL AND list_contains({dropped}, model) GROUP BY model ORDER BY model"
+            ).fetchall()
+        )
+    if not row[2]:
         raise InputError(
             "no usable traffic records"
             + (f" ({n_bad:,} malformed rows, first: {first[0].render()})" if first else ""),
             file=file,
         )
-    _check(con, where)
-    tasks = _tasks(con, sample_size, seed)
-    no_counts = tuple(
-        r[0]
-        for r in con.execute(
-            "SELECT DISTINCT task FROM ok WHERE n_missing AND NOT per_request ORDER BY task"
-        ).fetchall()
-    )
+    _check(con, where, row[3:])
+    tasks, no_counts = _tasks(con, where, sample_size, seed)
     return TrafficSummary(tasks, n_bad, first, no_counts, ignored)
 
 
-def _tasks(con: duckdb.DuckDBPyConnection, sample_size: int, seed: int) -> tuple[TaskTraffic, ...]:
+def _tasks(
+    con: duckdb.DuckDBPyConnection, where: _Where, sample_size: int, seed: int
+) -> tuple[tuple[TaskTraffic, ...], tuple[str, ...]]:
     q = "[" + ", ".join(str(x) for x in QUANTILES) + "]"
 
     def quant(col: str) -> str:
@@ -285,10 +282,18 @@ def _tasks(con: duckdb.DuckDBPyConnection, sample_size: int, seed: int) -> tuple
           {quant("prompt")}, {quant("cached")}, {quant("output")}, {quant("reasoning")},
           sum(prompt) FILTER (per_request)::HUGEINT, sum(cached) FILTER (per_request)::HUGEINT,
           sum(output) FILTER (per_request)::HUGEINT, sum(reasoning) FILTER (per_request)::HUGEINT,
-          count(*) FILTER (per_request), count(reasoning) FILTER (per_request)
+          count(*) FILTER (per_request), count(reasoning) FILTER (per_request),
+          min_by([prompt, cached, output, reasoning], hash(src, line, {seed}), {sample_size})
+            FILTER (per_request),
+          min_by([src, line], [src, line]), bool_or(n_missing AND NOT per_request)
         FROM ok GROUP BY task ORDER BY task
         """
     ).fetchall()
+    for r in totals:
+        if r[1] == 0:
+            src, line = r[21]
+            message = f"empty group: task {r[0]!r} has 0 requests"
+            raise where.error(src, line, message, r[0])
     days: dict[str, list[tuple[str, int]]] = {}
     # UTC days as integers since the epoch (time-zone aware date_trunc is far slower).
     for task, day, n in con.execute(
@@ -298,14 +303,12 @@ def _tasks(con: duckdb.DuckDBPyConnection, sample_size: int, seed: int) -> tuple
         iso = (date(1970, 1, 1) + timedelta(days=int(day))).isoformat()
         days.setdefault(task, []).append((iso, int(n)))
     models = _models(con)
-    samples: dict[str, tuple[tuple[int, int, int, int | None], ...]] = {}
-    for task, items in con.execute(
-        f"SELECT task, min_by([prompt, cached, output, reasoning], hash(src, line, {seed}), "
-        f"{sample_size}) FROM ok WHERE per_request GROUP BY task"
-    ).fetchall():
-        samples[task] = tuple(
-            (int(p), int(c), int(o), None if r is None else int(r)) for p, c, o, r in items
+    samples = {
+        r[0]: tuple(
+            (int(p), int(c), int(o), None if x is None else int(x)) for p, c, o, x in r[20] or ()
         )
+        for r in totals
+    }
     out = []
     for r in totals:
         name, n, t0, t1 = r[0], int(r[1]), r[2], r[3]
@@ -338,7 +341,7 @@ def _tasks(con: duckdb.DuckDBPyConnection, sample_size: int, seed: int) -> tuple
                 unkeyed=int(r[9] or 0),
             )
         )
-    return tuple(out)
+    return tuple(out), tuple(r[0] for r in totals if r[22])
 
 
 def _frac(total: Any, count: int) -> Fraction:
