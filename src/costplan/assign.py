@@ -30,7 +30,7 @@ import numpy as np
 import numpy.typing as npt
 
 from costplan.errors import InfeasibleError, InputError, InternalError, SolverLimitError
-from costplan.money import fmt_usd, pusd_to_usd, usd_str
+from costplan.money import fmt_over_budget, usd_str
 from costplan.options import tokenizer_for
 from costplan.plan import Allocation, Plan, TaskPlan
 from costplan.pricing.cost import request_cost_pusd
@@ -248,9 +248,11 @@ def assign(
     if result.status == "infeasible":
         cheapest = int(np.where(feasible, cost, np.iinfo(np.int64).max).min(axis=1).sum())
         if objective == "max_quality" and budget_pusd is not None and cheapest > budget_pusd:
+            cost_text, budget_text, shortfall = fmt_over_budget(cheapest, budget_pusd)
             raise InfeasibleError(
                 f"no assignment fits the budget: the cheapest model for every query costs "
-                f"{fmt_usd(pusd_to_usd(cheapest))}; budget is {fmt_usd(pusd_to_usd(budget_pusd))}"
+                f"{cost_text}; budget is {budget_text}",
+                hint=f"raise the budget by {shortfall}",
             )
         labels = "; ".join(label for _, _, label in rows) or "the quality floor"
         raise InfeasibleError(f"no assignment meets the constraints ({labels})")

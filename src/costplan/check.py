@@ -36,7 +36,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from costplan.errors import InfeasibleError, InputError, SolverLimitError
-from costplan.money import budget_to_pusd, fmt_usd, pusd_to_usd
+from costplan.money import budget_to_pusd, fmt_over_budget, fmt_usd, pusd_to_usd
 from costplan.optimize import optimize
 from costplan.options import Option, OptionTable, build_options
 from costplan.plan import Allocation, Plan
@@ -267,6 +267,11 @@ def _money(pusd: int) -> str:
     return fmt_usd(pusd_to_usd(pusd))
 
 
+def _over(cost_pusd: int, budget_pusd: int, whose: str) -> tuple[str, str, str, str]:
+    cost, budget, shortfall = fmt_over_budget(cost_pusd, budget_pusd)
+    return cost, whose, budget, shortfall
+
+
 def _pct(value: Decimal) -> str:
     return f"{Decimal(value).normalize():f}%"
 
@@ -296,14 +301,14 @@ def judge(
         if at_p95 > budget_pusd:
             whose = "the plan's budget" if budget_from == "plan" else "--budget"
             failures.append(
-                f"re-priced robust plan costs {_money(at_p95)} at p95 lengths, over {whose} "
-                f"of {_money(budget_pusd)} by {_money(at_p95 - budget_pusd)}"
+                "re-priced robust plan costs {} at p95 lengths, over {} of {} by {}".format(
+                    *_over(at_p95, budget_pusd, whose)
+                )
             )
     if budget_pusd is not None and new > budget_pusd:
         whose = "the plan's budget" if budget_from == "plan" else "--budget"
         failures.append(
-            f"re-priced plan costs {_money(new)}, over {whose} of {_money(budget_pusd)} "
-            f"by {_money(new - budget_pusd)}"
+            "re-priced plan costs {}, over {} of {} by {}".format(*_over(new, budget_pusd, whose))
         )
     if max_increase_pct is not None and (new - old) * 100 > max_increase_pct * old:
         pct = percent_change(old, new)

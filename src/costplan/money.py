@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
 
 PUSD_PER_USD = 10**12
 PUSD_PER_TOKEN_PER_USD_PER_MTOK = 10**6
@@ -92,3 +92,31 @@ def fmt_usd(value: Decimal, *, places: int = 2) -> str:
     v = value.quantize(q, rounding=ROUND_HALF_EVEN)
     sign = "-" if v < 0 else ""
     return f"{sign}${abs(v):,.{places}f}"
+
+
+def _fmt_rounded(pusd: int, places: int, rounding: str) -> str:
+    value = (Decimal(pusd) / PUSD_PER_USD).quantize(Decimal(1).scaleb(-places), rounding=rounding)
+    sign = "-" if value < 0 else ""
+    return f"{sign}${abs(value):,.{places}f}"
+
+
+def fmt_over_budget(cost_pusd: int, budget_pusd: int) -> tuple[str, str, str]:
+    """``(cost, budget, shortfall)`` for a message that a cost exceeds a budget.
+
+    Shown with enough decimals that the shortfall is not zero and the budget
+    is exact (cents at least, pico-dollars at most), each rounded in the user's
+    disfavour: the cost and the shortfall up, the budget down. So the message
+    never reads "costs $0.52; budget is $0.52; raise the budget by $0.00", and
+    raising the budget by the shortfall shown is always enough.
+    """
+    short = max(cost_pusd - budget_pusd, 0)
+    places = 2
+    while places < 12 and (
+        short < 10 ** (12 - places) or budget_pusd % 10 ** (12 - places)
+    ):
+        places += 1
+    return (
+        _fmt_rounded(cost_pusd, places, ROUND_CEILING),
+        _fmt_rounded(budget_pusd, places, ROUND_FLOOR),
+        _fmt_rounded(short, places, ROUND_CEILING),
+    )

@@ -24,7 +24,7 @@ import numpy as np
 
 from costplan.errors import InfeasibleError, InputError, SolverLimitError
 from costplan.explain import EXPLAIN_TIME_LIMIT_S, explain_plan
-from costplan.money import budget_to_pusd, fmt_usd, pusd_to_usd
+from costplan.money import budget_to_pusd, fmt_over_budget, fmt_usd, pusd_to_usd
 from costplan.options import QUALITY_SCALE, Option, OptionTable
 from costplan.plan import Allocation, Baseline, Plan, TaskPlan
 from costplan.solvers.classlevel import ClassProblem, ClassSolution, LinearRow, solve_class
@@ -61,7 +61,8 @@ def _index(
                 file=w.path,
                 key=("tasks", t.index),
             )
-        if t.min_quality is not None:
+        # A floor is volume-weighted: with no queries it is vacuous (README, "zero volume").
+        if t.min_quality is not None and t.volume > 0:
             best = max(usable, key=lambda o: o.quality)
             if best.quality < t.min_quality:
                 raise InfeasibleError(
@@ -79,7 +80,9 @@ def _index(
         cost=np.asarray([o.cost_pusd for o in options], dtype=np.int64),
         quality=np.asarray([o.quality_micro for o in options], dtype=np.int64),
         volume=np.asarray([t.volume for t in w.tasks], dtype=np.int64),
-        floor=np.asarray([_floor_micro(t.min_quality) for t in w.tasks], dtype=np.int64),
+        floor=np.asarray(
+            [_floor_micro(t.min_quality if t.volume else None) for t in w.tasks], dtype=np.int64
+        ),
         split=np.asarray([t.split for t in w.tasks], dtype=np.bool_),
         objective=objective,
         budget=budget_pusd,
@@ -232,18 +235,18 @@ def _explain_infeasible(
         premiums.append((task_cost - floorless, task_cost, t.name, str(t.min_quality)))
     premiums.sort(reverse=True)
     extra, task_cost, name, floor = premiums[0]
+    cheapest_text, budget_text, shortfall = fmt_over_budget(cheapest, budget_pusd)
     message = (
         f"no plan fits the budget: the cheapest plan meeting every quality floor costs "
-        f"{fmt_usd(pusd_to_usd(cheapest))}"
+        f"{cheapest_text}"
         + (" at p95 lengths" if p.budget_cost is not None else "")
-        + f"; budget is {fmt_usd(pusd_to_usd(budget_pusd))}"
+        + f"; budget is {budget_text}"
     )
     if extra > 0:
         message += (
             f". Task {name!r} forces most of it: {fmt_usd(pusd_to_usd(task_cost))} at its floor "
             f"{floor}, {fmt_usd(pusd_to_usd(extra))} more than its cheapest model"
         )
-    shortfall = fmt_usd(pusd_to_usd(cheapest - budget_pusd))
     hint = f"raise the budget by {shortfall}" + (
         f" or lower the min_quality of {name!r}" if extra > 0 else ""
     )
@@ -283,7 +286,8 @@ def _baselines(table: OptionTable, budget_pusd: int | None) -> tuple[Baseline, .
         cost = sum(pick[t.name].cost_pusd * t.volume for t in w.tasks)
         quality = sum(pick[t.name].quality_micro * t.volume for t in w.tasks)
         floors = all(
-            t.min_quality is None or pick[t.name].quality >= t.min_quality for t in w.tasks
+            t.min_quality is None or t.volume == 0 or pick[t.name].quality >= t.min_quality
+            for t in w.tasks
         )
         return cost, quality, floors
 
