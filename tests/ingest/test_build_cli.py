@@ -76,7 +76,8 @@ def _nothing_written(tmp_path: Path) -> None:
     [
         (("--strict",), r"litellm_spendlogs.csv:11: malformed row: bad output tokens n/a"),
         (("--period", "fortnight"), r"unknown --period"),
-        (("--volume", "summarize=lots"), r"--volume takes TASK=N"),
+        (("--volume", "summarize=lots"), r"--volume summarize=N must be a whole number"),
+        (("--sample-size", "1e9"), r"--sample-size must be a whole number from 0 to 1,000,000"),
     ],
 )
 def test_refused_writes_nothing(data: Path, tmp_path: Path, run, extra, message) -> None:  # type: ignore[no-untyped-def]

@@ -26,15 +26,20 @@ def _pairs(values: list[str] | None, option: str) -> dict[str, str]:
     return out
 
 
-def _volumes(values: list[str] | None) -> dict[str, int]:
-    from costplan.errors import InputError
+def _whole(text: str, what: str, high: int) -> int:
+    """The shared numbers rule (costplan.numbers) for a whole-number option."""
+    from decimal import Decimal
 
-    out = {}
-    for task, n in _pairs(values, "--volume").items():
-        if not n.isdigit():
-            raise InputError("--volume takes TASK=N with a whole number N", value=f"{task}={n}")
-        out[task] = int(n)
-    return out
+    from costplan.numbers import NumberRule, parse_whole
+
+    return parse_whole(text, NumberRule(what, Decimal(0), Decimal(high), whole=True))
+
+
+def _volumes(values: list[str] | None) -> dict[str, int]:
+    return {
+        task: _whole(n, f"--volume {task}=N", 10**11)
+        for task, n in _pairs(values, "--volume").items()
+    }
 
 
 @app.command("build")
@@ -73,8 +78,10 @@ def build(
     ),
     name: str | None = typer.Option(None, "--name", help="Workload name (default: file stem)."),
     strict: bool = typer.Option(False, "--strict", help="Fail on the first malformed row."),
-    sample_size: int = typer.Option(1000, "--sample-size", min=0, max=1_000_000),
-    seed: int = typer.Option(0, "--seed", help="Seed of the token-length sample."),
+    sample_size: str = typer.Option(
+        "1000", "--sample-size", help="Requests kept per task in the sidecar's sample."
+    ),
+    seed: str = typer.Option("0", "--seed", help="Seed of the token-length sample."),
 ) -> None:
     """Read traffic logs and/or eval results; write a workload YAML and its sidecar.
 
@@ -102,8 +109,8 @@ def build(
         eval_model=eval_model,
         name=name,
         strict=strict,
-        sample_size=sample_size,
-        seed=seed,
+        sample_size=_whole(sample_size, "--sample-size", 1_000_000),
+        seed=_whole(seed, "--seed", 2**31 - 1),
     )
     result = run_build(request)
     err = console(stderr=True)

@@ -165,6 +165,4 @@ class WorkloadIn(_Strict):
     empirical: EmpiricalIn | None = None
     constraints: ConstraintsIn | None = None
     # Per query; bounded so that exact pico-dollar costs stay inside int64.
-    measured_cost_usd: (
-        dict[Name, dict[Name, MeasuredCost]] | None
-    ) = None
+    measured_cost_usd: dict[Name, dict[Name, MeasuredCost]] | None = None
