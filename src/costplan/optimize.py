@@ -583,6 +583,8 @@ def plan_from_counts(
         inputs = {}
         if w.doc is not None:
             inputs[str(w.doc.path)] = w.doc.sha256
+        if w.empirical is not None:  # the sidecar the workload was built with
+            inputs[str(w.empirical[0])] = w.empirical[1]
         inputs.update(table.sheet.sha256)
     notes = _cascade_notes(table, options, counts)
     if any(o.tokens_estimated for o in options):

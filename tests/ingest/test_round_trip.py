@@ -38,6 +38,7 @@ logged vs recomputed (over the log's span, per model across tasks):
 
 from __future__ import annotations
 
+import hashlib
 from decimal import Decimal
 from pathlib import Path
 
@@ -62,6 +63,8 @@ def test_round_trip_today_vs_plan(data: Path, tmp_path: Path, run) -> None:  # t
     assert r.code == 0, r.err
     assert "today vs plan" in r.out
     plan = read_plan(plan_file)
+    side = tmp_path / "w.empirical.json"
+    assert plan.inputs[str(side)] == hashlib.sha256(side.read_bytes()).hexdigest()
     today = plan.today
     assert today is not None
     by = {t.name: t for t in today.tasks}
