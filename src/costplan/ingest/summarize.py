@@ -283,9 +283,7 @@ def _tasks(
           sum(prompt) FILTER (per_request)::HUGEINT, sum(cached) FILTER (per_request)::HUGEINT,
           sum(output) FILTER (per_request)::HUGEINT, sum(reasoning) FILTER (per_request)::HUGEINT,
           count(*) FILTER (per_request), count(reasoning) FILTER (per_request),
-          min_by([prompt, cached, output, reasoning], hash(src, line, {seed}), {sample_size})
-            FILTER (per_request),
-          min_by([src, line], [src, line]), bool_or(n_missing AND NOT per_request)
+          NULL, min_by([src, line], [src, line]), bool_or(n_missing AND NOT per_request)
         FROM ok GROUP BY task ORDER BY task
         """
     ).fetchall()
@@ -303,12 +301,7 @@ def _tasks(
         iso = (date(1970, 1, 1) + timedelta(days=int(day))).isoformat()
         days.setdefault(task, []).append((iso, int(n)))
     models = _models(con)
-    samples = {
-        r[0]: tuple(
-            (int(p), int(c), int(o), None if x is None else int(x)) for p, c, o, x in r[20] or ()
-        )
-        for r in totals
-    }
+    samples = _samples(con, {r[0]: int(r[18]) for r in totals}, sample_size, seed)
     out = []
     for r in totals:
         name, n, t0, t1 = r[0], int(r[1]), r[2], r[3]
@@ -342,6 +335,49 @@ def _tasks(
             )
         )
     return tuple(out), tuple(r[0] for r in totals if r[22])
+
+
+Sample = tuple[tuple[int, int, int, int | None], ...]
+
+
+def _samples(
+    con: duckdb.DuckDBPyConnection, per_request: dict[str, int], size: int, seed: int
+) -> dict[str, Sample]:
+    """Per task, the ``size`` requests with the smallest ``hash(src, line, seed)``.
+
+    A cheap filter first keeps hashes below a per-task threshold expected to pass
+    4 x ``size`` rows; when fewer than ``min(size, requests)`` pass (rare), the task is
+    sampled again without the filter. Either way the result is the same set: the
+    smallest hashes, whatever the thread count.
+    """
+    if size == 0:
+        return {}
+    limits = {
+        t: (1 << 64) - 1 if n <= 4 * size else ((1 << 64) * 4 * size) // n
+        for t, n in per_request.items()
+        if n
+    }
+    if not limits:
+        return {}
+
+    def query(tasks: dict[str, int]) -> dict[str, Sample]:
+        values = ", ".join(f"({lit(t)}, {h}::UBIGINT)" for t, h in tasks.items())
+        rows = con.execute(
+            f"SELECT task, min_by([prompt, cached, output, reasoning], h, {size}) FROM "
+            f"(SELECT task, prompt, cached, output, reasoning, hash(src, line, {seed}) AS h "
+            f"FROM ok WHERE per_request) JOIN (VALUES {values}) lim(task, top) USING (task) "
+            "WHERE h <= top GROUP BY task"
+        ).fetchall()
+        return {
+            t: tuple((int(p), int(c), int(o), None if x is None else int(x)) for p, c, o, x in xs)
+            for t, xs in rows
+        }
+
+    out = query(limits)
+    short = {t: (1 << 64) - 1 for t in limits if len(out.get(t, ())) < min(size, per_request[t])}
+    if short:
+        out.update(query(short))
+    return out
 
 
 def _frac(total: Any, count: int) -> Fraction:
