@@ -38,7 +38,7 @@ from pathlib import Path
 from costplan.errors import InfeasibleError, InputError, SolverLimitError
 from costplan.money import budget_to_pusd, fmt_over_budget, fmt_usd, pusd_to_usd
 from costplan.optimize import optimize
-from costplan.options import Option, OptionTable, build_options
+from costplan.options import Option, OptionTable, build_options, option_label
 from costplan.plan import Allocation, Plan
 from costplan.pricing.load import load_price_sheets
 from costplan.pricing.model import PriceSheet
@@ -65,11 +65,11 @@ class AllocationCheck:
     problem: str | None = None
     kind: str = "model"  # "model" or "cascade"
     new_p95_cost_per_query_pusd: int | None = None  # at p95 lengths (robust plans' budget)
+    cache: str = ""
 
     @property
     def label(self) -> str:
-        name = f"cascade {self.model}" if self.kind == "cascade" else self.model
-        return name if self.mode == "standard" else f"{name} ({self.mode})"
+        return option_label(self.model, self.kind, self.mode, self.cache)
 
     @property
     def old_cost_pusd(self) -> int:
@@ -207,6 +207,11 @@ def _why_not_an_option(workload: Workload, sheet: PriceSheet, task: str, a: Allo
         return f"{where} the workload no longer scores {a.model} for this task"
     if t.allow is not None and a.model not in t.allow:
         return f"{where} {a.model} is no longer in the task's allow list"
+    if a.cache:
+        return (
+            f"{where} {a.label}: cache choice {a.cache!r} is no longer offered "
+            "(the task's cache policy, the model's cache prices or its minimum prefix changed)"
+        )
     return f"{where} {a.label} is not an option for a {t.latency} task"
 
 
@@ -220,8 +225,8 @@ def reprice(
     :class:`InputError` when a task of the plan is not in the table's workload.
     """
     w = table.workload
-    by_key: dict[tuple[str, str, str, str], Option] = {
-        (o.task, o.kind, o.model, o.mode): o for o in table.options
+    by_key: dict[tuple[str, str, str, str, str], Option] = {
+        (o.task, o.kind, o.model, o.mode, o.cache): o for o in table.options
     }
     names = {t.name for t in w.tasks}
     out: list[TaskCheck] = []
@@ -234,7 +239,7 @@ def reprice(
             )
         rows: list[AllocationCheck] = []
         for a in tp.allocations:
-            o = by_key.get((tp.name, a.kind, a.model, a.mode))
+            o = by_key.get((tp.name, a.kind, a.model, a.mode, a.cache))
             problem: str | None
             if o is None:
                 problem = _why_not_an_option(original or w, table.sheet, tp.name, a)
@@ -257,6 +262,7 @@ def reprice(
                     problem=problem,
                     kind=a.kind,
                     new_p95_cost_per_query_pusd=new_p95,
+                    cache=a.cache,
                 )
             )
         out.append(TaskCheck(tp.name, tuple(rows)))

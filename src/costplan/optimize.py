@@ -24,13 +24,13 @@ import numpy as np
 
 from costplan.errors import InfeasibleError, InputError, SolverLimitError
 from costplan.explain import EXPLAIN_TIME_LIMIT_S, explain_plan
-from costplan.money import budget_to_pusd, fmt_over_budget, fmt_usd, pusd_to_usd
-from costplan.options import QUALITY_SCALE, Option, OptionTable
+from costplan.money import budget_to_pusd, floor_to_micro, fmt_over_budget, fmt_usd, pusd_to_usd
+from costplan.options import Option, OptionTable
 from costplan.plan import Allocation, Baseline, Plan, TaskPlan
 from costplan.solvers.classlevel import ClassProblem, ClassSolution, LinearRow, solve_class
 from costplan.validation import did_you_mean
 from costplan.verify import verify_plan
-from costplan.workload.model import MINUTES_PER_PERIOD, Objective, Workload
+from costplan.workload.model import MINUTES_PER_PERIOD, Objective, Workload, share_cap
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class _Indexed:
 
 
 def _floor_micro(q: Decimal | None) -> int:
-    return -1 if q is None else int((q * QUALITY_SCALE).to_integral_value())
+    return -1 if q is None else floor_to_micro(q)
 
 
 def _index(
@@ -202,7 +202,7 @@ def _side_rows(table: OptionTable, options: list[Option]) -> tuple[LinearRow, ..
                 "share cap for a provider none of the usable models has", providers,
             )  # fmt: skip
     for prov in providers:
-        share = c.max_provider_share.get(prov) or c.max_provider_share.get("*")
+        share = share_cap(c.max_provider_share, prov)
         if share is None or share >= 1:
             continue
         # spend(prov) <= s * spend(all)  <=>  spend(prov) - s * spend(all) <= 0
@@ -532,6 +532,22 @@ def _cascade_notes(
     return notes
 
 
+def _cache_notes(table: OptionTable, options: Sequence[Option], counts: Sequence[int]) -> list[str]:
+    """The TTL break-even of every used option of a task with a cache policy."""
+    from costplan.pricing.caching import break_even_note
+
+    notes = []
+    for o, n in zip(options, counts, strict=True):
+        task = table.workload.task(o.task)
+        if n <= 0 or o.kind != "model" or task.cache is None:
+            continue
+        schedule = table.sheet.models[o.model].schedule(o.mode)
+        note = break_even_note(o.task, o.label, schedule, o.cache, task.cache.hit_rates)
+        if note is not None:
+            notes.append(note + (f" ({o.detail})" if o.detail else ""))
+    return notes
+
+
 def plan_from_counts(
     table: OptionTable,
     options: Sequence[Option],
@@ -561,6 +577,7 @@ def plan_from_counts(
                     cost_source=o.cost_source,
                     kind=o.kind,
                     detail=o.detail,
+                    cache=o.cache,
                     cost_p95_per_query_pusd=o.cost_p95_pusd,
                     prompt_tokens_mean=Decimal(repr(o.prompt_tokens_mean)).quantize(
                         Decimal("0.001")
@@ -575,7 +592,7 @@ def plan_from_counts(
             t.name,
             t.volume,
             t.min_quality,
-            tuple(sorted(by_task[t.name], key=lambda a: (-a.count, a.model, a.mode))),
+            tuple(sorted(by_task[t.name], key=lambda a: (-a.count, a.model, a.mode, a.cache))),
         )
         for t in w.tasks
     )
@@ -586,7 +603,7 @@ def plan_from_counts(
         if w.empirical is not None:  # the sidecar the workload was built with
             inputs[str(w.empirical[0])] = w.empirical[1]
         inputs.update(table.sheet.sha256)
-    notes = _cascade_notes(table, options, counts)
+    notes = _cascade_notes(table, options, counts) + _cache_notes(table, options, counts)
     if any(o.tokens_estimated for o in options):
         notes.append(
             "prompt tokens for non-OpenAI tokenizers are estimated from o200k counts "

@@ -82,6 +82,10 @@ class ModelIn(RatesIn):
     max_output_tokens: PositiveInt | None = None
     tokenizer: str | dict[str, Any] | None = None
     limits: LimitsIn | None = None
+    min_cacheable_tokens: Annotated[int, Field(ge=0, le=10**8), WholeNumber] | None = Field(
+        default=None,
+        description="shortest prefix the provider caches, in tokens (default by provider)",
+    )
 
 
 class PriceSheetIn(_Strict):

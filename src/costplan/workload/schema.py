@@ -98,6 +98,27 @@ class EmpiricalIn(_Strict):
     sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 
 
+class CacheIn(_Strict):
+    """How the task's shared prefix is cached: hit rate (per TTL or for any) and TTL."""
+
+    hit_rate: Quality | dict[Literal["5m", "1h"], Quality] = Field(
+        description="fraction of queries that read the prefix from the cache: one rate, "
+        "or one per TTL ({5m: 0.7, 1h: 0.93})"
+    )
+    ttl: Literal["5m", "1h", "auto"] = Field(
+        default="auto", description="5m, 1h, or auto: the solver chooses 5m, 1h or no caching"
+    )
+
+    @model_validator(mode="after")
+    def _rate_for_ttl(self) -> CacheIn:
+        if isinstance(self.hit_rate, dict):
+            if not self.hit_rate:
+                raise ValueError("'hit_rate' is empty: give a rate or one per TTL")
+            if self.ttl != "auto" and self.ttl not in self.hit_rate:
+                raise ValueError(f"'hit_rate' has no rate for the chosen ttl {self.ttl}")
+        return self
+
+
 class TaskIn(_Strict):
     name: Name
     description: str | None = None
@@ -112,6 +133,13 @@ class TaskIn(_Strict):
     split: StrictBool = True
     cascades: list[CascadeIn] = []
     profiles: dict[Name, ProfileIn] = {}
+    cache: CacheIn | None = None
+
+    @model_validator(mode="after")
+    def _cache_needs_prefix(self) -> TaskIn:
+        if self.cache is not None and self.shared_prefix_tokens == 0:
+            raise ValueError("a cache policy needs a cacheable prefix: set shared_prefix_tokens")
+        return self
 
     @field_validator("allow")
     @classmethod
@@ -128,7 +156,8 @@ class CapacityIn(_Strict):
     tokens: Annotated[int, Field(ge=0, le=10**18), WholeNumber] | None = None
 
 
-Share = Annotated[Decimal, Field(gt=0, le=1, allow_inf_nan=False), DecimalNumber]
+#: A share of spend; 0 forbids any spend with the provider, 1 is no cap.
+Share = Annotated[Decimal, Field(ge=0, le=1, decimal_places=9, allow_inf_nan=False), DecimalNumber]
 
 
 class ConstraintsIn(_Strict):
