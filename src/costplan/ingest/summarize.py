@@ -192,35 +192,6 @@ def _check(con: duckdb.DuckDBPyConnection, where: _Where, row: Sequence[Any]) ->
         )
 
 
-def quantiles_of(histogram: Sequence[tuple[int, int]], qs: Sequence[float]) -> list[int]:
-    """``quantile_disc`` from (value, count) pairs sorted by value: for each q the
-    smallest value whose cumulative count reaches ``q x n`` (the inverted CDF), then
-    the maximum. Exact on integers, and a hash aggregate instead of a sort per group."""
-    n = sum(c for _, c in histogram)
-    out, cum, i = [], 0, 0
-    for q in qs:
-        qn = Fraction(str(q)) * n
-        need = max(1, -(-qn.numerator // qn.denominator))  # ceil(q n), at least 1
-        while cum + histogram[i][1] < need:
-            cum += histogram[i][1]
-            i += 1
-        out.append(histogram[i][0])
-    return [*out, histogram[-1][0]]
-
-
-def _histogram_quantiles(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], list[int]]:
-    """Per (task, token kind): p05, p50, p95, p99 and max of per-request rows."""
-    rows = con.execute(
-        "SELECT task, kind, v, count(*) FROM (UNPIVOT (SELECT task, prompt, cached, output, "
-        "reasoning FROM ok WHERE per_request) ON prompt, cached, output, reasoning "
-        "INTO NAME kind VALUE v) GROUP BY ALL ORDER BY task, kind, v"
-    ).fetchall()
-    hist: dict[tuple[str, str], list[tuple[int, int]]] = {}
-    for task, kind, v, c in rows:
-        hist.setdefault((task, kind), []).append((int(v), int(c)))
-    return {k: quantiles_of(h, QUANTILES) for k, h in hist.items()}
-
-
 def _dist(values: list[Any] | None, total: int, count: int) -> Distribution | None:
     if not values or count == 0:
         return None
@@ -293,14 +264,22 @@ def summarize(
 def _tasks(
     con: duckdb.DuckDBPyConnection, where: _Where, sample_size: int, seed: int
 ) -> tuple[tuple[TaskTraffic, ...], tuple[str, ...]]:
-    quantiles = _histogram_quantiles(con)
+    q = "[" + ", ".join(str(x) for x in QUANTILES) + "]"
+
+    def quant(col: str) -> str:
+        return (
+            f"CASE WHEN count(*) FILTER (per_request AND {col} IS NOT NULL) > 0 THEN "
+            f"list_append(quantile_disc({col}, {q}) FILTER (per_request), "
+            f"max({col}) FILTER (per_request)) END"
+        )
+
     totals = con.execute(
-        """
+        f"""
         SELECT task, sum(n)::BIGINT, min(t0), max(coalesce(t1, t0)),
           sum(prompt)::HUGEINT, sum(cached)::HUGEINT, sum(output)::HUGEINT,
           sum(reasoning)::HUGEINT, count(reasoning),
           sum(n) FILTER (NOT keyed)::BIGINT,
-          NULL, NULL, NULL, NULL,
+          {quant("prompt")}, {quant("cached")}, {quant("output")}, {quant("reasoning")},
           sum(prompt) FILTER (per_request)::HUGEINT, sum(cached) FILTER (per_request)::HUGEINT,
           sum(output) FILTER (per_request)::HUGEINT, sum(reasoning) FILTER (per_request)::HUGEINT,
           count(*) FILTER (per_request), count(reasoning) FILTER (per_request),
@@ -331,10 +310,10 @@ def _tasks(
         dists = {
             k: d
             for k, d in (
-                ("prompt", _dist(quantiles.get((name, "prompt")), int(r[14] or 0), pr_n)),
-                ("cached", _dist(quantiles.get((name, "cached")), int(r[15] or 0), pr_n)),
-                ("output", _dist(quantiles.get((name, "output")), int(r[16] or 0), pr_n)),
-                ("reasoning", _dist(quantiles.get((name, "reasoning")), int(r[17] or 0), pr_r)),
+                ("prompt", _dist(r[10], int(r[14] or 0), pr_n)),
+                ("cached", _dist(r[11], int(r[15] or 0), pr_n)),
+                ("output", _dist(r[12], int(r[16] or 0), pr_n)),
+                ("reasoning", _dist(r[13], int(r[17] or 0), pr_r)),
             )
             if d is not None
         }
