@@ -283,15 +283,18 @@ def _tasks(
           sum(prompt) FILTER (per_request)::HUGEINT, sum(cached) FILTER (per_request)::HUGEINT,
           sum(output) FILTER (per_request)::HUGEINT, sum(reasoning) FILTER (per_request)::HUGEINT,
           count(*) FILTER (per_request), count(reasoning) FILTER (per_request),
-          NULL, min_by([src, line], [src, line]), bool_or(n_missing AND NOT per_request)
+          NULL, NULL, bool_or(n_missing AND NOT per_request)
         FROM ok GROUP BY task ORDER BY task
         """
     ).fetchall()
     for r in totals:
-        if r[1] == 0:
-            src, line = r[21]
+        if r[1] == 0:  # located by a second query (rare): no per-row list in the main pass
+            first = con.execute(
+                "SELECT src, line FROM ok WHERE task = ? ORDER BY src, line LIMIT 1", [r[0]]
+            ).fetchone()
+            assert first is not None
             message = f"empty group: task {r[0]!r} has 0 requests"
-            raise where.error(src, line, message, r[0])
+            raise where.error(first[0], first[1], message, r[0])
     days: dict[str, list[tuple[str, int]]] = {}
     # UTC days as integers since the epoch (time-zone aware date_trunc is far slower).
     for task, day, n in con.execute(
