@@ -27,9 +27,9 @@ from costplan.explain import EXPLAIN_TIME_LIMIT_S, explain_plan
 from costplan.money import budget_to_pusd, floor_to_micro, fmt_over_budget, fmt_usd, pusd_to_usd
 from costplan.options import Option, OptionTable
 from costplan.plan import Allocation, Baseline, Plan, TaskPlan
+from costplan.preflight import verify_plan
 from costplan.solvers.classlevel import ClassProblem, ClassSolution, LinearRow, solve_class
 from costplan.validation import did_you_mean
-from costplan.verify import verify_plan
 from costplan.workload.model import MINUTES_PER_PERIOD, Objective, Workload, share_cap
 
 
@@ -487,7 +487,7 @@ def optimize(
         note = "robust plan: the budget holds with every query at p95 prompt and output lengths"
         plan = dataclasses.replace(plan, notes=(*plan.notes, note), robust=True)
     # A second, independent computation must agree before anyone sees the plan.
-    verify_plan(plan, table, robust=robust)
+    verify_plan(plan, table)
     if explain:
         limit = min(time_limit_s, EXPLAIN_TIME_LIMIT_S)
         why = explain_plan(
@@ -600,8 +600,6 @@ def plan_from_counts(
         inputs = {}
         if w.doc is not None:
             inputs[str(w.doc.path)] = w.doc.sha256
-        if w.empirical is not None:  # the sidecar the workload was built with
-            inputs[str(w.empirical[0])] = w.empirical[1]
         inputs.update(table.sheet.sha256)
     notes = _cascade_notes(table, options, counts) + _cache_notes(table, options, counts)
     if any(o.tokens_estimated for o in options):

@@ -63,8 +63,10 @@ def test_round_trip_today_vs_plan(data: Path, tmp_path: Path, run) -> None:  # t
     assert r.code == 0, r.err
     assert "today vs plan" in r.out
     plan = read_plan(plan_file)
+    # the plan records the workload's sha256; the workload records the sidecar's
     side = tmp_path / "w.empirical.json"
-    assert plan.inputs[str(side)] == hashlib.sha256(side.read_bytes()).hexdigest()
+    assert plan.inputs[str(w)] == hashlib.sha256(w.read_bytes()).hexdigest()
+    assert hashlib.sha256(side.read_bytes()).hexdigest() in w.read_text()
     today = plan.today
     assert today is not None
     by = {t.name: t for t in today.tasks}

@@ -11,7 +11,7 @@ import pytest
 
 from costplan.api import load_inputs, optimize
 from costplan.errors import InputError
-from costplan.verify import verify_plan
+from costplan.preflight import verify_plan
 from costplan.workload.load import load_workload
 
 BASIC = Path(__file__).resolve().parents[1] / "data" / "basic"

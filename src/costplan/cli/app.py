@@ -23,6 +23,7 @@ from costplan.cli import (
     prices_cmd,
     report_cmd,
     schema_cmd,
+    verify_cmd,
     workload_cmd,
 )
 
@@ -45,6 +46,7 @@ app.command("export")(export_cmd.export)
 app.command("check")(check_cmd.check)
 app.command("schema")(schema_cmd.schema)
 app.command("frontier")(frontier_cmd.frontier)
+app.command("verify")(verify_cmd.verify)
 app.add_typer(prices_cmd.app, name="prices")
 app.add_typer(workload_cmd.app, name="workload")
 
