@@ -204,7 +204,9 @@ def explain_plan(
 
     idx = _index(table, plan.objective, plan.budget_pusd, robust)  # type: ignore[arg-type]
     p = idx.problem
-    where = {_key(o.task, o.kind, o.model, o.mode, o.cache): i for i, o in enumerate(idx.options)}
+    where = {
+        _key(o.task, o.kind, o.model, o.mode, o.cache): i for i, o in enumerate(idx.options)
+    }
     counts = [0] * len(idx.options)
     for tp in plan.tasks:
         for a in tp.allocations:

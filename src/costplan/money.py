@@ -141,7 +141,9 @@ def fmt_over_budget(cost_pusd: int, budget_pusd: int) -> tuple[str, str, str]:
     """
     short = max(cost_pusd - budget_pusd, 0)
     places = 2
-    while places < 12 and (short < 10 ** (12 - places) or budget_pusd % 10 ** (12 - places)):
+    while places < 12 and (
+        short < 10 ** (12 - places) or budget_pusd % 10 ** (12 - places)
+    ):
         places += 1
     return (
         _fmt_rounded(cost_pusd, places, ROUND_CEILING),

@@ -532,7 +532,9 @@ def _cascade_notes(
     return notes
 
 
-def _cache_notes(table: OptionTable, options: Sequence[Option], counts: Sequence[int]) -> list[str]:
+def _cache_notes(
+    table: OptionTable, options: Sequence[Option], counts: Sequence[int]
+) -> list[str]:
     """The TTL break-even of every used option of a task with a cache policy."""
     from costplan.pricing.caching import break_even_note
 
@@ -592,7 +594,9 @@ def plan_from_counts(
             t.name,
             t.volume,
             t.min_quality,
-            tuple(sorted(by_task[t.name], key=lambda a: (-a.count, a.model, a.mode, a.cache))),
+            tuple(
+                sorted(by_task[t.name], key=lambda a: (-a.count, a.model, a.mode, a.cache))
+            ),
         )
         for t in w.tasks
     )

@@ -113,7 +113,9 @@ class _Converter:
             def scale(r: Rates) -> Rates:
                 # Every per-token rate, rounded up; the per-request fee is not discounted.
                 scaled = {
-                    f: price_up(v * factor) for f in RATE_FIELDS if (v := getattr(r, f)) is not None
+                    f: price_up(v * factor)
+                    for f in RATE_FIELDS
+                    if (v := getattr(r, f)) is not None
                 }
                 return dataclasses.replace(r, **scaled)
 

@@ -137,10 +137,8 @@ class Pricer:
             return Fraction(request_cost(s, u + p, 0, out, r))
         assert task.cache_rates is not None
         h = task.cache_rates[cache]
-        miss = (
-            request_cost(s, u, 0, out, r, w5=p)
-            if cache == "5m"
-            else request_cost(s, u, 0, out, r, w1h=p)
+        miss = request_cost(s, u, 0, out, r, w5=p) if cache == "5m" else request_cost(
+            s, u, 0, out, r, w1h=p
         )
         return h * request_cost(s, u, p, out, r) + (1 - h) * miss
 
