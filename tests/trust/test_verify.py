@@ -289,3 +289,20 @@ def test_prompt_caching_by_hand(basic: Path) -> None:
     assert any(line.endswith("is not usable: big has no 1-hour cache write price")
                or ".cache: '1h' is not a cache choice" in line
                for line in problems(doc, basic)), problems(doc, basic)  # fmt: skip
+
+
+def test_a_pricing_bug_in_costplan_is_caught_by_the_checker(
+    basic: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The checker shares no pricing code: a one-pico-dollar slip in the cost function
+    (as a mutant would make it) is refused before any plan is written."""
+    import costplan.pricing.caching as caching
+
+    real = caching.request_cost_pusd
+
+    def off_by_one(*args: Any, **kwargs: Any) -> Any:
+        return real(*args, **kwargs) - 1
+
+    monkeypatch.setattr(caching, "request_cost_pusd", off_by_one)
+    with pytest.raises(InternalError, match=r"cost_per_query_usd: '[0-9.]+' USD, recomputed"):
+        optimize(load_inputs(basic / "workload.yaml"), explain=False)
