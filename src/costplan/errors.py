@@ -44,7 +44,9 @@ class CostplanError(Exception):
     """Base of every error costplan reports to a user.
 
     ``file``, ``line`` (1-based), ``key`` (key path) and ``value`` locate the
-    problem; ``hint`` suggests a fix. ``str(err)`` is the full message.
+    problem; ``hint`` suggests a fix. :meth:`render` is the one-line message;
+    ``details`` are further lines (e.g. one per failed check), printed after it;
+    ``str(err)`` is both. The CLI escapes control characters in all of them.
     """
 
     exit_code: ClassVar[int] = 2
@@ -58,14 +60,16 @@ class CostplanError(Exception):
         key: Sequence[str | int] | str | None = None,
         value: Any = _UNSET,
         hint: str | None = None,
+        details: Sequence[str] = (),
     ) -> None:
         self.message = message
+        self.details = tuple(details)
         self.file = str(file) if file is not None else None
         self.line = line
         self.key = key if isinstance(key, str) or key is None else format_key_path(key)
         self.value = value
         self.hint = hint
-        super().__init__(self.render())
+        super().__init__("\n".join([self.render(), *self.details]))
 
     @property
     def has_value(self) -> bool:

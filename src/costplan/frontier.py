@@ -57,7 +57,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_FLOOR, Decimal
 from fractions import Fraction
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
@@ -67,6 +67,7 @@ from costplan.money import PUSD_PER_USD, budget_to_pusd, usd_str
 from costplan.optimize import _index, plan_from_counts, solve_table
 from costplan.options import QUALITY_SCALE, OptionTable
 from costplan.plan import Plan, mean_quality
+from costplan.preflight import verify_plan
 
 if TYPE_CHECKING:
     from costplan.solvers.classlevel import ClassProblem
@@ -222,8 +223,9 @@ def _interp(vertices: Sequence[tuple[int, Fraction]], c: int) -> Fraction:
 
 
 def _dec6(x: Fraction) -> Decimal:
+    """A reported quality to 6 decimals, rounded down (never overstated)."""
     return (Decimal(x.numerator) / Decimal(x.denominator)).quantize(
-        Decimal("0.000001"), rounding=ROUND_HALF_EVEN
+        Decimal("0.000001"), rounding=ROUND_FLOOR
     )
 
 
@@ -364,6 +366,7 @@ def _point(table: OptionTable, budget: int, kind: str, time_limit_s: float) -> F
         gap=sol.gap,
         solver={"name": sol.method, "money_scale_pusd": sol.scale},
     )
+    verify_plan(plan, table)  # every point is a plan: the independent checker must agree
     return FrontierPoint(
         budget_pusd=budget,
         cost_pusd=plan.cost_pusd,

@@ -30,7 +30,7 @@ import csv
 import io
 import json
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -38,9 +38,11 @@ import numpy as np
 import numpy.typing as npt
 
 from costplan.errors import InputError
+from costplan.money import QUALITY_SCALE, quality_to_micro
 from costplan.yamlsource import read_bytes
 
-QUALITY_SCALE = 10**6
+__all__ = ["QUALITY_SCALE", "QuerySet", "load_queries"]
+
 MAX_TOKENS = 100_000_000
 
 
@@ -58,6 +60,7 @@ class QuerySet:
     cached_tokens: npt.NDArray[np.int64]  # (G,)
     output_tokens: npt.NDArray[np.int64]  # (G,)
     sha256: str
+    default_output_tokens: int | None = None  # what queries without output_tokens were given
 
     @property
     def size(self) -> int:
@@ -143,7 +146,7 @@ class _Rows:
                 ) from None
             if not q.is_finite() or not 0 <= q <= 1:
                 raise self.fail(line, "quality must be between 0 and 1", value, f"quality.{model}")
-            scores[model] = int((q * QUALITY_SCALE).to_integral_value(ROUND_HALF_EVEN))
+            scores[model] = quality_to_micro(q)
             self.models.setdefault(model, None)
         if not scores:
             raise self.fail(line, "a query needs a quality for at least one model", key="quality")
@@ -247,4 +250,5 @@ def load_queries(path: Path, *, default_output_tokens: int | None = None) -> Que
         cached_tokens=np.asarray(rows.cached, dtype=np.int64),
         output_tokens=np.asarray(rows.output, dtype=np.int64),
         sha256=hashlib.sha256(raw).hexdigest(),
+        default_output_tokens=default_output_tokens,
     )

@@ -184,7 +184,7 @@ def test_bad_options_exit_2(run: Runner) -> None:
     r = run("check", "plan.yaml", "--max-increase", "ten")
     assert (r.code, r.err) == (
         2,
-        "error: --max-increase must be a percentage (got 'ten'); e.g. 10 or 10%\n",
+        "error: --max-increase must be a number from 0 to 1,000,000% (got 'ten')\n",
     )
     r = run("check", "plan.yaml", "--format", "mardown")
     assert r.code == 2

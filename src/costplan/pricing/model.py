@@ -105,6 +105,9 @@ class ModelPrice:
     max_output_tokens: int | None = None
     tokenizer: TokenizerSpec | None = None
     limits: Limits = Limits()
+    #: Shortest prefix the provider caches (tokens); None: the documented default
+    #: (:func:`costplan.pricing.caching.min_cacheable_tokens`).
+    min_cacheable_tokens: int | None = None
 
     def schedule(self, mode: str) -> PriceSchedule:
         return self.standard if mode == "standard" else self.modes[mode]
@@ -123,6 +126,8 @@ class PriceSheet:
     source: str | None = None
     paths: tuple[Path, ...] = ()
     sha256: Mapping[str, str] = field(default_factory=dict)
+    #: What-if changes applied to the files' prices, in order (``--price-change`` texts).
+    changes: tuple[str, ...] = ()
 
     def merged_with(self, other: PriceSheet) -> PriceSheet:
         """Both sheets' models; a model in both is taken from ``other``."""

@@ -10,11 +10,13 @@ from decimal import Decimal
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from costplan.money import cents, fmt_usd, pusd_to_usd
 from costplan.options import OptionTable
 from costplan.plan import Plan
 from costplan.report.tables import plan_tables, risk_line
+from costplan.textsafe import printable
 
 _PER = {
     "hour": "hour",
@@ -113,7 +115,7 @@ def render_plan(plan: Plan, console: Console) -> None:
             versus = f"saves {fmt_usd(saving)}" if saving >= 0 else f"costs {fmt_usd(-saving)} more"
             versus += f", quality {dq:+.4f}"
             base.add_row(
-                f"{b.label}\n[dim]{b.description}[/dim]",
+                Text.assemble(printable(b.label), "\n", (printable(b.description), "dim")),
                 fmt_usd(b_cost) + ("" if b.within_budget else " (over budget)"),
                 f"{b.mean_quality:.4f}",
                 "met" if b.meets_floors else "missed",
@@ -152,6 +154,8 @@ def render_estimate(table: OptionTable, console: Console) -> None:
                 note = (note + "; " if note else "") + f"tokens estimated ({o.tokenizer})"
             if o.cost_source == "measured":
                 note = (note + "; " if note else "") + "measured cost"
+            if o.kind == "model" and o.detail:  # e.g. a prefix below the cacheable minimum
+                note = (note + "; " if note else "") + o.detail
             out.add_row(
                 t.name if i == 0 else "",
                 o.label,
