@@ -93,7 +93,11 @@ def modules() -> list[Module]:
         Module(
             "money",
             "src/costplan/money.py",
-            ("tests/test_money.py", "tests/mutation_kills/test_money_kills.py"),
+            (
+                "tests/test_money.py",
+                "tests/trust/test_values.py",
+                "tests/mutation_kills/test_money_kills.py",
+            ),
         ),
         Module(
             "cost",
