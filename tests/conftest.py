@@ -1,7 +1,7 @@
 """Suite-wide: every plan file the tests write must pass the independent checker.
 
-``costplan.planio``'s atomic writer is wrapped for every test: after a plan is written
-(by the library or the in-process CLI), the file is read back raw and checked by
+``costplan.planio``'s writer (``safeio.write_output``) is wrapped for every test: after a
+plan is written (by the library or the in-process CLI), the file is read back raw and checked by
 :func:`costplan.verify.check_file` against the workload it records and the price sheets
 among its inputs (what-if changes are read from its ``prices.source`` note). Plans
 without a workload file (``assign``) are checked on their own arithmetic there, and
@@ -31,15 +31,18 @@ def _sources(data: dict[str, Any]) -> Any:
 @pytest.fixture(autouse=True)
 def _every_written_plan_verifies(monkeypatch: pytest.MonkeyPatch) -> None:
     import costplan.planio as planio
+    from costplan.safeio import is_stdout
     from costplan.verify import check_file
     from costplan.verify.raw import read_file
 
-    real = planio.write_atomic  # what write_plan writes every plan with
+    real = planio.write_output  # what write_plan writes every plan with
 
-    def write_atomic(path: Path, text: str) -> None:
+    def write_output(path: Path, text: str | bytes) -> None:
         real(path, text)
+        if is_stdout(path):  # -o -: the same text a file would get, checked in file runs
+            return
         data = read_file(path, "plan file").data
         found = check_file(path, _sources(data))
         assert found == [], f"{path} fails the checker: {[str(v) for v in found]}"
 
-    monkeypatch.setattr(planio, "write_atomic", write_atomic)
+    monkeypatch.setattr(planio, "write_output", write_output)

@@ -70,23 +70,22 @@ class Module:
         return [f"{dotted}.{p}__mutmut_*" for p in self.functions]
 
 
-def _checker() -> Module:
-    """The independent checker: the package ``verify/`` once it exists, else ``verify.py``."""
+def _checker() -> list[Module]:
+    """The independent checker: the arithmetic of the package ``verify/`` (each file on its
+    own: prices and tiers, option costs, the certificate's bound), else ``verify.py``."""
     if (ROOT / "src/costplan/verify").is_dir():
-        return Module(
-            "checker",
-            "src/costplan/verify",
-            (
-                "tests/trust/test_verify.py",
-                "tests/verify",
-                "tests/mutation_kills/test_verify_kills.py",
-            ),
+        tests = (
+            "tests/trust/test_verify.py",
+            "tests/trust/test_verify_certificate.py",
+            "tests/trust/test_verify_assign.py",
+            "tests/mutation_kills/test_checker_kills.py",
         )
-    return Module(
-        "checker",
-        "src/costplan/verify.py",
-        ("tests/trust/test_verify.py", "tests/mutation_kills/test_verify_kills.py"),
-    )
+        return [
+            Module(f"checker-{name}", f"src/costplan/verify/{name}.py", tests)
+            for name in ("prices", "costs", "certificate")
+        ]
+    tests = ("tests/trust/test_verify.py", "tests/test_cascade.py", "tests/test_planio.py")
+    return [Module("checker", "src/costplan/verify.py", tests)]
 
 
 def modules() -> list[Module]:
@@ -94,19 +93,32 @@ def modules() -> list[Module]:
         Module(
             "money",
             "src/costplan/money.py",
-            ("tests/test_money.py", "tests/mutation_kills/test_money_kills.py"),
+            (
+                "tests/test_money.py",
+                "tests/trust/test_values.py",
+                "tests/mutation_kills/test_money_kills.py",
+            ),
         ),
         Module(
             "cost",
             "src/costplan/pricing/cost.py",
             ("tests/mutation_kills/test_cost_kills.py",),
         ),
-        _checker(),
+        *_checker(),
         Module(
             "mckp-relax",
             "src/costplan/solvers/mckp.py",
-            ("tests/solvers/test_mckp.py", "tests/mutation_kills/test_mckp_kills.py"),
-            functions=("*relax*", "*Relaxation*", "*lagrangian*", "*_status*", "*bound*"),
+            ("tests/mutation_kills/test_mckp_relax_kills.py",),
+            # the LP relaxation behind every MCKP bound: hull, greedy, exact critical price
+            functions=(
+                "x_relax",
+                "x__relax",
+                "x__select",
+                "x__hull_chunk",
+                "x__build_hull",
+                "x__prod_sign",
+                "x__mul128",
+            ),
         ),
     ]
 
@@ -203,7 +215,7 @@ def row(name: str, statuses: dict[str, str]) -> tuple[str, float]:
     other = n - sum(count.values())
     rate = 100.0 * (count["killed"] + count["timeout"]) / n if n else 0.0
     text = (
-        f"{name:<12} {n:>7} {count['killed']:>7} {count['timeout']:>8} {count['survived']:>9}"
+        f"{name:<19} {n:>7} {count['killed']:>7} {count['timeout']:>8} {count['survived']:>9}"
         f" {count['no tests']:>9} {other:>6} {rate:>9.1f}%"
     )
     return text, rate
@@ -236,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     exe = ensure_mutmut()
     header = (
-        f"{'module':<12} {'mutants':>7} {'killed':>7} {'timeout':>8} {'survived':>9}"
+        f"{'module':<19} {'mutants':>7} {'killed':>7} {'timeout':>8} {'survived':>9}"
         f" {'no-tests':>9} {'other':>6} {'kill-rate':>10}"
     )
     rows, worst = [], 100.0

@@ -324,7 +324,8 @@ def _settings(
 
 
 def write_assignments(result: Assignment, path: Path) -> None:
-    """Per-query results, ``.csv`` or ``.jsonl``, atomically: id, task, model, mode, cost, quality.
+    """Per-query results, ``.csv`` or ``.jsonl`` (CSV on standard output), atomically:
+    id, task, model, mode, cost, quality.
 
     Money is the exact decimal string of the query's pico-dollar cost.
     """
@@ -332,10 +333,10 @@ def write_assignments(result: Assignment, path: Path) -> None:
     import io
     import json
 
-    from costplan.atomic import write_atomic
+    from costplan.safeio import is_stdout, write_output
 
     qs = result.queries
-    suffix = path.suffix.lower()
+    suffix = ".csv" if is_stdout(path) else path.suffix.lower()
     if suffix not in (".csv", ".jsonl"):
         raise InputError("per-query output must end in .csv or .jsonl", file=path, value=suffix)
     labels = [(o.model, o.mode) for o in result.options]
@@ -354,7 +355,7 @@ def write_assignments(result: Assignment, path: Path) -> None:
             record = {"id": qid, "task": task, "model": model, "mode": mode,
                       "cost_usd": usd_str(c), "quality": _quality_text(q)}  # fmt: skip
             buf.write(json.dumps(record) + "\n")
-    write_atomic(path, buf.getvalue())
+    write_output(path, buf.getvalue())
 
 
 def _quality_text(micro: int) -> str:

@@ -1,4 +1,8 @@
-"""Atomic file output: an existing file is never left half-written."""
+"""Atomic file output: an existing file is never left half-written.
+
+The primitive under :func:`costplan.safeio.write_output`, which checks the
+destination first (name, folder, not an input); call that, not this.
+"""
 
 from __future__ import annotations
 
@@ -7,23 +11,49 @@ import os
 import signal
 import tempfile
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 from costplan.errors import InputError
 
+#: Temporary files are ``.cp-XXXXXXXX.tmp`` beside the destination: 16 bytes, so
+#: any name the file system accepts for the output also works for its temp file.
+TEMP_PREFIX = ".cp-"
+TEMP_SUFFIX = ".tmp"
+_BLOCKED = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+
 
 def _restore_python_sigint() -> None:
-    """Make Ctrl-C raise KeyboardInterrupt again (so the temporary file is removed).
+    """Make Ctrl-C reach Python's handler again (so the temporary file is removed).
 
     Native code can replace the process's SIGINT handler behind Python's back:
     OR-Tools' CP-SAT does (``catch_sigint_signal``) and leaves the default action
-    (kill) after a solve. Re-installing the handler Python believes it has restores
-    Python's own; only possible, and only needed, in the main thread.
+    (kill) after a solve. Re-installing the handler Python believes it has
+    (``KeyboardInterrupt``, or :mod:`costplan.safeio`'s) restores it; only
+    possible, and only needed, in the main thread.
     """
     if threading.current_thread() is threading.main_thread():
         handler = signal.getsignal(signal.SIGINT)
-        if handler is signal.default_int_handler:
+        if callable(handler):
             signal.signal(signal.SIGINT, handler)
+
+
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Hold SIGINT/SIGTERM/SIGHUP while the temporary file is created and named.
+
+    A signal handled between ``mkstemp`` creating the file and returning its name
+    would leave a temporary file nobody knows about; held, the signal is handled
+    right after, when the caller already has the name and can remove it.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, _BLOCKED)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:
@@ -32,40 +62,39 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     The rename is atomic on POSIX: readers see the old file or the new one,
     never a mix; a crash mid-write leaves the old file intact.
 
-    On an error or an interrupt (``KeyboardInterrupt``, SIGTERM turned into an
-    exception) the temporary file is removed. A process killed outright
-    (SIGKILL, power loss) cannot clean up: a stale ``.NAME.*.tmp`` may remain
-    beside ``path``; it is never removed automatically, because it may belong to
-    another process writing the same file at that moment. OS errors while
-    writing (disk full, read-only file system) are :class:`InputError`.
+    On an error or an interrupt (``KeyboardInterrupt``; SIGTERM and SIGHUP,
+    which :func:`costplan.safeio.session` turns into an exception) the temporary
+    file is removed. A process killed outright (SIGKILL, power loss) cannot
+    clean up: a stale ``.cp-*.tmp`` may remain beside ``path``; it is never
+    removed automatically, because it may belong to another process writing at
+    that moment. OS errors while writing (disk full, read-only file system) are
+    :class:`InputError`.
     """
     raw = data.encode() if isinstance(data, str) else data
     _restore_python_sigint()
     directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        raise InputError("output directory does not exist", file=directory)
-    if path.is_dir():
-        raise InputError("output path is a directory", file=path)
+    tmp: str | None = None
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    except OSError as exc:
-        raise InputError(f"cannot write output: {exc.strerror}", file=path) from exc
-    try:
+        with _signals_deferred():
+            fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=directory)
         with os.fdopen(fd, "wb") as fh:
             fh.write(raw)
             fh.flush()
             os.fsync(fh.fileno())
-        if path.exists():
-            with contextlib.suppress(OSError):
-                os.chmod(tmp, path.stat().st_mode & 0o777)
-        else:
-            os.chmod(tmp, 0o644)
+        try:
+            mode = os.stat(path).st_mode & 0o777
+        except OSError:
+            mode = 0o644
+        with contextlib.suppress(OSError):
+            os.chmod(tmp, mode)
         os.replace(tmp, path)
     except OSError as exc:  # disk full, I/O error...: a problem of the place, not a bug
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
         raise InputError(f"cannot write output: {exc.strerror or exc}", file=path) from exc
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
         raise

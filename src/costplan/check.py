@@ -43,6 +43,7 @@ from costplan.plan import Allocation, Plan
 from costplan.pricing.load import load_price_sheets
 from costplan.pricing.model import PriceSheet
 from costplan.pricing.whatif import PriceChange, apply_price_changes
+from costplan.safeio import exists
 from costplan.workload.load import load_workload
 from costplan.workload.model import Objective, Workload
 
@@ -350,7 +351,7 @@ def _workload_path(plan: Plan, plan_path: Path | None, workload_path: Path | Non
             hint="pass --workload FILE",
         )
     path = Path(plan.workload_path)
-    if not path.exists():
+    if not exists(path):
         raise InputError(
             "the plan's workload file is not found (relative to the current directory)",
             file=plan_path,

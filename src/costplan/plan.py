@@ -18,6 +18,8 @@ from costplan.exact import rational_str
 from costplan.explain import Explanations, explanations_to_dict
 from costplan.money import quality_to_micro, usd_str
 from costplan.options import QUALITY_SCALE, option_label
+from costplan.today import TodayVsPlan
+from costplan.today import to_dict as today_to_dict
 
 PLAN_FORMAT_VERSION = 1
 
@@ -138,6 +140,7 @@ class Plan:
     explanations: Explanations | None = None  # see costplan.explain
     # the solver's certificate as the plan file stores it (exact strings; docs/certificate.md)
     certificate: Mapping[str, Any] | None = None
+    today: TodayVsPlan | None = None  # see costplan.today (the 'current' allocation)
     # costplan assign: the settings the plan was solved under (modes, default output tokens,
     # side constraints), so that the checker can re-derive it from the files alone
     assign: Mapping[str, Any] | None = None
@@ -257,4 +260,5 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
             if plan.explanations is None
             else {"explanations": explanations_to_dict(plan.explanations)}
         ),
+        **({} if plan.today is None else {"today": today_to_dict(plan.today)}),
     }

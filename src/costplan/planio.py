@@ -16,13 +16,15 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from costplan.atomic import write_atomic
 from costplan.errors import InputError
 from costplan.exact import parse_rational
 from costplan.explain import read_explanations
 from costplan.money import PrecisionError, budget_to_pusd, pusd_to_usd, usd_to_pusd
 from costplan.options import QUALITY_SCALE
 from costplan.plan import PLAN_FORMAT_VERSION, Allocation, Baseline, Plan, TaskPlan, plan_to_dict
+from costplan.safeio import is_stdout, write_output
+from costplan.today import TodayVsPlan
+from costplan.today import from_dict as today_from_dict
 from costplan.validation import validate
 from costplan.yamlsource import SourceDocument, load_document
 
@@ -98,6 +100,7 @@ class PlanFileIn(_In):
     notes: list[str] = []
     explanations: dict[str, Any] | None = None  # read by costplan.explain.read_explanations
     certificate: dict[str, Any] | None = None  # docs/certificate.md; checked by the verifier
+    today: dict[str, Any] | None = None  # read by costplan.today.from_dict
     assign: dict[str, Any] | None = None  # costplan assign's settings (read by the checker)
 
 
@@ -109,13 +112,14 @@ def dump_plan(plan: Plan, fmt: str) -> str:
 
 
 def write_plan(plan: Plan, path: Path) -> None:
-    """Write ``plan`` to ``path`` (``.json`` -> JSON, ``.yaml``/``.yml`` -> YAML)."""
-    suffix = path.suffix.lower()
+    """Write ``plan`` to ``path`` (``.json`` -> JSON, ``.yaml``/``.yml`` -> YAML) through
+    :func:`costplan.safeio.write_output` (:data:`~costplan.safeio.STDOUT`: YAML)."""
+    suffix = ".yaml" if is_stdout(path) else path.suffix.lower()
     if suffix not in (".json", ".yaml", ".yml"):
         raise InputError(
             "plan file must end in .yaml, .yml or .json", file=path, value=suffix or path.name
         )
-    write_atomic(path, dump_plan(plan, "json" if suffix == ".json" else "yaml"))
+    write_output(path, dump_plan(plan, "json" if suffix == ".json" else "yaml"))
 
 
 def _pusd(doc: SourceDocument, value: Decimal, key: tuple[str | int, ...]) -> int:
@@ -212,6 +216,7 @@ def plan_from_document(doc: SourceDocument) -> Plan:
         robust=p.robust,
         explanations=read_explanations(doc, p.explanations),
         certificate=p.certificate,
+        today=_today(doc, p.today),
         assign=p.assign,
     )
 
@@ -242,6 +247,15 @@ def _gap(doc: SourceDocument, text: str | None) -> Fraction | None:
     if gap < 0:
         raise doc.error("gap must be >= 0", ("gap",), text)
     return gap
+def _today(doc: SourceDocument, data: dict[str, Any] | None) -> TodayVsPlan | None:
+    if data is None:
+        return None
+    try:
+        return today_from_dict(data)
+    except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
+        raise doc.error(
+            f"malformed 'today' section ({type(exc).__name__}: {exc})", ("today",)
+        ) from None
 
 
 def read_plan(path: Path) -> Plan:

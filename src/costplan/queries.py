@@ -40,7 +40,7 @@ import numpy.typing as npt
 from costplan.errors import InputError
 from costplan.money import QUALITY_SCALE, quality_to_micro
 from costplan.numbers import RANGE, read_number
-from costplan.yamlsource import read_bytes
+from costplan.safeio import read_input
 
 __all__ = ["QUALITY_SCALE", "QuerySet", "load_queries"]
 
@@ -259,7 +259,7 @@ def load_queries(path: Path, *, default_output_tokens: int | None = None) -> Que
     """Load a ``.jsonl`` or ``.csv`` query file (see the module docstring)."""
     import hashlib
 
-    raw = read_bytes(path, what="query file")
+    raw = read_input(path, what="query file")
     if b"\x00" in raw:
         raise InputError("query file is binary (contains NUL bytes)", file=path)
     try:

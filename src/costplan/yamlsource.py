@@ -7,7 +7,8 @@ Contract:
   ``0.15`` stays exactly 0.15 (money is exact in costplan).
 * Duplicate mapping keys are an error (PyYAML silently keeps the last one).
 * Alias expansion is bounded ("billion laughs"), and so are nesting depth and
-  file size, so hostile files fail fast with a clear message. A repeated alias
+  file size (bytes actually read, through :mod:`costplan.safeio`: regular files
+  only), so hostile files fail fast with a clear message. A repeated alias
   is sized before it is expanded, so a bomb fails in milliseconds.
 * Numbers are bounded: an integer or decimal whose magnitude is at least
   ``10**MAX_EXPONENT`` (or, non-zero, below ``10**-MAX_EXPONENT``) is an error,
@@ -33,6 +34,7 @@ import yaml
 
 from costplan.errors import InputError
 from costplan.numbers import MAX_EXPONENT, RANGE, magnitude_problem
+from costplan.safeio import read_input
 
 KeyPath = tuple[str | int, ...]
 
@@ -79,22 +81,9 @@ class SourceDocument:
 
 
 def read_bytes(path: Path, *, what: str) -> bytes:
-    """Read a whole input file, turning OS problems into :class:`InputError`."""
-    if not path.exists():
-        raise InputError(f"{what} not found", file=path)
-    if path.is_dir():
-        raise InputError(f"{what} is a directory, expected a file", file=path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise InputError(
-                f"{what} is too large ({size} bytes; limit {MAX_FILE_BYTES})", file=path
-            )
-        return path.read_bytes()
-    except PermissionError as exc:
-        raise InputError(f"{what} is not readable: permission denied", file=path) from exc
-    except OSError as exc:
-        raise InputError(f"{what} could not be read: {exc.strerror}", file=path) from exc
+    """Read a whole input file through the guard (:func:`costplan.safeio.read_input`):
+    regular files only, at most :data:`MAX_FILE_BYTES` bytes actually read."""
+    return read_input(path, what=what, limit=MAX_FILE_BYTES)
 
 
 def _decode(raw: bytes, path: Path, what: str) -> str:

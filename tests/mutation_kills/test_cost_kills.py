@@ -2,10 +2,11 @@
 
 The oracle prices a request in exact Fractions straight from the Decimal USD-per-million
 rates: cost_usd = sum(tokens x rate) / 10^6 + fee, using the tier with the highest
-threshold strictly below the request's input (uncached + cached + cache write), cache
-reads at the input rate when no cache-read rate is set, cache writes at the input rate
-when no cache-write rate is set, reasoning at the output rate when no reasoning rate is
-set. It shares nothing with costplan.pricing.cost or costplan.money.
+threshold strictly below the request's input (uncached + cached + both cache writes), cache
+reads at the input rate when no cache-read rate is set, 5-minute cache writes at the input
+rate when no cache-write rate is set, 1-hour writes at the 1-hour rate, else the 5-minute
+rate, else the input rate, reasoning at the output rate when no reasoning rate is set.
+It shares nothing with costplan.pricing.cost or costplan.money.
 """
 
 from __future__ import annotations
@@ -25,19 +26,21 @@ D = Decimal
 SEED = 5_061_977
 
 
-def oracle_pusd(s: PriceSchedule, u: int, c: int, o: int, r: int, w: int) -> int:
+def oracle_pusd(s: PriceSchedule, u: int, c: int, o: int, r: int, w: int, h: int = 0) -> int:
     rates = s.base
     best = -1
     for t in s.tiers:  # not assuming any order: the highest threshold exceeded wins
-        if u + c + w > t.above_input_tokens and t.above_input_tokens > best:
+        if u + c + w + h > t.above_input_tokens and t.above_input_tokens > best:
             best, rates = t.above_input_tokens, t.rates
     f = Fraction
     inp = f(rates.input_usd_per_mtok)
     cr = f(rates.cache_read_usd_per_mtok) if rates.cache_read_usd_per_mtok is not None else inp
     cw = f(rates.cache_write_usd_per_mtok) if rates.cache_write_usd_per_mtok is not None else inp
+    h1 = rates.cache_write_1h_usd_per_mtok
+    cw1h = f(h1) if h1 is not None else cw
     out = f(rates.output_usd_per_mtok)
     rs = f(rates.reasoning_usd_per_mtok) if rates.reasoning_usd_per_mtok is not None else out
-    usd = (u * inp + c * cr + w * cw + o * out + r * rs) / 10**6 + f(rates.request_usd)
+    usd = (u * inp + c * cr + w * cw + h * cw1h + o * out + r * rs) / 10**6 + f(rates.request_usd)
     pusd = usd * 10**12
     assert pusd.denominator == 1  # 6-decimal rates, 12-decimal fees: exact
     return int(pusd)
@@ -51,7 +54,7 @@ def random_rates(rng: random.Random) -> Rates:
         return price() if rng.random() < 0.6 else None
 
     fee = D(rng.randint(1, 10**6)) / 10**12 if rng.random() < 0.3 else D(0)
-    return Rates(price(), price(), maybe(), maybe(), None, maybe(), fee)
+    return Rates(price(), price(), maybe(), maybe(), maybe(), maybe(), fee)
 
 
 def random_schedule(rng: random.Random) -> PriceSchedule:
@@ -63,20 +66,24 @@ def test_scalar_and_vector_cost_match_the_oracle() -> None:
     rng = random.Random(SEED)
     for _ in range(400):
         s = random_schedule(rng)
-        rows = [tuple(rng.randint(0, 2500) for _ in range(5)) for _ in range(rng.randint(1, 8))]
+        rows = [tuple(rng.randint(0, 2500) for _ in range(6)) for _ in range(rng.randint(1, 8))]
         # put some requests exactly on and just past a threshold (strictly above counts)
         for t in s.tiers[:1]:
-            rows.append((t.above_input_tokens, 0, 7, 3, 0))
-            rows.append((t.above_input_tokens - 2, 1, 7, 3, 1))
-            rows.append((t.above_input_tokens - 1, 1, 7, 3, 1))
-        u, c, o, r, w = (np.array(col, dtype=np.int64) for col in zip(*rows, strict=True))
-        vec = request_cost_pusd(s, uncached=u, cached=c, output=o, reasoning=r, cache_write=w)
+            rows.append((t.above_input_tokens, 0, 7, 3, 0, 0))
+            rows.append((t.above_input_tokens - 3, 1, 7, 3, 1, 1))
+            rows.append((t.above_input_tokens - 2, 1, 7, 3, 1, 1))
+        u, c, o, r, w, h = (np.array(col, dtype=np.int64) for col in zip(*rows, strict=True))
+        vec = request_cost_pusd(
+            s, uncached=u, cached=c, output=o, reasoning=r, cache_write=w, cache_write_1h=h
+        )
         assert vec.dtype == np.int64
         want = [oracle_pusd(s, *row) for row in rows]
         assert vec.tolist() == want, (SEED, s, rows)
         for row, expected in zip(rows, want, strict=True):
-            a, b, cc, d, e = row
-            got = request_cost_int(s, uncached=a, cached=b, output=cc, reasoning=d, cache_write=e)
+            a, b, cc, d, e, g = row
+            got = request_cost_int(
+                s, uncached=a, cached=b, output=cc, reasoning=d, cache_write=e, cache_write_1h=g
+            )
             assert got == expected, (SEED, s, row)
 
 

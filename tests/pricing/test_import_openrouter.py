@@ -144,5 +144,8 @@ def test_cli_import_checks_outputs_before_writing(run: Runner, tmp_path: Path) -
     catalog.write_bytes(FIXTURE.read_bytes())
     r = run("prices", "import", "--from", "openrouter", catalog, "-o", catalog)
     assert r.code == 2
-    assert "-o would overwrite the catalog file itself" in r.err
+    assert r.err == (
+        f"error: {catalog}: --out is the same file as the OpenRouter models file {catalog}; "
+        "refusing to overwrite an input\n"
+    )
     assert catalog.read_bytes() == FIXTURE.read_bytes()

@@ -2,7 +2,8 @@
 
 ``python -m tests.trust._slow_writer write TARGET`` writes 4 MB with
 :func:`costplan.atomic.write_atomic`; ``... cli TARGET WORKLOAD`` runs
-``costplan optimize WORKLOAD --out TARGET``. Either way every write to the
+``costplan optimize WORKLOAD --out TARGET``; ``... run ARGS...`` runs
+``costplan ARGS...``. Either way every write to the
 temporary file goes out in small chunks with a pause after each, and the first
 chunk is announced on stdout ("writing <temp path>").
 """
@@ -59,6 +60,10 @@ def main() -> None:
         from costplan.atomic import write_atomic
 
         write_atomic(target, b"new " * 1_000_000)
+    elif what == "run":
+        from costplan.cli.app import main as cli
+
+        cli(sys.argv[2:])
     else:
         from costplan.cli.app import main as cli
 

@@ -1,10 +1,11 @@
 """Atomic outputs: a plan file is replaced whole or not at all.
 
-``write_atomic`` writes a temporary file in the destination's folder and renames
-it. Killed with SIGKILL mid-write, the old file is intact; the temporary file
-cannot be cleaned up by a killed process and stays (documented, never
-auto-deleted: another writer may own it). Interrupted with SIGINT (Ctrl-C), the
-old file is intact, the temporary file is removed and the CLI exits 130.
+``write_atomic`` writes a temporary file ``.cp-XXXXXXXX.tmp`` in the
+destination's folder and renames it. Killed with SIGKILL mid-write, the old file
+is intact; the temporary file cannot be cleaned up by a killed process and stays
+(documented, never auto-deleted: another writer may own it). Interrupted with
+SIGINT (Ctrl-C), SIGTERM or SIGHUP, the old file is intact, the temporary file is
+removed and the CLI exits 128 + N with one line on stderr.
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ ROOT = Path(__file__).parent.parent.parent
 OLD = b"old plan: must survive\n"
 
 
-def _temps(folder: Path, name: str) -> list[Path]:
-    return sorted(folder.glob(f".{name}.*.tmp"))
+def _temps(folder: Path, _name: str = "") -> list[Path]:
+    # Temporary names do not depend on the output's name.
+    return sorted(folder.glob(".cp-*.tmp"))
 
 
 def test_temp_file_in_the_same_folder_then_rename(
@@ -50,8 +52,9 @@ def test_temp_file_in_the_same_folder_then_rename(
     write_atomic(target, "new\n")
     ((src, dst),) = seen
     assert Path(src).parent == tmp_path
-    assert Path(src).name.startswith(".plan.yaml.")
+    assert Path(src).name.startswith(".cp-")
     assert src.endswith(".tmp")
+    assert len(Path(src).name) == 16  # short: any legal output name leaves room for it
     assert dst == str(target)
     assert target.read_bytes() == b"new\n"
     assert target.stat().st_mode & 0o777 == 0o640  # the old file's permissions are kept
@@ -86,9 +89,19 @@ def test_disk_full_mid_write_is_an_input_error_and_keeps_the_old_file(
     assert _temps(tmp_path, "plan.yaml") == []
 
 
+# The repository (for tests.trust._slow_writer) and its src/ (for costplan, also
+# when it is not installed), then whatever the caller had.
+ENV = {
+    **os.environ,
+    "PYTHONPATH": os.pathsep.join(
+        [str(ROOT), str(ROOT / "src"), *filter(None, [os.environ.get("PYTHONPATH")])]
+    ),
+    "COLUMNS": "200",
+}
+
+
 def _start(*args: str) -> subprocess.Popen[str]:
-    path = os.pathsep.join([str(ROOT), str(ROOT / "src")])
-    env = {**os.environ, "PYTHONPATH": path, "COLUMNS": "200"}
+    env = ENV
     return subprocess.Popen(
         [sys.executable, "-m", "tests.trust._slow_writer", *args],
         cwd=ROOT,
@@ -123,19 +136,45 @@ def test_sigkill_mid_write_leaves_the_old_file_intact(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["plan.yaml", temp.name])
 
 
-def test_ctrl_c_mid_write_keeps_the_old_file_and_removes_the_temp(
-    tmp_path: Path, basic: Path
+@pytest.mark.parametrize(
+    "sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=["SIGINT", "SIGTERM", "SIGHUP"]
+)
+def test_signal_mid_write_keeps_the_old_file_and_removes_the_temp(
+    tmp_path: Path, basic: Path, sig: signal.Signals
 ) -> None:
     target = tmp_path / "plan.yaml"
     target.write_bytes(OLD)
     proc = _start("cli", str(target), str(basic / "workload.yaml"))
-    _wait_until_writing(proc)
-    proc.send_signal(signal.SIGINT)
+    temp = _wait_until_writing(proc)
+    assert temp.exists()
+    proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, err
-    assert "Traceback" not in err
+    assert proc.returncode == 128 + sig, err  # 130, 143, 129: the shell's convention
+    assert err == f"error: interrupted ({sig.name}); no output was left half-written\n"
     assert target.read_bytes() == OLD
-    assert _temps(tmp_path, "plan.yaml") == []
+    assert _temps(tmp_path) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["basic", "plan.yaml"]
+
+
+def test_sighup_stays_ignored_under_nohup(tmp_path: Path, basic: Path) -> None:
+    """A signal ignored when costplan starts (``nohup``) is not turned into an exit."""
+    target = tmp_path / "plan.yaml"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.trust._slow_writer", "cli", str(target),
+         str(basic / "workload.yaml")],
+        cwd=ROOT,
+        env=ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN),
+    )  # fmt: skip
+    _wait_until_writing(proc)
+    proc.send_signal(signal.SIGHUP)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert target.read_text().startswith("format: 1\n")
+    assert _temps(tmp_path) == []
 
 
 def test_cli_run_without_interruption_replaces_the_file(

@@ -24,6 +24,7 @@ from costplan.cli import (
     report_cmd,
     schema_cmd,
     verify_cmd,
+    workload_cmd,
 )
 
 if TYPE_CHECKING:
@@ -47,6 +48,7 @@ app.command("schema")(schema_cmd.schema)
 app.command("frontier")(frontier_cmd.frontier)
 app.command("verify")(verify_cmd.verify)
 app.add_typer(prices_cmd.app, name="prices")
+app.add_typer(workload_cmd.app, name="workload")
 
 
 @app.command("version")
@@ -99,14 +101,19 @@ def main(argv: list[str] | None = None) -> None:
     """Console entry point: run the app, map errors to exit codes (see README)."""
     from costplan.cli.common import print_error
     from costplan.errors import CostplanError
+    from costplan.safeio import Interrupted, session
 
     try:
-        code = _invoke(argv)
+        with session():  # this invocation's inputs and outputs; SIGTERM/SIGHUP like Ctrl-C
+            code = _invoke(argv)
     except CostplanError as exc:
         print_error(exc)
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        typer.echo("interrupted", err=True)
+    except Interrupted as exc:  # SIGINT, SIGTERM, SIGHUP: temporary files already removed
+        typer.echo(f"error: interrupted ({exc.name}); no output was left half-written", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:  # Ctrl-C outside a session's handler (e.g. a worker thread)
+        typer.echo("error: interrupted (SIGINT); no output was left half-written", err=True)
         sys.exit(130)
     except ModuleNotFoundError as exc:
         if os.environ.get("COSTPLAN_DEBUG") or (exc.name or "").startswith("costplan"):

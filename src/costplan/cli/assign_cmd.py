@@ -11,9 +11,12 @@ from costplan.cli.common import (
     OUTPUT_TOKENS,
     TIME_LIMIT,
     BudgetOption,
+    InputPath,
+    OutputPath,
     PricesOption,
     console,
     number,
+    output_console,
     parse_budget,
     paths,
 )
@@ -55,7 +58,9 @@ def summary_line(plan: Plan, queries: int) -> str:
 
 
 def assign(
-    queries: Path = typer.Argument(..., help="Query file: .jsonl or .csv (see README)."),
+    queries: Path = typer.Argument(
+        ..., help="Query file: .jsonl or .csv (see README).", parser=InputPath("queries")
+    ),
     prices: list[Path] | None = PricesOption,
     budget: str | None = BudgetOption,
     objective: str = typer.Option("max_quality", "--objective", help="max_quality or min_cost."),
@@ -81,10 +86,17 @@ def assign(
         None, "--task-min-quality", help="TASK=0.9 mean quality floor for a task (repeatable)."
     ),
     out: Path | None = typer.Option(
-        None, "--out", "-o", help="Per-query results: .csv or .jsonl (atomically)."
+        None,
+        "--out",
+        "-o",
+        help="Per-query results: .csv or .jsonl (atomically); - for stdout (CSV).",
+        parser=OutputPath("--out", (".csv", ".jsonl")),
     ),
     plan_out: Path | None = typer.Option(
-        None, "--plan", help="Summary plan file: .yaml or .json (atomically)."
+        None,
+        "--plan",
+        help="Summary plan file: .yaml or .json (atomically); - for stdout (YAML).",
+        parser=OutputPath("--plan", (".yaml", ".yml", ".json")),
     ),
     time_limit: float = typer.Option(
         60.0, "--time-limit", parser=number(TIME_LIMIT), help="Solver time limit, s."
@@ -173,7 +185,8 @@ def assign(
     if plan_out is not None:
         write_plan(result.plan, plan_out)
     if not quiet:
-        render_plan(result.plan, console())
-        console().print(summary_line(result.plan, qs.size))
+        con = output_console(out, plan_out)  # stderr when an output is stdout
+        render_plan(result.plan, con)
+        con.print(summary_line(result.plan, qs.size), markup=False)
     if result.plan.status != "optimal":
         raise typer.Exit(3)

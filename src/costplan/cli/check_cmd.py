@@ -17,7 +17,15 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from costplan.cli.common import TIME_LIMIT, PriceChangeOption, console, echo, number, paths
+from costplan.cli.common import (
+    TIME_LIMIT,
+    InputPath,
+    PriceChangeOption,
+    console,
+    echo,
+    number,
+    paths,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -39,15 +47,22 @@ def parse_percent(text: str | None, option: str) -> Decimal | None:
 
 
 def check(
-    plans: list[Path] = typer.Argument(..., help="Plan file(s) written by optimize --out."),
+    plans: list[Path] = typer.Argument(
+        ..., help="Plan file(s) written by optimize --out.", parser=InputPath("plan")
+    ),
     prices: list[Path] | None = typer.Option(
         None,
         "--prices",
         "-p",
         help="New price sheet(s); default: the sheets the plan's workload names.",
+        parser=InputPath("prices"),
     ),
     workload: Path | None = typer.Option(
-        None, "--workload", "-w", help="Workload file; default: the one the plan records."
+        None,
+        "--workload",
+        "-w",
+        help="Workload file; default: the one the plan records.",
+        parser=InputPath("workload"),
     ),
     budget: str | None = typer.Option(
         None, "--budget", help="Budget in USD per period; default: the plan's budget."

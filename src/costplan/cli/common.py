@@ -1,4 +1,11 @@
-"""Options and helpers shared by several commands."""
+"""Options and helpers shared by several commands.
+
+Every path parameter of every command is an :class:`InputPath` or an
+:class:`OutputPath` (a test walks the command tree and checks it): outputs are
+declared to :mod:`costplan.safeio` while the command line is parsed, so an
+output that names an input is refused before anything is written, and ``-``
+means standard output.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from costplan.numbers import MAX_BUDGET_USD, NumberRule, parse_number
+from costplan.safeio import STDOUT, declare_output, is_stdout
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -17,8 +25,53 @@ if TYPE_CHECKING:
 
     from costplan.errors import CostplanError
 
+
+class InputPath:
+    """Parser of a path parameter that names an input of kind ``kind``.
+
+    Inputs are checked and registered when they are read (through
+    :func:`costplan.safeio.read_input`), not here; ``kind`` ("workload",
+    "prices", "plan", "queries", "catalog") tells the CLI tests what to pass.
+    """
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+
+    def __call__(self, text: str | Path) -> Path:
+        return Path(text)
+
+
+class OutputPath:
+    """Parser of a path option that names an output: ``-`` is standard output
+    (:data:`costplan.safeio.STDOUT`); any other path is checked and declared now
+    (:func:`costplan.safeio.declare_output`).
+
+    ``suffixes`` lists the file endings the command accepts (first: a good
+    example; empty: any), for the CLI tests and help texts.
+    """
+
+    def __init__(self, option: str, suffixes: tuple[str, ...] = ()) -> None:
+        self.option = option
+        self.suffixes = suffixes
+
+    def __call__(self, text: str | Path) -> Path:
+        path = STDOUT if str(text) == "-" and not isinstance(text, Path) else Path(text)
+        declare_output(path, self.option)
+        return path
+
+
+def output_console(*outputs: Path | None) -> Console:
+    """The console for a command's terminal report: stderr when one of its
+    outputs is standard output (so stdout carries exactly that output)."""
+    return console(stderr=any(is_stdout(p) for p in outputs))
+
+
 PricesOption = typer.Option(
-    None, "--prices", "-p", help="Price sheet(s); overrides the workload's 'prices:'."
+    None,
+    "--prices",
+    "-p",
+    help="Price sheet(s); overrides the workload's 'prices:'.",
+    parser=InputPath("prices"),
 )
 BudgetOption = typer.Option(
     None, "--budget", help="Budget in USD per period; overrides the workload."

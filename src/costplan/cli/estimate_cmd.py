@@ -6,11 +6,11 @@ from pathlib import Path
 
 import typer
 
-from costplan.cli.common import PricesOption, console, paths
+from costplan.cli.common import InputPath, PricesOption, console, paths
 
 
 def estimate(
-    workload: Path = typer.Argument(..., help="Workload YAML file."),
+    workload: Path = typer.Argument(..., help="Workload YAML file.", parser=InputPath("workload")),
     prices: list[Path] | None = PricesOption,
 ) -> None:
     """Tokens, cost per query and per period for every task x model (x mode)."""

@@ -7,7 +7,16 @@ from pathlib import Path
 
 import typer
 
-from costplan.cli.common import POINTS, TIME_LIMIT, PricesOption, console, number, paths
+from costplan.cli.common import (
+    POINTS,
+    TIME_LIMIT,
+    InputPath,
+    OutputPath,
+    PricesOption,
+    number,
+    output_console,
+    paths,
+)
 from costplan.errors import InputError
 from costplan.numbers import MAX_BUDGET_USD, NumberRule, parse_number
 
@@ -38,7 +47,7 @@ def parse_aiq_range(text: str | None) -> tuple[Decimal, Decimal] | None:
 
 
 def frontier(
-    workload: Path = typer.Argument(..., help="Workload YAML file."),
+    workload: Path = typer.Argument(..., help="Workload YAML file.", parser=InputPath("workload")),
     prices: list[Path] | None = PricesOption,
     points: str = typer.Option(
         "10",
@@ -48,7 +57,11 @@ def frontier(
         help="Evenly spaced budgets from cheapest to best plan (2-1000).",
     ),
     out: Path | None = typer.Option(
-        None, "--out", "-o", help="Write the points to this .csv file (atomically)."
+        None,
+        "--out",
+        "-o",
+        help="Write the points to this .csv file (atomically); - for stdout.",
+        parser=OutputPath("--out", (".csv",)),
     ),
     breakpoints: bool = typer.Option(
         True,
@@ -72,27 +85,27 @@ def frontier(
 ) -> None:
     """Cost-quality frontier: the best plan at every budget, its knee and AIQ."""
     from costplan.api import load_inputs
-    from costplan.atomic import write_atomic
     from costplan.frontier import compute_frontier, frontier_csv
     from costplan.money import budget_to_pusd, fmt_usd
     from costplan.report.chart_text import render_frontier
+    from costplan.safeio import is_stdout, write_output
 
     n = parse_points(points)
     span = parse_aiq_range(aiq_range)
-    if out is not None and out.suffix.lower() != ".csv":
+    if out is not None and not is_stdout(out) and out.suffix.lower() != ".csv":
         raise InputError("frontier file must end in .csv", file=out, value=out.suffix or out.name)
     table = load_inputs(workload, paths(prices))
     result = compute_frontier(table, points=n, breakpoints=breakpoints, time_limit_s=time_limit)
     if out is not None:
-        write_atomic(out, frontier_csv(result))
+        write_output(out, frontier_csv(result))
     if not quiet:
-        con = console()
+        con = output_console(out)  # stderr when the points go to stdout
         render_frontier(result, con)
         if span is not None:
             lo, hi = span
             value = result.aiq_between(budget_to_pusd(lo), budget_to_pusd(hi))
             con.print(f"AIQ over {fmt_usd(lo)} to {fmt_usd(hi)}: {value}", markup=False)
-        if out is not None:
+        if out is not None and not is_stdout(out):
             con.print(f"frontier written to {out} ({len(result.points)} points)", markup=False)
     if not result.all_optimal:
         raise typer.Exit(3)

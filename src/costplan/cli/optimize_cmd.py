@@ -10,10 +10,12 @@ from costplan.cli.common import (
     GAP,
     TIME_LIMIT,
     BudgetOption,
+    InputPath,
+    OutputPath,
     PriceChangeOption,
     PricesOption,
-    console,
     number,
+    output_console,
     parse_budget,
     paths,
 )
@@ -21,14 +23,18 @@ from costplan.cli.report_cmd import report_format, write_report
 
 
 def optimize(
-    workload: Path = typer.Argument(..., help="Workload YAML file."),
+    workload: Path = typer.Argument(..., help="Workload YAML file.", parser=InputPath("workload")),
     prices: list[Path] | None = PricesOption,
     budget: str | None = BudgetOption,
     objective: str | None = typer.Option(
         None, "--objective", help="max_quality or min_cost; overrides the workload."
     ),
     out: Path | None = typer.Option(
-        None, "--out", "-o", help="Write the plan to this .yaml or .json file (atomically)."
+        None,
+        "--out",
+        "-o",
+        help="Write the plan to this .yaml or .json file (atomically); - for stdout (YAML).",
+        parser=OutputPath("--out", (".yaml", ".yml", ".json")),
     ),
     time_limit: float = typer.Option(
         60.0, "--time-limit", parser=number(TIME_LIMIT), help="Solver time limit, seconds."
@@ -44,7 +50,10 @@ def optimize(
         help="Accept a plan proven within this relative gap (e.g. 1e-6); 0 = prove optimal.",
     ),
     reports: list[Path] | None = typer.Option(
-        None, "--report", help="Also write a report: .md (markdown) or .html; repeatable."
+        None,
+        "--report",
+        help="Also write a report: .md (markdown) or .html; repeatable; - for stdout (markdown).",
+        parser=OutputPath("--report", (".md", ".html")),
     ),
     price_change: list[str] | None = PriceChangeOption,
 ) -> None:
@@ -58,6 +67,7 @@ def optimize(
     from costplan.planio import write_plan
     from costplan.pricing.whatif import apply_price_changes, parse_price_changes
     from costplan.report.terminal import render_plan
+    from costplan.safeio import is_stdout
 
     if objective is not None and objective not in ("max_quality", "min_cost"):
         raise InputError("--objective must be max_quality or min_cost", value=objective)
@@ -83,10 +93,11 @@ def optimize(
     for path, fmt in report_formats:
         write_report(plan, path, fmt)
     if not quiet:
-        render_plan(plan, console())
-        if out is not None:
-            console().print(f"plan written to {out}")
+        con = output_console(out, *(reports or ()))  # stderr when an output is stdout
+        render_plan(plan, con)
+        if out is not None and not is_stdout(out):
+            con.print(f"plan written to {out}", markup=False)
         if changes:
-            console().print(price_change_line(before, plan, solve))
+            con.print(price_change_line(before, plan, solve))
     if plan.status != "optimal" and (plan.gap is None or not plan.gap <= gap):
         raise typer.Exit(3)  # stopped by the time limit above the accepted gap

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from costplan.cli.common import echo, print_error
+from costplan.cli.common import InputPath, OutputPath, echo, print_error
 
 app = typer.Typer(
     name="prices",
@@ -23,7 +23,9 @@ FORMATS = ("table", "markdown", "json")
 
 @app.command("validate")
 def validate(
-    files: list[Path] = typer.Argument(..., help="Price sheet files (YAML, or JSON by suffix)."),
+    files: list[Path] = typer.Argument(
+        ..., help="Price sheet files (YAML, or JSON by suffix).", parser=InputPath("prices")
+    ),
     strict: bool = typer.Option(False, "--strict", help="Warnings fail too (exit 2)."),
 ) -> None:
     """Check price sheets: schema errors (exit 2) and suspicious prices (warnings).
@@ -70,9 +72,14 @@ def import_(
         None,
         help="Catalog file: LiteLLM's model_prices_and_context_window.json or a saved "
         "OpenRouter /api/v1/models response. Not used with genai-prices.",
+        parser=InputPath("catalog"),
     ),
     out: Path = typer.Option(
-        ..., "--out", "-o", help="Price sheet to write (atomically; replaced if it exists)."
+        ...,
+        "--out",
+        "-o",
+        help="Price sheet to write (atomically; replaced if it exists); - for stdout.",
+        parser=OutputPath("--out", (".yaml", ".yml")),
     ),
     provider: list[str] | None = typer.Option(
         None, "--provider", help="Only providers matching this glob (case-insensitive; repeatable)."
@@ -87,6 +94,7 @@ def import_(
         None,
         "--report-skipped",
         help="Also write every skipped model, note and rounding as TSV to this file.",
+        parser=OutputPath("--report-skipped", (".tsv",)),
     ),
 ) -> None:
     """Write a price sheet from a public price catalog, offline.
@@ -95,19 +103,13 @@ def import_(
     the reason; prices rounded to 6 decimals are listed too. Nothing is written
     when there is an error.
     """
-    from costplan.atomic import write_atomic
     from costplan.errors import InputError
     from costplan.pricing.catalogs.common import Selector
-    from costplan.pricing.catalogs.run import (
-        check_output_paths,
-        import_catalog,
-        parse_as_of,
-        report_tsv,
-    )
+    from costplan.pricing.catalogs.run import import_catalog, parse_as_of, report_tsv
+    from costplan.safeio import is_stdout, write_output
 
     if catalog not in CATALOGS:
         raise InputError("--from must be one of " + ", ".join(CATALOGS), value=catalog)
-    check_output_paths(out, report_skipped)
     selector = Selector(tuple(provider or ()), tuple(model or ()))
     imported = import_catalog(catalog, file, selector, parse_as_of(as_of), out)
     result = imported.result
@@ -126,20 +128,21 @@ def import_(
             err=True,
         )
     if report_skipped is not None:
-        write_atomic(report_skipped, report_tsv(result.findings))
-    write_atomic(out, imported.text)
+        write_output(report_skipped, report_tsv(result.findings))
+    write_output(out, imported.text)
     providers = {m.provider for m in result.models.values()}
     typer.echo(
         f"wrote {out}: {len(result.models)} models from {len(providers)} providers, "
         f"as of {result.as_of.isoformat()} ({len(result.of_kind('skipped'))} skipped, "
-        f"{len(result.of_kind('rounded'))} rounded)"
+        f"{len(result.of_kind('rounded'))} rounded)",
+        err=is_stdout(out) or is_stdout(report_skipped),  # stdout carries only the output
     )
 
 
 @app.command("diff")
 def diff(
-    old: Path = typer.Argument(..., help="The old price sheet."),
-    new: Path = typer.Argument(..., help="The new price sheet."),
+    old: Path = typer.Argument(..., help="The old price sheet.", parser=InputPath("prices")),
+    new: Path = typer.Argument(..., help="The new price sheet.", parser=InputPath("prices")),
     fmt: str = typer.Option("table", "--format", "-f", help="table, markdown or json."),
 ) -> None:
     """Models added, removed and re-priced between two sheets.

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from costplan.cli.common import POINTS, TIME_LIMIT, number
+from costplan.cli.common import POINTS, TIME_LIMIT, InputPath, OutputPath, number
 from costplan.errors import InputError
+from costplan.safeio import STDOUT, is_stdout
 
 if TYPE_CHECKING:
     from costplan.plan import Plan
@@ -22,7 +23,10 @@ REPORT_FORMATS = ("md", "html")
 
 
 def report_format(path: Path, option: str = "--report") -> str:
-    """``md`` or ``html`` from ``path``'s suffix; InputError (exit 2) otherwise."""
+    """``md`` or ``html`` from ``path``'s suffix (``md`` for standard output);
+    InputError (exit 2) otherwise."""
+    if is_stdout(path):
+        return "md"
     fmt = REPORT_SUFFIXES.get(path.suffix.lower())
     if fmt is None:
         raise InputError(
@@ -46,10 +50,10 @@ def render_report(plan: Plan, fmt: str, frontier: Any = None) -> str:
 
 def write_report(plan: Plan, path: Path, fmt: str | None = None, frontier: Any = None) -> None:
     """Render and write atomically (the old file stays whole if anything fails)."""
-    from costplan.atomic import write_atomic
+    from costplan.safeio import write_output
 
     text = render_report(plan, fmt or report_format(path), frontier)
-    write_atomic(path, text)
+    write_output(path, text)
 
 
 def plan_frontier(plan: Plan, points: int, time_limit_s: float) -> Any:
@@ -82,12 +86,18 @@ def plan_frontier(plan: Plan, points: int, time_limit_s: float) -> Any:
 
 
 def report(
-    plan_file: Path = typer.Argument(..., metavar="PLAN", help="Plan file (.yaml or .json)."),
+    plan_file: Path = typer.Argument(
+        ..., metavar="PLAN", help="Plan file (.yaml or .json).", parser=InputPath("plan")
+    ),
     fmt: str | None = typer.Option(
         None, "--format", "-f", help="md or html; default: from -o's suffix, else md."
     ),
     out: Path | None = typer.Option(
-        None, "--out", "-o", help="Write here (atomically) instead of standard output."
+        None,
+        "--out",
+        "-o",
+        help="Write here (atomically) instead of standard output.",
+        parser=OutputPath("--out", (".md", ".html")),
     ),
     frontier: bool = typer.Option(
         False,
@@ -114,7 +124,4 @@ def report(
         fmt = "md" if out is None else report_format(out, "--out")
     plan = read_plan(plan_file)
     front = plan_frontier(plan, points, time_limit) if frontier else None
-    if out is None:
-        typer.echo(render_report(plan, fmt, front), nl=False)
-    else:
-        write_report(plan, out, fmt, front)
+    write_report(plan, STDOUT if out is None else out, fmt, front)

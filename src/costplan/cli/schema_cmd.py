@@ -6,19 +6,21 @@ from pathlib import Path
 
 import typer
 
+from costplan.cli.common import OutputPath
+
 
 def schema(
     kind: str = typer.Argument(..., help="workload or prices."),
     out: Path | None = typer.Option(
-        None, "--out", "-o", help="Write to this file (atomically) instead of stdout."
+        None,
+        "--out",
+        "-o",
+        help="Write to this file (atomically) instead of stdout.",
+        parser=OutputPath("--out", (".json",)),
     ),
 ) -> None:
     """Print the JSON Schema of workload or price sheet files (for editor completion)."""
-    from costplan.atomic import write_atomic
+    from costplan.safeio import STDOUT, write_output
     from costplan.schemas import schema_text
 
-    text = schema_text(kind)
-    if out is None:
-        typer.echo(text, nl=False)
-    else:
-        write_atomic(out, text)
+    write_output(STDOUT if out is None else out, schema_text(kind))

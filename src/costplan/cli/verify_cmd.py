@@ -6,20 +6,32 @@ from pathlib import Path
 
 import typer
 
-from costplan.cli.common import PriceChangeOption, PricesOption, paths
+from costplan.cli.common import InputPath, PriceChangeOption, PricesOption, paths
 
 
 def verify(
-    plan_file: Path = typer.Argument(..., metavar="PLAN", help="Plan file (.yaml or .json)."),
+    plan_file: Path = typer.Argument(
+        ..., metavar="PLAN", help="Plan file (.yaml or .json).", parser=InputPath("plan")
+    ),
     workload: Path | None = typer.Option(
-        None, "--workload", "-w", help="Workload file; default: the one the plan records."
+        None,
+        "--workload",
+        "-w",
+        help="Workload file; default: the one the plan records.",
+        parser=InputPath("workload"),
     ),
     prices: list[Path] | None = PricesOption,
     queries: Path | None = typer.Option(
-        None, "--queries", help="assign plans: the query file (.jsonl or .csv)."
+        None,
+        "--queries",
+        help="assign plans: the query file (.jsonl or .csv).",
+        parser=InputPath("queries"),
     ),
     assignments: Path | None = typer.Option(
-        None, "--assignments", help="assign plans: the per-query rows assign wrote with -o."
+        None,
+        "--assignments",
+        help="assign plans: the per-query rows assign wrote with -o.",
+        parser=InputPath("assignments"),
     ),
     price_change: list[str] | None = PriceChangeOption,
 ) -> None:

@@ -12,6 +12,14 @@ Contract:
   pattern, and the offending sample path (and line/byte offset) in the message.
 * Samples stay inside the workload folder: a pattern or a matched path (after
   resolving symlinks) outside ``base_dir`` is an error unless ``allow_outside``.
+* Sample files are read through :func:`costplan.safeio.read_input`: regular files
+  only (a FIFO or device is refused, never read), at most ``MAX_SAMPLE_BYTES``
+  bytes actually read each, registered as inputs (no output may overwrite one).
+* Symlink loops are errors, never walked: a ``**`` pattern whose folders (walked
+  as :func:`glob.glob` does, symlinks followed) contain a symlink back to a folder
+  containing it, or a match reached through such a symlink; a ``**`` pattern may
+  walk at most ``MAX_FOLDERS`` folders. A sample that is itself a symlink loop
+  cannot be read (ELOOP, one line).
 * :func:`measure` summarises token counts as :class:`TokenStats`; with
   ``max_samples`` it counts a seeded (deterministic) random sample of the texts
   and reports a 95% confidence interval of the mean.
@@ -31,10 +39,15 @@ from statistics import NormalDist
 from typing import Final, NoReturn
 
 from costplan.errors import InputError
+from costplan.safeio import MAX_INPUT_BYTES, UnreadableInput, read_input
 from costplan.tokens.tokenizer import TokenizerSpec
 
 #: Suffixes treated as JSON Lines (which then need ``field``).
 JSONL_SUFFIXES: Final = (".jsonl", ".ndjson")
+#: Bytes actually read from one sample file, at most.
+MAX_SAMPLE_BYTES: Final = MAX_INPUT_BYTES
+#: Folders a ``**`` pattern may walk through, at most (symlinked trees can branch).
+MAX_FOLDERS: Final = 100_000
 
 _UTF8_BOM: Final = b"\xef\xbb\xbf"
 # The workload key that turns allow_outside on (see costplan.workload.schema).
@@ -90,8 +103,8 @@ class _Locator:
 
 
 def _read_bytes(path: Path) -> bytes:
-    """Read one sample file (the only place that does; tests replace it)."""
-    return path.read_bytes()
+    """Read one sample file through the guard (the only place that does; tests replace it)."""
+    return read_input(path, what="sample", limit=MAX_SAMPLE_BYTES)
 
 
 def _is_inside(path: Path, folder: Path) -> bool:
@@ -111,6 +124,8 @@ def _match(pattern: str, base_dir: Path, allow_outside: bool, loc: _Locator) -> 
                 f"sample pattern {pattern!r} points outside the workload folder {str(base_abs)!r}",
                 hint=_OUTSIDE_HINT,
             )
+    if "**" in pattern:
+        _refuse_loops(pattern, base_abs, loc)  # before glob, which would follow them
     found = set(glob.glob(pattern, root_dir=base_abs, recursive=True))
     matches = sorted(found, key=lambda m: Path(m).parts)  # tree order: 'a/x' before 'a-b/x'
     if not matches:
@@ -118,10 +133,15 @@ def _match(pattern: str, base_dir: Path, allow_outside: bool, loc: _Locator) -> 
             f"sample pattern {pattern!r} matches no file in {str(base_abs)!r}",
             hint="the pattern is a glob relative to the workload file's folder",
         )
+    for shown in matches:
+        loop = _loop_on_the_way(base_abs, shown)
+        if loop is not None:
+            loc.fail(f"sample {shown!r} is reached through a symlink loop at {loop!r}")
     if not allow_outside:
-        base_real = base_abs.resolve()
+        # os.path.realpath, not Path.resolve: that raises RuntimeError on a symlink loop.
+        base_real = Path(os.path.realpath(base_abs))
         for shown in matches:
-            target = (base_abs / shown).resolve()
+            target = Path(os.path.realpath(base_abs / shown))
             if not _is_inside(target, base_real):
                 loc.fail(
                     f"sample {shown!r} resolves to {str(target)!r}, "
@@ -129,6 +149,75 @@ def _match(pattern: str, base_dir: Path, allow_outside: bool, loc: _Locator) -> 
                     hint=_OUTSIDE_HINT,
                 )
     return matches
+
+
+def _folder_id(path: Path | str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return (st.st_dev, st.st_ino)
+
+
+def _loop_on_the_way(base_abs: Path, shown: str) -> str | None:
+    """The first symlinked folder of the match ``shown`` that leads back to a folder
+    the path already passed through (a symlink loop), or None."""
+    parts = Path(shown).parts[:-1]
+    current = base_abs
+    start = _folder_id(current)
+    seen = {start} if start is not None else set()
+    for i, part in enumerate(parts):
+        current = current / part
+        key = _folder_id(current)
+        if key is None:
+            return None
+        if key in seen and os.path.islink(current):
+            return str(Path(*parts[: i + 1]))
+        seen.add(key)
+    return None
+
+
+def _refuse_loops(pattern: str, base_abs: Path, loc: _Locator) -> None:
+    """Fail when the folders a ``**`` pattern walks (symlinks followed, hidden names
+    skipped, as :func:`glob.glob` does) contain a symlink loop, or are too many."""
+    fixed: list[str] = []
+    for part in Path(pattern).parts[:-1]:
+        if glob.has_magic(part):
+            break
+        fixed.append(part)
+    root = base_abs.joinpath(*fixed)
+    start = _folder_id(root)
+    if start is None:
+        return
+    stack: list[tuple[Path, frozenset[tuple[int, int]], str]] = [
+        (root, frozenset({start}), str(Path(*fixed)) if fixed else "")
+    ]
+    visited = 0
+    while stack:
+        folder, ancestors, shown = stack.pop()
+        visited += 1
+        if visited > MAX_FOLDERS:
+            loc.fail(f"sample pattern {pattern!r} walks more than {MAX_FOLDERS:,} folders")
+        try:
+            entries = [e for e in os.scandir(folder) if not e.name.startswith(".")]
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                continue
+            key = _folder_id(entry.path) if is_dir else None
+            if key is None:
+                continue
+            rel = f"{shown}/{entry.name}" if shown else entry.name
+            if key in ancestors:
+                loc.fail(
+                    f"sample pattern {pattern!r} runs into a symlink loop at {rel!r} "
+                    "(a folder that leads back to one containing it)",
+                    hint="remove the symlink or narrow the pattern",
+                )
+            stack.append((Path(entry.path), ancestors | {key}, rel))
 
 
 def _decode(data: bytes, shown: str, loc: _Locator) -> str:
@@ -243,6 +332,10 @@ def load_sample_texts(
             )
         try:
             data = _read_bytes(path)
+        except UnreadableInput as exc:
+            if exc.oserror is not None:
+                loc.fail(f"cannot read sample {shown!r}: {exc.oserror.strerror or exc.reason}")
+            loc.fail(f"sample {shown!r} {exc.reason}")
         except OSError as exc:
             reason = exc.strerror or type(exc).__name__
             loc.fail(f"cannot read sample {shown!r}: {reason}")

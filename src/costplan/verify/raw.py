@@ -15,13 +15,18 @@ Contract:
   exact files they were computed from.
 
 Nothing here is shared with :mod:`costplan.yamlsource`: the checker must not
-trust the code whose output it checks.
+trust the code whose output it checks. It reads bytes as costplan's I/O guard
+does, by its own code: regular files only (a FIFO or device is refused, never
+read), opened non-blocking, bytes counted against :data:`MAX_BYTES` as they are
+read (``st_size`` is 0 for ``/proc`` files and ``/dev/zero``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import stat
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -50,14 +55,23 @@ class RawFile:
 
 def read_bytes(path: Path, what: str) -> bytes:
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise InputError(f"{what} is larger than {MAX_BYTES:,} bytes", file=path)
-        return path.read_bytes()
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise InputError(f"{what} is not a regular file", file=path)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise InputError(f"{what} is not a regular file", file=path)
+            chunks, total = [], 0
+            while chunk := os.read(fd, min(1 << 20, MAX_BYTES + 1 - total)):
+                chunks.append(chunk)
+                total += len(chunk)
+                if total > MAX_BYTES:
+                    raise InputError(f"{what} is larger than {MAX_BYTES:,} bytes", file=path)
+            return b"".join(chunks)
+        finally:
+            os.close(fd)
     except FileNotFoundError:
         raise InputError(f"{what} not found", file=path) from None
-    except IsADirectoryError:
-        raise InputError(f"{what} is a directory", file=path) from None
     except OSError as exc:
         raise InputError(f"cannot read {what}: {exc.strerror or exc}", file=path) from None
 

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from costplan.errors import InputError, InternalError
+from costplan.verify.raw import read_bytes
 
 if TYPE_CHECKING:
     import tiktoken
@@ -184,7 +185,7 @@ def sample_texts(pattern: str, base: Path, field: str | None) -> list[str]:
         raise InputError("sample pattern matches no file", key="samples", value=pattern)
     texts: list[str] = []
     for shown in found:
-        raw = (base / shown).read_bytes()
+        raw = read_bytes(base / shown, "sample")
         text = raw.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
         if field is None:
             texts.append(text)

@@ -71,8 +71,6 @@ def import_catalog(
     from costplan.pricing.load import sheet_from_document
     from costplan.yamlsource import parse_yaml_text
 
-    if file is not None and file.exists() and out.exists() and file.samefile(out):
-        raise InputError("-o would overwrite the catalog file itself", file=out)
     result = without_case_clashes(run_importer(catalog, file, selector, as_of))
     if not result.models:
         skipped = len(result.of_kind("skipped"))
@@ -114,18 +112,6 @@ def without_case_clashes(result: ImportResult) -> ImportResult:
     if len(kept) == len(result.models):
         return result
     return replace(result, models=kept, findings=tuple(findings))
-
-
-def check_output_paths(*paths: Path | None) -> None:
-    """Fail before anything is written when an output could not be written."""
-    for path in paths:
-        if path is None:
-            continue
-        directory = path.parent if str(path.parent) else Path(".")
-        if not directory.is_dir():
-            raise InputError("output directory does not exist", file=directory)
-        if path.is_dir():
-            raise InputError("output path is a directory", file=path)
 
 
 def report_tsv(findings: Iterable[Finding]) -> str:

@@ -1,0 +1,296 @@
+"""Every command, given an output path equal to one of its inputs, exits 2 and changes nothing.
+
+The commands, their input parameters and their output options are read from the
+CLI itself (the Typer/click command tree), so a new command or option is covered
+without editing this file; a path parameter that is neither an ``InputPath`` nor
+an ``OutputPath`` fails :func:`test_every_path_parameter_is_an_input_or_an_output`.
+
+Which files a command reads is not asked of costplan's own guard (that would
+test the guard with itself): a Python audit hook records every file the command
+opens for reading in a normal run. Each of those files is then given as each
+output option, directly, through a symlink and through a hard link (both named
+with the option's own suffix, so no suffix check can refuse them first): the
+command must exit 2 with one line naming both files, and every file in the
+folder must stay byte-identical, with no output written.
+
+The same tree drives the ``-o -`` property: every output option given ``-``
+writes to standard output exactly the bytes it writes to a file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, get_args
+
+import pytest
+import typer
+
+from costplan.cli.app import app
+from costplan.cli.common import InputPath, OutputPath
+from tests.trust.conftest import Runner
+
+DATA = Path(__file__).parent.parent / "data"
+
+#: Values of required parameters that are not paths (or that a run needs), per command. A new
+#: command with such a parameter fails the normal run below until it gets an entry here.
+EXTRA: dict[str, list[str]] = {
+    "assign": ["--budget", "10"],
+    "prices import": ["--from", "litellm"],
+    "export": ["--to", "csv"],
+    "schema": ["workload"],
+}
+
+QUERIES = "id,prompt_tokens,output_tokens,q:small,q:big\nq1,100,10,0.5,0.9\nq2,2000,40,0.8,1\n"
+
+
+def _commands(cmd: Any, prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, Any]]:
+    subs = getattr(cmd, "commands", None)
+    if subs:
+        for name in sorted(subs):
+            yield from _commands(subs[name], (*prefix, name))
+    else:
+        yield " ".join(prefix), cmd
+
+
+COMMANDS = dict(_commands(typer.main.get_command(app)))
+
+
+def _parser(param: Any) -> Any:
+    return param.type_descriptor.parameter_info.parser
+
+
+def _is_path(param: Any) -> bool:
+    annotation = param.type_descriptor.annotation
+    return Path in (annotation, *get_args(annotation))
+
+
+def _outputs(cmd: Any) -> list[tuple[Any, OutputPath]]:
+    return [(p, _parser(p)) for p in cmd.params if isinstance(_parser(p), OutputPath)]
+
+
+def _inputs(cmd: Any) -> list[tuple[Any, InputPath]]:
+    return [(p, _parser(p)) for p in cmd.params if isinstance(_parser(p), InputPath)]
+
+
+def test_the_tree_has_the_known_commands() -> None:
+    # A floor, not the list: new commands are welcome and covered automatically.
+    expected = {"optimize", "estimate", "assign", "report", "export", "check", "schema",
+                "frontier", "prices import", "prices diff", "prices validate"}  # fmt: skip
+    assert expected <= set(COMMANDS)
+    assert sum(len(_outputs(c)) for c in COMMANDS.values()) >= 10
+
+
+def test_every_path_parameter_is_an_input_or_an_output() -> None:
+    for name, cmd in COMMANDS.items():
+        for p in cmd.params:
+            if not _is_path(p):
+                continue
+            parser = _parser(p)
+            assert isinstance(parser, InputPath | OutputPath), (
+                f"costplan {name}: path parameter {p.name!r} must use parser=InputPath(kind) "
+                "or parser=OutputPath(option) from costplan.cli.common"
+            )
+            if isinstance(parser, OutputPath):
+                assert parser.option in p.opts, (name, p.opts, parser.option)
+
+
+# --- fixtures: one file per input kind -------------------------------------------------
+
+
+class Folder:
+    """A scratch folder with one input of every kind, and the command lines built on it."""
+
+    def __init__(self, root: Path, run: Runner) -> None:
+        self.root = root
+        shutil.copytree(DATA / "basic", root / "basic")
+        (root / "queries.csv").write_text(QUERIES)
+        shutil.copy(DATA / "catalogs" / "litellm_small.json", root / "catalog.json")
+        self.kinds = {
+            "workload": root / "basic" / "workload.yaml",
+            "prices": root / "basic" / "prices.yaml",
+            "queries": root / "queries.csv",
+            "catalog": root / "catalog.json",
+            "plan": root / "plan.yaml",
+        }
+        r = run("optimize", self.kinds["workload"], "-q", "--out", self.kinds["plan"])
+        assert r.code == 0, r.err
+        self.out = root / "out"
+        self.links = root / "links"
+
+    def fresh_dirs(self) -> None:
+        for folder in (self.out, self.links):
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+
+    def args(self, name: str, cmd: Any, outputs: dict[str, str]) -> list[str]:
+        """Every input parameter filled with its kind's file; each output option
+        with ``outputs[option]`` or a fresh file in ``out/``."""
+        args: list[str] = []
+        positional: list[str] = []
+        for p, parser in _inputs(cmd):
+            assert parser.kind in self.kinds, f"costplan {name}: no fixture for {parser.kind!r}"
+            value = str(self.kinds[parser.kind])
+            if p.param_type_name == "argument":
+                positional += [value] * (2 if name == "prices diff" else 1)
+            else:
+                args += [p.opts[0], value]
+        for k, (_, parser) in enumerate(_outputs(cmd)):
+            option = parser.option
+            suffix = parser.suffixes[0] if parser.suffixes else ".out"
+            args += [option, outputs.get(option, str(self.out / f"{k}{suffix}"))]
+        return [*args, *EXTRA.get(name, []), *positional]
+
+    def snapshot(self) -> dict[str, str]:
+        """Every file under the folder: content hash (symlinks: their target)."""
+        state: dict[str, str] = {}
+        for folder, _, files in os.walk(self.root):
+            for f in files:
+                path = Path(folder) / f
+                if path.is_symlink():
+                    state[str(path)] = "-> " + os.readlink(path)
+                else:
+                    state[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+        return state
+
+
+_RECORDING: list[set[str]] = []
+
+
+def _audit(event: str, args: tuple[Any, ...]) -> None:
+    if event != "open" or not _RECORDING:
+        return
+    path, mode, flags = args
+    if not isinstance(path, str | bytes | os.PathLike):
+        return
+    writes = os.O_WRONLY | os.O_RDWR
+    if isinstance(flags, int) and flags & writes:
+        return
+    if isinstance(mode, str) and any(c in mode for c in "wax+"):
+        return
+    _RECORDING[-1].add(os.path.realpath(os.fsdecode(path)))
+
+
+sys.addaudithook(_audit)  # cannot be removed; inert unless _RECORDING is non-empty
+
+
+def _opened_inputs(folder: Folder, run: Runner, name: str, cmd: Any) -> list[Path]:
+    """The files under the folder (outside out/) that a normal run opens for reading."""
+    folder.fresh_dirs()
+    _RECORDING.append(set())
+    try:
+        r = run(*name.split(), *folder.args(name, cmd, {}))
+    finally:
+        opened = _RECORDING.pop()
+    assert r.code == 0, f"costplan {name} failed in a normal run (add to EXTRA?): {r.err}"
+    root, out = str(folder.root.resolve()), str(folder.out.resolve())
+    return sorted(
+        Path(p)
+        for p in opened
+        if p.startswith(root + os.sep) and not p.startswith(out + os.sep) and Path(p).is_file()
+    )
+
+
+@pytest.fixture
+def folder(tmp_path: Path, run: Runner) -> Folder:
+    return Folder(tmp_path / "w", run)
+
+
+#: Commands not yet in the property, and why (each must still exist: see below).
+#: workload build: its traffic and eval readers hand paths to DuckDB/zipfile and do
+#: not register them with the guard yet (safeio.claim_input is the way).
+NOT_YET = {"workload build"}
+
+
+def test_not_yet_lists_only_existing_commands() -> None:
+    assert set(COMMANDS) >= NOT_YET
+
+
+@pytest.mark.parametrize(
+    "name", sorted(n for n, c in COMMANDS.items() if _outputs(c) and n not in NOT_YET)
+)
+def test_an_output_over_an_input_is_refused_and_nothing_changes(
+    name: str, folder: Folder, run: Runner
+) -> None:
+    cmd = COMMANDS[name]
+    inputs = _opened_inputs(folder, run, name, cmd)
+    if not _inputs(cmd):
+        return  # e.g. schema: no inputs, nothing an output could overwrite
+    assert inputs, f"costplan {name} has input parameters but opened no input"
+    tried = 0
+    for _, parser in _outputs(cmd):
+        suffix = parser.suffixes[0] if parser.suffixes else ".out"
+        for source in inputs:
+            for variant in ("direct", "symlink", "hardlink"):
+                folder.fresh_dirs()
+                if variant == "direct":
+                    target = source
+                elif variant == "symlink":
+                    target = folder.links / f"link{suffix}"
+                    target.symlink_to(source)
+                else:
+                    target = folder.links / f"hard{suffix}"
+                    os.link(source, target)
+                before = folder.snapshot()
+                r = run(*name.split(), *folder.args(name, cmd, {parser.option: str(target)}))
+                where = f"costplan {name} {parser.option} {variant} {source.name}"
+                assert r.code == 2, (where, r.code, r.err)
+                assert r.err.startswith("error: "), (where, r.err)
+                assert r.err.count("\n") == 1, (where, r.err)
+                assert folder.snapshot() == before, f"{where}: a file changed"
+                assert not any(folder.out.iterdir()), f"{where}: an output was written"
+                suffix_ok = not parser.suffixes or source.suffix in parser.suffixes
+                if variant != "direct" or suffix_ok:  # else a suffix check may come first
+                    assert f"{parser.option} is the same file as the " in r.err, (where, r.err)
+                    assert str(target) in r.err, (where, r.err)
+                    assert str(source.name) in r.err, (where, r.err)
+                tried += 1
+    assert tried >= 3
+
+
+@pytest.mark.parametrize(
+    ("name", "option"),
+    sorted(
+        (n, parser.option)
+        for n, c in COMMANDS.items()
+        if n not in NOT_YET
+        for _, parser in _outputs(c)
+    ),
+)
+def test_dash_writes_the_same_bytes_to_stdout(
+    name: str, option: str, folder: Folder, run: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``OPTION -`` prints exactly what ``OPTION FILE`` writes; no file named ``-``."""
+    cmd = COMMANDS[name]
+    (_, parser) = next((p, o) for p, o in _outputs(cmd) if o.option == option)
+    suffix = parser.suffixes[0] if parser.suffixes else ".out"
+    folder.fresh_dirs()
+    monkeypatch.chdir(folder.out)
+    as_file = folder.links / f"file{suffix}"
+    r = run(*name.split(), *folder.args(name, cmd, {option: str(as_file)}))
+    assert r.code == 0, r.err
+    r = run(*name.split(), *folder.args(name, cmd, {option: "-"}))
+    assert r.code == 0, r.err
+    assert r.out == as_file.read_text()
+    assert not (folder.out / "-").exists()
+
+
+def test_two_outputs_on_stdout_are_refused(folder: Folder, run: Runner) -> None:
+    r = run("optimize", folder.kinds["workload"], "-q", "--out", "-", "--report", "-")
+    assert r.code == 2
+    assert r.err == "error: --out and --report both write to standard output (-)\n"
+
+
+def test_dot_slash_dash_is_a_file_named_dash(
+    folder: Folder, run: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder.fresh_dirs()
+    monkeypatch.chdir(folder.out)
+    r = run("schema", "workload", "--out", "./-")
+    assert r.code == 0, r.err
+    assert r.out == ""
+    assert (folder.out / "-").read_text().startswith("{")
