@@ -77,3 +77,35 @@ def test_workers_and_time_limit_do_not_change_an_optimal_answer(seed: int) -> No
     assert one.status == two.status == longer.status == "optimal"
     assert one.counts.tolist() == two.counts.tolist() == longer.counts.tolist()
     assert one.objective == two.objective == longer.objective
+    # the exact claim too: bound, gap, slack by label and the certificate (prices, D, proof)
+    assert one.bound == two.bound == longer.bound
+    assert one.gap == two.gap == longer.gap
+    assert dict(one.slack) == dict(two.slack) == dict(longer.slack)
+    assert one.certificate == two.certificate == longer.certificate
+    assert one.certificate is not None
+
+
+def test_certified_plan_files_are_byte_identical_across_hash_seeds_and_workers(
+    tmp_path: Path,
+) -> None:
+    """A plan stopped within ``--gap`` is ``feasible`` and carries its certificate (prices as
+    exact rationals, ``D``, slack): the file is the same byte for byte under three hash seeds."""
+    workload = (
+        QUICKSTART if QUICKSTART.exists() else ROOT / "tests" / "data" / "basic" / "workload.yaml"
+    )
+    procs = {}
+    for seed in ("0", "1", "12345"):
+        out = tmp_path / f"plan-{seed}.json"
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        cmd = [sys.executable, "-m", "costplan", "optimize", str(workload), "--gap", "0.5"]
+        procs[out] = subprocess.Popen(
+            [*cmd, "--out", str(out), "-q"], env=env, stderr=subprocess.PIPE, text=True
+        )
+    for out, proc in procs.items():
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, (out, err)
+    outputs = {p.read_bytes() for p in tmp_path.glob("plan-*.json")}
+    assert len(outputs) == 1, "plans differ across PYTHONHASHSEED"
+    text = outputs.pop()
+    assert b'"certificate": {' in text
+    assert b'"lagrangian_bound": "' in text

@@ -849,9 +849,12 @@ def solve_mckp(
         if status == "infeasible" or bound_exact is None:
             return Solution(status, plan, objective, None, None, method="mckp",
                             wall_s=stats["wall_s"], stats=stats, lp_bound=lp_out)  # fmt: skip
+        t_cert = time.perf_counter()
         cert = _certificate(maximize, lam_box[0], lp_out, core_box[0], lp, obj_p, status)
         status2, bound2, gap = settle("max" if maximize else "min", objective, bound_exact, cert)
         assert status2 == status or status != "optimal"
+        slack = _slack(problem, cost, value, plan, objective)
+        stats["t_certificate"] = time.perf_counter() - t_cert
         return Solution(
             status=status2,
             x=plan,
@@ -859,7 +862,7 @@ def solve_mckp(
             bound=bound2,
             gap=gap,
             certificate=cert,
-            slack=_slack(problem, cost, value, plan, objective),
+            slack=slack,
             method="mckp",
             wall_s=stats["wall_s"],
             stats=stats,
