@@ -113,6 +113,7 @@ def test_a_prefix_below_the_minimum_is_never_cached(tmp_path: Path) -> None:
         ("anthropic", "claude-haiku-4-5", 4096),
         ("anthropic", "claude-3-5-haiku-20241022", 2048),
         ("anthropic", "claude-sonnet-4-5", 1024),
+        ("aws", "anthropic.claude-haiku-4-5-20251001-v1:0", 4096),
         ("openai", "gpt-4o", 1024),
         ("google", "gemini-2.5-pro", 4096),
         ("google", "gemini-2.5-flash", 1024),
