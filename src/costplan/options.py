@@ -102,7 +102,6 @@ class Option:
     components: tuple[Component, ...] = ()
     detail: str = ""
     cache: str = ""  # "", "none", "5m" or "1h" (see the module docstring)
-    cache_hit_rate: Decimal | None = None  # for "5m" / "1h"
 
     @property
     def quality_micro(self) -> int:
@@ -324,7 +323,6 @@ class _Builder:
                 ),
             ),
             cache=cache,
-            cache_hit_rate=hit,
         )
 
     def _measured(self, task: Task, o: Option, standard_cost: int | None) -> Option:

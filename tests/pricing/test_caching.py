@@ -113,6 +113,7 @@ def test_a_prefix_below_the_minimum_is_never_cached(tmp_path: Path) -> None:
         ("anthropic", "claude-haiku-4-5", 4096),
         ("anthropic", "claude-3-5-haiku-20241022", 2048),
         ("anthropic", "claude-sonnet-4-5", 1024),
+        ("aws", "anthropic.claude-haiku-4-5-20251001-v1:0", 4096),
         ("openai", "gpt-4o", 1024),
         ("google", "gemini-2.5-pro", 4096),
         ("google", "gemini-2.5-flash", 1024),
@@ -361,3 +362,24 @@ def test_the_caching_example_by_hand() -> None:
     }
     assert plan.cost_pusd == 4_801_600_000 * 10**6  # $4,801.60
     assert plan.status == "optimal"
+
+
+def test_claude_on_another_provider_keeps_its_minimum(tmp_path: Path) -> None:
+    """Haiku 4.5 served by Bedrock: a 4,000-token prefix is below its 4,096 minimum, so only
+    'no cache' (the defaults match Claude by model name, not by provider)."""
+    (tmp_path / "prices.yaml").write_text(
+        "models:\n  anthropic.claude-haiku-4-5:\n    provider: aws\n"
+        "    input_usd_per_mtok: 1\n    output_usd_per_mtok: 5\n"
+        "    cache_read_usd_per_mtok: 0.1\n    cache_write_usd_per_mtok: 1.25\n"
+    )
+    w = tmp_path / "workload.yaml"
+    w.write_text(
+        "name: b\nbudget_usd: 100\nprices: prices.yaml\ntasks:\n"
+        "  - {name: t, volume: 10, prompt: {tokens: 500}, shared_prefix_tokens: 4000, "
+        "output_tokens: 100, cache: {hit_rate: 0.9}}\n"
+        "quality:\n  t: {anthropic.claude-haiku-4-5: 0.9}\n"
+    )
+    plan = optimize(load_inputs(w), explain=False)
+    [a] = plan.tasks[0].allocations
+    # 4,500 x 1 + 100 x 5 = 5,000 micro-dollars a query, uncached.
+    assert (a.cache, a.cost_per_query_pusd) == ("none", 5_000 * 10**6)

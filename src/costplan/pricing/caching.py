@@ -35,12 +35,13 @@ NO_CACHE = "none"
 #: model-name glob, tokens), as the providers published them in 2025-2026. A sheet's
 #: own ``min_cacheable_tokens`` overrides them (0: no minimum).
 DEFAULT_MIN_CACHEABLE: tuple[tuple[str, str, int], ...] = (
-    ("anthropic", "*opus-4-5*", 4096),
-    ("anthropic", "*opus-4-6*", 4096),
-    ("anthropic", "*haiku-4-5*", 4096),
-    ("anthropic", "*sonnet-4-6*", 2048),
-    ("anthropic", "*3-haiku*", 2048),
-    ("anthropic", "*3-5-haiku*", 2048),
+    # Claude, whoever serves it (Anthropic, Bedrock, Vertex): by model name.
+    ("*", "*opus-4-5*", 4096),
+    ("*", "*opus-4-6*", 4096),
+    ("*", "*haiku-4-5*", 4096),
+    ("*", "*sonnet-4-6*", 2048),
+    ("*", "*3-haiku*", 2048),
+    ("*", "*3-5-haiku*", 2048),
     ("anthropic", "*", 1024),
     ("openai", "*", 1024),
     ("*", "gemini-*pro*", 4096),

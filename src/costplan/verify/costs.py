@@ -69,11 +69,12 @@ def min_cacheable(model: Model) -> int:
     if model.min_cacheable_tokens is not None:
         return model.min_cacheable_tokens
     provider, name = model.provider.lower(), model.name.lower()
+    # Claude models by name, whoever serves them (Anthropic, Bedrock, Vertex).
+    if any(k in name for k in ("opus-4-5", "opus-4-6", "haiku-4-5")):
+        return 4096
+    if any(k in name for k in ("sonnet-4-6", "3-haiku", "3-5-haiku")):
+        return 2048
     if provider == "anthropic":
-        if any(k in name for k in ("opus-4-5", "opus-4-6", "haiku-4-5")):
-            return 4096
-        if any(k in name for k in ("sonnet-4-6", "3-haiku", "3-5-haiku")):
-            return 2048
         return 1024
     if provider != "openai" and fnmatchcase(name, "gemini-*pro*"):
         return 4096
