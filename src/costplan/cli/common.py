@@ -106,3 +106,16 @@ def echo(text: str, *, err: bool = False, nl: bool = True) -> None:
     from costplan.textsafe import printable_lines
 
     typer.echo(printable_lines(text), err=err, nl=nl)
+
+
+def echo_document(text: str) -> None:
+    """A whole output document (CSV, YAML, markdown) on stdout: exact into a pipe or
+    file (``typer.echo`` would strip what looks like ANSI codes from the data), control
+    characters escaped when stdout is a terminal."""
+    import sys
+
+    if sys.stdout.isatty():
+        echo(text, nl=False)
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()

@@ -24,6 +24,8 @@ def export(
         raise InputError(f"--to must be one of {', '.join(EXPORTERS)}", value=to)
     text = export_plan(read_plan(plan_file), to)
     if out is None:
-        typer.echo(text, nl=False)
+        from costplan.cli.common import echo_document
+
+        echo_document(text)
     else:
         write_atomic(out, text)

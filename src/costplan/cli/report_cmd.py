@@ -115,6 +115,8 @@ def report(
     plan = read_plan(plan_file)
     front = plan_frontier(plan, points, time_limit) if frontier else None
     if out is None:
-        typer.echo(render_report(plan, fmt, front), nl=False)
+        from costplan.cli.common import echo_document
+
+        echo_document(render_report(plan, fmt, front))
     else:
         write_report(plan, out, fmt, front)
