@@ -198,7 +198,9 @@ class ClassChecker:
             f.add((*key, "cost_source"), f"{show(a.get('cost_source'))}, expected {source!r}")
         if spec.volume:
             self._near((*key, "share"), a.get("share"), Fraction(count, spec.volume))
-        self._usage((*key, "usage_per_query"), a.get("usage_per_query"), spec, cost)
+        # A model's allocation carries its own profile's tokens; a cascade the task's.
+        seen_as = spec.for_model(name) if kind == "model" else spec
+        self._usage((*key, "usage_per_query"), a.get("usage_per_query"), seen_as, cost)
         return Row(count, cost.cost, cost.cost_p95, quality, steps)
 
     def _usage(self, key: Key, u: Any, spec: TaskSpec, cost: OptionCost) -> None:
