@@ -261,12 +261,18 @@ def load_queries(path: Path, *, default_output_tokens: int | None = None) -> Que
 
     raw = read_input(path, what="query file")
     if b"\x00" in raw:
-        raise InputError("query file is binary (contains NUL bytes)", file=path)
+        raise InputError(
+            "query file is binary (contains NUL bytes)",
+            file=path,
+            line=raw[: raw.index(b"\x00")].count(b"\n") + 1,
+        )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(
-            f"query file is not valid UTF-8 (byte offset {exc.start})", file=path
+            f"query file is not valid UTF-8 (byte offset {exc.start})",
+            file=path,
+            line=raw[: exc.start].count(b"\n") + 1,
         ) from None
     rows = _Rows(path, default_output_tokens)
     suffix = path.suffix.lower()

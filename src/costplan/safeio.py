@@ -462,6 +462,10 @@ def _write_stdout(data: str | bytes) -> None:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
     else:
+        if sys.stdout.isatty():  # a terminal would obey escapes in data; a pipe gets exact text
+            from costplan.textsafe import printable_lines
+
+            data = printable_lines(data)
         sys.stdout.write(data)
         sys.stdout.flush()
 

@@ -248,3 +248,21 @@ def test_missing_package_is_named_with_its_install_command(
         "install it with: pip install genai-prices\n"
     )
     assert not (tmp_path / "p.yaml").exists()
+
+
+def test_documents_on_stdout_are_escaped_only_on_a_terminal(
+    run: Runner, basic: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    edit(basic / "workload.yaml", "name: a\n", 'name: "a\\e[2J"\n')
+    edit(basic / "workload.yaml", "\n  a:", '\n  "a\\e[2J":')
+    plan = basic / "plan.yaml"
+    assert run("optimize", basic / "workload.yaml", "-q", "-o", plan).code == 0
+    piped = run("export", plan, "--to", "csv")
+    assert piped.code == 0
+    assert "a\x1b[2J" in piped.out  # a pipe gets the exact CSV
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    shown = run("export", plan, "--to", "csv")
+    assert "\x1b" not in shown.out
+    assert "a\\x1b[2J" in shown.out
