@@ -35,6 +35,19 @@ def format_key_path(path: Sequence[str | int]) -> str:
     return out
 
 
+def one_line(text: str) -> str:
+    """``text`` with every non-printable character escaped as in ``repr`` (``\\n``,
+    ``\\x1b``, ``\\u2028``...).
+
+    Names, keys and file names come from the user: a newline, a line separator or
+    a terminal escape in them must neither split an error over several lines nor
+    reach the terminal raw. Plain spaces stay as they are.
+    """
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() or ch == " " else repr(ch)[1:-1] for ch in text)
+
+
 def _short_repr(value: Any, limit: int = 80) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
@@ -44,7 +57,8 @@ class CostplanError(Exception):
     """Base of every error costplan reports to a user.
 
     ``file``, ``line`` (1-based), ``key`` (key path) and ``value`` locate the
-    problem; ``hint`` suggests a fix. ``str(err)`` is the full message.
+    problem; ``hint`` suggests a fix. ``str(err)`` is the full message, always one
+    line (control characters and line separators escaped, see :func:`one_line`).
     """
 
     exit_code: ClassVar[int] = 2
@@ -85,7 +99,8 @@ class CostplanError(Exception):
             text += f" (got {_short_repr(self.value)})"
         if self.hint:
             text += f"; {self.hint}"
-        return text
+        # The one place every message is built: one line, whatever the input held.
+        return one_line(text)
 
 
 class InputError(CostplanError):

@@ -87,7 +87,11 @@ def test_disk_full_mid_write_is_an_input_error_and_keeps_the_old_file(
 
 
 def _start(*args: str) -> subprocess.Popen[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"}
+    # The child imports this test package (from ROOT) and the very costplan this process
+    # imported (installed, or a src/ on PYTHONPATH), whatever PYTHONPATH held before.
+    here = str(Path(atomic.__file__).resolve().parent.parent)
+    path = [str(ROOT), here, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(path), "COLUMNS": "200"}
     return subprocess.Popen(
         [sys.executable, "-m", "tests.trust._slow_writer", *args],
         cwd=ROOT,

@@ -53,7 +53,7 @@ def version() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: run the app, map errors to exit codes (see README)."""
-    from costplan.errors import CostplanError
+    from costplan.errors import CostplanError, one_line
 
     try:
         app(args=argv, prog_name="costplan")
@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> None:
         if os.environ.get("COSTPLAN_DEBUG"):
             raise
         typer.echo(
-            f"internal error: {type(exc).__name__}: {exc} "
+            f"internal error: {type(exc).__name__}: {one_line(str(exc))} "
             "(a bug in costplan; rerun with COSTPLAN_DEBUG=1 for a traceback)",
             err=True,
         )

@@ -112,8 +112,9 @@ def check(
         _terminal(results)
     failed = [(r.plan_path, f) for r in results for f in r.failures]
     if failed:
-        lines = "\n".join(f"  {plan}: {reason}" for plan, reason in failed)
-        raise CheckFailedError(f"check failed:\n{lines}")
+        # one line, as every error (README): the failures joined by "; "
+        reasons = "; ".join(f"{plan}: {reason}" for plan, reason in failed)
+        raise CheckFailedError(f"check failed: {reasons}")
 
 
 def price_change_line(
