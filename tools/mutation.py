@@ -1,0 +1,274 @@
+"""Mutation testing of costplan's exact core, one module at a time, with mutmut.
+
+One command (from the repository root; any Python 3.11+ with the project's dependencies)::
+
+    python tools/mutation.py                  # every module below, in order
+    python tools/mutation.py money cost       # only these
+    python tools/mutation.py --list           # the modules, their functions and test files
+    python tools/mutation.py money --diffs    # also print each surviving mutant's diff
+
+For each module it builds a scratch copy of the checkout (``--workdir``, default
+``$TMPDIR/costplan-mutation/<module>``; the checkout itself is never touched), writes a
+``[tool.mutmut]`` section that mutates only that module (optionally only some of its
+functions) and runs only the focused test files that cover it, runs ``mutmut run
+--max-children 1`` (one worker: the machine is shared), and prints one row per module:
+
+    module  mutants  killed  timeout  survived  no-tests  other  kill-rate
+
+``kill-rate`` is (killed + timeout) / mutants: a mutant no selected test reaches counts as
+surviving. ``--min-rate 85`` makes the exit status 1 when any module is below 85%.
+Survivors that are equivalent mutants are explained in the README ("Mutation testing").
+
+If mutmut is missing it is installed with pip at the version pinned in pyproject.toml's
+``mutation`` extra. This is not part of the test suite or of ``.ci/run``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+#: Copied into the scratch checkout (tests read fixtures from all of them).
+COPIED = ("src", "tests", "benchmarks", "examples", "schemas", "README.md", "pyproject.toml")
+#: Loaded into every mutant's pytest run: hypothesis without deadlines (the mutated code
+#: runs through mutmut's trampolines, slower than usual, and a deadline miss would count
+#: as a kill) and derandomised (the same examples every run, so counts are reproducible).
+PLUGIN = """\
+from hypothesis import settings
+
+settings.register_profile("mutation", deadline=None, derandomize=True, print_blob=False)
+settings.load_profile("mutation")
+"""
+
+
+@dataclass(frozen=True)
+class Module:
+    """One unit of mutation testing: a source file, optional functions, its tests."""
+
+    name: str
+    source: str  # path from the repository root
+    tests: tuple[str, ...]  # pytest arguments: files or node ids
+    #: fnmatch patterns on mutmut's function names (``x_func``, ``xǁClassǁmethod``); () = all
+    functions: tuple[str, ...] = ()
+
+    def exists(self) -> bool:
+        return (ROOT / self.source).exists()
+
+    def patterns(self) -> list[str]:
+        """mutmut mutant-name patterns for the selected functions ([] = every mutant)."""
+        dotted = self.source.removeprefix("src/").removesuffix(".py").replace("/", ".")
+        return [f"{dotted}.{p}__mutmut_*" for p in self.functions]
+
+
+def _checker() -> Module:
+    """The independent checker: the package ``verify/`` once it exists, else ``verify.py``."""
+    if (ROOT / "src/costplan/verify").is_dir():
+        return Module(
+            "checker",
+            "src/costplan/verify",
+            (
+                "tests/trust/test_verify.py",
+                "tests/verify",
+                "tests/mutation_kills/test_verify_kills.py",
+            ),
+        )
+    return Module(
+        "checker",
+        "src/costplan/verify.py",
+        ("tests/trust/test_verify.py", "tests/mutation_kills/test_verify_kills.py"),
+    )
+
+
+def modules() -> list[Module]:
+    return [
+        Module(
+            "money",
+            "src/costplan/money.py",
+            ("tests/test_money.py", "tests/mutation_kills/test_money_kills.py"),
+        ),
+        Module(
+            "cost",
+            "src/costplan/pricing/cost.py",
+            ("tests/mutation_kills/test_cost_kills.py",),
+        ),
+        _checker(),
+        Module(
+            "mckp-relax",
+            "src/costplan/solvers/mckp.py",
+            ("tests/solvers/test_mckp.py", "tests/mutation_kills/test_mckp_kills.py"),
+            functions=("*relax*", "*Relaxation*", "*lagrangian*", "*_status*", "*bound*"),
+        ),
+    ]
+
+
+def ensure_mutmut() -> Path:
+    """The mutmut executable beside this interpreter, installed from PyPI if missing."""
+    exe = Path(sys.executable).parent / "mutmut"
+    if not exe.exists():
+        extra = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+            "optional-dependencies"
+        ]["mutation"]
+        subprocess.run([sys.executable, "-m", "pip", "install", *extra], check=True)
+    if not exe.exists():
+        sys.exit(f"mutation: mutmut is not at {exe} after installing it")
+    return exe
+
+
+def toml_list(items: list[str]) -> str:
+    return (
+        "["
+        + ", ".join('"' + i.replace("\\", "\\\\").replace('"', '\\"') + '"' for i in items)
+        + "]"
+    )
+
+
+def prepare(mod: Module, work: Path) -> None:
+    """A fresh scratch checkout in ``work`` configured to mutate ``mod`` only."""
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    for name in COPIED:
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, work / name, ignore=shutil.ignore_patterns("__pycache__"))
+        elif src.exists():
+            shutil.copy2(src, work / name)
+    (work / "mutation_plugin.py").write_text(PLUGIN)
+    only = f"{mod.source}/*" if (ROOT / mod.source).is_dir() else mod.source
+    tests = [t for t in mod.tests if (ROOT / t.split("::")[0]).exists()]
+    section = f"""
+[tool.mutmut]
+source_paths = ["src"]
+only_mutate = {toml_list([only])}
+also_copy = {toml_list([*COPIED[2:5], "README.md", "mutation_plugin.py"])}
+pytest_add_cli_args = ["-p", "mutation_plugin", "-p", "no:cacheprovider", "-q"]
+pytest_add_cli_args_test_selection = {toml_list(tests)}
+"""
+    with (work / "pyproject.toml").open("a") as f:
+        f.write(section)
+
+
+def run_mutmut(exe: Path, mod: Module, work: Path, verbose: bool) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["PYTHONHASHSEED"] = "0"
+    cmd = [str(exe), "run", "--max-children", "1"]
+    cmd += mod.patterns()
+    out = None if verbose else subprocess.DEVNULL
+    proc = subprocess.run(cmd, cwd=work, env=env, stdout=out, stderr=subprocess.STDOUT)
+    if proc.returncode != 0:
+        # mutmut exits 1 when the clean run of the selected tests fails: show why.
+        subprocess.run(cmd, cwd=work, env=env, check=False)
+        sys.exit(f"mutation: mutmut failed on {mod.name} (exit {proc.returncode}), see above")
+
+
+RESULT = re.compile(r"^\s*(\S+): (.+?)\s*$")
+
+
+def results(exe: Path, mod: Module, work: Path) -> dict[str, str]:
+    """Mutant name -> status for the mutants of ``mod`` (and its selected functions)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    out = subprocess.run(
+        [str(exe), "results", "--all", "true"],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    patterns = mod.patterns()
+    found = {}
+    for line in out.splitlines():
+        m = RESULT.match(line)
+        if m and (not patterns or any(fnmatch.fnmatch(m[1], p) for p in patterns)):
+            found[m[1]] = m[2]
+    return found
+
+
+def row(name: str, statuses: dict[str, str]) -> tuple[str, float]:
+    n = len(statuses)
+    count = {
+        s: sum(1 for v in statuses.values() if v == s)
+        for s in ("killed", "timeout", "survived", "no tests")
+    }
+    other = n - sum(count.values())
+    rate = 100.0 * (count["killed"] + count["timeout"]) / n if n else 0.0
+    text = (
+        f"{name:<12} {n:>7} {count['killed']:>7} {count['timeout']:>8} {count['survived']:>9}"
+        f" {count['no tests']:>9} {other:>6} {rate:>9.1f}%"
+    )
+    return text, rate
+
+
+def main(argv: list[str] | None = None) -> int:
+    all_mods = modules()
+    names = [m.name for m in all_mods]
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("modules", nargs="*", help=f"modules to test (default: all of {names})")
+    ap.add_argument("--list", action="store_true", help="print the modules and exit")
+    ap.add_argument("--diffs", action="store_true", help="print every surviving mutant's diff")
+    ap.add_argument("--verbose", action="store_true", help="show mutmut's own progress output")
+    ap.add_argument("--min-rate", type=float, default=0.0, help="exit 1 below this kill rate (%%)")
+    ap.add_argument(
+        "--workdir",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "costplan-mutation",
+        help="scratch directory (one subdirectory per module)",
+    )
+    args = ap.parse_args(argv)
+    unknown = sorted(set(args.modules) - set(names))
+    if unknown:
+        ap.error(f"unknown module(s) {', '.join(unknown)}; known: {', '.join(names)}")
+    chosen = [m for m in all_mods if not args.modules or m.name in args.modules]
+    if args.list:
+        for m in chosen:
+            funcs = f" functions {', '.join(m.functions)}" if m.functions else ""
+            print(f"{m.name}: {m.source}{funcs}\n    tests: {' '.join(m.tests)}")
+        return 0
+    exe = ensure_mutmut()
+    header = (
+        f"{'module':<12} {'mutants':>7} {'killed':>7} {'timeout':>8} {'survived':>9}"
+        f" {'no-tests':>9} {'other':>6} {'kill-rate':>10}"
+    )
+    rows, worst = [], 100.0
+    for m in chosen:
+        if not m.exists():
+            print(f"mutation: {m.name}: {m.source} does not exist, skipped", file=sys.stderr)
+            continue
+        work = args.workdir / m.name
+        print(f"mutation: {m.name} ({m.source}) in {work} ...", flush=True)
+        prepare(m, work)
+        run_mutmut(exe, m, work, args.verbose)
+        statuses = results(exe, m, work)
+        text, rate = row(m.name, statuses)
+        worst = min(worst, rate)
+        rows.append(text)
+        print(header + "\n" + text, flush=True)
+        for name, status in sorted(statuses.items()):
+            if status not in ("killed", "timeout"):
+                print(f"    {status}: {name}")
+                if args.diffs:
+                    diff = subprocess.run(
+                        [str(exe), "show", name],
+                        cwd=work,
+                        capture_output=True,
+                        text=True,
+                        check=False,
+                    ).stdout
+                    print("\n".join("      " + line for line in diff.splitlines()))
+    print("\n" + header)
+    print("\n".join(rows))
+    return 1 if worst < args.min_rate else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
