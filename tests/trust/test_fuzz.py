@@ -15,9 +15,10 @@ input that caused it. Stronger still:
 
 Each test draws from one seed, :data:`SEED` unless ``COSTPLAN_FUZZ_SEED`` is set;
 a failure names the seed and the command that replays it (same seed, same
-hypothesis version: same cases). Sized for a 2-core machine (about 20 s in all);
-the number of cases and their outcomes are printed in the test summary (see
-conftest.py).
+hypothesis version: same cases, whatever ran before; see tests/conftest.py and
+``fuzzgen.NAN``), and hypothesis prints the failing case's ``@reproduce_failure``
+blob. Sized for a 2-core machine (about 20 s in all); the number of cases and their
+outcomes are printed in the test summary (see conftest.py).
 """
 
 from __future__ import annotations
@@ -182,10 +183,10 @@ def test_fuzz_valid_inputs_library() -> None:
 
 def test_fuzz_mutated_inputs_library() -> None:
     # Damaged inputs: mostly refused as bad input, some still plan (a mutation may hit an
-    # optional key); both must happen (seed 20261202: 161 exit 2, 49 plans of 220).
+    # optional key); both must happen (seed 20261202: 166 exit 2, 28 exit 1, 26 plans of 220).
     outcomes = run_fuzz("library mutated", 220, inputs(mutate=True), _library)
     at_least(outcomes, ("error exit 2",), 0.5, "library mutated")
-    at_least(outcomes, ("plan",), 0.1, "library mutated")
+    at_least(outcomes, ("plan",), 0.05, "library mutated")
 
 
 def test_fuzz_cli(run: Any) -> None:
@@ -213,7 +214,7 @@ def test_fuzz_cli(run: Any) -> None:
             return f"exit {r.code}"
 
     drawn = st.tuples(inputs(mutate=True), st.sampled_from([None, "min_cost", "max_quality"]))
-    # seed 20261202: 50 exit 2, 6 exit 1, 4 exit 0 of 60
+    # seed 20261202: 35 exit 2, 4 exit 1, 21 exit 0 of 60
     outcomes = run_fuzz("cli", 60, drawn, one)
-    at_least(outcomes, ("exit 2",), 0.5, "cli")
-    at_least(outcomes, ("exit 0", "exit 3"), 0.03, "cli")
+    at_least(outcomes, ("exit 2",), 0.4, "cli")
+    at_least(outcomes, ("exit 0", "exit 3"), 0.1, "cli")
