@@ -18,7 +18,7 @@ import pytest
 from rich.console import Console
 
 from costplan.api import load_inputs, optimize
-from costplan.errors import InputError
+from costplan.errors import InfeasibleError, InputError, InternalError
 from costplan.explain import explain_plan
 from costplan.money import PUSD_PER_USD
 from costplan.planio import read_plan, write_plan
@@ -257,3 +257,41 @@ def test_robust_plan_binding_counts_p95_costs(basic: Path) -> None:
     assert m is not None
     again = optimize(load_inputs(basic), budget_usd=Decimal(404), robust=True, explain=False)
     assert m.quality_gain_micro == again.quality_micro_total - plan.quality_micro_total
+
+
+@pytest.mark.parametrize("part", ["marginal", "split"])
+def test_a_bug_in_a_re_solve_surfaces(
+    basic: Path, monkeypatch: pytest.MonkeyPatch, part: str
+) -> None:
+    """An InternalError inside an explanation's re-solve is a bug: it must not be
+    swallowed as "no explanation" (only infeasible or timed-out re-solves are)."""
+    import costplan.optimize
+
+    if part == "split":
+        text = basic.read_text()
+        basic.write_text(text.replace("latency: batch\n", "latency: batch\n    split: false\n"))
+    table = load_inputs(basic)
+    plan = optimize(table, budget_usd=Decimal(200), explain=False)
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise InternalError("planted bug")
+
+    monkeypatch.setattr(costplan.optimize, "solve_table", broken)
+    with pytest.raises(InternalError, match="planted bug"):
+        explain_plan(table, plan)
+
+
+def test_an_infeasible_re_solve_only_drops_its_explanation(
+    basic: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import costplan.optimize
+
+    table = load_inputs(basic)
+    plan = optimize(table, budget_usd=Decimal(200), explain=False)
+
+    def infeasible(*_args: object, **_kwargs: object) -> None:
+        raise InfeasibleError("no plan")
+
+    monkeypatch.setattr(costplan.optimize, "solve_table", infeasible)
+    e = explain_plan(table, plan)
+    assert e.marginal is None

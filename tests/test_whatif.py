@@ -187,10 +187,10 @@ def test_one_absent_rate_starts_from_the_rate_it_defaults_to() -> None:
     assert reasoning.reasoning_usd_per_mtok == Decimal("0.3")  # half of output 0.6
 
 
-def test_rounding_is_half_even_to_six_decimals_and_fees_to_pico_dollars() -> None:
+def test_rounding_is_up_to_six_decimals_and_fees_to_pico_dollars() -> None:
     flash = change("gemini-2.5-flash=-50%").models["gemini-2.5-flash"].standard.base
-    assert flash.input_usd_per_mtok == Decimal("0.000002")  # 0.0000025 -> even
-    assert flash.output_usd_per_mtok == Decimal("0.000008")  # 0.0000075 -> even
+    assert flash.input_usd_per_mtok == Decimal("0.000003")  # 0.0000025 -> up
+    assert flash.output_usd_per_mtok == Decimal("0.000008")  # 0.0000075 -> up
     fee = change("claude-*.request=+12.5%").models["claude-sonnet-4"].standard.base
     assert fee.request_usd == Decimal("0.000001125")  # exact: fees keep 12 decimals
     priority = change("claude-*=+12.5%").models["claude-sonnet-4"].modes["priority"].base
@@ -204,13 +204,10 @@ def test_changes_compound_in_order() -> None:
     assert twice.source == "test; what-if: gpt-4o=+10%, gpt-4o*=+10%"
 
 
-def _half_even(x: Fraction) -> Fraction:
-    """Round to a multiple of 1e-6, ties to even (independent of Decimal)."""
+def _round_up(x: Fraction) -> Fraction:
+    """Round up to a multiple of 1e-6 (independent of Decimal)."""
     scaled = x * 10**6
-    floor = scaled.numerator // scaled.denominator
-    rest = scaled - floor
-    up = rest > Fraction(1, 2) or (rest == Fraction(1, 2) and floor % 2 == 1)
-    return Fraction(floor + (1 if up else 0), 10**6)
+    return Fraction(-(-scaled.numerator // scaled.denominator), 10**6)
 
 
 @given(
@@ -223,5 +220,6 @@ def test_arithmetic_is_exact(micro: int, hundredths: int) -> None:
     c = PriceChange("x", "x", False, None, percent)
     new = c.scale(price, "input_usd_per_mtok")
     exact = Fraction(micro, 10**6) * (100 + Fraction(hundredths, 100)) / 100
-    assert Fraction(new) == _half_even(exact)
+    assert Fraction(new) == _round_up(exact)
+    assert Fraction(new) >= exact  # never understates a cost
     price_to_pusd_per_token(new)  # still an exact pico-dollar price: never raises

@@ -21,16 +21,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
 from costplan.errors import InfeasibleError, InputError, InternalError, SolverLimitError
-from costplan.money import fmt_usd, pusd_to_usd, usd_str
+from costplan.money import floor_to_micro, fmt_over_budget, usd_str
 from costplan.options import tokenizer_for
 from costplan.plan import Allocation, Plan, TaskPlan
 from costplan.pricing.cost import request_cost_pusd
@@ -39,8 +39,14 @@ from costplan.queries import QUALITY_SCALE, QuerySet
 from costplan.tokens.tokenizer import TokenizerSpec
 from costplan.validation import did_you_mean
 from costplan.verify import verify_plan
+from costplan.workload.model import share_cap
+
+if TYPE_CHECKING:
+    from costplan.solvers.constrained import LinearConstraint, ShareConstraint
 
 Objective = Literal["max_quality", "min_cost"]
+#: Share caps have at most 9 decimals, which keeps ``num * den`` of a cap below 2**62.
+MAX_SHARE_DENOMINATOR = 10**9
 
 
 @dataclass(frozen=True)
@@ -174,37 +180,50 @@ def _side_rows(
     value: npt.NDArray[np.int64],
     token_use: npt.NDArray[np.int64],
     side: AssignSideConstraints,
-) -> list[tuple[npt.NDArray[np.int64], int, str]]:
-    """Side constraints as (coef (G, K), rhs, label): sum_g coef[g, k(g)] <= rhs."""
-    rows: list[tuple[npt.NDArray[np.int64], int, str]] = []
+) -> tuple[list[LinearConstraint], list[ShareConstraint]]:
+    """Side constraints: rows ``sum_g coef[g, k(g)] <= rhs`` and exact share rows.
+
+    A share cap ``s = num/den`` of provider ``p`` is ``den * spend(p) <= num * spend(all)``,
+    kept as a ratio (:class:`~costplan.solvers.constrained.ShareConstraint`) so that its
+    sums stay exact and small whatever ``den`` is.
+    """
+    from costplan.solvers.constrained import LinearConstraint, ShareConstraint
+
+    rows: list[LinearConstraint] = []
+    shares: list[ShareConstraint] = []
     models = [o.model for o in options]
     providers = [o.provider for o in options]
     for m, limit in side.capacity_requests.items():
         mask = np.asarray([x == m for x in models])
         coef = np.broadcast_to(mask.astype(np.int64), cost.shape).copy()
-        rows.append((coef, limit, f"capacity of {m}: {limit:,} requests"))
+        rows.append(LinearConstraint(coef, limit, f"capacity of {m}: {limit:,} requests"))
     for m, limit in side.capacity_tokens.items():
         mask = np.asarray([x == m for x in models])
-        rows.append((token_use * mask, limit, f"capacity of {m}: {limit:,} tokens"))
+        rows.append(LinearConstraint(token_use * mask, limit, f"capacity of {m}: {limit:,} tokens"))
     for prov in sorted(set(providers)):
-        share = side.max_provider_share.get(prov) or side.max_provider_share.get("*")
+        share = share_cap(side.max_provider_share, prov)
         if share is None or share >= 1:
             continue
         f = Fraction(share)
+        if f.denominator > MAX_SHARE_DENOMINATOR:
+            raise InputError(
+                "a share cap has at most 9 decimals",
+                key=f"--max-provider-share {prov}",
+                value=share,
+            )
         mask = np.asarray([p == prov for p in providers])
-        # den * spend(prov) - num * spend(all) <= 0
-        coef = cost * (f.denominator * mask.astype(np.int64) - f.numerator)
-        rows.append((coef, 0, f"{prov} at most {share * 100:g}% of spend"))
+        label = f"{prov} at most {share * 100:g}% of spend"
+        shares.append(ShareConstraint(cost * mask, cost, f.numerator, f.denominator, label))
     tasks = np.asarray(qs.tasks)
     for task, floor in side.task_min_quality.items():
         in_task = tasks == task
         if not in_task.any():
             raise InputError("quality floor for a task no query has", value=task)
-        f_micro = int((floor * QUALITY_SCALE).to_integral_value())
+        f_micro = floor_to_micro(floor)
         # sum_{g in task} (floor - q) <= 0
         coef = np.where(in_task[:, None], f_micro - value, 0).astype(np.int64)
-        rows.append((coef, 0, f"task {task} mean quality >= {floor}"))
-    return rows
+        rows.append(LinearConstraint(coef, 0, f"task {task} mean quality >= {floor}"))
+    return rows, shares
 
 
 def assign(
@@ -220,7 +239,7 @@ def assign(
     progress: Callable[[int], None] | None = None,
 ) -> Assignment:
     """Assign every query to one option (see the module docstring)."""
-    from costplan.solvers.constrained import LinearConstraint, solve_constrained
+    from costplan.solvers.constrained import solve_constrained
     from costplan.solvers.mckp import MckpProblem, solve_mckp
 
     if objective == "max_quality" and budget_pusd is None:
@@ -228,10 +247,13 @@ def assign(
     options, cost, value, feasible, token_use = build_arrays(
         qs, sheet, modes=modes, progress=progress
     )
-    rows = _side_rows(qs, options, cost, value, token_use, side or AssignSideConstraints.none())
+    rows, shares = _side_rows(
+        qs, options, cost, value, token_use, side or AssignSideConstraints.none()
+    )
     min_value = None
     if min_mean_quality is not None:
-        min_value = int((min_mean_quality * QUALITY_SCALE * qs.size).to_integral_value())
+        # The whole floor rounded up once: sum_g q_g >= ceil(floor x 10**6 x G).
+        min_value = -(-Fraction(min_mean_quality) * QUALITY_SCALE * qs.size // 1)
     problem = MckpProblem(
         cost=cost,
         value=value,
@@ -240,19 +262,21 @@ def assign(
         objective="max_value" if objective == "max_quality" else "min_cost",
         min_value=min_value,
     )
-    if rows:
-        side_rows = [LinearConstraint(coef, rhs, label) for coef, rhs, label in rows]
-        result = solve_constrained(problem, side_rows, time_limit_s=time_limit_s)
+    if rows or shares:
+        result = solve_constrained(problem, rows, shares=shares, time_limit_s=time_limit_s)
     else:
         result = solve_mckp(problem, time_limit_s=time_limit_s)
     if result.status == "infeasible":
         cheapest = int(np.where(feasible, cost, np.iinfo(np.int64).max).min(axis=1).sum())
         if objective == "max_quality" and budget_pusd is not None and cheapest > budget_pusd:
+            cost_text, budget_text, shortfall = fmt_over_budget(cheapest, budget_pusd)
             raise InfeasibleError(
                 f"no assignment fits the budget: the cheapest model for every query costs "
-                f"{fmt_usd(pusd_to_usd(cheapest))}; budget is {fmt_usd(pusd_to_usd(budget_pusd))}"
+                f"{cost_text}; budget is {budget_text}",
+                hint=f"raise the budget by {shortfall}",
             )
-        labels = "; ".join(label for _, _, label in rows) or "the quality floor"
+        labels = "; ".join([r.label for r in rows] + [s.label for s in shares])
+        labels = labels or "the quality floor"
         raise InfeasibleError(f"no assignment meets the constraints ({labels})")
     if result.status not in ("optimal", "feasible"):
         raise SolverLimitError("no assignment found within the time limit")
@@ -357,7 +381,9 @@ def _summary_plan(
                     mode=o.mode,
                     count=n,
                     cost_per_query_pusd=total // n,
-                    quality=(Decimal(qtot) / QUALITY_SCALE / n).quantize(Decimal("0.000001")),
+                    quality=(Decimal(qtot) / QUALITY_SCALE / n).quantize(
+                        Decimal("0.000001"), rounding=ROUND_FLOOR
+                    ),
                     cost_source="per-query",
                     cost_total_pusd=total,
                     quality_total_micro=qtot,

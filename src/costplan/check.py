@@ -36,9 +36,9 @@ from decimal import Decimal
 from pathlib import Path
 
 from costplan.errors import InfeasibleError, InputError, SolverLimitError
-from costplan.money import budget_to_pusd, fmt_usd, pusd_to_usd
+from costplan.money import budget_to_pusd, fmt_over_budget, fmt_usd, pusd_to_usd
 from costplan.optimize import optimize
-from costplan.options import Option, OptionTable, build_options
+from costplan.options import Option, OptionTable, build_options, option_label
 from costplan.plan import Allocation, Plan
 from costplan.pricing.load import load_price_sheets
 from costplan.pricing.model import PriceSheet
@@ -65,11 +65,11 @@ class AllocationCheck:
     problem: str | None = None
     kind: str = "model"  # "model" or "cascade"
     new_p95_cost_per_query_pusd: int | None = None  # at p95 lengths (robust plans' budget)
+    cache: str = ""
 
     @property
     def label(self) -> str:
-        name = f"cascade {self.model}" if self.kind == "cascade" else self.model
-        return name if self.mode == "standard" else f"{name} ({self.mode})"
+        return option_label(self.model, self.kind, self.mode, self.cache)
 
     @property
     def old_cost_pusd(self) -> int:
@@ -207,6 +207,11 @@ def _why_not_an_option(workload: Workload, sheet: PriceSheet, task: str, a: Allo
         return f"{where} the workload no longer scores {a.model} for this task"
     if t.allow is not None and a.model not in t.allow:
         return f"{where} {a.model} is no longer in the task's allow list"
+    if a.cache:
+        return (
+            f"{where} {a.label}: cache choice {a.cache!r} is no longer offered "
+            "(the task's cache policy, the model's cache prices or its minimum prefix changed)"
+        )
     return f"{where} {a.label} is not an option for a {t.latency} task"
 
 
@@ -220,8 +225,8 @@ def reprice(
     :class:`InputError` when a task of the plan is not in the table's workload.
     """
     w = table.workload
-    by_key: dict[tuple[str, str, str, str], Option] = {
-        (o.task, o.kind, o.model, o.mode): o for o in table.options
+    by_key: dict[tuple[str, str, str, str, str], Option] = {
+        (o.task, o.kind, o.model, o.mode, o.cache): o for o in table.options
     }
     names = {t.name for t in w.tasks}
     out: list[TaskCheck] = []
@@ -234,7 +239,7 @@ def reprice(
             )
         rows: list[AllocationCheck] = []
         for a in tp.allocations:
-            o = by_key.get((tp.name, a.kind, a.model, a.mode))
+            o = by_key.get((tp.name, a.kind, a.model, a.mode, a.cache))
             problem: str | None
             if o is None:
                 problem = _why_not_an_option(original or w, table.sheet, tp.name, a)
@@ -257,6 +262,7 @@ def reprice(
                     problem=problem,
                     kind=a.kind,
                     new_p95_cost_per_query_pusd=new_p95,
+                    cache=a.cache,
                 )
             )
         out.append(TaskCheck(tp.name, tuple(rows)))
@@ -265,6 +271,11 @@ def reprice(
 
 def _money(pusd: int) -> str:
     return fmt_usd(pusd_to_usd(pusd))
+
+
+def _over(cost_pusd: int, budget_pusd: int, whose: str) -> tuple[str, str, str, str]:
+    cost, budget, shortfall = fmt_over_budget(cost_pusd, budget_pusd)
+    return cost, whose, budget, shortfall
 
 
 def _pct(value: Decimal) -> str:
@@ -296,14 +307,14 @@ def judge(
         if at_p95 > budget_pusd:
             whose = "the plan's budget" if budget_from == "plan" else "--budget"
             failures.append(
-                f"re-priced robust plan costs {_money(at_p95)} at p95 lengths, over {whose} "
-                f"of {_money(budget_pusd)} by {_money(at_p95 - budget_pusd)}"
+                "re-priced robust plan costs {} at p95 lengths, over {} of {} by {}".format(
+                    *_over(at_p95, budget_pusd, whose)
+                )
             )
     if budget_pusd is not None and new > budget_pusd:
         whose = "the plan's budget" if budget_from == "plan" else "--budget"
         failures.append(
-            f"re-priced plan costs {_money(new)}, over {whose} of {_money(budget_pusd)} "
-            f"by {_money(new - budget_pusd)}"
+            "re-priced plan costs {}, over {} of {} by {}".format(*_over(new, budget_pusd, whose))
         )
     if max_increase_pct is not None and (new - old) * 100 > max_increase_pct * old:
         pct = percent_change(old, new)

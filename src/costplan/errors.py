@@ -35,19 +35,6 @@ def format_key_path(path: Sequence[str | int]) -> str:
     return out
 
 
-def one_line(text: str) -> str:
-    """``text`` with every non-printable character escaped as in ``repr`` (``\\n``,
-    ``\\x1b``, ``\\u2028``...).
-
-    Names, keys and file names come from the user: a newline, a line separator or
-    a terminal escape in them must neither split an error over several lines nor
-    reach the terminal raw. Plain spaces stay as they are.
-    """
-    if text.isprintable():
-        return text
-    return "".join(ch if ch.isprintable() or ch == " " else repr(ch)[1:-1] for ch in text)
-
-
 def _short_repr(value: Any, limit: int = 80) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
@@ -57,8 +44,9 @@ class CostplanError(Exception):
     """Base of every error costplan reports to a user.
 
     ``file``, ``line`` (1-based), ``key`` (key path) and ``value`` locate the
-    problem; ``hint`` suggests a fix. ``str(err)`` is the full message, always one
-    line (control characters and line separators escaped, see :func:`one_line`).
+    problem; ``hint`` suggests a fix. :meth:`render` is the one-line message;
+    ``details`` are further lines (e.g. one per failed check), printed after it;
+    ``str(err)`` is both. The CLI escapes control characters in all of them.
     """
 
     exit_code: ClassVar[int] = 2
@@ -72,14 +60,16 @@ class CostplanError(Exception):
         key: Sequence[str | int] | str | None = None,
         value: Any = _UNSET,
         hint: str | None = None,
+        details: Sequence[str] = (),
     ) -> None:
         self.message = message
+        self.details = tuple(details)
         self.file = str(file) if file is not None else None
         self.line = line
         self.key = key if isinstance(key, str) or key is None else format_key_path(key)
         self.value = value
         self.hint = hint
-        super().__init__(self.render())
+        super().__init__("\n".join([self.render(), *self.details]))
 
     @property
     def has_value(self) -> bool:
@@ -99,8 +89,7 @@ class CostplanError(Exception):
             text += f" (got {_short_repr(self.value)})"
         if self.hint:
             text += f"; {self.hint}"
-        # The one place every message is built: one line, whatever the input held.
-        return one_line(text)
+        return text
 
 
 class InputError(CostplanError):

@@ -51,8 +51,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from costplan.errors import CostplanError
-from costplan.money import PUSD_PER_USD, usd_str, usd_to_pusd
+from costplan.errors import InfeasibleError, SolverLimitError
+from costplan.money import PUSD_PER_USD, floor_to_micro, usd_str, usd_to_pusd
 from costplan.options import QUALITY_SCALE
 
 if TYPE_CHECKING:
@@ -64,6 +64,9 @@ if TYPE_CHECKING:
 EXPLAIN_TIME_LIMIT_S = 10.0  # per extra solve; optimize() uses min(its limit, this)
 MIN_DELTA_PUSD = PUSD_PER_USD  # $1
 DELTA_FRACTION = 100  # delta = at / 100 (1%)
+#: A re-solve that may legitimately have no answer: the explanation is then omitted.
+#: Any other error (InternalError above all: a bug) propagates.
+_NO_ANSWER = (InfeasibleError, SolverLimitError)
 
 
 @dataclass(frozen=True)
@@ -165,8 +168,8 @@ class Explanations:
 # ---------------------------------------------------------------- computation
 
 
-def _key(task: str, kind: str, model: str, mode: str) -> tuple[str, str, str, str]:
-    return (task, kind, model, mode)
+def _key(task: str, kind: str, model: str, mode: str, cache: str) -> tuple[str, ...]:
+    return (task, kind, model, mode, cache)
 
 
 @dataclass(frozen=True)
@@ -201,11 +204,13 @@ def explain_plan(
 
     idx = _index(table, plan.objective, plan.budget_pusd, robust)  # type: ignore[arg-type]
     p = idx.problem
-    where = {_key(o.task, o.kind, o.model, o.mode): i for i, o in enumerate(idx.options)}
+    where = {
+        _key(o.task, o.kind, o.model, o.mode, o.cache): i for i, o in enumerate(idx.options)
+    }
     counts = [0] * len(idx.options)
     for tp in plan.tasks:
         for a in tp.allocations:
-            i = where.get(_key(tp.name, a.kind, a.model, a.mode))
+            i = where.get(_key(tp.name, a.kind, a.model, a.mode, a.cache))
             if i is not None:
                 counts[i] = a.count
     by_task: dict[str, list[int]] = {}
@@ -253,7 +258,7 @@ def _floor_bindings(table: OptionTable, s: _Solved) -> tuple[FloorBinding, ...]:
     for t in table.workload.tasks:
         if t.min_quality is None or t.volume == 0:
             continue
-        f = int((t.min_quality * QUALITY_SCALE).to_integral_value())
+        f = floor_to_micro(t.min_quality)
         opts = s.by_task.get(t.name, [])
         slack = sum((q[i] - f) * s.counts[i] for i in opts)
         # Quality lost by each cheaper, weaker move (one query, or the whole task).
@@ -302,7 +307,7 @@ def _marginal(
             robust=robust,
             relative_gap=relative_gap,
         )
-    except CostplanError:
+    except _NO_ANSWER:
         return None
     quality = sum(int(n) * o.quality_micro for n, o in zip(sol.counts, options, strict=True))
     # The LP's budget row uses expected costs; robust plans' rows use p95 costs.
@@ -344,7 +349,7 @@ def _split_effect(
             robust=robust,
             relative_gap=relative_gap,
         )
-    except CostplanError:
+    except _NO_ANSWER:
         return None
     used: dict[str, int] = {}
     for n, o in zip(sol.counts, options, strict=True):

@@ -115,6 +115,10 @@ def _deployment(task: TaskPlan, a: Allocation, weight: str) -> dict[str, Any]:
     if a.kind == "cascade":
         info["costplan_cascade"] = f"{a.model}: {a.detail}"
         notes.append(_CASCADE_NOTE)
+    if a.cache:
+        info["costplan_cache"] = a.cache
+        if a.cache != "none":
+            notes.append(f"planned with the shared prefix cached (cache_control ttl {a.cache})")
     if notes:
         info["costplan_note"] = "; ".join(notes)
     return {
@@ -173,6 +177,7 @@ CSV_COLUMNS = (
     "cost_source",
     "kind",
     "detail",
+    "cache",
 )
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -206,6 +211,7 @@ def to_csv(plan: Plan) -> str:
                     a.cost_source,
                     a.kind,
                     _text(a.detail),
+                    a.cache,
                 )
             )
     return buf.getvalue()

@@ -57,7 +57,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_FLOOR, Decimal
 from fractions import Fraction
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
@@ -222,8 +222,9 @@ def _interp(vertices: Sequence[tuple[int, Fraction]], c: int) -> Fraction:
 
 
 def _dec6(x: Fraction) -> Decimal:
+    """A reported quality to 6 decimals, rounded down (never overstated)."""
     return (Decimal(x.numerator) / Decimal(x.denominator)).quantize(
-        Decimal("0.000001"), rounding=ROUND_HALF_EVEN
+        Decimal("0.000001"), rounding=ROUND_FLOOR
     )
 
 

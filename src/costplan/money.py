@@ -8,16 +8,26 @@
   public price list) are integers per token, and any token count times a price
   is an exact integer: costs never drift, whatever the volume.
 * Decimal USD is recovered exactly as ``pusd / 1e12``.
+* Quality is an integer number of **micro-units** (``QUALITY_SCALE`` per 1.0).
+
+Rounding is always in the user's disfavour (README, "Money is exact"): derived
+prices and costs round **up**, budgets **down**, qualities **down** and quality
+floors **up**, so that a plan never looks cheaper or better than it is.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
 
 PUSD_PER_USD = 10**12
 PUSD_PER_TOKEN_PER_USD_PER_MTOK = 10**6
 CENT = Decimal("0.01")
+QUALITY_SCALE = 10**6  # quality in the solvers: integer micro-units
+#: Exact unit of a price in USD per million tokens (one pico-dollar per token).
+PRICE_QUANTUM = Decimal("0.000001")
+#: Exact unit of an amount in USD (one pico-dollar).
+PUSD_QUANTUM = Decimal("1e-12")
 
 
 class PrecisionError(ValueError):
@@ -43,6 +53,26 @@ def usd_to_pusd(usd: Decimal) -> int:
     if scaled != scaled.to_integral_value():
         raise PrecisionError(f"amount {usd} USD is finer than 1e-12 USD")
     return int(scaled)
+
+
+def price_up(usd_per_mtok: Decimal) -> Decimal:
+    """A derived price (discount, exchange rate, what-if) rounded **up** to 1e-6 USD/Mtok."""
+    return usd_per_mtok.quantize(PRICE_QUANTUM, rounding=ROUND_CEILING)
+
+
+def amount_up(usd: Decimal) -> Decimal:
+    """A derived amount in USD (a converted or changed request fee) rounded **up** to 1e-12."""
+    return usd.quantize(PUSD_QUANTUM, rounding=ROUND_CEILING)
+
+
+def quality_to_micro(q: Decimal) -> int:
+    """A quality in micro-units, rounded **down**: 0.7999995 counts as 0.799999."""
+    return int((q * QUALITY_SCALE).to_integral_value(rounding=ROUND_FLOOR))
+
+
+def floor_to_micro(q: Decimal) -> int:
+    """A quality floor in micro-units, rounded **up**: a floor of 0.8000005 needs 0.800001."""
+    return int((q * QUALITY_SCALE).to_integral_value(rounding=ROUND_CEILING))
 
 
 def budget_to_pusd(usd: Decimal) -> int:
@@ -92,3 +122,31 @@ def fmt_usd(value: Decimal, *, places: int = 2) -> str:
     v = value.quantize(q, rounding=ROUND_HALF_EVEN)
     sign = "-" if v < 0 else ""
     return f"{sign}${abs(v):,.{places}f}"
+
+
+def _fmt_rounded(pusd: int, places: int, rounding: str) -> str:
+    value = (Decimal(pusd) / PUSD_PER_USD).quantize(Decimal(1).scaleb(-places), rounding=rounding)
+    sign = "-" if value < 0 else ""
+    return f"{sign}${abs(value):,.{places}f}"
+
+
+def fmt_over_budget(cost_pusd: int, budget_pusd: int) -> tuple[str, str, str]:
+    """``(cost, budget, shortfall)`` for a message that a cost exceeds a budget.
+
+    Shown with enough decimals that the shortfall is not zero and the budget
+    is exact (cents at least, pico-dollars at most), each rounded in the user's
+    disfavour: the cost and the shortfall up, the budget down. So the message
+    never reads "costs $0.52; budget is $0.52; raise the budget by $0.00", and
+    raising the budget by the shortfall shown is always enough.
+    """
+    short = max(cost_pusd - budget_pusd, 0)
+    places = 2
+    while places < 12 and (
+        short < 10 ** (12 - places) or budget_pusd % 10 ** (12 - places)
+    ):
+        places += 1
+    return (
+        _fmt_rounded(cost_pusd, places, ROUND_CEILING),
+        _fmt_rounded(budget_pusd, places, ROUND_FLOOR),
+        _fmt_rounded(short, places, ROUND_CEILING),
+    )

@@ -24,13 +24,13 @@ import numpy as np
 
 from costplan.errors import InfeasibleError, InputError, SolverLimitError
 from costplan.explain import EXPLAIN_TIME_LIMIT_S, explain_plan
-from costplan.money import budget_to_pusd, fmt_usd, pusd_to_usd
-from costplan.options import QUALITY_SCALE, Option, OptionTable
+from costplan.money import budget_to_pusd, floor_to_micro, fmt_over_budget, fmt_usd, pusd_to_usd
+from costplan.options import Option, OptionTable
 from costplan.plan import Allocation, Baseline, Plan, TaskPlan
 from costplan.solvers.classlevel import ClassProblem, ClassSolution, LinearRow, solve_class
 from costplan.validation import did_you_mean
 from costplan.verify import verify_plan
-from costplan.workload.model import MINUTES_PER_PERIOD, Objective, Workload
+from costplan.workload.model import MINUTES_PER_PERIOD, Objective, Workload, share_cap
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class _Indexed:
 
 
 def _floor_micro(q: Decimal | None) -> int:
-    return -1 if q is None else int((q * QUALITY_SCALE).to_integral_value())
+    return -1 if q is None else floor_to_micro(q)
 
 
 def _index(
@@ -61,7 +61,8 @@ def _index(
                 file=w.path,
                 key=("tasks", t.index),
             )
-        if t.min_quality is not None:
+        # A floor is volume-weighted: with no queries it is vacuous (README, "zero volume").
+        if t.min_quality is not None and t.volume > 0:
             best = max(usable, key=lambda o: o.quality)
             if best.quality < t.min_quality:
                 raise InfeasibleError(
@@ -79,7 +80,9 @@ def _index(
         cost=np.asarray([o.cost_pusd for o in options], dtype=np.int64),
         quality=np.asarray([o.quality_micro for o in options], dtype=np.int64),
         volume=np.asarray([t.volume for t in w.tasks], dtype=np.int64),
-        floor=np.asarray([_floor_micro(t.min_quality) for t in w.tasks], dtype=np.int64),
+        floor=np.asarray(
+            [_floor_micro(t.min_quality if t.volume else None) for t in w.tasks], dtype=np.int64
+        ),
         split=np.asarray([t.split for t in w.tasks], dtype=np.bool_),
         objective=objective,
         budget=budget_pusd,
@@ -199,7 +202,7 @@ def _side_rows(table: OptionTable, options: list[Option]) -> tuple[LinearRow, ..
                 "share cap for a provider none of the usable models has", providers,
             )  # fmt: skip
     for prov in providers:
-        share = c.max_provider_share.get(prov) or c.max_provider_share.get("*")
+        share = share_cap(c.max_provider_share, prov)
         if share is None or share >= 1:
             continue
         # spend(prov) <= s * spend(all)  <=>  spend(prov) - s * spend(all) <= 0
@@ -232,18 +235,18 @@ def _explain_infeasible(
         premiums.append((task_cost - floorless, task_cost, t.name, str(t.min_quality)))
     premiums.sort(reverse=True)
     extra, task_cost, name, floor = premiums[0]
+    cheapest_text, budget_text, shortfall = fmt_over_budget(cheapest, budget_pusd)
     message = (
         f"no plan fits the budget: the cheapest plan meeting every quality floor costs "
-        f"{fmt_usd(pusd_to_usd(cheapest))}"
+        f"{cheapest_text}"
         + (" at p95 lengths" if p.budget_cost is not None else "")
-        + f"; budget is {fmt_usd(pusd_to_usd(budget_pusd))}"
+        + f"; budget is {budget_text}"
     )
     if extra > 0:
         message += (
             f". Task {name!r} forces most of it: {fmt_usd(pusd_to_usd(task_cost))} at its floor "
             f"{floor}, {fmt_usd(pusd_to_usd(extra))} more than its cheapest model"
         )
-    shortfall = fmt_usd(pusd_to_usd(cheapest - budget_pusd))
     hint = f"raise the budget by {shortfall}" + (
         f" or lower the min_quality of {name!r}" if extra > 0 else ""
     )
@@ -283,7 +286,8 @@ def _baselines(table: OptionTable, budget_pusd: int | None) -> tuple[Baseline, .
         cost = sum(pick[t.name].cost_pusd * t.volume for t in w.tasks)
         quality = sum(pick[t.name].quality_micro * t.volume for t in w.tasks)
         floors = all(
-            t.min_quality is None or pick[t.name].quality >= t.min_quality for t in w.tasks
+            t.min_quality is None or t.volume == 0 or pick[t.name].quality >= t.min_quality
+            for t in w.tasks
         )
         return cost, quality, floors
 
@@ -524,6 +528,24 @@ def _cascade_notes(
     return notes
 
 
+def _cache_notes(
+    table: OptionTable, options: Sequence[Option], counts: Sequence[int]
+) -> list[str]:
+    """The TTL break-even of every used option of a task with a cache policy."""
+    from costplan.pricing.caching import break_even_note
+
+    notes = []
+    for o, n in zip(options, counts, strict=True):
+        task = table.workload.task(o.task)
+        if n <= 0 or o.kind != "model" or task.cache is None:
+            continue
+        schedule = table.sheet.models[o.model].schedule(o.mode)
+        note = break_even_note(o.task, o.label, schedule, o.cache, task.cache.hit_rates)
+        if note is not None:
+            notes.append(note + (f" ({o.detail})" if o.detail else ""))
+    return notes
+
+
 def plan_from_counts(
     table: OptionTable,
     options: Sequence[Option],
@@ -553,6 +575,7 @@ def plan_from_counts(
                     cost_source=o.cost_source,
                     kind=o.kind,
                     detail=o.detail,
+                    cache=o.cache,
                     cost_p95_per_query_pusd=o.cost_p95_pusd,
                     prompt_tokens_mean=Decimal(repr(o.prompt_tokens_mean)).quantize(
                         Decimal("0.001")
@@ -567,7 +590,9 @@ def plan_from_counts(
             t.name,
             t.volume,
             t.min_quality,
-            tuple(sorted(by_task[t.name], key=lambda a: (-a.count, a.model, a.mode))),
+            tuple(
+                sorted(by_task[t.name], key=lambda a: (-a.count, a.model, a.mode, a.cache))
+            ),
         )
         for t in w.tasks
     )
@@ -576,7 +601,7 @@ def plan_from_counts(
         if w.doc is not None:
             inputs[str(w.doc.path)] = w.doc.sha256
         inputs.update(table.sheet.sha256)
-    notes = _cascade_notes(table, options, counts)
+    notes = _cascade_notes(table, options, counts) + _cache_notes(table, options, counts)
     if any(o.tokens_estimated for o in options):
         notes.append(
             "prompt tokens for non-OpenAI tokenizers are estimated from o200k counts "

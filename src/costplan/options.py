@@ -10,6 +10,10 @@ model's price sheet offers, the table holds
   :func:`costplan.pricing.cost.request_cost_pusd`, rounded **up** to a whole
   pico-dollar (conservative), or the measured cost from an eval run;
 * ``cost_p95_pusd``: the cost of a query at p95 prompt and output lengths;
+* ``cache``: for a task with a cache policy, how its shared prefix is billed: ``none``,
+  ``5m`` or ``1h`` (each a separate option, so the solver picks the TTL; see
+  :mod:`costplan.pricing.caching` for the arithmetic); ``""`` without a policy (the
+  prefix is read from the cache on every query);
 * ``quality``: the task's expected quality on the model;
 * ``excluded``: why the option cannot be used (context window, max output...),
   or None. Excluded options stay in the table so that ``estimate`` can say why.
@@ -17,23 +21,32 @@ model's price sheet offers, the table holds
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 
 import numpy as np
 import numpy.typing as npt
 
 from costplan.errors import InputError
-from costplan.money import PrecisionError, usd_to_pusd
-from costplan.pricing.cost import request_cost_pusd
-from costplan.pricing.model import ModelPrice, PriceSheet
+from costplan.money import QUALITY_SCALE, PrecisionError, quality_to_micro, usd_to_pusd
+from costplan.pricing.caching import (
+    NO_CACHE,
+    expected_cost_pusd,
+    min_cacheable_tokens,
+    ttls_offered,
+)
+from costplan.pricing.model import ModelPrice, PriceSchedule, PriceSheet
 from costplan.tokens.tokenizer import TokenizerSpec, parse_tokenizer
 from costplan.validation import did_you_mean
 from costplan.workload.model import Cascade, Task, Workload
 
-QUALITY_SCALE = 10**6  # quality in the solver: integer micro-units
+__all__ = [
+    "QUALITY_SCALE", "Option", "OptionTable", "build_options", "option_label", "tokenizer_for",
+]  # fmt: skip
 
 _LATENCY_MODES = {"realtime": ("standard",), "batch": ("standard", "batch", "flex")}
 
@@ -88,15 +101,25 @@ class Option:
     kind: str = "model"  # "model" or "cascade"
     components: tuple[Component, ...] = ()
     detail: str = ""
+    cache: str = ""  # "", "none", "5m" or "1h" (see the module docstring)
+    cache_hit_rate: Decimal | None = None  # for "5m" / "1h"
 
     @property
     def quality_micro(self) -> int:
-        return int((self.quality * QUALITY_SCALE).to_integral_value())
+        return quality_to_micro(self.quality)
 
     @property
     def label(self) -> str:
-        name = f"cascade {self.model}" if self.kind == "cascade" else self.model
-        return name if self.mode == "standard" else f"{name} ({self.mode})"
+        return option_label(self.model, self.kind, self.mode, self.cache)
+
+
+def option_label(model: str, kind: str, mode: str, cache: str = "") -> str:
+    """``big``, ``big (batch)``, ``big (batch, 1h cache)``, ``cascade c (no cache)``..."""
+    name = f"cascade {model}" if kind == "cascade" else model
+    parts = [mode] if mode != "standard" else []
+    if cache:
+        parts.append("no cache" if cache == NO_CACHE else f"{cache} cache")
+    return f"{name} ({', '.join(parts)})" if parts else name
 
 
 @dataclass(frozen=True)
@@ -219,7 +242,6 @@ class _Builder:
 
     def model_options(self, task: Task, model_name: str, quality: Decimal) -> list[Option]:
         """One option per serving mode the task's latency allows and the model offers."""
-        workload = self.workload
         model = self.sheet.models[model_name]
         spec = tokenizer_for(model)
         tokens = self.prompts.get(task, spec)
@@ -231,82 +253,139 @@ class _Builder:
             if mode not in _LATENCY_MODES[task.latency]:
                 continue
             schedule = model.schedule(mode)
-            per_sample = request_cost_pusd(
-                schedule,
-                uncached=tokens,
-                cached=task.shared_prefix_tokens,
-                output=task.output.mean_tokens,
-                reasoning=task.reasoning_tokens,
-            )
-            total = int(per_sample.sum(dtype=np.int64))
-            cost = -(-total // len(tokens))  # ceil: never under-estimate spend
-            cost_p95 = int(
-                request_cost_pusd(
-                    schedule,
-                    uncached=p95,
-                    cached=task.shared_prefix_tokens,
-                    output=task.output.p95_tokens,
-                    reasoning=task.reasoning_tokens,
+            for cache, why_not, note in _cache_choices(task, model, schedule):
+                option = self._option(task, model, mode, cache, tokens, p95, quality)
+                if mode == "standard" and cache == "":
+                    standard_cost = option.cost_pusd
+                option = self._measured(task, option, standard_cost)
+                out.append(
+                    dataclasses.replace(
+                        option,
+                        excluded=excluded or why_not,
+                        tokens_estimated=spec.estimated and task.prompt.measured,
+                        tokenizer=spec.label,
+                        detail=note,
+                    )
                 )
-            )
-            source = "tokens"
-            measured = workload.measured_cost_usd.get(task.name, {}).get(model_name)
-            if mode == "standard":
-                standard_cost = cost
-            if measured is not None:
-                try:
-                    measured_pusd = usd_to_pusd(measured)
-                except PrecisionError as exc:
-                    raise InputError(
-                        str(exc),
-                        file=workload.path,
-                        key=("measured_cost_usd", task.name, model_name),
-                        value=measured,
-                    ) from None
-                # Other modes keep the measured cost scaled by their token-price ratio
-                # (rounded up); with free tokens there is no ratio: the measured cost holds.
-                if mode == "standard" or not standard_cost:
-                    scaled = measured_pusd
-                else:
-                    scaled = -(-measured_pusd * cost // standard_cost)
-                cost_p95 = -(-cost_p95 * scaled // cost) if cost else scaled
-                cost = scaled
-                source = "measured"
-            prompt_mean = float(tokens.mean())
-            out.append(
-                Option(
-                    task=task.name,
-                    model=model_name,
-                    provider=model.provider,
-                    mode=mode,
-                    quality=quality,
-                    prompt_tokens_mean=prompt_mean,
-                    prompt_tokens_p95=p95,
-                    cached_tokens=task.shared_prefix_tokens,
-                    output_tokens=task.output.mean_tokens,
-                    output_tokens_p95=task.output.p95_tokens,
-                    reasoning_tokens=task.reasoning_tokens,
-                    tokens_estimated=spec.estimated and task.prompt.measured,
-                    tokenizer=spec.label,
-                    cost_pusd=cost,
-                    cost_p95_pusd=cost_p95,
-                    cost_source=source,
-                    excluded=excluded,
-                    components=(
-                        Component(
-                            model=model_name,
-                            provider=model.provider,
-                            reach=Decimal(1),
-                            cost_pusd=cost,
-                            tokens_per_query=math.ceil(prompt_mean)
-                            + task.shared_prefix_tokens
-                            + task.output.mean_tokens
-                            + task.reasoning_tokens,
-                        ),
-                    ),
-                )
-            )
         return out
+
+    def _option(
+        self,
+        task: Task,
+        model: ModelPrice,
+        mode: str,
+        cache: str,
+        tokens: npt.NDArray[np.int64],
+        p95: int,
+        quality: Decimal,
+    ) -> Option:
+        """The option priced from tokens (mean over samples, and at p95 lengths)."""
+        schedule = model.schedule(mode)
+        hit = task.cache.hit_rates.get(cache) if task.cache is not None else None
+        prefix, reasoning = task.shared_prefix_tokens, task.reasoning_tokens
+        total = expected_cost_pusd(
+            schedule, tokens, task.output.mean_tokens, reasoning, prefix, cache, hit
+        )
+        total_p95 = expected_cost_pusd(
+            schedule, np.array([p95], np.int64), task.output.p95_tokens, reasoning, prefix,
+            cache, hit,
+        )  # fmt: skip
+        cost = _ceil(total / len(tokens))  # ceil: never under-estimate spend
+        prompt_mean = float(tokens.mean())
+        return Option(
+            task=task.name,
+            model=model.name,
+            provider=model.provider,
+            mode=mode,
+            quality=quality,
+            prompt_tokens_mean=prompt_mean,
+            prompt_tokens_p95=p95,
+            cached_tokens=task.shared_prefix_tokens,
+            output_tokens=task.output.mean_tokens,
+            output_tokens_p95=task.output.p95_tokens,
+            reasoning_tokens=task.reasoning_tokens,
+            tokens_estimated=False,
+            tokenizer="",
+            cost_pusd=cost,
+            cost_p95_pusd=_ceil(total_p95),
+            components=(
+                Component(
+                    model=model.name,
+                    provider=model.provider,
+                    reach=Decimal(1),
+                    cost_pusd=cost,
+                    tokens_per_query=math.ceil(prompt_mean)
+                    + task.shared_prefix_tokens
+                    + task.output.mean_tokens
+                    + task.reasoning_tokens,
+                ),
+            ),
+            cache=cache,
+            cache_hit_rate=hit,
+        )
+
+    def _measured(self, task: Task, o: Option, standard_cost: int | None) -> Option:
+        """``o`` with the workload's measured cost, when it has one (else unchanged).
+
+        The standard mode takes the measured cost; other modes scale it by their
+        token-price ratio (rounded up); with free tokens there is no ratio and the
+        measured cost holds. The p95 cost scales with the same ratio.
+        """
+        measured = self.workload.measured_cost_usd.get(task.name, {}).get(o.model)
+        if measured is None:
+            return o
+        try:
+            measured_pusd = usd_to_pusd(measured)
+        except PrecisionError as exc:
+            raise InputError(
+                str(exc),
+                file=self.workload.path,
+                key=("measured_cost_usd", task.name, o.model),
+                value=measured,
+            ) from None
+        cost = o.cost_pusd
+        if o.mode == "standard" or not standard_cost:
+            scaled = measured_pusd
+        else:
+            scaled = -(-measured_pusd * cost // standard_cost)
+        cost_p95 = -(-o.cost_p95_pusd * scaled // cost) if cost else scaled
+        component = dataclasses.replace(o.components[0], cost_pusd=scaled)
+        return dataclasses.replace(
+            o, cost_pusd=scaled, cost_p95_pusd=cost_p95, cost_source="measured",
+            components=(component,),
+        )  # fmt: skip
+
+
+def _cache_choices(
+    task: Task, model: ModelPrice, schedule: PriceSchedule
+) -> list[tuple[str, str | None, str]]:
+    """(cache choice, why it is excluded or None, detail) for one model and mode.
+
+    Without a policy: ``""`` (the prefix read on every query). A prefix below the
+    model's minimum cacheable length: ``none`` only. Otherwise the policy's choices;
+    a fixed TTL the schedule does not offer is excluded with the reason.
+    """
+    if task.cache is None:
+        return [("", None, "")]
+    minimum = min_cacheable_tokens(model)
+    if task.shared_prefix_tokens < minimum:
+        note = (
+            f"prefix of {task.shared_prefix_tokens:,} tokens is below {model.name}'s minimum "
+            f"cacheable {minimum:,}: never cached"
+        )
+        return [(NO_CACHE, None, note)]
+    offered = ttls_offered(schedule)
+    out: list[tuple[str, str | None, str]] = []
+    for choice in task.cache.choices():
+        if choice == NO_CACHE or choice in offered:
+            out.append((choice, None, ""))
+        elif task.cache.ttl == choice:  # a fixed TTL: say why it cannot be used
+            out.append((choice, f"{model.name} has no 1-hour cache write price", ""))
+    return out
+
+
+def _ceil(x: Fraction) -> int:
+    return -(-x.numerator // x.denominator)
 
 
 def _cascade_option(
@@ -331,18 +410,19 @@ def _cascade_option(
             if workload.doc is not None:
                 raise workload.doc.error(message, (*key, k), model, hint=hint)
             raise InputError(message, key=(*key, k), value=model, hint=hint)
-    by_model = {
-        o.model: o
-        for o in singles
-        if o.task == task.name and o.kind == "model" and o.mode == cascade.mode
-    }
+    def step_of(candidates: Sequence[Option], model: str) -> Option | None:
+        # A step is the model's option in the cascade's mode; with a cache policy, its
+        # cheapest usable cache choice (ties in choice order).
+        mine = [o for o in candidates if o.model == model and o.mode == cascade.mode]
+        return min(mine, key=lambda o: (o.excluded is not None, o.cost_pusd), default=None)
+
+    singles_here = [o for o in singles if o.task == task.name and o.kind == "model"]
     reach = cascade.reach()
     steps: list[Option] = []
     excluded: str | None = None
     for model in cascade.steps:
-        step = by_model.get(model) or next(
-            (o for o in builder.model_options(task, model, Decimal(0)) if o.mode == cascade.mode),
-            None,
+        step = step_of(singles_here, model) or step_of(
+            builder.model_options(task, model, Decimal(0)), model
         )
         if step is None:
             excluded = f"{model} has no {cascade.mode} price or is not allowed for {task.latency}"

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 from costplan.explain import Explanations, explanations_to_dict
-from costplan.money import pusd_to_usd, usd_str
-from costplan.options import QUALITY_SCALE
+from costplan.money import pusd_to_usd, quality_to_micro, usd_str
+from costplan.options import QUALITY_SCALE, option_label
 
 PLAN_FORMAT_VERSION = 1
 
@@ -47,6 +47,7 @@ class Allocation:
     # and cost_per_query_pusd / quality are means (rounded) for display only.
     cost_total_pusd: int | None = None
     quality_total_micro: int | None = None
+    cache: str = ""  # a cache policy's choice: "none", "5m" or "1h" (see costplan.options)
 
     @property
     def per_query(self) -> bool:
@@ -68,12 +69,11 @@ class Allocation:
     def quality_micro_total(self) -> int:
         if self.quality_total_micro is not None:
             return self.quality_total_micro
-        return self.count * int((self.quality * QUALITY_SCALE).to_integral_value())
+        return self.count * quality_to_micro(self.quality)
 
     @property
     def label(self) -> str:
-        name = f"cascade {self.model}" if self.kind == "cascade" else self.model
-        return name if self.mode == "standard" else f"{name} ({self.mode})"
+        return option_label(self.model, self.kind, self.mode, self.cache)
 
 
 @dataclass(frozen=True)
@@ -159,7 +159,7 @@ class Plan:
 
 
 def _q(value: Decimal) -> str:
-    return f"{value.quantize(Decimal('0.000001')):f}"
+    return f"{value.quantize(Decimal('0.000001'), rounding=ROUND_FLOOR):f}"  # never overstated
 
 
 def plan_to_dict(plan: Plan) -> dict[str, Any]:
@@ -202,6 +202,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
                         "model": a.model,
                         "provider": a.provider,
                         "mode": a.mode,
+                        **({"cache": a.cache} if a.cache else {}),
                         "count": a.count,
                         "share": f"{Decimal(a.count) / t.volume:.6f}" if t.volume else "0",
                         "cost_per_query_usd": usd_str(a.cost_per_query_pusd),

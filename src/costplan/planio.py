@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
@@ -50,6 +50,7 @@ class AllocationIn(_In):
     cost_source: str = "tokens"
     kind: str = "model"
     detail: str = ""
+    cache: Literal["", "none", "5m", "1h"] = ""
     per_query: bool = False
     quality_queries: Annotated[Decimal, Field(ge=0)] | None = None
     cost_p95_per_query_usd: Usd = Decimal(0)
@@ -148,6 +149,7 @@ def plan_from_document(doc: SourceDocument) -> Plan:
                     cost_source=a.cost_source,
                     kind=a.kind,
                     detail=a.detail,
+                    cache=a.cache,
                     cost_total_pusd=(
                         _pusd(doc, a.cost_usd, (*key, "cost_usd")) if a.per_query else None
                     ),

@@ -30,7 +30,7 @@ import csv
 import io
 import json
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -38,9 +38,11 @@ import numpy as np
 import numpy.typing as npt
 
 from costplan.errors import InputError
+from costplan.money import QUALITY_SCALE, quality_to_micro
 from costplan.yamlsource import read_bytes
 
-QUALITY_SCALE = 10**6
+__all__ = ["QUALITY_SCALE", "QuerySet", "load_queries"]
+
 MAX_TOKENS = 100_000_000
 
 
@@ -143,7 +145,7 @@ class _Rows:
                 ) from None
             if not q.is_finite() or not 0 <= q <= 1:
                 raise self.fail(line, "quality must be between 0 and 1", value, f"quality.{model}")
-            scores[model] = int((q * QUALITY_SCALE).to_integral_value(ROUND_HALF_EVEN))
+            scores[model] = quality_to_micro(q)
             self.models.setdefault(model, None)
         if not scores:
             raise self.fail(line, "a query needs a quality for at least one model", key="quality")

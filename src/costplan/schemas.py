@@ -63,7 +63,11 @@ DESCRIPTIONS: dict[str, str] = {
     "TaskIn.description": "free text for people",
     "volume": "queries per period",
     "prompt": "prompt size per query: fixed tokens, or sample files measured with tiktoken",
-    "shared_prefix_tokens": "tokens of a shared, cached prefix (billed at the cache-read price)",
+    "shared_prefix_tokens": (
+        "tokens of a shared prefix: read from the cache on every query, or billed by `cache`"
+    ),
+    "TaskIn.cache": "prompt caching of the shared prefix: hit rate and TTL (5m, 1h or auto)",
+    "CacheIn": "How the shared prefix is cached: misses write it at the TTL's price.",
     "output_tokens": "output tokens per query: a number, or {mean, p95}",
     "reasoning_tokens": "reasoning tokens per query (billed at the reasoning or output price)",
     "min_quality": "volume-weighted quality floor for the task (0..1)",

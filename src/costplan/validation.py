@@ -17,9 +17,26 @@ from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 import pydantic
 
 from costplan.errors import InputError
+from costplan.numbers import coerce_number
 from costplan.yamlsource import SourceDocument
 
 M = TypeVar("M", bound=pydantic.BaseModel)
+
+
+def _whole(value: Any) -> Any:
+    return coerce_number(value, whole=True)
+
+
+def _decimal(value: Any) -> Any:
+    return coerce_number(value, whole=False)
+
+
+#: In a schema, ``Annotated[int, Field(...), WholeNumber]`` (after the Field, so that the
+#: JSON Schema keeps its bounds): the numbers rule of :mod:`costplan.numbers` (no
+#: booleans; ``2e6`` is a whole number, ``2.5`` is not).
+WholeNumber = pydantic.BeforeValidator(_whole)
+#: ``Annotated[Decimal, Field(...), DecimalNumber]``: no booleans.
+DecimalNumber = pydantic.BeforeValidator(_decimal)
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:

@@ -7,7 +7,7 @@ option table's arithmetic or the solver, and raises
 fails is a bug in costplan: it is never written.
 
 Checks (``V_t`` task volume, ``x_a`` allocation count, all money integer
-pico-dollars, all quality integer micro-units rounded half-even):
+pico-dollars, all quality integer micro-units rounded down, floors rounded up):
 
 * structure: every workload task appears once, in order, with its volume;
   counts are ``int`` (not bool) and >= 0; ``sum_a x_a = V_t``; no option appears
@@ -49,7 +49,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
@@ -77,8 +77,13 @@ _MAX_LISTED = 25
 
 
 def quality_micro(q: Decimal) -> int:
-    """Quality in integer micro-units, rounded half-even (the solver's unit)."""
-    return int((q * QUALITY_SCALE).to_integral_value(rounding=ROUND_HALF_EVEN))
+    """Quality in integer micro-units, rounded down (README: in the user's disfavour)."""
+    return int((q * QUALITY_SCALE).to_integral_value(rounding=ROUND_FLOOR))
+
+
+def floor_micro(q: Decimal) -> int:
+    """A quality floor in integer micro-units, rounded up (README: in the user's disfavour)."""
+    return int((q * QUALITY_SCALE).to_integral_value(rounding=ROUND_CEILING))
 
 
 def _ceil(x: Fraction) -> int:
@@ -113,7 +118,7 @@ class _Inputs:
         self.workload: Workload = table.workload
         self.sheet = table.sheet
         self._counts: dict[tuple[int, TokenizerSpec], list[int]] = {}
-        self._costs: dict[tuple[str, str, str], _Cost] = {}
+        self._costs: dict[tuple[str, str, str, str], _Cost] = {}
 
     def prompt_counts(self, task: Task, model: ModelPrice) -> list[int]:
         from costplan.options import tokenizer_for
@@ -126,33 +131,36 @@ class _Inputs:
             self._counts[key] = count_prompt_tokens(task, spec)
         return self._counts[key]
 
-    def token_cost(self, task: Task, model_name: str, mode: str) -> _Cost:
-        """Cost from tokens alone (no measured override)."""
-        key = (task.name, model_name, mode)
+    def token_cost(self, task: Task, model_name: str, mode: str, cache: str = "") -> _Cost:
+        """Cost from tokens alone (no measured override), with the prefix billed per
+        ``cache``: ``""`` read on every query, ``none`` as input, a TTL ``h * hit +
+        (1 - h) * miss`` (README "Prompt caching")."""
+        key = (task.name, model_name, mode, cache)
         if key in self._costs:
             return self._costs[key]
         model = self.sheet.models[model_name]
         schedule = model.schedule(mode)
         counts = self.prompt_counts(task, model)
         shared, reasoning = task.shared_prefix_tokens, task.reasoning_tokens
-        total = sum(
-            request_cost_int(
-                schedule,
-                uncached=u,
-                cached=shared,
-                output=task.output.mean_tokens,
-                reasoning=reasoning,
+
+        def one(u: int, output: int) -> Fraction:
+            def price(**kw: int) -> int:
+                return request_cost_int(schedule, output=output, reasoning=reasoning, **kw)
+
+            if cache == "":
+                return Fraction(price(uncached=u, cached=shared))
+            if cache == "none":
+                return Fraction(price(uncached=u + shared))
+            assert task.cache is not None
+            h = Fraction(task.cache.hit_rates[cache])
+            write = {"5m": "cache_write", "1h": "cache_write_1h"}[cache]
+            return h * price(uncached=u, cached=shared) + (1 - h) * price(
+                uncached=u, **{write: shared}
             )
-            for u in counts
-        )
+
+        total = sum((one(u, task.output.mean_tokens) for u in counts), Fraction(0))
         p95 = p95_higher(counts)
-        cost_p95 = request_cost_int(
-            schedule,
-            uncached=p95,
-            cached=shared,
-            output=task.output.p95_tokens,
-            reasoning=reasoning,
-        )
+        cost_p95 = _ceil(one(p95, task.output.p95_tokens))
         needed = p95 + shared + task.output.p95_tokens + reasoning
         out = task.output.p95_tokens + reasoning
         excluded = None
@@ -163,13 +171,13 @@ class _Inputs:
         tokens = (
             _ceil(Fraction(sum(counts), len(counts))) + shared + task.output.mean_tokens + reasoning
         )
-        result = _Cost(_ceil(Fraction(total, len(counts))), cost_p95, tokens, excluded)
+        result = _Cost(_ceil(total / len(counts)), cost_p95, tokens, excluded)
         self._costs[key] = result
         return result
 
-    def option_cost(self, task: Task, model_name: str, mode: str) -> _Cost:
+    def option_cost(self, task: Task, model_name: str, mode: str, cache: str = "") -> _Cost:
         """Token cost, or the measured cost scaled to ``mode`` (see the module docs)."""
-        tok = self.token_cost(task, model_name, mode)
+        tok = self.token_cost(task, model_name, mode, cache)
         measured = self.workload.measured_cost_usd.get(task.name, {}).get(model_name)
         if measured is None:
             return tok
@@ -340,7 +348,10 @@ def _check_allocation(
         report.add(f"{where}: not usable: {problem}")
         return None
     assert score is not None
-    cost = inputs.option_cost(task, a.model, a.mode)
+    if a.cache not in _cache_choices(inputs, task, a.model, a.mode):
+        report.add(f"{where}: not usable: cache {a.cache!r} is not a choice of the task")
+        return None
+    cost = inputs.option_cost(task, a.model, a.mode, a.cache)
     if cost.excluded is not None:
         report.add(f"{where}: not usable: {cost.excluded}")
     provider = inputs.sheet.models[a.model].provider
@@ -351,6 +362,21 @@ def _check_allocation(
     _compare_costs(where, a, cost, report)
     step = _Step(a.model, provider, Fraction(1), cost.cost, cost.tokens_per_query)
     return cost, [step]
+
+
+def _cache_choices(inputs: _Inputs, task: Task, model_name: str, mode: str) -> list[str]:
+    """Cache choices of a (task, model, mode): the policy's TTLs the schedule offers and
+    ``none``; only ``none`` below the model's minimum cacheable prefix; ``""`` without a
+    policy."""
+    from costplan.pricing.caching import min_cacheable_tokens
+
+    if task.cache is None:
+        return [""]
+    model = inputs.sheet.models[model_name]
+    if task.shared_prefix_tokens < min_cacheable_tokens(model):
+        return ["none"]
+    has_1h = model.schedule(mode).base.cache_write_1h_usd_per_mtok is not None
+    return [k for k in task.cache.choices() if k in ("none", "5m") or (k == "1h" and has_1h)]
 
 
 def _find_cascade(task: Task, name: str) -> Cascade | None:
@@ -379,7 +405,12 @@ def _check_cascade(
         if problem is not None:
             report.add(f"{where}: step {model!r} not usable: {problem}")
             return None
-        c = inputs.option_cost(task, model, cascade.mode)
+        # A step uses its cheapest cache choice (ties: the first in choice order).
+        c = min(
+            (inputs.option_cost(task, model, cascade.mode, k)
+             for k in _cache_choices(inputs, task, model, cascade.mode)),
+            key=lambda x: (x.excluded is not None, x.cost),
+        )  # fmt: skip
         if c.excluded is not None:
             report.add(f"{where}: step {model!r} not usable: {c.excluded}")
         provider = inputs.sheet.models[model].provider
@@ -435,7 +466,7 @@ def _check_money_and_floors(
         if tp.cost_pusd != task_cost:
             report.add(f"task {tp.name!r}: total {tp.cost_pusd} pusd, rows sum to {task_cost}")
         if tp.min_quality is not None and tp.volume > 0:
-            floor = quality_micro(tp.min_quality)
+            floor = floor_micro(tp.min_quality)
             slack = sum(_quality_total(a) - floor * a.count for a in tp.allocations)
             if slack < 0:
                 mean = Fraction(slack + floor * tp.volume, tp.volume * QUALITY_SCALE)

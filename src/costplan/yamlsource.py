@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -31,6 +32,7 @@ from typing import Any
 import yaml
 
 from costplan.errors import InputError
+from costplan.numbers import MAX_EXPONENT, RANGE, magnitude_problem
 
 KeyPath = tuple[str | int, ...]
 
@@ -38,8 +40,10 @@ MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_NODES = 2_000_000  # after alias expansion
 MAX_ALIAS_VALUES = 100_000  # values produced by expanding aliases (anchors reused)
 MAX_DEPTH = 64
-MAX_EXPONENT = 30  # |number| < 1e30, and 0 or >= 1e-30
 _COLLECTION_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+# YAML 1.2 reads `1e6` as a number; PyYAML (YAML 1.1) as text. costplan follows 1.2.
+_EXPONENT_FLOAT = re.compile(r"[-+]?(\d[\d_]*)(\.[\d_]*)?[eE][-+]?\d+")
 
 
 @dataclass(frozen=True)
@@ -109,24 +113,14 @@ def number_problem(value: Any) -> str | None:
     """Why ``value`` (a parsed int/Decimal/float) is out of costplan's range, or None."""
     if isinstance(value, bool) or not isinstance(value, int | Decimal | float):
         return None
-    if isinstance(value, int):
-        return "number is too large" if abs(value) >= 10**MAX_EXPONENT else None
-    d = Decimal(value) if isinstance(value, float) else value
-    if not d.is_finite() or d.is_zero():
-        return None  # NaN/inf are rejected with their key by validation
-    if d.adjusted() >= MAX_EXPONENT:
-        return "number is too large"
-    if d.adjusted() < -MAX_EXPONENT:
-        return "number is too small"
-    return None
+    return magnitude_problem(Decimal(value) if isinstance(value, float) else value)
 
 
 def _number_error(problem: str, value: Any, path: Path, line: int | None) -> InputError:
     text = str(value)
     shown = text if len(text) <= 40 else text[:20] + "..." + text[-10:]
     return InputError(
-        f"{problem} (got {shown}); numbers must be below 1e{MAX_EXPONENT} in magnitude "
-        f"and 0 or at least 1e-{MAX_EXPONENT}",
+        f"{problem} (got {shown}); {RANGE}",
         file=path,
         line=line,
     )
@@ -183,35 +177,77 @@ class _Builder:
                 line=node.start_mark.line + 1,
             )
         if isinstance(node, yaml.MappingNode):
-            self._constructor.flatten_mapping(node)
-            out: dict[Any, Any] = {}
-            for k_node, v_node in node.value:
-                if not isinstance(k_node, yaml.ScalarNode):
-                    raise InputError(
-                        "mapping keys must be plain scalars",
-                        file=self.path,
-                        line=k_node.start_mark.line + 1,
-                    )
-                k = self._scalar(k_node)
-                if isinstance(k, Decimal | float):
-                    k = str(k_node.value)
-                if k in out:
-                    raise InputError(
-                        f"duplicate key {k!r}",
-                        file=self.path,
-                        line=k_node.start_mark.line + 1,
-                        key=key or None,
-                    )
-                self.lines[(*key, k)] = k_node.start_mark.line + 1
-                out[k] = self.build(v_node, (*key, k), depth + 1)
-            return out
+            return self._mapping(node, key, depth)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(v, (*key, i), depth + 1) for i, v in enumerate(node.value)]
         assert isinstance(node, yaml.ScalarNode)
         return self._scalar(node)
 
+    def _key(self, k_node: yaml.Node) -> Any:
+        if not isinstance(k_node, yaml.ScalarNode):
+            raise InputError(
+                "mapping keys must be plain scalars",
+                file=self.path,
+                line=k_node.start_mark.line + 1,
+            )
+        k = self._scalar(k_node)
+        return str(k_node.value) if isinstance(k, Decimal | float) else k
+
+    def _mapping(self, node: yaml.MappingNode, key: KeyPath, depth: int) -> dict[Any, Any]:
+        """A mapping; merge keys (``<<: *base``) as YAML defines them.
+
+        Explicit keys win over merged ones, and of several merged mappings
+        (``<<: [*a, *b]``) the earlier wins. A key written twice explicitly is
+        an error. A merged value keeps the line where the anchor wrote it.
+        """
+        explicit: dict[Any, Any] = {}
+        sources: list[yaml.Node] = []
+        for k_node, v_node in node.value:
+            if k_node.tag == _MERGE_TAG:
+                merged = v_node.value if isinstance(v_node, yaml.SequenceNode) else [v_node]
+                if not merged or not all(isinstance(m, yaml.MappingNode) for m in merged):
+                    raise InputError(
+                        "a merge key '<<' takes a mapping or a list of mappings (e.g. <<: *base)",
+                        file=self.path,
+                        line=k_node.start_mark.line + 1,
+                        key=key or None,
+                    )
+                sources.extend(merged)
+                continue
+            k = self._key(k_node)
+            if k in explicit:
+                raise InputError(
+                    f"duplicate key {k!r}",
+                    file=self.path,
+                    line=k_node.start_mark.line + 1,
+                    key=key or None,
+                )
+            self.lines[(*key, k)] = k_node.start_mark.line + 1
+            explicit[k] = self.build(v_node, (*key, k), depth + 1)
+        if not sources:
+            return explicit
+        merged_out: dict[Any, Any] = {}
+        for source in sources:
+            own, self.lines = self.lines, {}
+            try:
+                data = self.build(source, key, depth)
+            finally:
+                source_lines, self.lines = self.lines, own
+            taken = {k for k in data if k not in explicit and k not in merged_out}
+            for path, line in source_lines.items():
+                if len(path) > len(key) and path[len(key)] in taken:
+                    self.lines.setdefault(path, line)
+            merged_out.update((k, data[k]) for k in data if k in taken)
+        return {**merged_out, **explicit}
+
     def _scalar(self, node: yaml.ScalarNode) -> Any:
         line = node.start_mark.line + 1
+        if (
+            node.tag == "tag:yaml.org,2002:str"
+            and node.style is None
+            and _EXPONENT_FLOAT.fullmatch(node.value)
+        ):
+            node = yaml.ScalarNode("tag:yaml.org,2002:float", node.value, node.start_mark)
         if node.tag == "tag:yaml.org,2002:float":
             text = node.value.replace("_", "")
             low = text.lower()

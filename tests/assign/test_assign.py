@@ -146,7 +146,7 @@ def test_cli_text_queries_and_capacity(run: Runner, tmp_path: Path) -> None:
         ((), 2, "a budget is required for objective max_quality"),
         (("--budget", "1", "--capacity", "big"), 2, "--capacity takes NAME=VALUE (got 'big')"),
         (("--budget", "1", "--capacity", "huge=5"), 2, "--capacity names a model that is not in"),
-        (("--budget", "1", "--max-provider-share", "openai=2"), 2, "must be between 0 and 1"),
+        (("--budget", "1", "--max-provider-share", "openai=2"), 2, "must be a number from 0 to 1"),
         (
             (
                 "--budget",

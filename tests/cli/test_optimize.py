@@ -206,7 +206,7 @@ BAD_CASES = [
         "",
         ("--budget", "lots"),
         2,
-        ["--budget must be an amount in USD (got 'lots')"],
+        ["--budget must be a number from 0 to 1,000,000,000,000 USD (got 'lots')"],
     ),
     (
         "workload.yaml",

@@ -126,7 +126,15 @@ def test_later_tiers_win_and_a_tier_no_request_reaches_changes_nothing() -> None
 def test_int_rates_convert_every_field_and_refuse_finer_prices() -> None:
     r = Rates(D("1.25"), D("10"), D("0.125"), D("1.5625"), None, D("20"), D("0.000000000007"))
     # USD per Mtok x 1e6 = pico-dollars per token; the fee x 1e12 = pico-dollars.
-    assert IntRates.of(r) == IntRates(1_250_000, 10_000_000, 125_000, 1_562_500, 20_000_000, 7)
+    # No 1-hour write price: 1-hour writes are billed at the (5-minute) write rate.
+    assert IntRates.of(r) == IntRates(
+        1_250_000, 10_000_000, 125_000, 1_562_500, 1_562_500, 20_000_000, 7
+    )
+    r1h = Rates(D("1"), D("2"), None, None, D("2.000001"))
+    # 1h price given: 2.000001 x 1e6; no write price: 5-minute writes at input (1e6).
+    assert IntRates.of(r1h) == IntRates(
+        1_000_000, 2_000_000, 1_000_000, 1_000_000, 2_000_001, 2_000_000, 0
+    )
     with pytest.raises(PrecisionError):
         IntRates.of(Rates(D("0.0000001"), D("1")))
 

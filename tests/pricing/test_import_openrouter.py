@@ -72,7 +72,7 @@ def test_skips_notes_and_rounding(result: ImportResult) -> None:
         "note: openai/gpt-4o (openai): prices not represented: image",
         "note: perplexity/sonar (perplexity): prices not represented: web_search",
         "rounded: ~google/gemini-flash-latest (google): rounded to 6 decimals (USD per million "
-        "tokens): pricing.input_cache_write 0.0833333333 -> 0.083333",
+        "tokens): pricing.input_cache_write 0.0833333333 -> 0.083334",
         "skipped: openrouter/auto (openrouter): pricing.prompt is -1 (variable: depends on the "
         "routed provider)",
         "skipped: mistralai/mistral-large (mistralai): no pricing.completion (unknown price)",
@@ -80,7 +80,7 @@ def test_skips_notes_and_rounding(result: ImportResult) -> None:
         "skipped: data[9] (?): entry without an 'id'",
     ]
     flash = result.models["~google/gemini-flash-latest"]
-    assert flash.standard.base.cache_write_usd_per_mtok == D("0.083333")
+    assert flash.standard.base.cache_write_usd_per_mtok == D("0.083334")  # 1/12 rounded up
 
 
 @pytest.mark.parametrize(

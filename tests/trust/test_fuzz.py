@@ -36,6 +36,7 @@ from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
 from costplan.errors import CostplanError, InternalError
+from costplan.textsafe import printable
 from tests.trust.conftest import FUZZ_CASES, FUZZ_OUTCOMES
 from tests.trust.fuzzgen import Inputs, inputs
 
@@ -139,9 +140,8 @@ def _library(case: Inputs, refuse_exit: tuple[int, ...] = ()) -> str:
         except InternalError as exc:
             pytest.fail(f"internal error on {case.note} input: {exc}\n{_show(case)}")
         except CostplanError as exc:
-            message = str(exc)
+            message = printable(exc.render())  # what the CLI prints (see test_fuzz_cli)
             assert message, "an error without a message"
-            assert message.isprintable(), f"a message that is not one clean line: {message!r}"
             if exc.exit_code in refuse_exit:
                 pytest.fail(
                     f"{case.note} input refused (exit {exc.exit_code}): {message}\n{_show(case)}"
@@ -210,6 +210,7 @@ def test_fuzz_cli(run: Any) -> None:
             if r.err:
                 # one line, nothing a terminal would act on
                 assert r.err.endswith("\n"), r.err
+                assert r.err.count("\n") == 1, r.err
                 assert r.err[:-1].isprintable(), f"not one clean line: {r.err!r}"
             return f"exit {r.code}"
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -23,6 +24,9 @@ from costplan.cli import (
     report_cmd,
     schema_cmd,
 )
+
+if TYPE_CHECKING:
+    from costplan.errors import CostplanError
 
 app = typer.Typer(
     name="costplan",
@@ -51,24 +55,82 @@ def version() -> None:
     typer.echo(__version__)
 
 
+def _invoke(argv: list[str] | None) -> int:
+    """Run the app; click's usage errors become one-line InputErrors (exit 2)."""
+    from costplan.errors import InputError
+
+    # click's exceptions, wherever this Typer takes click from (it may vendor it).
+    clickexc = sys.modules[typer.BadParameter.__module__]
+    try:
+        code = app(args=argv, prog_name="costplan", standalone_mode=False)
+    except clickexc.NoArgsIsHelpError as exc:
+        typer.echo(exc.ctx.get_help())
+        return 2
+    except clickexc.UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx is not None else "costplan"
+        raise InputError(
+            f"{where}: {exc.format_message().rstrip('.')}", hint=f"see '{where} --help'"
+        ) from None
+    except clickexc.ClickException as exc:
+        raise InputError(exc.format_message()) from None
+    except typer.Abort:
+        raise KeyboardInterrupt from None
+    return code if isinstance(code, int) else 0
+
+
+def print_error(exc: CostplanError) -> None:
+    """The CLI's one error printer: ``error: ...`` on one line, control characters
+    escaped (costplan.textsafe), then the error's detail lines, each escaped too."""
+    from costplan.textsafe import printable
+
+    typer.echo(f"error: {printable(exc.render())}", err=True)
+    for line in exc.details:
+        typer.echo(printable(line), err=True)
+
+
+def _missing_package(exc: ModuleNotFoundError) -> CostplanError:
+    """A package costplan needs is not installed: say which, and how to install it."""
+    from costplan.errors import InputError
+
+    module = (exc.name or "?").split(".")[0]
+    dist = _DISTRIBUTIONS.get(module, module)
+    return InputError(
+        f"the Python package {dist!r} is not installed (module {module!r})",
+        hint=f"install it with: pip install {dist}",
+    )
+
+
+_DISTRIBUTIONS = {"genai_prices": "genai-prices", "yaml": "pyyaml", "PIL": "pillow"}
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: run the app, map errors to exit codes (see README)."""
-    from costplan.errors import CostplanError, one_line
+    from costplan.errors import CostplanError
 
     try:
-        app(args=argv, prog_name="costplan")
+        code = _invoke(argv)
     except CostplanError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        print_error(exc)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         sys.exit(130)
+    except ModuleNotFoundError as exc:
+        if os.environ.get("COSTPLAN_DEBUG") or (exc.name or "").startswith("costplan"):
+            raise
+        err = _missing_package(exc)
+        print_error(err)
+        sys.exit(err.exit_code)
     except Exception as exc:  # a bug: say so plainly, traceback only on request
         if os.environ.get("COSTPLAN_DEBUG"):
             raise
+        from costplan.textsafe import printable
+
         typer.echo(
-            f"internal error: {type(exc).__name__}: {one_line(str(exc))} "
+            f"internal error: {type(exc).__name__}: {printable(str(exc))} "
             "(a bug in costplan; rerun with COSTPLAN_DEBUG=1 for a traceback)",
             err=True,
         )
         sys.exit(4)
+    if code:
+        sys.exit(code)

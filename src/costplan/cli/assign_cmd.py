@@ -7,7 +7,16 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from costplan.cli.common import BudgetOption, PricesOption, console, parse_budget, paths
+from costplan.cli.common import (
+    OUTPUT_TOKENS,
+    TIME_LIMIT,
+    BudgetOption,
+    PricesOption,
+    console,
+    number,
+    parse_budget,
+    paths,
+)
 
 if TYPE_CHECKING:
     from costplan.plan import Plan
@@ -56,7 +65,10 @@ def assign(
         False, "--batch", help="Also allow batch prices (no realtime need)."
     ),
     output_tokens: int | None = typer.Option(
-        None, "--output-tokens", min=0, help="Output tokens for queries that do not say."
+        None,
+        "--output-tokens",
+        parser=number(OUTPUT_TOKENS),
+        help="Output tokens for queries that do not say.",
     ),
     capacity: list[str] | None = typer.Option(
         None, "--capacity", help="MODEL=N requests per period (repeatable); MODEL=Nt for tokens."
@@ -73,16 +85,19 @@ def assign(
     plan_out: Path | None = typer.Option(
         None, "--plan", help="Summary plan file: .yaml or .json (atomically)."
     ),
-    time_limit: float = typer.Option(60.0, "--time-limit", min=0.01, help="Solver time limit, s."),
+    time_limit: float = typer.Option(
+        60.0, "--time-limit", parser=number(TIME_LIMIT), help="Solver time limit, s."
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or report."),
 ) -> None:
     """Assign every query to one model: best quality within budget, or least cost above a floor."""
-    from decimal import Decimal, InvalidOperation
+    from decimal import Decimal
 
     from costplan.assign import AssignSideConstraints, write_assignments
     from costplan.assign import assign as run
     from costplan.errors import InputError
     from costplan.money import budget_to_pusd
+    from costplan.numbers import NumberRule, parse_number
     from costplan.planio import write_plan
     from costplan.pricing.load import load_price_sheets
     from costplan.queries import load_queries
@@ -94,22 +109,17 @@ def assign(
         raise InputError("--prices is required for assign", hint="pass --prices prices.yaml")
 
     def decimal(option: str, text: str, low: Decimal, high: Decimal) -> Decimal:
-        try:
-            value = Decimal(text)
-        except InvalidOperation:
-            raise InputError(f"{option} needs a number", value=text) from None
-        if not value.is_finite() or not low <= value <= high:
-            raise InputError(f"{option} must be between {low} and {high}", value=text)
-        return value
+        return parse_number(text, NumberRule(option, low, high))
 
     requests: dict[str, int] = {}
     tokens: dict[str, int] = {}
     for model, text in _pairs(capacity, "--capacity").items():
-        target = tokens if text.endswith("t") else requests
-        digits = text[:-1] if text.endswith("t") else text
-        if not digits.isdigit():
-            raise InputError("--capacity takes MODEL=N or MODEL=Nt", value=f"{model}={text}")
-        target[model] = int(digits)
+        is_tokens = text.endswith("t")
+        rule = NumberRule(
+            f"--capacity {model}", Decimal(0), Decimal(10**18 if is_tokens else 10**15), whole=True
+        )
+        number = text[:-1] if is_tokens else text
+        (tokens if is_tokens else requests)[model] = int(parse_number(number, rule))
     shares = {
         p: decimal("--max-provider-share", v, Decimal(0), Decimal(1))
         for p, v in _pairs(max_share, "--max-provider-share").items()

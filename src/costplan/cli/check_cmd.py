@@ -11,13 +11,13 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
 
-from costplan.cli.common import PriceChangeOption, console, paths
+from costplan.cli.common import TIME_LIMIT, PriceChangeOption, console, number, paths
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -31,19 +31,11 @@ FORMATS = ("table", "markdown", "json")
 
 def parse_percent(text: str | None, option: str) -> Decimal | None:
     """A non-negative percentage from the command line: ``10``, ``10%`` or ``2.5``."""
-    from costplan.errors import InputError
+    from costplan.numbers import NumberRule, parse_number
 
     if text is None:
         return None
-    try:
-        value = Decimal(text.strip().removesuffix("%"))
-    except InvalidOperation:
-        raise InputError(
-            f"{option} must be a percentage", value=text, hint="e.g. 10 or 10%"
-        ) from None
-    if not value.is_finite() or value < 0:
-        raise InputError(f"{option} must be a non-negative percentage", value=text)
-    return value
+    return parse_number(text, NumberRule(option, Decimal(0), Decimal(10**6), unit="%"))
 
 
 def check(
@@ -69,7 +61,10 @@ def check(
     ),
     fmt: str = typer.Option("table", "--format", help="table, markdown or json."),
     time_limit: float = typer.Option(
-        60.0, "--time-limit", min=0.01, help="Solver time limit for --reoptimize, seconds."
+        60.0,
+        "--time-limit",
+        parser=number(TIME_LIMIT),
+        help="Solver time limit for --reoptimize, seconds.",
     ),
 ) -> None:
     """Re-price saved plans with new prices; exit 1 when a budget or threshold breaks."""
@@ -112,9 +107,9 @@ def check(
         _terminal(results)
     failed = [(r.plan_path, f) for r in results for f in r.failures]
     if failed:
-        # one line, as every error (README): the failures joined by "; "
-        reasons = "; ".join(f"{plan}: {reason}" for plan, reason in failed)
-        raise CheckFailedError(f"check failed: {reasons}")
+        raise CheckFailedError(
+            "check failed:", details=[f"  {plan}: {reason}" for plan, reason in failed]
+        )
 
 
 def price_change_line(
@@ -243,12 +238,11 @@ def _heading(r: CheckResult) -> str:
 
 
 def _terminal(results: list[CheckResult]) -> None:
-    from rich.markup import escape
     from rich.table import Table
 
     out = console()
     for r in results:
-        table = Table(title=escape(_heading(r)), title_justify="left")
+        table = Table(title=_heading(r), title_justify="left")
         for col, just in (
             ("task", "left"),
             ("model (mode)", "left"),
@@ -260,14 +254,12 @@ def _terminal(results: list[CheckResult]) -> None:
             table.add_column(col, justify=just)  # type: ignore[arg-type]
         rows, total = _rows(r)
         for row in rows:
-            table.add_row(
-                escape(row.label), escape(row.models), _usd(row.old), _usd(row.new), *_change(row)
-            )
+            table.add_row(row.label, row.models, _usd(row.old), _usd(row.new), *_change(row))
         table.add_section()
         table.add_row("total", "", _usd(total.old), _usd(total.new), *_change(total), style="bold")
         out.print(table)
         for line in _summary_lines(r):
-            out.print(escape(line), soft_wrap=True)
+            out.print(line, soft_wrap=True)
     if all(r.passed for r in results):
         out.print("check passed")
 

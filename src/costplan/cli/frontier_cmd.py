@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 import typer
 
-from costplan.cli.common import PricesOption, console, paths
+from costplan.cli.common import POINTS, TIME_LIMIT, PricesOption, console, number, paths
 from costplan.errors import InputError
+from costplan.numbers import MAX_BUDGET_USD, NumberRule, parse_number
 
 MAX_POINTS = 1000  # mirrors costplan.frontier.MAX_POINTS (not imported: keeps --help light)
 
 
 def parse_points(text: str) -> int:
     """``--points``: an integer from 2 to 1000."""
-    try:
-        value = int(text.replace("_", "").replace(",", ""))
-    except ValueError:
-        value = 0
-    if not 2 <= value <= MAX_POINTS:
-        raise InputError(f"--points must be an integer from 2 to {MAX_POINTS}", value=text)
-    return value
+    return int(parse_number(text, POINTS))
 
 
 def parse_aiq_range(text: str | None) -> tuple[Decimal, Decimal] | None:
@@ -29,14 +24,15 @@ def parse_aiq_range(text: str | None) -> tuple[Decimal, Decimal] | None:
     if text is None:
         return None
     message = "--aiq-range must be LO:HI in USD with 0 <= LO < HI, e.g. 100:500"
-    parts = text.replace(",", "").replace("$", "").split(":")
+    parts = text.split(":")
     if len(parts) != 2:
         raise InputError(message, value=text)
+    rule = NumberRule("--aiq-range", Decimal(0), MAX_BUDGET_USD, unit="USD", money=True)
     try:
-        lo, hi = Decimal(parts[0]), Decimal(parts[1])
-    except InvalidOperation:
+        lo, hi = (parse_number(part, rule) for part in parts)
+    except InputError:
         raise InputError(message, value=text) from None
-    if not (lo.is_finite() and hi.is_finite() and 0 <= lo < hi):
+    if not lo < hi:
         raise InputError(message, value=text)
     return lo, hi
 
@@ -67,7 +63,10 @@ def frontier(
         "price sheet you compare).",
     ),
     time_limit: float = typer.Option(
-        10.0, "--time-limit", min=0.01, help="Solver time limit per point, seconds."
+        10.0,
+        "--time-limit",
+        parser=number(TIME_LIMIT),
+        help="Solver time limit per point, seconds.",
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No terminal report."),
 ) -> None:

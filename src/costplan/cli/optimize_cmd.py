@@ -7,10 +7,13 @@ from pathlib import Path
 import typer
 
 from costplan.cli.common import (
+    GAP,
+    TIME_LIMIT,
     BudgetOption,
     PriceChangeOption,
     PricesOption,
     console,
+    number,
     parse_budget,
     paths,
 )
@@ -28,7 +31,7 @@ def optimize(
         None, "--out", "-o", help="Write the plan to this .yaml or .json file (atomically)."
     ),
     time_limit: float = typer.Option(
-        60.0, "--time-limit", min=0.01, help="Solver time limit, seconds."
+        60.0, "--time-limit", parser=number(TIME_LIMIT), help="Solver time limit, seconds."
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No terminal report."),
     robust: bool = typer.Option(
@@ -37,8 +40,7 @@ def optimize(
     gap: float = typer.Option(
         0.0,
         "--gap",
-        min=0.0,
-        max=1.0,
+        parser=number(GAP),
         help="Accept a plan proven within this relative gap (e.g. 1e-6); 0 = prove optimal.",
     ),
     reports: list[Path] | None = typer.Option(

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from costplan.cli.common import POINTS, TIME_LIMIT, number
 from costplan.errors import InputError
 
 if TYPE_CHECKING:
@@ -95,10 +96,13 @@ def report(
         "(they must be unchanged).",
     ),
     points: int = typer.Option(
-        10, "--points", "-n", min=2, max=1000, help="Frontier budgets (with --frontier)."
+        10, "--points", "-n", parser=number(POINTS), help="Frontier budgets (with --frontier)."
     ),
     time_limit: float = typer.Option(
-        10.0, "--time-limit", min=0.01, help="Solver time limit per frontier point, seconds."
+        10.0,
+        "--time-limit",
+        parser=number(TIME_LIMIT),
+        help="Solver time limit per frontier point, seconds.",
     ),
 ) -> None:
     """Render a saved plan as a markdown or self-contained HTML report."""

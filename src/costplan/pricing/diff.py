@@ -111,6 +111,8 @@ def model_fields(model: ModelPrice) -> dict[str, Value]:
         out["context_window"] = model.context_window
     if model.max_output_tokens is not None:
         out["max_output_tokens"] = model.max_output_tokens
+    if model.min_cacheable_tokens is not None:
+        out["min_cacheable_tokens"] = model.min_cacheable_tokens
     if model.tokenizer is not None:
         out["tokenizer"] = model.tokenizer.label
     for f in ("tokens_per_minute", "requests_per_minute"):

@@ -116,6 +116,8 @@ def _model_lines(model: ModelPrice) -> list[str]:
         lines.append(f"    context_window: {model.context_window}")
     if model.max_output_tokens is not None:
         lines.append(f"    max_output_tokens: {model.max_output_tokens}")
+    if model.min_cacheable_tokens is not None:
+        lines.append(f"    min_cacheable_tokens: {model.min_cacheable_tokens}")
     if model.tokenizer is not None:
         lines.append(f"    tokenizer: {tokenizer_value(model.tokenizer)}")
     limits = model.limits

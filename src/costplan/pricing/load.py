@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from pathlib import Path
 
 from costplan.errors import InputError
-from costplan.money import PrecisionError, price_to_pusd_per_token
+from costplan.money import PrecisionError, amount_up, price_to_pusd_per_token, price_up
 from costplan.pricing.model import (
     RATE_FIELDS,
     Limits,
@@ -23,7 +23,6 @@ from costplan.tokens.tokenizer import parse_tokenizer
 from costplan.validation import validate
 from costplan.yamlsource import SourceDocument, load_document
 
-_MICRO = Decimal("0.000001")
 #: Largest price accepted, in USD per million tokens after currency conversion:
 #: $0.01 per token, about 16x the dearest public list price. It keeps a request's
 #: exact cost (at most ~4e8 tokens) inside int64 pico-dollars.
@@ -65,8 +64,8 @@ class _Converter:
             return None
         self._at_most(value, MAX_PRICE_USD_PER_MTOK, key, "price per million tokens")
         if self.rate is not None:
-            # Converted prices are rounded to the package's exact unit (1e-6 USD/Mtok).
-            return (value * self.rate).quantize(_MICRO, rounding=ROUND_HALF_EVEN)
+            # Converted prices are rounded up to the package's exact unit (1e-6 USD/Mtok).
+            return price_up(value * self.rate)
         try:
             price_to_pusd_per_token(value)
         except PrecisionError as exc:
@@ -77,10 +76,11 @@ class _Converter:
         if value is None:
             return Decimal(0)
         self._at_most(value, MAX_REQUEST_FEE_USD, key, "request fee")
-        usd = value * self.rate if self.rate is not None else value
-        if usd * 10**12 != (usd * 10**12).to_integral_value():
+        if self.rate is not None:
+            return amount_up(value * self.rate)  # converted: rounded up to a pico-dollar
+        if value * 10**12 != (value * 10**12).to_integral_value():
             raise self.doc.error("request fee is finer than 1e-12 USD", key, value)
-        return usd
+        return value
 
     def rates(self, r: RatesIn | TierIn, key: tuple[str | int, ...]) -> Rates:
         vals = {f: self.usd(getattr(r, f), (*key, f)) for f in RATE_FIELDS}
@@ -111,9 +111,9 @@ class _Converter:
             factor = 1 - m.discount
 
             def scale(r: Rates) -> Rates:
-                # Every per-token rate; the per-request fee is not discounted.
+                # Every per-token rate, rounded up; the per-request fee is not discounted.
                 scaled = {
-                    f: (v * factor).quantize(_MICRO, ROUND_HALF_EVEN)
+                    f: price_up(v * factor)
                     for f in RATE_FIELDS
                     if (v := getattr(r, f)) is not None
                 }
@@ -170,6 +170,7 @@ class _Converter:
             max_output_tokens=m.max_output_tokens,
             tokenizer=tokenizer,
             limits=limits,
+            min_cacheable_tokens=m.min_cacheable_tokens,
         )
 
 

@@ -105,6 +105,9 @@ class ModelPrice:
     max_output_tokens: int | None = None
     tokenizer: TokenizerSpec | None = None
     limits: Limits = Limits()
+    #: Shortest prefix the provider caches (tokens); None: the documented default
+    #: (:func:`costplan.pricing.caching.min_cacheable_tokens`).
+    min_cacheable_tokens: int | None = None
 
     def schedule(self, mode: str) -> PriceSchedule:
         return self.standard if mode == "standard" else self.modes[mode]

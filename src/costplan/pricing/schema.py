@@ -12,8 +12,10 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-Price = Annotated[Decimal, Field(ge=0, allow_inf_nan=False, max_digits=None)]
-PositiveInt = Annotated[int, Field(gt=0, le=10**12)]
+from costplan.validation import DecimalNumber, WholeNumber
+
+Price = Annotated[Decimal, Field(ge=0, allow_inf_nan=False, max_digits=None), DecimalNumber]
+PositiveInt = Annotated[int, Field(gt=0, le=10**12), WholeNumber]
 
 
 class _Strict(BaseModel):
@@ -34,10 +36,14 @@ class TierIn(RatesIn):
     above_input_tokens: PositiveInt
 
 
+Discount = Annotated[Decimal, Field(gt=0, lt=1, allow_inf_nan=False), DecimalNumber]
+Rate = Annotated[Decimal, Field(gt=0, allow_inf_nan=False), DecimalNumber]
+
+
 class ModeIn(_Strict):
     """A serving mode (batch, flex, priority): full rates, or a discount off standard."""
 
-    discount: Annotated[Decimal, Field(gt=0, lt=1, allow_inf_nan=False)] | None = None
+    discount: Discount | None = None
     input_usd_per_mtok: Price | None = None
     output_usd_per_mtok: Price | None = None
     cache_read_usd_per_mtok: Price | None = None
@@ -76,6 +82,10 @@ class ModelIn(RatesIn):
     max_output_tokens: PositiveInt | None = None
     tokenizer: str | dict[str, Any] | None = None
     limits: LimitsIn | None = None
+    min_cacheable_tokens: Annotated[int, Field(ge=0, le=10**8), WholeNumber] | None = Field(
+        default=None,
+        description="shortest prefix the provider caches, in tokens (default by provider)",
+    )
 
 
 class PriceSheetIn(_Strict):
@@ -83,7 +93,7 @@ class PriceSheetIn(_Strict):
 
     schema_: str | None = Field(default=None, alias="$schema")
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "USD"
-    usd_per_unit: Annotated[Decimal, Field(gt=0, allow_inf_nan=False)] | None = Field(
+    usd_per_unit: Rate | None = Field(
         default=None, description="exchange rate: USD per one unit of `currency`"
     )
     as_of: date | None = None

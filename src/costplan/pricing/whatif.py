@@ -18,10 +18,11 @@ Syntax of one change (``parse_price_change``)::
 Arithmetic (``apply_price_changes``), exact in :class:`~decimal.Decimal`: every
 matched rate of every serving mode and every long-context tier becomes::
 
-    new = round_half_even(old * (100 + PERCENT) / 100, 6 decimals)   # USD per Mtok
-    new = round_half_even(old * (100 + PERCENT) / 100, 12 decimals)  # request fee, USD
+    new = round_up(old * (100 + PERCENT) / 100, 6 decimals)   # USD per Mtok
+    new = round_up(old * (100 + PERCENT) / 100, 12 decimals)  # request fee, USD
 
-so that the result is again an exact pico-dollar price (see :mod:`costplan.money`).
+so that the result is again an exact pico-dollar price (see :mod:`costplan.money`);
+rounding up never understates a cost.
 A change of the whole model leaves absent optional rates absent: they keep
 following the rate they default to (cached input -> input, reasoning -> output),
 which changes with it. A change of one absent optional rate starts from the rate
@@ -36,10 +37,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from fnmatch import fnmatchcase
 
 from costplan.errors import InputError
+from costplan.money import amount_up, price_up
 from costplan.pricing.model import ModelPrice, PriceSheet, Rates
 from costplan.validation import did_you_mean
 
@@ -62,8 +64,6 @@ _DEFAULTS_TO = {
     "cache_write_usd_per_mtok": "input_usd_per_mtok",
     "reasoning_usd_per_mtok": "output_usd_per_mtok",
 }
-_PER_MTOK_QUANTUM = Decimal("0.000001")
-_FEE_QUANTUM = Decimal("1e-12")
 _MAX_PERCENT = Decimal(1_000_000)
 _CHANGE = re.compile(r"^(?P<target>[^=]+)=\s*(?P<percent>[+-]\s*[0-9]+(?:\.[0-9]+)?)\s*%$")
 
@@ -84,9 +84,9 @@ class PriceChange:
         return fnmatchcase(model.name, self.pattern)
 
     def scale(self, value: Decimal, attr: str) -> Decimal:
-        """``value`` changed by ``percent``, rounded half-even to the exact unit of ``attr``."""
-        quantum = _FEE_QUANTUM if attr == "request_usd" else _PER_MTOK_QUANTUM
-        return (value * (100 + self.percent) / 100).quantize(quantum, rounding=ROUND_HALF_EVEN)
+        """``value`` changed by ``percent``, rounded up to the exact unit of ``attr``."""
+        changed = value * (100 + self.percent) / 100
+        return amount_up(changed) if attr == "request_usd" else price_up(changed)
 
 
 def parse_price_change(text: str, *, option: str = "--price-change") -> PriceChange:

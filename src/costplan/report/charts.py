@@ -29,6 +29,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from costplan.report.tables import FrontierPoint, PlanTables
+from costplan.textsafe import printable
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -63,7 +64,7 @@ def mpl_text(text: str) -> str:
     With every ``$`` escaped the text has no unescaped dollar, so matplotlib draws
     it as plain text and only turns ``\\$`` back into ``$``.
     """
-    return text.replace("$", r"\$")
+    return printable(text).replace("$", r"\$")
 
 
 def _money_label(value: float) -> str:
@@ -99,7 +100,7 @@ def inline_svg(text: str, *, prefix: str, title: str) -> str:
     svg = text[text.index("<svg") :].strip()
     svg = svg.replace("xlink:href=", "href=")
     svg = re.sub(r'\s+xmlns:xlink="[^"]*"', "", svg, count=1)
-    label = html.escape(title, quote=True)
+    label = html.escape(printable(title), quote=True)
     svg = svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
 
     def own(ident: str) -> str:

@@ -22,6 +22,7 @@ from costplan.money import CENT, fmt_usd, pusd_to_usd
 from costplan.plan import Plan
 from costplan.report import charts
 from costplan.report import tables as tb
+from costplan.textsafe import printable
 
 _CSS = """
 :root { color-scheme: light; --ink: #1f2328; --muted: #59636e; --rule: #d1d9e0; }
@@ -49,7 +50,8 @@ figcaption { color: var(--muted); font-size: .9em; }
 
 
 def _e(text: object) -> str:
-    return html.escape(str(text), quote=True)
+    """Control characters escaped (costplan.textsafe), then HTML's own escaping."""
+    return html.escape(printable(str(text)), quote=True)
 
 
 def _cell(text: str, *, num: bool = False, usd: Decimal | None = None, head: bool = False) -> str:

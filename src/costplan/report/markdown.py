@@ -18,6 +18,7 @@ from costplan.money import fmt_usd as _fmt_usd
 from costplan.money import pusd_to_usd
 from costplan.plan import Plan
 from costplan.report import tables as tb
+from costplan.textsafe import printable
 
 ALLOCATION_HEADER = (
     "| task | model (mode) | provider | queries | share | quality | \\$/1k queries | cost |"
@@ -31,8 +32,9 @@ _SPECIAL = re.compile(r"([\\`*\[\]<>|~#!&$]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))"
 
 
 def md_escape(text: str) -> str:
-    """Escape ``text`` for a markdown paragraph or table cell (one line)."""
-    return _SPECIAL.sub(lambda m: "\\" + m.group(0), " ".join(str(text).split()))
+    """Escape ``text`` for a markdown paragraph or table cell (one line): control
+    characters first (costplan.textsafe, so the file is safe to ``cat``), then markup."""
+    return _SPECIAL.sub(lambda m: "\\" + m.group(0), printable(" ".join(str(text).split())))
 
 
 def fmt_usd(value: Decimal, places: int = 2) -> str:

@@ -10,11 +10,13 @@ from decimal import Decimal
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from costplan.money import cents, fmt_usd, pusd_to_usd
 from costplan.options import OptionTable
 from costplan.plan import Plan
 from costplan.report.tables import plan_tables, risk_line
+from costplan.textsafe import printable
 
 _PER = {
     "hour": "hour",
@@ -113,7 +115,7 @@ def render_plan(plan: Plan, console: Console) -> None:
             versus = f"saves {fmt_usd(saving)}" if saving >= 0 else f"costs {fmt_usd(-saving)} more"
             versus += f", quality {dq:+.4f}"
             base.add_row(
-                f"{b.label}\n[dim]{b.description}[/dim]",
+                Text.assemble(printable(b.label), "\n", (printable(b.description), "dim")),
                 fmt_usd(b_cost) + ("" if b.within_budget else " (over budget)"),
                 f"{b.mean_quality:.4f}",
                 "met" if b.meets_floors else "missed",

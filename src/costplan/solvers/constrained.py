@@ -6,6 +6,7 @@ Formulation (``G`` queries, ``K`` options, rows ``r`` of side constraints)::
     max_value: maximise sum value x  s.t.  sum cost x <= budget   (and sum value x >= min_value)
     min_cost:  minimise sum cost x   s.t.  sum value x >= min_value (and sum cost x <= budget)
     rows:      sum_{g,k} coef_r[g, k] x[g, k] <= rhs_r            for every side constraint r
+    den_s * sum part_s x <= num_s * sum whole_s x      for every share row s (num/den exact)
 
 Side constraints (model capacity, provider share caps, per-task quality floors) break the
 LP-hull reduction of :mod:`costplan.solvers.mckp`: a hull-dominated option can be the only
@@ -13,9 +14,11 @@ way to respect a binding capacity. So the reduction here keeps every option that
 dominated in *every* dimension: option ``k`` of query ``g`` is dropped only when another
 option ``j`` has value >= , cost <= and every row coefficient <= (ties to the lower index).
 Any plan using ``k`` can then switch to ``j`` without losing value or breaking a constraint,
-so the reduction is exact. The reduced model goes to CP-SAT (one boolean per kept (query,
-option), exactly one per query, all data exact integers, fixed seed); ``bound`` is CP-SAT's
-proven bound and ``status`` is ``optimal`` only with a proof.
+so the reduction is exact (a share row counts with its combined coefficient
+``den * part - num * whole``, in Python integers when int64 could overflow). The reduced
+model goes to CP-SAT (one boolean per kept (query, option), exactly one per query, all data
+exact integers, fixed seed); ``bound`` is CP-SAT's proven bound and ``status`` is ``optimal``
+only with a proof.
 
 Scale: intended for up to tens of thousands of queries with side constraints (the reduced
 model has a few booleans per query); past the time limit the best plan is returned as
@@ -28,6 +31,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -49,12 +53,52 @@ class LinearConstraint:
     label: str = ""
 
 
+@dataclass(frozen=True)
+class ShareConstraint:
+    """``den * sum_g part[g, choice[g]] <= num * sum_g whole[g, choice[g]]``, ``whole >= 0``.
+
+    A spend-share cap ``num/den`` (in lowest terms, ``0 <= num <= den``) of the spend
+    ``part`` in the total ``whole``. Kept as a ratio rather than one row of
+    coefficients ``den * part - num * whole``, whose sums overflow int64 for fine caps
+    (0.333333 has den = 10**6) on large spends. CP-SAT gets it exactly, with every
+    term small, through integer auxiliaries ``P = sum part x``, ``W = sum whole x``
+    and ``W = den * Q + R`` (``0 <= R < den``)::
+
+        P <= num * Q + F,   den * F <= num * R,   F >= 0
+
+    Equivalent: ``num * W / den = num * Q + num * R / den``, and the largest integer
+    ``F`` allowed is ``floor(num * R / den)``, so the rows hold iff ``P`` (an integer)
+    is at most ``num * W / den``. Terms are bounded by ``W`` and ``num * den`` (< 2**62
+    is required: caps with at most 9 decimals).
+    """
+
+    part: I64  # (G, K)
+    whole: I64  # (G, K), >= 0
+    num: int
+    den: int
+    label: str = ""
+
+    def combined(self) -> npt.NDArray[Any]:
+        """``den * part - num * whole`` per (query, option), exact (object dtype if needed)."""
+        big = (int(np.abs(self.part).max(initial=0)) * self.den
+               + int(np.abs(self.whole).max(initial=0)) * self.num)  # fmt: skip
+        part, whole = (self.part, self.whole) if big < 2**62 else (
+            self.part.astype(object), self.whole.astype(object))  # fmt: skip
+        out: npt.NDArray[Any] = part * self.den - whole * self.num
+        return out
+
+
 def undominated(
-    cost: I64, value: I64, feasible: npt.NDArray[np.bool_], rows: Sequence[LinearConstraint]
+    cost: I64,
+    value: I64,
+    feasible: npt.NDArray[np.bool_],
+    rows: Sequence[LinearConstraint],
+    shares: Sequence[ShareConstraint] = (),
 ) -> npt.NDArray[np.bool_]:
     """Options not dominated in every dimension (see the module docstring), (G, K)."""
     k = cost.shape[1]
     keep = feasible.copy()
+    coefs = [r.coef for r in rows] + [s.combined() for s in shares]
     for j in range(k):
         for i in range(k):
             if i == j:
@@ -67,9 +111,9 @@ def undominated(
             dom &= value[:, j] >= value[:, i]
             dom &= cost[:, j] <= cost[:, i]
             strict = (value[:, j] > value[:, i]) | (cost[:, j] < cost[:, i])
-            for r in rows:
-                dom &= r.coef[:, j] <= r.coef[:, i]
-                strict |= r.coef[:, j] < r.coef[:, i]
+            for coef in coefs:
+                dom &= coef[:, j] <= coef[:, i]
+                strict |= coef[:, j] < coef[:, i]
             dom &= strict | (j < i)
             keep[dom, i] = False
     return keep
@@ -81,10 +125,31 @@ def _check_range(name: str, coef: I64, keep: npt.NDArray[np.bool_]) -> None:
         raise SolverLimitError(f"{name} too large for exact integer solving ({worst})")
 
 
+def _add_share(
+    model: Any, xs: list[Any], part: list[int], whole: list[int], s: ShareConstraint, j: int
+) -> None:
+    """The exact small-term rows of one share constraint (see :class:`ShareConstraint`)."""
+    from ortools.sat.python import cp_model
+
+    w_max = sum(max(0, c) for c in whole)
+    p_lo, p_hi = sum(min(0, c) for c in part), sum(max(0, c) for c in part)
+    p = model.new_int_var(p_lo, p_hi, f"share{j}_part")
+    w = model.new_int_var(0, w_max, f"share{j}_whole")
+    q = model.new_int_var(0, w_max // s.den, f"share{j}_q")
+    r = model.new_int_var(0, s.den - 1, f"share{j}_r")
+    f = model.new_int_var(0, s.num, f"share{j}_f")
+    model.add(p == cp_model.LinearExpr.weighted_sum(xs, part))
+    model.add(w == cp_model.LinearExpr.weighted_sum(xs, whole))
+    model.add(w == s.den * q + r)
+    model.add(s.den * f <= s.num * r)
+    model.add(p <= s.num * q + f)
+
+
 def solve_constrained(
     problem: MckpProblem,
     rows: Sequence[LinearConstraint],
     *,
+    shares: Sequence[ShareConstraint] = (),
     time_limit_s: float | None = 60.0,
     num_workers: int = 1,
     seed: int = 0,
@@ -96,13 +161,17 @@ def solve_constrained(
     cost = np.asarray(problem.cost, dtype=np.int64)
     value = np.asarray(problem.value, dtype=np.int64)
     feasible = np.asarray(problem.feasible, dtype=np.bool_)
-    keep = undominated(cost, value, feasible, rows)
+    keep = undominated(cost, value, feasible, rows, shares)
     for name, arr in (
         ("costs", cost),
         ("values", value),
         *((r.label or "row", r.coef) for r in rows),
+        *((s.label or "share", a) for s in shares for a in (s.part, s.whole)),
     ):
         _check_range(name, arr, keep)
+    for s in shares:
+        if not 0 <= s.num <= s.den or s.num * s.den >= _LIMIT or (s.whole < 0).any():
+            raise SolverLimitError(f"{s.label or 'share'}: cap {s.num}/{s.den} out of range")
     gi, ki = np.nonzero(keep)
     model = cp_model.CpModel()
     xs = [model.new_bool_var(f"x{g}_{k}") for g, k in zip(gi.tolist(), ki.tolist(), strict=True)]
@@ -119,6 +188,8 @@ def solve_constrained(
         model.add(value_expr >= int(problem.min_value))
     for r in rows:
         model.add(cp_model.LinearExpr.weighted_sum(xs, r.coef[gi, ki].tolist()) <= int(r.rhs))
+    for j, s in enumerate(shares):
+        _add_share(model, xs, s.part[gi, ki].tolist(), s.whole[gi, ki].tolist(), s, j)
     maximize = problem.objective == "max_value"
     if maximize:
         model.maximize(value_expr)
@@ -130,7 +201,7 @@ def solve_constrained(
         "groups": int(cost.shape[0]),
         "options": int(cost.shape[1]),
         "kept_options": len(xs),
-        "side_rows": len(rows),
+        "side_rows": len(rows) + len(shares),
         "t_total": time.perf_counter() - t0,
     }
     empty = np.zeros(cost.shape[0], dtype=np.int64)

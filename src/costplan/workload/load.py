@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 from pathlib import Path
 
 from costplan.tokens.samples import load_sample_texts
 from costplan.validation import did_you_mean, validate
 from costplan.workload.model import (
+    CachePolicy,
     Capacity,
     Cascade,
     Constraints,
@@ -55,6 +57,7 @@ def _task(doc: SourceDocument, i: int, t: TaskIn, allow_outside: bool) -> Task:
         allow=tuple(t.allow) if t.allow is not None else None,
         split=t.split,
         index=i,
+        cache=_cache(t),
         cascades=tuple(
             Cascade(
                 name=c.name,
@@ -67,6 +70,16 @@ def _task(doc: SourceDocument, i: int, t: TaskIn, allow_outside: bool) -> Task:
             for c in t.cascades
         ),
     )
+
+
+def _cache(t: TaskIn) -> CachePolicy | None:
+    if t.cache is None:
+        return None
+    rate = t.cache.hit_rate
+    rates: dict[str, Decimal] = (
+        {str(k): v for k, v in rate.items()} if isinstance(rate, dict) else {"5m": rate, "1h": rate}
+    )
+    return CachePolicy(hit_rates=rates, ttl=t.cache.ttl)
 
 
 def workload_from_document(doc: SourceDocument) -> Workload:
@@ -113,6 +126,13 @@ def workload_from_document(doc: SourceDocument) -> Workload:
                 ("measured_cost_usd", task_name),
                 task_name,
                 hint=did_you_mean(task_name, names),
+            )
+        if per_model and w.tasks[names[task_name]].cache is not None:
+            raise doc.error(
+                "a measured cost already includes caching: give it or a cache policy, not both",
+                ("measured_cost_usd", task_name),
+                task_name,
+                hint=f"drop 'cache' from task {task_name!r} or its measured costs",
             )
         for model in per_model:
             if model not in w.quality[task_name]:

@@ -59,6 +59,25 @@ class Cascade:
 
 
 @dataclass(frozen=True)
+class CachePolicy:
+    """How a task's shared prefix is cached (README "Prompt caching").
+
+    ``hit_rates``: TTL (``5m``, ``1h``) -> fraction of queries reading the prefix from
+    the cache. ``ttl``: a fixed TTL, or ``auto`` (each TTL with a rate, and no caching,
+    become options of the task and the solver picks).
+    """
+
+    hit_rates: Mapping[str, Decimal]
+    ttl: str = "auto"
+
+    def choices(self) -> tuple[str, ...]:
+        """Cache choices the task may use: ``none`` and TTLs, in a fixed order."""
+        if self.ttl != "auto":
+            return (self.ttl,)
+        return ("none", *(t for t in ("5m", "1h") if t in self.hit_rates))
+
+
+@dataclass(frozen=True)
 class Task:
     name: str
     volume: int
@@ -72,6 +91,9 @@ class Task:
     split: bool = True
     index: int = 0
     cascades: tuple[Cascade, ...] = ()
+    #: None: the prefix is billed at the cache-read price on every query (no misses,
+    #: no writes, no minimum), as before cache policies existed.
+    cache: CachePolicy | None = None
 
 
 @dataclass(frozen=True)
@@ -87,6 +109,17 @@ class Constraints:
     capacity: Mapping[str, Capacity] = field(default_factory=dict)
     use_rate_limits: bool = False
     max_provider_share: Mapping[str, Decimal] = field(default_factory=dict)
+
+
+def share_cap(caps: Mapping[str, Decimal], provider: str) -> Decimal | None:
+    """The spend-share cap of ``provider``: its own entry, else ``'*'``, else None.
+
+    A cap of 0 is a cap (no spend with the provider), never "no cap": callers must
+    not test the result for truth, only for ``None``.
+    """
+    if provider in caps:
+        return caps[provider]
+    return caps.get("*")
 
 
 MINUTES_PER_PERIOD = {

@@ -8,10 +8,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
-Tokens = Annotated[int, Field(ge=0, le=100_000_000)]
-Quality = Annotated[Decimal, Field(ge=0, le=1, allow_inf_nan=False)]
+from costplan.validation import DecimalNumber, WholeNumber
+
+Tokens = Annotated[int, Field(ge=0, le=100_000_000), WholeNumber]
+Quality = Annotated[Decimal, Field(ge=0, le=1, allow_inf_nan=False), DecimalNumber]
 Name = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\s].*$")]
 PERIODS = ("hour", "day", "week", "month", "quarter", "year")
 
@@ -26,7 +28,7 @@ class PromptIn(_Strict):
     tokens: Tokens | None = None
     samples: Annotated[str, Field(min_length=1)] | None = None
     field: str | None = Field(default=None, description="JSONL key holding the prompt text")
-    max_samples: Annotated[int, Field(gt=0)] | None = None
+    max_samples: Annotated[int, Field(gt=0), WholeNumber] | None = None
 
     @model_validator(mode="after")
     def _one_source(self) -> PromptIn:
@@ -38,7 +40,7 @@ class PromptIn(_Strict):
 
 
 class OutputIn(_Strict):
-    mean: Annotated[Decimal, Field(ge=0, le=10_000_000, allow_inf_nan=False)]
+    mean: Annotated[Decimal, Field(ge=0, le=10_000_000, allow_inf_nan=False), DecimalNumber]
     p95: Tokens | None = None
 
     @model_validator(mode="after")
@@ -74,10 +76,31 @@ class CascadeIn(_Strict):
         return self
 
 
+class CacheIn(_Strict):
+    """How the task's shared prefix is cached: hit rate (per TTL or for any) and TTL."""
+
+    hit_rate: Quality | dict[Literal["5m", "1h"], Quality] = Field(
+        description="fraction of queries that read the prefix from the cache: one rate, "
+        "or one per TTL ({5m: 0.7, 1h: 0.93})"
+    )
+    ttl: Literal["5m", "1h", "auto"] = Field(
+        default="auto", description="5m, 1h, or auto: the solver chooses 5m, 1h or no caching"
+    )
+
+    @model_validator(mode="after")
+    def _rate_for_ttl(self) -> CacheIn:
+        if isinstance(self.hit_rate, dict):
+            if not self.hit_rate:
+                raise ValueError("'hit_rate' is empty: give a rate or one per TTL")
+            if self.ttl != "auto" and self.ttl not in self.hit_rate:
+                raise ValueError(f"'hit_rate' has no rate for the chosen ttl {self.ttl}")
+        return self
+
+
 class TaskIn(_Strict):
     name: Name
     description: str | None = None
-    volume: Annotated[int, Field(ge=0, le=10**11)]
+    volume: Annotated[int, Field(ge=0, le=10**11), WholeNumber]
     prompt: PromptIn
     shared_prefix_tokens: Tokens = 0
     output_tokens: Tokens | OutputIn
@@ -85,8 +108,15 @@ class TaskIn(_Strict):
     min_quality: Quality | None = None
     latency: Literal["realtime", "batch"] = "realtime"
     allow: list[Name] | None = None
-    split: bool = True
+    split: StrictBool = True
     cascades: list[CascadeIn] = []
+    cache: CacheIn | None = None
+
+    @model_validator(mode="after")
+    def _cache_needs_prefix(self) -> TaskIn:
+        if self.cache is not None and self.shared_prefix_tokens == 0:
+            raise ValueError("a cache policy needs a cacheable prefix: set shared_prefix_tokens")
+        return self
 
     @field_validator("allow")
     @classmethod
@@ -99,22 +129,29 @@ class TaskIn(_Strict):
 class CapacityIn(_Strict):
     """A model's capacity per period (a negotiated quota, or rate limit x period)."""
 
-    requests: Annotated[int, Field(ge=0, le=10**15)] | None = None
-    tokens: Annotated[int, Field(ge=0, le=10**18)] | None = None
+    requests: Annotated[int, Field(ge=0, le=10**15), WholeNumber] | None = None
+    tokens: Annotated[int, Field(ge=0, le=10**18), WholeNumber] | None = None
 
 
-Share = Annotated[Decimal, Field(gt=0, le=1, allow_inf_nan=False)]
+#: A share of spend; 0 forbids any spend with the provider, 1 is no cap.
+Share = Annotated[
+    Decimal, Field(ge=0, le=1, decimal_places=9, allow_inf_nan=False), DecimalNumber
+]
 
 
 class ConstraintsIn(_Strict):
     capacity: dict[Name, CapacityIn] = {}
-    use_rate_limits: bool = Field(
+    use_rate_limits: StrictBool = Field(
         default=False,
         description="derive capacity from the price sheet's limits x minutes in the period",
     )
     max_provider_share: dict[Name, Share] = Field(
         default={}, description="max share of spend per provider; '*' applies to every provider"
     )
+
+
+Budget = Annotated[Decimal, Field(ge=0, le=10**12, allow_inf_nan=False), DecimalNumber]
+MeasuredCost = Annotated[Decimal, Field(ge=0, le=1000, allow_inf_nan=False), DecimalNumber]
 
 
 class WorkloadIn(_Strict):
@@ -124,14 +161,14 @@ class WorkloadIn(_Strict):
     name: Name
     description: str | None = None
     period: Literal["hour", "day", "week", "month", "quarter", "year"] = "month"
-    budget_usd: Annotated[Decimal, Field(ge=0, le=10**12, allow_inf_nan=False)] | None = None
+    budget_usd: Budget | None = None
     objective: Literal["max_quality", "min_cost"] = "max_quality"
     prices: str | list[str] | None = None
-    allow_outside_samples: bool = False
+    allow_outside_samples: StrictBool = False
     tasks: Annotated[list[TaskIn], Field(min_length=1)]
     quality: dict[Name, dict[Name, Quality]]
     constraints: ConstraintsIn | None = None
     # Per query; bounded so that exact pico-dollar costs stay inside int64.
     measured_cost_usd: (
-        dict[Name, dict[Name, Annotated[Decimal, Field(ge=0, le=1000, allow_inf_nan=False)]]] | None
+        dict[Name, dict[Name, MeasuredCost]] | None
     ) = None

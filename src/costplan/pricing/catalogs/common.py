@@ -20,14 +20,14 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import Literal
 
+from costplan.money import price_up
 from costplan.pricing.model import ModelPrice, PriceSheet, Rates
 from costplan.tokens.tokenizer import TokenizerSpec, parse_tokenizer
 
 #: costplan's price unit: USD per million tokens with at most 6 decimals.
-MICRO = Decimal("0.000001")
 #: Per-request fees are exact to the pico-dollar.
 PICO = Decimal("1e-12")
 TOKENS_PER_MTOK = 10**6
@@ -155,8 +155,9 @@ class Price:
 
 
 def per_mtok(usd_per_unit: Decimal, *, per: int = 1) -> Price:
-    """USD per ``per`` tokens -> USD per million tokens, rounded to 6 decimals
-    (half-even) only when it has more. Raises :class:`Unrepresentable` if negative."""
+    """USD per ``per`` tokens -> USD per million tokens, rounded **up** to 6 decimals
+    only when it has more (a rounded price never understates cost). Raises
+    :class:`Unrepresentable` if negative."""
     from costplan.pricing.load import MAX_PRICE_USD_PER_MTOK
 
     if usd_per_unit < 0:
@@ -168,9 +169,7 @@ def per_mtok(usd_per_unit: Decimal, *, per: int = 1) -> Price:
             f"price {_plain(exact)} USD per million tokens is above costplan's limit of "
             f"{MAX_PRICE_USD_PER_MTOK} (per-token pricing of a non-token product?)"
         )
-    if exact == exact.quantize(MICRO, rounding=ROUND_HALF_EVEN):
-        return Price(_plain(exact), exact)
-    return Price(_plain(exact.quantize(MICRO, rounding=ROUND_HALF_EVEN)), exact)
+    return Price(_plain(price_up(exact)), exact)
 
 
 def request_fee(usd: Decimal) -> Decimal:
