@@ -23,8 +23,10 @@ def limit_cpsat(
     *,
     deterministic_time: float | None = None,
     conflicts: int | None = None,
+    record: bool = True,
 ) -> list[Any]:
-    """Patch ``cp_solver`` everywhere it is used; return the list the solvers go into."""
+    """Patch ``cp_solver`` everywhere it is used; return the list the solvers go into
+    (kept empty with ``record=False``, for tests that solve thousands of models)."""
     made: list[Any] = []
     real = cpsat.cp_solver
 
@@ -34,7 +36,8 @@ def limit_cpsat(
             solver.parameters.max_deterministic_time = deterministic_time
         if conflicts is not None:
             solver.parameters.max_number_of_conflicts = conflicts
-        made.append(solver)
+        if record:
+            made.append(solver)
         return solver
 
     monkeypatch.setattr(cpsat, "cp_solver", limited)

@@ -109,10 +109,11 @@ def test_time_limit_reaches_cpsat_and_an_unproven_plan_says_so(
 ) -> None:
     solvers = limit_cpsat(monkeypatch, deterministic_time=UNPROVEN)
     table = load_inputs(hard_instance(tmp_path))
-    plan = optimize(table, time_limit_s=0.3, explain=False)
-    # every CP-SAT solve got at most the time limit (it is what stops a real run)
+    plan = optimize(table, time_limit_s=30, explain=False)
+    # every CP-SAT solve got at most the time limit (it is what stops a real run), less
+    # what costplan spent before it; the work limit stopped this one first, whatever the load
     assert solvers
-    assert all(0 < s.parameters.max_time_in_seconds <= 0.3 for s in solvers)
+    assert all(0 < s.parameters.max_time_in_seconds <= 30 for s in solvers)
     assert status(solvers[0]) == "FEASIBLE"
     assert plan.status == "feasible"  # not proven...
     assert plan.gap > 0
