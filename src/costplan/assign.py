@@ -19,6 +19,7 @@ exactly; the LP value is reported as the bound.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
@@ -33,12 +34,12 @@ from costplan.errors import InfeasibleError, InputError, InternalError, SolverLi
 from costplan.money import floor_to_micro, fmt_over_budget, usd_str
 from costplan.options import tokenizer_for
 from costplan.plan import Allocation, Plan, TaskPlan
+from costplan.preflight import verify_assignment
 from costplan.pricing.cost import request_cost_pusd
 from costplan.pricing.model import PriceSheet
 from costplan.queries import QUALITY_SCALE, QuerySet
 from costplan.tokens.tokenizer import TokenizerSpec
 from costplan.validation import did_you_mean
-from costplan.verify import verify_plan
 from costplan.workload.model import share_cap
 
 if TYPE_CHECKING:
@@ -288,13 +289,34 @@ def assign(
         objective=objective, budget_pusd=budget_pusd, status=result.status,
         bound=float(result.bound), gap=float(result.gap), stats=dict(result.stats),
     )  # fmt: skip
-    # Independent checks of what a plan must satisfy without a workload: counts, totals, bound.
-    verify_plan(plan)
+    plan = dataclasses.replace(plan, assign=_settings(qs, modes, min_mean_quality, side))
+    # The independent checker re-prices the plan document, query by query, before anyone sees it.
+    verify_assignment(plan, qs, sheet, [options[k] for k in range(len(options))],
+                      result.choice, chosen_cost, chosen_q)  # fmt: skip
     if budget_pusd is not None and int(chosen_cost.sum()) > budget_pusd:
         raise InternalError("per-query assignment exceeds the budget (a solver bug)")
     if not feasible[g, result.choice].all():
         raise InternalError("per-query assignment uses an infeasible option (a solver bug)")
     return Assignment(qs, options, result.choice, chosen_cost, chosen_q, plan)
+
+
+def _settings(
+    qs: QuerySet,
+    modes: Sequence[str],
+    min_mean_quality: Decimal | None,
+    side: AssignSideConstraints | None,
+) -> dict[str, Any]:
+    """What the plan was solved under, recorded in the plan file (``assign:``)."""
+    s = side or AssignSideConstraints.none()
+    return {
+        "modes": list(modes),
+        "output_tokens": qs.default_output_tokens,
+        "min_quality": None if min_mean_quality is None else str(min_mean_quality),
+        "capacity_requests": dict(s.capacity_requests),
+        "capacity_tokens": dict(s.capacity_tokens),
+        "max_provider_share": {p: str(v) for p, v in s.max_provider_share.items()},
+        "task_min_quality": {t: str(v) for t, v in s.task_min_quality.items()},
+    }
 
 
 def write_assignments(result: Assignment, path: Path) -> None:
@@ -391,7 +413,6 @@ def _summary_plan(
             )
         allocs.sort(key=lambda a: (-a.count, a.model, a.mode))
         tasks.append(TaskPlan(name or "(all)", int((task_idx == t).sum()), None, tuple(allocs)))
-    del sheet
     return Plan(
         workload=qs.path.name,
         period="(as given)",
@@ -401,6 +422,6 @@ def _summary_plan(
         bound=bound,
         gap=gap,
         tasks=tuple(tasks),
-        inputs={str(qs.path): qs.sha256},
+        inputs={str(qs.path): qs.sha256, **sheet.sha256},
         solver={"name": "mckp", **{k: v for k, v in stats.items() if isinstance(v, int)}},
     )

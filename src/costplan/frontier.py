@@ -67,6 +67,7 @@ from costplan.money import PUSD_PER_USD, budget_to_pusd, usd_str
 from costplan.optimize import _index, plan_from_counts, solve_table
 from costplan.options import QUALITY_SCALE, OptionTable
 from costplan.plan import Plan, mean_quality
+from costplan.preflight import verify_plan
 
 if TYPE_CHECKING:
     from costplan.solvers.classlevel import ClassProblem
@@ -365,6 +366,7 @@ def _point(table: OptionTable, budget: int, kind: str, time_limit_s: float) -> F
         gap=sol.gap,
         solver={"name": sol.method, "money_scale_pusd": sol.scale},
     )
+    verify_plan(plan, table)  # every point is a plan: the independent checker must agree
     return FrontierPoint(
         budget_pusd=budget,
         cost_pusd=plan.cost_pusd,

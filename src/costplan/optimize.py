@@ -27,9 +27,9 @@ from costplan.explain import EXPLAIN_TIME_LIMIT_S, explain_plan
 from costplan.money import budget_to_pusd, floor_to_micro, fmt_over_budget, fmt_usd, pusd_to_usd
 from costplan.options import Option, OptionTable
 from costplan.plan import Allocation, Baseline, Plan, TaskPlan
+from costplan.preflight import verify_plan
 from costplan.solvers.classlevel import ClassProblem, ClassSolution, LinearRow, solve_class
 from costplan.validation import did_you_mean
-from costplan.verify import verify_plan
 from costplan.workload.model import MINUTES_PER_PERIOD, Objective, Workload, share_cap
 
 
@@ -487,7 +487,7 @@ def optimize(
         note = "robust plan: the budget holds with every query at p95 prompt and output lengths"
         plan = dataclasses.replace(plan, notes=(*plan.notes, note), robust=True)
     # A second, independent computation must agree before anyone sees the plan.
-    verify_plan(plan, table, robust=robust)
+    verify_plan(plan, table)
     if explain:
         limit = min(time_limit_s, EXPLAIN_TIME_LIMIT_S)
         why = explain_plan(

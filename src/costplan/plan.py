@@ -132,6 +132,9 @@ class Plan:
     workload_path: str | None = None
     robust: bool = False  # planned so that the budget holds at p95 lengths
     explanations: Explanations | None = None  # see costplan.explain
+    # costplan assign: the settings the plan was solved under (modes, default output tokens,
+    # side constraints), so that the checker can re-derive it from the files alone
+    assign: Mapping[str, Any] | None = None
 
     @property
     def cost_pusd(self) -> int:
@@ -239,6 +242,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         ],
         "solver": dict(plan.solver),
         "notes": list(plan.notes),
+        **({} if plan.assign is None else {"assign": dict(plan.assign)}),
         **(
             {}
             if plan.explanations is None

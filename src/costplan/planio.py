@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from costplan.atomic import write_atomic
 from costplan.errors import InputError
 from costplan.explain import read_explanations
-from costplan.money import PrecisionError, budget_to_pusd, usd_to_pusd
+from costplan.money import PrecisionError, budget_to_pusd, pusd_to_usd, usd_to_pusd
 from costplan.options import QUALITY_SCALE
 from costplan.plan import PLAN_FORMAT_VERSION, Allocation, Baseline, Plan, TaskPlan, plan_to_dict
 from costplan.validation import validate
@@ -95,6 +95,7 @@ class PlanFileIn(_In):
     solver: dict[str, Any] = {}
     notes: list[str] = []
     explanations: dict[str, Any] | None = None  # read by costplan.explain.read_explanations
+    assign: dict[str, Any] | None = None  # costplan assign's settings (read by the checker)
 
 
 def dump_plan(plan: Plan, fmt: str) -> str:
@@ -210,14 +211,65 @@ def plan_from_document(doc: SourceDocument) -> Plan:
         workload_path=p.workload_path,
         robust=p.robust,
         explanations=read_explanations(doc, p.explanations),
+        assign=p.assign,
     )
 
 
 def read_plan(path: Path) -> Plan:
     """Read and validate a plan file written by costplan (its totals must match its rows)."""
-    from costplan.verify import verify_plan_file
-
     doc = load_document(path, what="plan file")
     plan = plan_from_document(doc)
     verify_plan_file(doc, plan)
     return plan
+
+
+def _stated(value: object) -> Decimal | None:
+    try:
+        d = Decimal(str(value))
+    except ArithmeticError:
+        return None
+    return d if d.is_finite() else None
+
+
+def verify_plan_file(doc: SourceDocument, plan: Plan) -> None:
+    """Refuse a plan file whose stated money does not match its own rows.
+
+    ``plan`` is the Plan rebuilt from ``doc`` (rows: counts and prices per
+    query). Every allocation's ``cost_usd`` must be ``count x cost_per_query_usd``,
+    every task's ``cost_usd`` the sum of its rows and ``totals`` (volume, cost,
+    p95 cost) the sums over tasks, exactly. A mismatch means the file was edited
+    by hand or corrupted: :class:`~costplan.errors.InputError` names the first
+    mismatched key and the stated value, with the recomputed one.
+    """
+    data = doc.data if isinstance(doc.data, dict) else {}
+
+    def check(stated: object, expected: int | Decimal, key: tuple[str | int, ...]) -> None:
+        want = Decimal(expected) if isinstance(expected, int) else expected
+        got = _stated(stated)
+        if got is None or got != want:
+            raise doc.error(
+                f"does not match the plan's rows, which give {want:f}",
+                key,
+                stated,
+                hint="the file was edited or corrupted: re-run costplan optimize to regenerate it",
+            )
+
+    tasks = data.get("tasks") or []
+    for i, (tp, raw) in enumerate(zip(plan.tasks, tasks, strict=False)):
+        for j, (a, raw_a) in enumerate(
+            zip(tp.allocations, raw.get("allocations") or [], strict=False)
+        ):
+            if not a.per_query:
+                check(
+                    raw_a.get("cost_usd"),
+                    pusd_to_usd(a.cost_pusd),
+                    ("tasks", i, "allocations", j, "cost_usd"),
+                )
+        check(raw.get("cost_usd"), pusd_to_usd(tp.cost_pusd), ("tasks", i, "cost_usd"))
+    totals = data.get("totals") or {}
+    check(totals.get("volume"), plan.volume, ("totals", "volume"))
+    check(totals.get("cost_usd"), pusd_to_usd(plan.cost_pusd), ("totals", "cost_usd"))
+    if "cost_p95_usd" in totals:
+        check(
+            totals.get("cost_p95_usd"), pusd_to_usd(plan.cost_p95_pusd), ("totals", "cost_p95_usd")
+        )

@@ -60,6 +60,7 @@ class QuerySet:
     cached_tokens: npt.NDArray[np.int64]  # (G,)
     output_tokens: npt.NDArray[np.int64]  # (G,)
     sha256: str
+    default_output_tokens: int | None = None  # what queries without output_tokens were given
 
     @property
     def size(self) -> int:
@@ -249,4 +250,5 @@ def load_queries(path: Path, *, default_output_tokens: int | None = None) -> Que
         cached_tokens=np.asarray(rows.cached, dtype=np.int64),
         output_tokens=np.asarray(rows.output, dtype=np.int64),
         sha256=hashlib.sha256(raw).hexdigest(),
+        default_output_tokens=default_output_tokens,
     )

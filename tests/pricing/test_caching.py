@@ -341,3 +341,23 @@ def test_check_says_when_a_cache_choice_is_gone(tmp_path: Path, run: Runner) -> 
     r = run("check", out, "--workload", w, "--prices", new)
     assert r.code == 1
     assert "haiku (1h cache): cache choice '1h' is no longer offered" in r.err + r.out
+
+
+def test_the_caching_example_by_hand() -> None:
+    """examples/caching/README.md derives every figure: 1h wins on both Claude models;
+    80% / 20% of reviews meet the 0.88 floor; triage on gpt-4.1-mini with 5m."""
+    example = Path(__file__).parents[2] / "examples" / "caching" / "workload.yaml"
+    plan = optimize(load_inputs(example), explain=False)
+    got = {
+        (t.name, a.model, a.cache): (a.count, a.cost_per_query_pusd)
+        for t in plan.tasks
+        for a in t.allocations
+    }
+    micro = 10**6
+    assert got == {
+        ("code-review", "claude-sonnet-4-5", "1h"): (160_000, 25_440 * micro),
+        ("code-review", "claude-haiku-4-5", "1h"): (40_000, 8_480 * micro),
+        ("triage", "gpt-4.1-mini", "5m"): (1_000_000, 392 * micro),
+    }
+    assert plan.cost_pusd == 4_801_600_000 * 10**6  # $4,801.60
+    assert plan.status == "optimal"

@@ -110,6 +110,7 @@ def models(draw: st.DrawFn, name: str) -> ModelPrice:
             tokens_per_minute=draw(st.none() | st.integers(1, 10**9)),
             requests_per_minute=draw(st.none() | st.integers(1, 10**6)),
         ),
+        min_cacheable_tokens=draw(st.none() | st.integers(0, 10**6)),
     )
 
 

@@ -117,7 +117,7 @@ def _write(case: Inputs, folder: Path) -> Path:
 
 
 def _library_pipeline(workload: Path) -> str:
-    """load -> estimate -> optimize (verified inside) -> report -> plan file -> read back."""
+    """load -> estimate -> optimize (verified inside) -> report -> plan file -> verify -> read."""
     from rich.console import Console
 
     from costplan.api import load_inputs
@@ -125,16 +125,17 @@ def _library_pipeline(workload: Path) -> str:
     from costplan.plan import plan_to_dict
     from costplan.planio import read_plan, write_plan
     from costplan.report.terminal import render_estimate, render_plan
-    from costplan.verify import verify_plan
+    from costplan.verify import Sources, check_file
 
     table = load_inputs(workload)
     sink = Console(file=io.StringIO(), width=160)
     render_estimate(table, sink)
     plan = optimize(table, time_limit_s=TIME_LIMIT_S, explain=False)
-    verify_plan(plan, table)
     render_plan(plan, sink)
     out = workload.parent / "plan.yaml"
     write_plan(plan, out)
+    found = check_file(out, Sources(workload=workload))  # the file, read raw, verifies
+    assert found == [], [str(v) for v in found]
     again = read_plan(out)
     assert plan_to_dict(again) == plan_to_dict(plan)
     return plan.status

@@ -23,6 +23,7 @@ from costplan.cli import (
     prices_cmd,
     report_cmd,
     schema_cmd,
+    verify_cmd,
 )
 
 if TYPE_CHECKING:
@@ -44,6 +45,7 @@ app.command("export")(export_cmd.export)
 app.command("check")(check_cmd.check)
 app.command("schema")(schema_cmd.schema)
 app.command("frontier")(frontier_cmd.frontier)
+app.command("verify")(verify_cmd.verify)
 app.add_typer(prices_cmd.app, name="prices")
 
 

@@ -126,6 +126,8 @@ class PriceSheet:
     source: str | None = None
     paths: tuple[Path, ...] = ()
     sha256: Mapping[str, str] = field(default_factory=dict)
+    #: What-if changes applied to the files' prices, in order (``--price-change`` texts).
+    changes: tuple[str, ...] = ()
 
     def merged_with(self, other: PriceSheet) -> PriceSheet:
         """Both sheets' models; a model in both is taken from ``other``."""

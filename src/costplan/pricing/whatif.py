@@ -176,4 +176,9 @@ def apply_price_changes(sheet: PriceSheet, changes: Sequence[PriceChange]) -> Pr
         for name in hit:
             models[name] = _model(models[name], change)
     note = "what-if: " + ", ".join(c.text for c in changes)
-    return replace(sheet, models=models, source=f"{sheet.source}; {note}" if sheet.source else note)
+    return replace(
+        sheet,
+        models=models,
+        source=f"{sheet.source}; {note}" if sheet.source else note,
+        changes=(*sheet.changes, *(c.text for c in changes)),
+    )

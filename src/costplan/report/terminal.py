@@ -154,6 +154,8 @@ def render_estimate(table: OptionTable, console: Console) -> None:
                 note = (note + "; " if note else "") + f"tokens estimated ({o.tokenizer})"
             if o.cost_source == "measured":
                 note = (note + "; " if note else "") + "measured cost"
+            if o.kind == "model" and o.detail:  # e.g. a prefix below the cacheable minimum
+                note = (note + "; " if note else "") + o.detail
             out.add_row(
                 t.name if i == 0 else "",
                 o.label,

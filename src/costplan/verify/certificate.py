@@ -1,0 +1,190 @@
+"""Recompute a class-level plan's bound from its certificate (docs/certificate.md).
+
+The checker builds the labelled rows itself (``budget``, ``floor:<task>``,
+``capacity:<model>:requests|tokens``, ``share:<provider>``) over **every usable
+option** of every task, prices them with the certificate's multipliers and
+recomputes the Lagrangian bound ``D`` exactly (Fractions):
+
+    (q_o: quality in micro-units rounded down, f_t: the floor in micro-units rounded up)
+
+    max:  a_o = q_o - lam b_o + mu_t (q_o - f_t) - sum_r nu_r a_ro
+          D   = lam B + sum_r nu_r rhs_r + sum_t V_t max_o a_o
+    min:  a_o = c_o + lam b_o - mu_t (q_o - f_t) + sum_r nu_r a_ro
+          D   = -lam B - sum_r nu_r rhs_r + sum_t V_t min_o a_o
+
+and then the one status rule: ``max``: ``z <= U <= floor(D)``, ``min``:
+``ceil(D) <= U <= z``; the gap is ``|U - z| / max(1, |z|)`` exactly; ``optimal``
+needs ``U == z`` proven by the certificate itself (``proof: lagrangian`` with
+``floor(D) == z`` / ``ceil(D) == z``). A ``proof: search`` rests on the
+solver's integer search, which this checker does not re-derive: such an
+``optimal`` is refused as not independently proven.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
+from costplan.verify.costs import ceil
+from costplan.verify.findings import Findings, exact, show
+from costplan.verify.prices import PUSD
+
+if TYPE_CHECKING:
+    from costplan.verify.classplan import ClassChecker, Step
+
+
+def micro(q: Fraction) -> int:
+    """Quality in micro-units, rounded down (the solvers' unit: in the user's disfavour)."""
+    x = q * 10**6
+    return x.numerator // x.denominator
+
+
+def floor_(x: Fraction) -> int:
+    return x.numerator // x.denominator
+
+
+@dataclass(frozen=True)
+class Opt:
+    q: int  # micro
+    c: int  # pusd per query
+    b: int  # budget cost per query (p95 when robust)
+    steps: tuple[Step, ...]
+
+
+def _rows(ch: ClassChecker, used: dict[str, list[Opt]]) -> dict[str, Fraction]:
+    """Right-hand sides of the side rows (capacity, share) the workload defines."""
+    from costplan.verify.tasks import MINUTES
+
+    w = ch.w
+    rhs: dict[str, Fraction] = {}
+    models = {s.model for opts in used.values() for o in opts for s in o.steps}
+    for m in sorted(models):
+        req, tok = w.capacity.get(m, (None, None))
+        model = ch.sheet.models.get(m)
+        if w.use_rate_limits and model is not None:
+            minutes = MINUTES.get(w.period, 0)
+            if req is None and model.requests_per_minute is not None:
+                req = model.requests_per_minute * minutes
+            if tok is None and model.tokens_per_minute is not None:
+                tok = model.tokens_per_minute * minutes
+        if req is not None:
+            rhs[f"capacity:{m}:requests"] = Fraction(req)
+        if tok is not None:
+            rhs[f"capacity:{m}:tokens"] = Fraction(tok)
+    providers = {s.provider for opts in used.values() for o in opts for s in o.steps}
+    for p in sorted(providers):
+        cap = w.shares.get(p, w.shares.get("*"))
+        if cap is not None and cap < 1:
+            rhs[f"share:{p}"] = Fraction(0)
+    return rhs
+
+
+def _coef(label: str, o: Opt, shares: dict[str, Fraction]) -> Fraction:
+    kind, _, rest = label.partition(":")
+    if kind == "capacity":
+        model, _, what = rest.rpartition(":")
+        steps = [s for s in o.steps if s.model == model]
+        if what == "requests":
+            return sum((s.reach for s in steps), Fraction(0))
+        return sum((s.reach * s.tokens for s in steps), Fraction(0))
+    spent = sum((s.reach * s.cost for s in o.steps if s.provider == rest), Fraction(0))
+    cap = shares.get(rest, shares.get("*", Fraction(1)))
+    return spent - cap * o.c
+
+
+def check_certificate(ch: ClassChecker, z: int, f: Findings) -> None:
+    """Check ``certificate`` of ``ch.doc`` (present) against the rows ``ch`` builds."""
+    doc = ch.doc
+    cert = doc.get("certificate")
+    status = doc.get("status")
+    if cert is None:
+        if status == "optimal":
+            f.add(("status",), "'optimal' without a certificate")
+        return
+    if not isinstance(cert, dict):
+        f.add(("certificate",), "not a mapping")
+        return
+    sense = "max" if doc.get("objective") == "max_quality" else "min"
+    if cert.get("sense") != sense:
+        f.add(("certificate", "sense"), f"{show(cert.get('sense'))}, the objective is {sense!r}")
+        return
+    if exact(cert.get("objective")) != z:
+        f.add(("certificate", "objective"), f"{show(cert.get('objective'))}, the rows give {z}")
+    scale = 10**6 if sense == "max" else PUSD
+    top = exact(doc.get("bound"))
+    u = None if top is None else top * scale
+    if exact(cert.get("bound")) != u:
+        f.add(("certificate", "bound"), f"{show(cert.get('bound'))}, the plan's bound is {u}")
+    d = lagrangian(ch, cert, sense, f)
+    if d is None:
+        return
+    stated_d = cert.get("lagrangian_bound")
+    if stated_d is not None and exact(stated_d) != d:
+        f.add(("certificate", "lagrangian_bound"), f"{show(cert.get('lagrangian_bound'))}, "
+              f"recomputed {d}")  # fmt: skip
+    if u is None:
+        return
+    ok = (z <= u <= floor_(d)) if sense == "max" else (ceil(d) <= u <= z)
+    if not ok:
+        f.add(("bound",), f"{show(doc.get('bound'))} is not between the plan's objective and the "
+              "certificate's bound")  # fmt: skip
+    gap = exact(doc.get("gap"))
+    want = abs(u - z) / max(1, abs(z))
+    if gap != want:
+        f.add(("gap",), f"{show(doc.get('gap'))}, recomputed {want}")
+    if status != "optimal":
+        return
+    proof = cert.get("proof")
+    tight = floor_(d) == z if sense == "max" else ceil(d) == z
+    if proof == "lagrangian" and not tight:
+        f.add(("status",), f"'optimal' but the certificate proves only {d} against {z}")
+    elif proof != "lagrangian":
+        f.add(("status",), f"'optimal' is not proven by the certificate (proof: {proof!r}; "
+              f"its bound is {d}, the objective {z})")  # fmt: skip
+
+
+def lagrangian(ch: ClassChecker, cert: dict[str, Any], sense: str, f: Findings) -> Fraction | None:
+    """``D`` for the certificate's prices over every usable option, or None if invalid."""
+    w, doc = ch.w, ch.doc
+    robust = bool(doc.get("robust"))
+    options = {t.name: ch.usable_options(t, robust) for t in w.tasks}
+    rhs = _rows(ch, options)
+    labels = set(rhs)
+    budget = exact(doc.get("budget_usd"))
+    big_b = None if budget is None else floor_(budget * PUSD)
+    if big_b is not None:
+        labels.add("budget")
+    floors = {t.name: ceil(t.min_quality * 10**6) for t in w.tasks if t.min_quality is not None}
+    labels |= {f"floor:{name}" for name in floors}
+    raw = cert.get("prices") or {}
+    prices: dict[str, Fraction] = {}
+    for label, value in raw.items() if isinstance(raw, dict) else ():
+        x = exact(value)
+        if label not in labels:
+            f.add(("certificate", "prices", label), "a row this plan does not have")
+            return None
+        if x is None or x < 0:
+            f.add(("certificate", "prices", label), f"{show(value)} is not a price >= 0")
+            return None
+        prices[label] = x
+    lam = prices.get("budget", Fraction(0))
+    side = {label: prices.get(label, Fraction(0)) for label in rhs}
+    sgn = 1 if sense == "max" else -1
+    total = lam * (big_b or 0) + sum((side[r] * rhs[r] for r in rhs), Fraction(0))
+    total *= sgn
+    for t in w.tasks:
+        opts = options[t.name]
+        if not opts:
+            continue
+        mu = prices.get(f"floor:{t.name}", Fraction(0))
+        ft = floors.get(t.name, 0)
+        values = []
+        for o in opts:
+            rows = sum((side[r] * _coef(r, o, w.shares) for r in rhs if side[r]), Fraction(0))
+            if sense == "max":
+                values.append(o.q - lam * o.b + mu * (o.q - ft) - rows)
+            else:
+                values.append(o.c + lam * o.b - mu * (o.q - ft) + rows)
+        total += t.volume * (max(values) if sense == "max" else min(values))
+    return total

@@ -1,0 +1,199 @@
+"""The checker's own reading of a workload file (raw YAML, exact numbers).
+
+Only what a plan's rows depend on is read: tasks (volume, prompt, cached
+prefix, output and reasoning tokens, floor, latency, allow, split, cascades),
+the quality table, measured costs, constraints, period, budget and objective.
+Output tokens: a number ``n`` bills ``n`` (p95 ``n``); ``{mean, p95}`` bills
+``ceil(mean)`` and uses ``max(p95 or ceil(mean), ceil(mean))`` at p95.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from costplan.errors import InputError
+from costplan.verify.raw import RawFile, as_number, read_file
+
+#: Minutes per planning period (the README's periods; month = 30 days).
+MINUTES = {"hour": 60, "day": 1_440, "week": 10_080, "month": 43_200,
+           "quarter": 129_600, "year": 525_600}  # fmt: skip
+LATENCY_MODES = {"realtime": ("standard",), "batch": ("standard", "batch", "flex")}
+
+
+@dataclass(frozen=True)
+class CascadeSpec:
+    name: str
+    steps: tuple[str, ...]
+    escalate: tuple[Fraction, ...]
+    quality: Fraction
+    mode: str
+
+    def reach(self) -> tuple[Fraction, ...]:
+        out = [Fraction(1)]
+        for rate in self.escalate:
+            out.append(out[-1] * rate)
+        return tuple(out)
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    name: str
+    volume: int
+    prompt_tokens: int | None
+    samples: str | None
+    field: str | None
+    max_samples: int | None
+    shared: int
+    output_mean: int
+    output_p95: int
+    reasoning: int
+    min_quality: Fraction | None
+    latency: str
+    allow: tuple[str, ...] | None
+    split: bool
+    cascades: tuple[CascadeSpec, ...]
+    #: cache policy: hit rate per TTL ("5m", "1h"), None without a policy; and its ttl
+    cache_rates: dict[str, Fraction] | None = None
+    cache_ttl: str = "auto"
+
+    def cache_choices(self) -> tuple[str, ...]:
+        """The policy's choices in order: a fixed TTL, or none and each TTL with a rate."""
+        if self.cache_rates is None:
+            return ("",)
+        if self.cache_ttl != "auto":
+            return (self.cache_ttl,)
+        return ("none", *(t for t in ("5m", "1h") if t in self.cache_rates))
+
+
+@dataclass(frozen=True)
+class WorkloadSpec:
+    file: RawFile
+    name: str
+    period: str
+    budget_usd: Fraction | None
+    objective: str
+    tasks: tuple[TaskSpec, ...]
+    quality: dict[str, dict[str, Fraction]]
+    measured_usd: dict[str, dict[str, Fraction]]
+    capacity: dict[str, tuple[int | None, ...]]
+    use_rate_limits: bool
+    shares: dict[str, Fraction]
+    price_paths: tuple[Path, ...]
+
+
+def _frac(value: Any, key: str) -> Fraction:
+    x = as_number(value)
+    if x is None:
+        raise InputError("expected a number", key=key, value=value)
+    return x
+
+
+def _int(value: Any, key: str) -> int:
+    x = _frac(value, key)
+    if x.denominator != 1:
+        raise InputError("expected a whole number", key=key, value=value)
+    return int(x)
+
+
+def _task(i: int, t: dict[str, Any]) -> TaskSpec:
+    prompt = t.get("prompt") or {}
+    out: Any = t.get("output_tokens")
+    if isinstance(out, dict):
+        mean = math.ceil(_frac(out.get("mean"), f"tasks[{i}].output_tokens.mean"))
+        stated = out.get("p95")
+        p95 = mean if stated is None else max(_int(stated, f"tasks[{i}].output_tokens"), mean)
+    else:
+        mean = p95 = _int(out, f"tasks[{i}].output_tokens")
+    cascades = []
+    for c in t.get("cascades") or []:
+        esc = c.get("escalate")
+        rates = esc if isinstance(esc, list) else [esc]
+        cascades.append(
+            CascadeSpec(
+                name=str(c["name"]),
+                steps=tuple(str(s) for s in c["steps"]),
+                escalate=tuple(_frac(r, f"tasks[{i}].cascades.escalate") for r in rates),
+                quality=_frac(c["quality"], f"tasks[{i}].cascades.quality"),
+                mode=str(c.get("mode", "standard")),
+            )
+        )
+    floor = t.get("min_quality")
+    allow = t.get("allow")
+    cache = t.get("cache")
+    hit_rates: dict[str, Fraction] | None = None
+    if isinstance(cache, dict):
+        hit = cache.get("hit_rate")
+        where = f"tasks[{i}].cache.hit_rate"
+        if isinstance(hit, dict):
+            hit_rates = {str(k): _frac(v, where) for k, v in hit.items()}
+        else:
+            hit_rates = {"5m": _frac(hit, where), "1h": _frac(hit, where)}
+    return TaskSpec(
+        name=str(t["name"]),
+        volume=_int(t["volume"], f"tasks[{i}].volume"),
+        prompt_tokens=None if prompt.get("tokens") is None else _int(prompt["tokens"], "tokens"),
+        samples=prompt.get("samples"),
+        field=prompt.get("field"),
+        max_samples=None
+        if prompt.get("max_samples") is None
+        else _int(prompt["max_samples"], "max_samples"),
+        shared=_int(t.get("shared_prefix_tokens") or 0, f"tasks[{i}].shared_prefix_tokens"),
+        output_mean=mean,
+        output_p95=p95,
+        reasoning=_int(t.get("reasoning_tokens") or 0, f"tasks[{i}].reasoning_tokens"),
+        min_quality=None if floor is None else _frac(floor, f"tasks[{i}].min_quality"),
+        latency=str(t.get("latency", "realtime")),
+        allow=None if allow is None else tuple(str(a) for a in allow),
+        split=bool(t.get("split", True)),
+        cascades=tuple(cascades),
+        cache_rates=hit_rates,
+        cache_ttl=str(cache.get("ttl", "auto")) if isinstance(cache, dict) else "auto",
+    )
+
+
+def read_workload(path: Path) -> WorkloadSpec:
+    """Read ``path`` (see the module docstring); malformed structure is an InputError."""
+    f = read_file(path, "workload")
+    w = f.data
+    if not isinstance(w, dict) or not isinstance(w.get("tasks"), list):
+        raise InputError("workload needs a 'tasks' list", file=path)
+    try:
+        tasks = tuple(_task(i, t) for i, t in enumerate(w["tasks"]))
+        quality = {str(t): {str(m): _frac(q, f"quality.{t}.{m}") for m, q in per.items()}
+                   for t, per in (w.get("quality") or {}).items()}  # fmt: skip
+        measured = {str(t): {str(m): _frac(c, f"measured_cost_usd.{t}.{m}")
+                             for m, c in per.items()}
+                    for t, per in (w.get("measured_cost_usd") or {}).items()}  # fmt: skip
+        cons = w.get("constraints") or {}
+        capacity = {
+            str(m): tuple(
+                None if c.get(k) is None else _int(c[k], f"capacity.{m}.{k}")
+                for k in ("requests", "tokens")
+            )
+            for m, c in (cons.get("capacity") or {}).items()
+        }
+        shares = {str(p): _frac(s, f"constraints.max_provider_share.{p}")
+                  for p, s in (cons.get("max_provider_share") or {}).items()}  # fmt: skip
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise InputError(f"workload structure not readable: {exc!r}", file=path) from None
+    prices = w.get("prices")
+    names = [prices] if isinstance(prices, str) else list(prices or [])
+    budget = w.get("budget_usd")
+    return WorkloadSpec(
+        file=f,
+        name=str(w.get("name")),
+        period=str(w.get("period", "month")),
+        budget_usd=None if budget is None else _frac(budget, "budget_usd"),
+        objective=str(w.get("objective", "max_quality")),
+        tasks=tasks,
+        quality=quality,
+        measured_usd=measured,
+        capacity=capacity,
+        use_rate_limits=bool(cons.get("use_rate_limits", False)),
+        shares=shares,
+        price_paths=tuple(path.parent / p for p in names),
+    )

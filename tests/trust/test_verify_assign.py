@@ -1,0 +1,109 @@
+"""The checker re-prices assign plans query by query from the raw query file.
+
+Oracle: tests/data/basic/prices.yaml by hand: small costs 0.15 USD/Mtok input
+(150,000 pusd per token) and 0.6 output (600,000 pusd per token), big 3 and 15
+(3,000,000 and 15,000,000 pusd per token); the generated queries have no cached
+tokens, so a query costs prompt x input + output x output.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import yaml
+
+from tests.assign.test_assign import PRICES, write_queries
+from tests.cli.conftest import Runner
+
+RATES = {"small": (150_000, 600_000), "big": (3_000_000, 15_000_000)}
+
+
+def _usd(pusd: int) -> str:
+    whole, frac = divmod(pusd, 10**12)
+    return f"{whole}.{frac:012d}".rstrip("0").rstrip(".")
+
+
+def _assigned(run: Runner, tmp_path: Path, *extra: str) -> tuple[Path, Path, Path]:
+    q = write_queries(tmp_path, 120, seed=11)
+    rows, plan = tmp_path / "rows.csv", tmp_path / "plan.yaml"
+    r = run("assign", q, "--prices", PRICES, "--budget", "0.3", "-o", rows, "--plan", plan, *extra)
+    assert r.code == 0, r.err
+    return q, rows, plan
+
+
+def _verify(run: Runner, q: Path, rows: Path, plan: Path) -> tuple[int, list[str]]:
+    r = run("verify", plan, "--queries", q, "--assignments", rows, "--prices", PRICES)
+    return r.code, r.out.splitlines()
+
+
+def test_assign_plans_verify(run: Runner, tmp_path: Path) -> None:
+    q, rows, plan = _assigned(run, tmp_path)
+    code, lines = _verify(run, q, rows, plan)
+    assert code == 0, lines
+    assert lines[0].startswith(f"verified: {plan}:")
+
+
+def test_a_tampered_row_cost_is_refused(run: Runner, tmp_path: Path) -> None:
+    q, rows, plan = _assigned(run, tmp_path)
+    with rows.open() as fh:
+        table = list(csv.DictReader(fh))
+    first = json.loads(q.read_text().splitlines()[0])
+    inp, out = RATES[table[0]["model"]]
+    want = first["prompt_tokens"] * inp + first["output_tokens"] * out
+    assert table[0]["cost_usd"] == _usd(want)  # the real row agrees with the hand rates
+    table[0]["cost_usd"] = "0.000001"
+    with rows.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(table[0]))
+        writer.writeheader()
+        writer.writerows(table)
+    code, lines = _verify(run, q, rows, plan)
+    assert code == 1
+    assert f"rows[0].cost_usd: query 'q0': 0.000001, recomputed {_usd(want)}" in lines
+
+
+def test_a_share_cap_of_zero_is_refused(run: Runner, tmp_path: Path) -> None:
+    """The plan records its settings; a cap of 0 on a provider the plan pays is a violation."""
+    q, rows, plan = _assigned(run, tmp_path)
+    doc = yaml.safe_load(plan.read_text())
+    assert doc["assign"]["max_provider_share"] == {}
+    paid = {a["provider"] for t in doc["tasks"] for a in t["allocations"]}
+    assert "openai" in paid
+    doc["assign"]["max_provider_share"] = {"openai": "0"}
+    plan.write_text(yaml.safe_dump(doc, sort_keys=False))
+    code, lines = _verify(run, q, rows, plan)
+    assert code == 1
+    assert any(
+        line.startswith("tasks: provider 'openai' gets ") and "more than 0% of the plan's" in line
+        for line in lines
+    ), lines
+
+
+def test_a_wrong_summary_row_is_refused(run: Runner, tmp_path: Path) -> None:
+    q, rows, plan = _assigned(run, tmp_path)
+    doc = yaml.safe_load(plan.read_text())
+    doc["tasks"][0]["allocations"][0]["count"] += 1
+    plan.write_text(yaml.safe_dump(doc, sort_keys=False))
+    code, lines = _verify(run, q, rows, plan)
+    assert code == 1
+    n = doc["tasks"][0]["allocations"][0]["count"] - 1
+    assert f"tasks[0].allocations[0].count: {n + 1}, {n:,} queries use it" in lines
+
+
+def test_optimal_per_query_plans_need_a_proof_the_checker_can_rederive(
+    run: Runner, tmp_path: Path
+) -> None:
+    q, rows, plan = _assigned(run, tmp_path)
+    doc = yaml.safe_load(plan.read_text())
+    assert doc["status"] == "optimal"
+    for cert, reason in (
+        (None, "status: 'optimal' without a certificate"),
+        ({"version": 1, "proof": "core"}, "status: 'optimal' is not proven by a certificate "
+         "this checker can re-derive (per-query plan, proof: 'core')"),
+    ):  # fmt: skip
+        doc["certificate"] = cert
+        plan.write_text(yaml.safe_dump(doc, sort_keys=False))
+        code, lines = _verify(run, q, rows, plan)
+        assert code == 1
+        assert reason in lines
