@@ -95,20 +95,33 @@ def _coef(label: str, o: Opt, shares: dict[str, Fraction]) -> Fraction:
 
 def check_certificate(ch: ClassChecker, z: int, f: Findings) -> None:
     """Check ``certificate`` of ``ch.doc`` (present) against the rows ``ch`` builds."""
-    doc = ch.doc
+    opened = open_certificate(ch.doc, z, f)
+    if opened is not None:
+        cert, sense, u = opened
+        judge(ch.doc, cert, z, u, lagrangian(ch, cert, sense, f), sense, f)
+
+
+def open_certificate(
+    doc: dict[str, Any], z: int, f: Findings
+) -> tuple[dict[str, Any], str, Fraction | None] | None:
+    """(certificate, sense, bound U in base units) after the checks every certificate
+    needs (it exists for ``optimal``, its sense, objective and bound agree with the
+    plan); None when there is nothing more to check."""
     cert = doc.get("certificate")
-    status = doc.get("status")
     if cert is None:
-        if status == "optimal":
+        if doc.get("status") == "optimal":
             f.add(("status",), "'optimal' without a certificate")
-        return
-    if not isinstance(cert, dict):
-        f.add(("certificate",), "not a mapping")
-        return
+        return None
     sense = "max" if doc.get("objective") == "max_quality" else "min"
-    if cert.get("sense") != sense:
-        f.add(("certificate", "sense"), f"{show(cert.get('sense'))}, the objective is {sense!r}")
-        return
+    if not isinstance(cert, dict) or cert.get("sense") != sense:
+        if not isinstance(cert, dict):
+            f.add(("certificate",), "not a mapping")
+        else:
+            f.add(("certificate", "sense"), f"{show(cert.get('sense'))}, the objective is "
+                  f"{sense!r}")  # fmt: skip
+        if doc.get("status") == "optimal":
+            f.add(("status",), "'optimal' without a valid certificate")
+        return None
     if exact(cert.get("objective")) != z:
         f.add(("certificate", "objective"), f"{show(cert.get('objective'))}, the rows give {z}")
     scale = 10**6 if sense == "max" else PUSD
@@ -116,8 +129,16 @@ def check_certificate(ch: ClassChecker, z: int, f: Findings) -> None:
     u = None if top is None else top * scale
     if exact(cert.get("bound")) != u:
         f.add(("certificate", "bound"), f"{show(cert.get('bound'))}, the plan's bound is {u}")
-    d = lagrangian(ch, cert, sense, f)
+    return cert, sense, u
+
+
+def judge(doc: dict[str, Any], cert: dict[str, Any], z: int, u: Fraction | None,
+          d: Fraction | None, sense: str, f: Findings) -> None:  # fmt: skip
+    """The status rule once ``D`` is recomputed (None: the prices were invalid)."""
+    status = doc.get("status")
     if d is None:
+        if status == "optimal":
+            f.add(("status",), "'optimal' without a valid certificate")
         return
     stated_d = cert.get("lagrangian_bound")
     if stated_d is not None and exact(stated_d) != d:
@@ -140,7 +161,7 @@ def check_certificate(ch: ClassChecker, z: int, f: Findings) -> None:
     if proof == "lagrangian" and not tight:
         f.add(("status",), f"'optimal' but the certificate proves only {d} against {z}")
     elif proof != "lagrangian":
-        f.add(("status",), f"'optimal' is not proven by the certificate (proof: {proof!r}; "
+        f.add(("status",), f"'optimal' is not proven by the certificate (proof: {show(proof)}; "
               f"its bound is {d}, the objective {z})")  # fmt: skip
 
 

@@ -89,7 +89,8 @@ class ClassChecker:
 
     def _inputs(self) -> None:
         stated = self.doc.get("inputs")
-        digests = set(stated.values()) if isinstance(stated, dict) else set()
+        digests = {v for v in stated.values() if isinstance(v, str)} if isinstance(
+            stated, dict) else set()  # fmt: skip
         for raw in (self.w.file, *self.sheet.files):
             if raw.sha256 not in digests:
                 self.f.add(("inputs",), f"no entry has the sha256 of {raw.path} ({raw.sha256})")
@@ -114,7 +115,7 @@ class ClassChecker:
             if not isinstance(a, dict):
                 f.add(akey, "not a mapping")
                 continue
-            ident = (a.get("kind"), a.get("model"), a.get("mode"))
+            ident = tuple(repr(a.get(k)) for k in ("kind", "model", "mode", "cache"))
             if ident in seen:
                 f.add(akey, f"{a.get('model')} ({a.get('mode')}) is allocated twice")
             seen.add(ident)

@@ -51,11 +51,10 @@ def _pusd(value: Any) -> int | None:
 
 
 def _certificate_rule(doc: dict[str, Any], f: Findings) -> None:
-    """``optimal`` needs a certificate that proves it (docs/certificate.md).
+    """Without the query file: ``optimal`` with a certificate cannot be re-derived.
 
-    The per-query bound is not recomputed from the multipliers yet, and a ``core`` proof
-    needs an exact re-solve of the core this checker does not have: so an ``optimal``
-    per-query plan with a certificate is refused as not independently proven.
+    (With the query file :mod:`costplan.verify.perquerycert` recomputes the bound; a
+    ``core`` proof needs an exact re-solve of the core, which this checker does not have.)
     """
     if "certificate" not in doc or doc.get("status") != "optimal":
         return
@@ -69,9 +68,9 @@ def _certificate_rule(doc: dict[str, Any], f: Findings) -> None:
 
 
 def check_per_query(doc: dict[str, Any], sources: Sources, f: Findings) -> None:
-    _certificate_rule(doc, f)
     total, quality = _document_sums(doc, f)
     if sources.queries is None and sources.rows is None:
+        _certificate_rule(doc, f)
         check_budget(f, doc, total, robust=False)
         objective = quality if doc.get("objective") == "max_quality" else Fraction(total, PUSD)
         check_claim(f, doc, objective)
@@ -174,7 +173,9 @@ class _PerQuery:
 
     def run(self) -> None:
         qs, rows, f = self.qs, self.rows, self.f
-        digests = set((self.doc.get("inputs") or {}).values())
+        stated = self.doc.get("inputs")
+        digests = {v for v in stated.values() if isinstance(v, str)} if isinstance(
+            stated, dict) else set()  # fmt: skip
         for name, digest in [("query file", qs.sha256), *((str(s.path), s.sha256)
                                                            for s in self.sheet.files)]:  # fmt: skip
             if digest not in digests:
@@ -206,6 +207,22 @@ class _PerQuery:
         self._compare(cost, qmicro)
         self._aggregate(code, labels, cost, qmicro)
         self._constraints(code, labels, providers, cost, tok, qmicro)
+        if "certificate" in self.doc:
+            from costplan.verify.certificate import judge, open_certificate
+            from costplan.verify.perquerycert import lagrangian
+
+            z = int(qmicro.sum()) if self.doc.get("objective") == "max_quality" else int(
+                cost.sum())  # fmt: skip
+            opened = open_certificate(self.doc, z, f)
+            if opened is not None:
+                cert, sense, u = opened
+                judge(self.doc, cert, z, u, lagrangian(self, output, cert, f), sense, f)
+
+    def share_cap(self, provider: str) -> Fraction | None:
+        """The provider's own cap, else the ``*`` cap, else None (a cap of 0 is a cap)."""
+        caps = self.settings.get("max_provider_share") or {}
+        value = caps[provider] if provider in caps else caps.get("*")
+        return None if value is None else exact(value)
 
     def _option(self, model_name: str, mode: str, idx: npt.NDArray[np.int64],
                 output: npt.NDArray[np.int64], cost: npt.NDArray[Any],

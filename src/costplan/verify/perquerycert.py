@@ -1,0 +1,142 @@
+"""Recompute a per-query (``assign``) plan's Lagrangian bound from its certificate.
+
+docs/certificate.md, "Per query": over every usable option ``k`` of every query ``g``
+(a model the query scores, in a mode the plan allowed, whose request fits), with
+``v`` quality in micro-units (rounded down) and ``c`` cost in pico-dollars::
+
+    max:  D = lam B + sum_r nu_r rhs_r + sum_g max_k (v_gk - lam c_gk - sum_r nu_r a_r,gk)
+    min:  D = lam Vmin - sum_r nu_r rhs_r + sum_g min_k (c_gk - lam v_gk + sum_r nu_r a_r,gk)
+
+Rows: ``budget`` (max), ``quality`` (min: the mean floor x queries, rounded up),
+``capacity:<m>:requests`` (1 on model m), ``capacity:<m>:tokens`` (prompt + cached +
+output), ``share:<p>`` (``c (1[provider = p] - s)``), ``floor:<task>`` (``f - v`` on the
+task's queries, ``f`` rounded up). All exact: every price is put over one common
+denominator and the sums are Python integers (numpy object arrays).
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+from costplan.verify.findings import Findings, exact, show
+from costplan.verify.queryfile import quality_micro
+
+if TYPE_CHECKING:
+    from costplan.verify.perquery import _PerQuery
+
+
+def _ceil(x: Fraction) -> int:
+    return -((-x.numerator) // x.denominator)
+
+
+def _rows(pq: _PerQuery) -> dict[str, Fraction]:
+    """Labels of the rows the plan's settings define -> right-hand side."""
+    s, doc = pq.settings, pq.doc
+    rhs: dict[str, Fraction] = {}
+    for m, limit in (s.get("capacity_requests") or {}).items():
+        rhs[f"capacity:{m}:requests"] = Fraction(int(limit))
+    for m, limit in (s.get("capacity_tokens") or {}).items():
+        rhs[f"capacity:{m}:tokens"] = Fraction(int(limit))
+    providers = {m.provider for m in pq.sheet.models.values()}
+    for p in sorted(providers):
+        cap = pq.share_cap(p)
+        if cap is not None and cap < 1:
+            rhs[f"share:{p}"] = Fraction(0)
+    for task in s.get("task_min_quality") or {}:
+        rhs[f"floor:{task}"] = Fraction(0)
+    if doc.get("objective") == "max_quality" and doc.get("budget_usd") is not None:
+        rhs["budget"] = Fraction(0)  # priced apart (lam B)
+    if doc.get("objective") == "min_cost" and s.get("min_quality") is not None:
+        rhs["quality"] = Fraction(0)
+    return rhs
+
+
+def lagrangian(pq: _PerQuery, output: npt.NDArray[np.int64], cert: dict[str, Any],
+               f: Findings) -> Fraction | None:  # fmt: skip
+    """``D`` for the certificate's prices, or None when they are invalid (named in ``f``)."""
+    qs, doc, s = pq.qs, pq.doc, pq.settings
+    maximise = doc.get("objective") == "max_quality"
+    labels = _rows(pq)
+    raw = cert.get("prices") or {}
+    prices: dict[str, Fraction] = {}
+    for label, value in raw.items() if isinstance(raw, dict) else ():
+        x = exact(value)
+        if label not in labels:
+            f.add(("certificate", "prices", label), "a row this plan does not have")
+            return None
+        if x is None or x < 0:
+            f.add(("certificate", "prices", label), f"{show(value)} is not a price >= 0")
+            return None
+        prices[label] = x
+    den = math.lcm(1, *(p.denominator for p in prices.values()))
+    num = {k: int(p * den) for k, p in prices.items()}
+    g_n = len(qs.ids)
+    best: npt.NDArray[Any] | None = None
+    tasks = np.asarray(qs.tasks, dtype=object)
+    allowed = s.get("modes", ["standard", "batch"])
+    models = sorted({m for q in qs.quality for m in q})
+    for name in models:
+        model = pq.sheet.models.get(name)
+        if model is None:
+            continue
+        texts = [q.get(name) for q in qs.quality]
+        has = np.asarray([t is not None and t != "" for t in texts], dtype=np.bool_)
+        v = np.asarray([quality_micro(str(t)) if h else 0 for t, h in zip(texts, has,
+                        strict=True)], dtype=object)  # fmt: skip
+        prompt = pq.prompt(model)
+        fits = has.copy()
+        if model.context_window is not None:
+            fits &= prompt + qs.cached + output <= model.context_window
+        if model.max_output_tokens is not None:
+            fits &= output <= model.max_output_tokens
+        for mode, schedule in model.modes:
+            if mode not in allowed:
+                continue
+            from costplan.verify.perquery import _costs
+
+            c = _costs(schedule, prompt, qs.cached, output).astype(object)
+            red: Any = (v * den - c * num.get("budget", 0)) if maximise else (
+                c * den - v * num.get("quality", 0))  # fmt: skip
+            for label, n_r in num.items():
+                kind, _, rest = label.partition(":")
+                if kind == "capacity":
+                    m, _, what = rest.rpartition(":")
+                    if m != name:
+                        continue
+                    a: Any = 1 if what == "requests" else (prompt + qs.cached + output).astype(
+                        object)  # fmt: skip
+                elif kind == "share":
+                    cap = pq.share_cap(rest) or Fraction(0)
+                    a = c * (int(model.provider == rest) - cap)  # Fractions: exact
+                elif kind == "floor":
+                    fl = _ceil((exact(s["task_min_quality"][rest]) or Fraction(0)) * 10**6)
+                    a = np.where(tasks == rest, fl - v, 0)
+                else:
+                    continue
+                red = red - a * n_r if maximise else red + a * n_r
+            red = np.where(fits, red, None)
+            if best is None:
+                best = red
+            else:
+                pick = np.asarray([b is None or (r is not None and (r > b if maximise else r < b))
+                                   for r, b in zip(red, best, strict=True)])  # fmt: skip
+                best = np.where(pick, red, best)
+    if best is None or any(b is None for b in best):
+        return None
+    total = sum((Fraction(b) for b in best), Fraction(0)) / den
+    constant = Fraction(0)
+    if maximise and "budget" in prices:
+        budget = exact(doc.get("budget_usd")) or Fraction(0)
+        scaled = budget * 10**12
+        constant += prices["budget"] * (scaled.numerator // scaled.denominator)  # rounded down
+    if not maximise and "quality" in prices:
+        floor = exact(s.get("min_quality")) or Fraction(0)
+        constant += prices["quality"] * _ceil(floor * 10**6 * g_n)
+    side = sum((prices.get(r, Fraction(0)) * rhs for r, rhs in labels.items()
+                if r not in ("budget", "quality")), Fraction(0))  # fmt: skip
+    return constant + side + total if maximise else constant - side + total
