@@ -36,7 +36,10 @@ def format_key_path(path: Sequence[str | int]) -> str:
 
 
 def _short_repr(value: Any, limit: int = 80) -> str:
-    text = repr(value)
+    from decimal import Decimal
+
+    # A number as written (2.5, 1E+29), not as Python spells it (Decimal('2.5')).
+    text = str(value) if isinstance(value, Decimal) else repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

@@ -216,10 +216,14 @@ def plan_from_document(doc: SourceDocument) -> Plan:
 
 
 def read_plan(path: Path) -> Plan:
-    """Read and validate a plan file written by costplan (its totals must match its rows)."""
+    """Read and validate a plan file written by costplan: its totals must match its
+    rows, and no two of its fields may contradict each other (costplan.planchecks)."""
+    from costplan.planchecks import check_consistency
+
     doc = load_document(path, what="plan file")
     plan = plan_from_document(doc)
     verify_plan_file(doc, plan)
+    check_consistency(doc, plan)
     return plan
 
 

@@ -39,6 +39,7 @@ import numpy.typing as npt
 
 from costplan.errors import InputError
 from costplan.money import QUALITY_SCALE, quality_to_micro
+from costplan.numbers import RANGE, read_number
 from costplan.yamlsource import read_bytes
 
 __all__ = ["QUALITY_SCALE", "QuerySet", "load_queries"]
@@ -94,12 +95,15 @@ class _Rows:
             if default is None:
                 raise self.fail(line, f"'{key}' is required", key=key)
             return default
-        try:
-            if isinstance(value, bool):
-                raise ValueError
-            number = int(value) if isinstance(value, int) else int(str(value).strip())
-        except ValueError:
-            raise self.fail(line, "token count must be a whole number", value, key) from None
+        # The numbers rule (costplan.numbers): no booleans, whole by value (1e3 = 1000).
+        parsed = (
+            value
+            if isinstance(value, int | Decimal) and not isinstance(value, bool)
+            else read_number(str(value)) if isinstance(value, str) else None
+        )
+        if not isinstance(parsed, int | Decimal) or parsed != int(parsed):
+            raise self.fail(line, "token count must be a whole number", value, key)
+        number = int(parsed)
         if not 0 <= number <= MAX_TOKENS:
             raise self.fail(line, f"token count must be between 0 and {MAX_TOKENS:,}", value, key)
         return number
@@ -117,6 +121,12 @@ class _Rows:
             raise self.fail(line, "'task' must be a string", task, "task")
         text = row.get("text")
         has_text = text not in (None, "")
+        if has_text and row.get("prompt_tokens") not in (None, ""):
+            raise self.fail(
+                line,
+                "give 'text' or 'prompt_tokens', not both (one would be ignored)",
+                key="prompt_tokens",
+            )
         if has_text and not isinstance(text, str):
             raise self.fail(line, "'text' must be a string", text, "text")
         if self.ids and has_text != bool(self.texts):
@@ -155,14 +165,41 @@ class _Rows:
         self.quality.append(scores)
 
 
+def _json_line(raw: str, number: int, rows: _Rows) -> Any:
+    """One JSONL line: duplicate keys refused, numbers exact and bounded, no NaN."""
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for k, v in items:
+            if k in out:
+                raise rows.fail(number, "duplicate key (JSON would keep the last)", k)
+            out[k] = v
+        return out
+
+    def num(text: str) -> Decimal:
+        value = read_number(text)
+        if isinstance(value, str):
+            raise rows.fail(number, f"{value}; {RANGE}", text)
+        return value
+
+    def constant(text: str) -> Any:
+        raise rows.fail(number, "NaN and Infinity are not numbers", text)
+
+    try:
+        return json.loads(
+            raw, object_pairs_hook=pairs, parse_float=num, parse_int=num, parse_constant=constant
+        )
+    except json.JSONDecodeError as exc:
+        raise rows.fail(number, f"not valid JSON: {exc.msg} at column {exc.colno}") from None
+    except RecursionError:
+        raise rows.fail(number, "the JSON is nested too deeply") from None
+
+
 def _jsonl_rows(text: str, rows: _Rows) -> None:
     for number, raw in enumerate(text.split("\n"), start=1):
         if not raw.strip():
             continue
-        try:
-            obj = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise rows.fail(number, f"not valid JSON: {exc.msg}") from None
+        obj = _json_line(raw, number, rows)
         if not isinstance(obj, dict):
             raise rows.fail(number, "each line must be a JSON object", type(obj).__name__)
         unknown = set(obj) - {"id", "task", "text", "prompt_tokens", "cached_tokens",
@@ -185,8 +222,16 @@ def _csv_rows(text: str, rows: _Rows) -> None:
         raise rows.fail(1, f"malformed CSV: {exc}") from None
     known = {"id", "task", "text", "prompt_tokens", "cached_tokens", "output_tokens"}
     qcols = {}
+    first: dict[str, int] = {}
     for i, name in enumerate(header):
         name = name.strip()
+        if name in first:
+            raise rows.fail(
+                1,
+                f"duplicate column (columns {first[name] + 1} and {i + 1}; one would be ignored)",
+                name,
+            )
+        first[name] = i
         if name.startswith("q:") and len(name) > 2:
             qcols[i] = name[2:]
         elif name not in known:

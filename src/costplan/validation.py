@@ -163,14 +163,51 @@ def _rank(err: Any, where: _Where) -> tuple[int, int]:
     return (2 if arm_mismatch else 1, -len(where.loc))
 
 
+def kind_of(data: Any) -> str | None:
+    """Which costplan file ``data`` looks like, by its top-level keys, or None.
+
+    A plan has ``format`` and ``totals``; a price sheet ``models`` and no
+    ``tasks``; a workload ``tasks`` and ``quality``.
+    """
+    if not isinstance(data, dict):
+        return None
+    if "format" in data and "totals" in data:
+        return "plan file"
+    if "models" in data and "tasks" not in data:
+        return "price sheet"
+    if "tasks" in data and "quality" in data:
+        return "workload"
+    return None
+
+
+_WHERE = {
+    "workload": "the workload is the first argument of optimize, estimate and frontier",
+    "price sheet": "price sheets go in 'prices:' or --prices",
+    "plan file": "plan files are what optimize -o writes; report, export and check read them",
+}
+
+
 def validate(model: type[M], doc: SourceDocument, *, what: str) -> M:
-    """Validate ``doc.data`` against ``model``; raise a located InputError."""
+    """Validate ``doc.data`` against ``model``; raise a located InputError.
+
+    ``what`` ("workload", "price sheet", "plan file") names the document; a
+    document that looks like another kind (:func:`kind_of`) is refused as such,
+    not as a list of unknown keys.
+    """
     if not isinstance(doc.data, dict):
         raise InputError(
             f"{what} must be a mapping of keys to values",
             file=doc.path,
             line=1,
             value=type(doc.data).__name__ if doc.data is not None else "empty document",
+        )
+    kind = kind_of(doc.data)
+    if kind is not None and kind != what and what in _WHERE:
+        raise InputError(
+            f"this looks like a {kind}, not a {what}",
+            file=doc.path,
+            line=1,
+            hint=_WHERE[kind],
         )
     try:
         return model.model_validate(doc.data)
@@ -188,10 +225,13 @@ def validate(model: type[M], doc: SourceDocument, *, what: str) -> M:
                 hint = did_you_mean(str(loc[-1]), where.owner.model_fields)
             message = "unknown key"
             value = loc[-1] if loc else None
-        elif where.dict_key:
+        elif where.dict_key and err["type"] == "string_type":
             message = "keys here must be text"
             value = err.get("input")
             hint = "quote the key, e.g. '1': ..."
+        elif where.dict_key:
+            message = err["msg"].removeprefix("Value error, ")
+            value = err.get("input")
         elif err["type"] == "missing":
             message = "required key is missing"
         else:

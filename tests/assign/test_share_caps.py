@@ -165,7 +165,7 @@ def test_cap_finer_than_9_decimals_is_refused(run: Runner, tmp_path: Path) -> No
         "--max-provider-share", "openai=0.1234567891",
     )  # fmt: skip
     assert r.code == 2
-    assert "a share cap has at most 9 decimals (got Decimal('0.1234567891'))" in r.err
+    assert "a share cap has at most 9 decimals (got 0.1234567891)" in r.err
 
 
 def brute_shares(p: MckpProblem, shares: list[ShareConstraint]) -> int | None:

@@ -98,12 +98,13 @@ def test_missing_genai_prices_is_an_input_error(
     monkeypatch: pytest.MonkeyPatch, run: Runner, tmp_path: Path
 ) -> None:
     monkeypatch.setitem(sys.modules, "genai_prices.data", None)  # import fails
-    with pytest.raises(InputError, match="the genai-prices package is not installed"):
+    with pytest.raises(InputError, match="the Python package 'genai-prices' is not installed"):
         import_genai_prices(Selector(), date(2026, 1, 1))
     out = tmp_path / "x.yaml"
     r = run("prices", "import", "--from", "genai-prices", "-o", out)
     assert r.code == 2
     assert r.err == (
-        "error: the genai-prices package is not installed; pip install 'costplan[catalogs]'\n"
+        "error: the Python package 'genai-prices' is not installed (module 'genai_prices'); "
+        "install it with: pip install genai-prices\n"
     )
     assert not out.exists()

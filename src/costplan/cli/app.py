@@ -80,16 +80,6 @@ def _invoke(argv: list[str] | None) -> int:
     return code if isinstance(code, int) else 0
 
 
-def print_error(exc: CostplanError) -> None:
-    """The CLI's one error printer: ``error: ...`` on one line, control characters
-    escaped (costplan.textsafe), then the error's detail lines, each escaped too."""
-    from costplan.textsafe import printable
-
-    typer.echo(f"error: {printable(exc.render())}", err=True)
-    for line in exc.details:
-        typer.echo(printable(line), err=True)
-
-
 def _missing_package(exc: ModuleNotFoundError) -> CostplanError:
     """A package costplan needs is not installed: say which, and how to install it."""
     from costplan.errors import InputError
@@ -107,6 +97,7 @@ _DISTRIBUTIONS = {"genai_prices": "genai-prices", "yaml": "pyyaml", "PIL": "pill
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: run the app, map errors to exit codes (see README)."""
+    from costplan.cli.common import print_error
     from costplan.errors import CostplanError
 
     try:

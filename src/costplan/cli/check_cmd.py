@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from costplan.cli.common import TIME_LIMIT, PriceChangeOption, console, number, paths
+from costplan.cli.common import TIME_LIMIT, PriceChangeOption, console, echo, number, paths
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -98,7 +98,7 @@ def check(
     ]
     for r in results:
         for w in r.warnings:
-            typer.echo(f"warning: {r.plan_path}: {w}", err=True)
+            echo(f"warning: {r.plan_path}: {w}", err=True)
     if fmt == "json":
         typer.echo(json.dumps(_json(results), indent=2))
     elif fmt == "markdown":

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 
     from rich.console import Console
 
+    from costplan.errors import CostplanError
+
 PricesOption = typer.Option(
     None, "--prices", "-p", help="Price sheet(s); overrides the workload's 'prices:'."
 )
@@ -86,3 +88,21 @@ def console(stderr: bool = False) -> Console:
 
 def paths(values: list[Path] | None) -> tuple[Path, ...]:
     return tuple(values or ())
+
+
+def print_error(exc: CostplanError) -> None:
+    """The CLI's one error printer: ``error: ...`` on one line, control characters
+    escaped (costplan.textsafe), then the error's detail lines, each escaped too."""
+    from costplan.textsafe import printable
+
+    typer.echo(f"error: {printable(exc.render())}", err=True)
+    for line in exc.details:
+        typer.echo(printable(line), err=True)
+
+
+def echo(text: str, *, err: bool = False, nl: bool = True) -> None:
+    """``typer.echo`` for text that contains data (names, paths): control characters
+    escaped (costplan.textsafe), newlines kept."""
+    from costplan.textsafe import printable_lines
+
+    typer.echo(printable_lines(text), err=err, nl=nl)

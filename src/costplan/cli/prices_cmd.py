@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from costplan.cli.common import echo, print_error
+
 app = typer.Typer(
     name="prices",
     help="Price sheets: validate and lint them, import them from public catalogs, diff them.",
@@ -43,16 +45,16 @@ def validate(
             doc = load_document(path, what="price sheet")
             sheet = sheet_from_document(doc)
         except InputError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            typer.echo(f"{path}: invalid")
+            print_error(exc)
+            echo(f"{path}: invalid")
             failed = True
             continue
         warnings = lint_price_sheet(doc, sheet)
         for w in warnings:
-            typer.echo(f"warning: {w.render()}", err=True)
+            echo(f"warning: {w.render()}", err=True)
         warned += len(warnings)
         noun = "warning" if len(warnings) == 1 else "warnings"
-        typer.echo(f"{path}: ok ({len(sheet.models)} models, {len(warnings)} {noun})")
+        echo(f"{path}: ok ({len(sheet.models)} models, {len(warnings)} {noun})")
     if strict and warned and not failed:
         typer.echo(f"error: {warned} warning(s) with --strict", err=True)
     if failed or (strict and warned):
@@ -111,7 +113,7 @@ def import_(
     result = imported.result
     for f in result.findings:
         if f.kind != "note":
-            typer.echo(f.line(), err=True)
+            echo(f.line(), err=True)
     notes = result.of_kind("note")
     if notes:
         where = (

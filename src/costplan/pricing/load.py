@@ -195,9 +195,19 @@ def sheet_from_document(doc: SourceDocument) -> PriceSheet:
                 rate,
             )
     conv = _Converter(doc, rate)
+    folded: dict[str, str] = {}
     for name in parsed.models:
         if not isinstance(name, str) or not name.strip():
             raise doc.error("model names must be non-empty strings", ("models",), name)
+        first = folded.setdefault(name.casefold(), name)
+        if first != name:
+            raise doc.error(
+                f"model name differs from {first!r} (line {doc.line_of(('models', first))}) "
+                "only in case",
+                ("models", name),
+                name,
+                hint="model names are case-sensitive: use one spelling",
+            )
     models = {name: conv.model(name, m) for name, m in parsed.models.items()}
     return PriceSheet(
         models=models,
@@ -214,11 +224,39 @@ def load_price_sheet(path: Path) -> PriceSheet:
     return sheet_from_document(load_document(path, what="price sheet"))
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.samefile(b)
+    except OSError:
+        return False
+
+
 def load_price_sheets(paths: Sequence[Path]) -> PriceSheet:
-    """Load several sheets; a model in a later sheet overrides an earlier one."""
+    """Load several sheets into one. A model (or a spelling of it differing only in
+    case) defined in two sheets is an error naming both files: which price wins
+    must never depend on the order of the files. A file given twice is read once."""
     if not paths:
         raise InputError("no price sheet given", hint="pass --prices FILE or set 'prices:'")
-    sheet = load_price_sheet(paths[0])
-    for p in paths[1:]:
-        sheet = sheet.merged_with(load_price_sheet(p))
+    sheet: PriceSheet | None = None
+    seen: list[Path] = []
+    owner: dict[str, tuple[str, str]] = {}  # casefolded name -> (name, "file:line")
+    for p in paths:
+        if any(_same_file(p, q) for q in seen):
+            continue
+        seen.append(p)
+        doc = load_document(p, what="price sheet")
+        new = sheet_from_document(doc)
+        for name in new.models:
+            here = f"{p}:{doc.line_of(('models', name))}"
+            first = owner.setdefault(name.casefold(), (name, here))
+            if first[1] != here:
+                same = "" if first[0] == name else f" (as {first[0]!r})"
+                raise doc.error(
+                    f"model is also defined in another price sheet: {first[1]}{same}",
+                    ("models", name),
+                    name,
+                    hint="define each model in one sheet (remove it from one of them)",
+                )
+        sheet = new if sheet is None else sheet.merged_with(new)
+    assert sheet is not None
     return sheet

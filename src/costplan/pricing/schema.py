@@ -100,6 +100,18 @@ class PriceSheetIn(_Strict):
     source: str | None = None
     models: dict[str, ModelIn]
 
+    @field_validator("currency", mode="before")
+    @classmethod
+    def _iso_code(cls, v: Any) -> Any:
+        """Plain messages before the pattern's regex one."""
+        if not isinstance(v, str):
+            return v
+        if not (len(v) == 3 and v.isascii() and v.isalpha()):
+            raise ValueError("currency must be a three-letter ISO 4217 code, e.g. USD or EUR")
+        if not v.isupper():
+            raise ValueError(f"currency codes are written in capitals: {v.upper()!r}")
+        return v
+
     @field_validator("models")
     @classmethod
     def _nonempty(cls, v: dict[str, ModelIn]) -> dict[str, ModelIn]:

@@ -8,13 +8,32 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    field_validator,
+    model_validator,
+)
 
 from costplan.validation import DecimalNumber, WholeNumber
 
 Tokens = Annotated[int, Field(ge=0, le=100_000_000), WholeNumber]
 Quality = Annotated[Decimal, Field(ge=0, le=1, allow_inf_nan=False), DecimalNumber]
-Name = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\s].*$")]
+
+
+def _name(value: object) -> object:
+    """A plain message before the pattern's regex one (the pattern stays in the JSON Schema)."""
+    if isinstance(value, str) and value and (value[0].isspace() or "\n" in value or "\r" in value):
+        raise ValueError("a name must not start with a space or contain a line break")
+    return value
+
+
+Name = Annotated[
+    str, Field(min_length=1, max_length=200, pattern=r"^[^\s].*$"), BeforeValidator(_name)
+]
 PERIODS = ("hour", "day", "week", "month", "quarter", "year")
 
 
@@ -169,6 +188,4 @@ class WorkloadIn(_Strict):
     quality: dict[Name, dict[Name, Quality]]
     constraints: ConstraintsIn | None = None
     # Per query; bounded so that exact pico-dollar costs stay inside int64.
-    measured_cost_usd: (
-        dict[Name, dict[Name, MeasuredCost]] | None
-    ) = None
+    measured_cost_usd: dict[Name, dict[Name, MeasuredCost]] | None = None

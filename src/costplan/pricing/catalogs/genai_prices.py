@@ -106,8 +106,8 @@ def load_catalog() -> tuple[list[gp.Provider], str]:
         from genai_prices.data import providers
     except ImportError:
         raise InputError(
-            "the genai-prices package is not installed",
-            hint="pip install 'costplan[catalogs]'",
+            "the Python package 'genai-prices' is not installed (module 'genai_prices')",
+            hint="install it with: pip install genai-prices",
         ) from None
     return providers, version("genai-prices")
 

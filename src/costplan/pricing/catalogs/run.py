@@ -8,13 +8,14 @@ written sheet is always one ``costplan prices validate`` accepts.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 from costplan.errors import InputError, InternalError
 from costplan.pricing.catalogs.common import Finding, ImportResult, Selector
 from costplan.pricing.dump import dump_price_sheet
+from costplan.pricing.model import ModelPrice
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ def import_catalog(
 
     if file is not None and file.exists() and out.exists() and file.samefile(out):
         raise InputError("-o would overwrite the catalog file itself", file=out)
-    result = run_importer(catalog, file, selector, as_of)
+    result = without_case_clashes(run_importer(catalog, file, selector, as_of))
     if not result.models:
         skipped = len(result.of_kind("skipped"))
         why = (
@@ -93,6 +94,26 @@ def import_catalog(
         bad = next(n for n in sheet.models if back.models.get(n) != sheet.models[n])
         raise InternalError(f"the imported sheet does not load back identically (model {bad!r})")
     return ImportedSheet(result, text)
+
+
+def without_case_clashes(result: ImportResult) -> ImportResult:
+    """Skip models whose names differ from another's only in case (a sheet refuses
+    them: which one a workload means would be a guess); the first in sorted order stays."""
+    kept: dict[str, ModelPrice] = {}
+    first: dict[str, str] = {}
+    findings = list(result.findings)
+    for name in sorted(result.models):
+        other = first.setdefault(name.casefold(), name)
+        if other != name:
+            m = result.models[name]
+            findings.append(
+                Finding("skipped", m.provider, name, f"name differs from {other!r} only in case")
+            )
+            continue
+        kept[name] = result.models[name]
+    if len(kept) == len(result.models):
+        return result
+    return replace(result, models=kept, findings=tuple(findings))
 
 
 def check_output_paths(*paths: Path | None) -> None:
