@@ -494,6 +494,10 @@ def optimize(
             table, plan, robust=robust, time_limit_s=limit, relative_gap=relative_gap
         )
         plan = dataclasses.replace(plan, explanations=why)
+    if table.workload.current:  # the 'current' allocation as a baseline, same sheets
+        from costplan.today import compare
+
+        plan = dataclasses.replace(plan, today=compare(table, plan))
     return plan
 
 

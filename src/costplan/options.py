@@ -195,13 +195,14 @@ def _check_references(workload: Workload, sheet: PriceSheet) -> None:
 
 
 def _exclusion(task: Task, model: ModelPrice, prompt_p95: int) -> str | None:
-    needed = prompt_p95 + task.shared_prefix_tokens + task.output.p95_tokens + task.reasoning_tokens
+    output, reasoning = task.output_for(model.name), task.reasoning_for(model.name)
+    needed = prompt_p95 + task.shared_prefix_tokens + output.p95_tokens + reasoning
     if model.context_window is not None and needed > model.context_window:
         return (
             f"context window exceeded: p95 request needs {needed:,} tokens, "
             f"{model.name} takes {model.context_window:,}"
         )
-    out = task.output.p95_tokens + task.reasoning_tokens
+    out = output.p95_tokens + reasoning
     if model.max_output_tokens is not None and out > model.max_output_tokens:
         return (
             f"max output exceeded: p95 output needs {out:,} tokens, "
@@ -282,12 +283,14 @@ class _Builder:
         """The option priced from tokens (mean over samples, and at p95 lengths)."""
         schedule = model.schedule(mode)
         hit = task.cache.hit_rates.get(cache) if task.cache is not None else None
-        prefix, reasoning = task.shared_prefix_tokens, task.reasoning_tokens
+        prefix = task.shared_prefix_tokens
+        # The model's own measured profile where given (else the task's values).
+        output, reasoning = task.output_for(model.name), task.reasoning_for(model.name)
         total = expected_cost_pusd(
-            schedule, tokens, task.output.mean_tokens, reasoning, prefix, cache, hit
+            schedule, tokens, output.mean_tokens, reasoning, prefix, cache, hit
         )
         total_p95 = expected_cost_pusd(
-            schedule, np.array([p95], np.int64), task.output.p95_tokens, reasoning, prefix,
+            schedule, np.array([p95], np.int64), output.p95_tokens, reasoning, prefix,
             cache, hit,
         )  # fmt: skip
         cost = _ceil(total / len(tokens))  # ceil: never under-estimate spend
@@ -301,9 +304,9 @@ class _Builder:
             prompt_tokens_mean=prompt_mean,
             prompt_tokens_p95=p95,
             cached_tokens=task.shared_prefix_tokens,
-            output_tokens=task.output.mean_tokens,
-            output_tokens_p95=task.output.p95_tokens,
-            reasoning_tokens=task.reasoning_tokens,
+            output_tokens=output.mean_tokens,
+            output_tokens_p95=output.p95_tokens,
+            reasoning_tokens=reasoning,
             tokens_estimated=False,
             tokenizer="",
             cost_pusd=cost,
@@ -316,8 +319,8 @@ class _Builder:
                     cost_pusd=cost,
                     tokens_per_query=math.ceil(prompt_mean)
                     + task.shared_prefix_tokens
-                    + task.output.mean_tokens
-                    + task.reasoning_tokens,
+                    + output.mean_tokens
+                    + reasoning,
                 ),
             ),
             cache=cache,
@@ -410,6 +413,7 @@ def _cascade_option(
             if workload.doc is not None:
                 raise workload.doc.error(message, (*key, k), model, hint=hint)
             raise InputError(message, key=(*key, k), value=model, hint=hint)
+
     def step_of(candidates: Sequence[Option], model: str) -> Option | None:
         # A step is the model's option in the cascade's mode; with a cache policy, its
         # cheapest usable cache choice (ties in choice order).

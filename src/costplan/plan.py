@@ -16,6 +16,8 @@ from typing import Any
 from costplan.explain import Explanations, explanations_to_dict
 from costplan.money import pusd_to_usd, quality_to_micro, usd_str
 from costplan.options import QUALITY_SCALE, option_label
+from costplan.today import TodayVsPlan
+from costplan.today import to_dict as today_to_dict
 
 PLAN_FORMAT_VERSION = 1
 
@@ -132,6 +134,7 @@ class Plan:
     workload_path: str | None = None
     robust: bool = False  # planned so that the budget holds at p95 lengths
     explanations: Explanations | None = None  # see costplan.explain
+    today: TodayVsPlan | None = None  # see costplan.today (the 'current' allocation)
     # costplan assign: the settings the plan was solved under (modes, default output tokens,
     # side constraints), so that the checker can re-derive it from the files alone
     assign: Mapping[str, Any] | None = None
@@ -248,4 +251,5 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
             if plan.explanations is None
             else {"explanations": explanations_to_dict(plan.explanations)}
         ),
+        **({} if plan.today is None else {"today": today_to_dict(plan.today)}),
     }

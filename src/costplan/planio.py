@@ -21,6 +21,8 @@ from costplan.explain import read_explanations
 from costplan.money import PrecisionError, budget_to_pusd, pusd_to_usd, usd_to_pusd
 from costplan.options import QUALITY_SCALE
 from costplan.plan import PLAN_FORMAT_VERSION, Allocation, Baseline, Plan, TaskPlan, plan_to_dict
+from costplan.today import TodayVsPlan
+from costplan.today import from_dict as today_from_dict
 from costplan.validation import validate
 from costplan.yamlsource import SourceDocument, load_document
 
@@ -95,6 +97,7 @@ class PlanFileIn(_In):
     solver: dict[str, Any] = {}
     notes: list[str] = []
     explanations: dict[str, Any] | None = None  # read by costplan.explain.read_explanations
+    today: dict[str, Any] | None = None  # read by costplan.today.from_dict
     assign: dict[str, Any] | None = None  # costplan assign's settings (read by the checker)
 
 
@@ -211,8 +214,20 @@ def plan_from_document(doc: SourceDocument) -> Plan:
         workload_path=p.workload_path,
         robust=p.robust,
         explanations=read_explanations(doc, p.explanations),
+        today=_today(doc, p.today),
         assign=p.assign,
     )
+
+
+def _today(doc: SourceDocument, data: dict[str, Any] | None) -> TodayVsPlan | None:
+    if data is None:
+        return None
+    try:
+        return today_from_dict(data)
+    except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
+        raise doc.error(
+            f"malformed 'today' section ({type(exc).__name__}: {exc})", ("today",)
+        ) from None
 
 
 def read_plan(path: Path) -> Plan:

@@ -94,6 +94,25 @@ DESCRIPTIONS: dict[str, str] = {
     "CapacityIn.requests": "requests per period the model can serve",
     "CapacityIn.tokens": "tokens per period the model can serve",
     "OutputIn": "Output tokens per query: mean and optional p95.",
+    "profiles": (
+        "per-model token profiles measured for this task (output, reasoning); "
+        "missing fields fall back to the task's values"
+    ),
+    "ProfileIn": "One model's measured tokens on a task; reasoning is billed only where given.",
+    "ProfileIn.output_tokens": "output tokens per query for this model: a number, or {mean, p95}",
+    "ProfileIn.reasoning_tokens": "reasoning tokens per query measured for this model",
+    "QualityIn": "A measured quality with its sample size and/or standard error.",
+    "score": "mean quality 0..1",
+    "n": "number of eval items behind the score",
+    "stderr": "standard error of the score",
+    "current": (
+        "what runs today: task -> model -> share of requests (sums to 1); "
+        "priced as the 'today' baseline"
+    ),
+    "empirical": "sidecar of empirical data written by `costplan workload build`",
+    "EmpiricalIn": "The sidecar this workload was built with, and its sha256.",
+    "EmpiricalIn.file": "sidecar file, relative to this file",
+    "sha256": "sha256 of the sidecar (checked on load)",
     # price sheet
     "PriceSheetIn": "A price sheet: models with their prices, and where the numbers came from.",
     "currency": "currency of every price (ISO code); other than USD needs usd_per_unit",

@@ -19,6 +19,7 @@ from costplan.ingest.sql import connect
         ("inspect_summarize_gpt-4o-mini.eval", "inspect"),
         ("lm_eval_results_classify.json", "lm-eval"),
         ("promptfoo_summarize_gpt-4o.json", "promptfoo"),
+        ("samples_classify_2026-11-01T00-00-00.jsonl", "lm-eval-samples"),
         ("generic_evals_classify.csv", "generic"),
     ],
 )
@@ -108,3 +109,18 @@ def test_merge_refuses_two_sources_for_one_pair(data: Path) -> None:
     b = read_evals(connect(), data / "inspect_summarize_gpt-4o-mini.eval").results
     with pytest.raises(InputError, match="scored by two eval files"):
         merge([*a, *b])
+
+
+def test_lm_eval_samples(data: Path) -> None:
+    f = data / "samples_classify_2026-11-01T00-00-00.jsonl"
+    with pytest.raises(InputError, match="give --eval-model"):
+        read_evals(connect(), f)
+    (r,) = read_evals(connect(), f, model="gpt-4o-mini").results
+    # acc 1, 1, 0, 1: mean 0.75, variance 0.25, stderr 0.5 / 2 = 0.25; task from the file name
+    assert (r.task, r.model, r.n, r.score, r.stderr) == (
+        "classify",
+        "gpt-4o-mini",
+        4,
+        Decimal("0.75"),
+        Decimal("0.25"),
+    )

@@ -166,3 +166,21 @@ def test_sample_is_seeded_and_bounded(data: Path) -> None:
     assert set(summ_b.sample) <= set(summ_a.sample)
     again = _read(data / "litellm_spendlogs.csv", task_key="task")
     assert _task(again, "summarize").sample == summ_a.sample
+
+
+def test_prefiltered_sample_is_the_smallest_hashes(tmp_path: Path) -> None:
+    # 5,000 requests and a sample of 100: the threshold filter is active (5,000 > 4 x 100).
+    # Oracle: the same smallest-hash rule without any filter, in one plain query.
+    f = tmp_path / "t.csv"
+    rows = "".join(
+        f"a,m,2026-11-01T00:00:{i % 60:02d}Z,{i},{i % 7},{i % 13}\n" for i in range(5000)
+    )
+    f.write_text("task,model,timestamp,prompt_tokens,cached_tokens,output_tokens\n" + rows)
+    con = connect()
+    s = summarize(con, [read_traffic(con, f)], sample_size=100, seed=7)
+    (full,) = con.execute(
+        "SELECT min_by([prompt, cached, output, reasoning], hash(src, line, 7), 100) FROM ok"
+    ).fetchone()  # type: ignore[misc]
+    expected = {(p, c, o, r) for p, c, o, r in full}
+    assert len(s.tasks[0].sample) == 100
+    assert set(s.tasks[0].sample) == expected

@@ -306,3 +306,27 @@ def test_a_pricing_bug_in_costplan_is_caught_by_the_checker(
     monkeypatch.setattr(caching, "request_cost_pusd", off_by_one)
     with pytest.raises(InternalError, match=r"cost_per_query_usd: '[0-9.]+' USD, recomputed"):
         optimize(load_inputs(basic / "workload.yaml"), explain=False)
+
+
+def test_float_written_bounds_are_judged_within_their_precision() -> None:
+    """Found by the fuzz test: a min_cost plan of $264,465.751250862 whose solver bound was a
+    float (264465751250862016 pusd, the nearest double) was written 16 pusd above the cost.
+    Without a certificate such a bound is allowed the old verifier's relative 1e-9; with one,
+    bounds are exact and compared exactly."""
+    from costplan.verify.classplan import check_claim
+    from costplan.verify.findings import Findings
+
+    cost = Fraction("264465.751250862")
+    doc: dict[str, Any] = {"status": "optimal", "gap": 0.0, "objective": "min_cost",
+                           "bound": "264465.751250862016", "bound_unit": "usd"}  # fmt: skip
+    f = Findings()
+    check_claim(f, doc, cost)
+    assert f.items == []
+    doc["bound"] = "264465.8"  # about $0.05 above the cost: far more than float rounding
+    check_claim(f, doc, cost)
+    assert [str(v) for v in f.items] == [
+        "bound: '264465.8' is above the plan's cost 264465.751250862 USD: not a lower bound"
+    ]
+    doc["bound"], doc["certificate"], f = "264465.751250862016", {}, Findings()
+    check_claim(f, doc, cost)
+    assert len(f.items) == 1

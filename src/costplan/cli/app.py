@@ -24,6 +24,7 @@ from costplan.cli import (
     report_cmd,
     schema_cmd,
     verify_cmd,
+    workload_cmd,
 )
 
 if TYPE_CHECKING:
@@ -47,6 +48,7 @@ app.command("schema")(schema_cmd.schema)
 app.command("frontier")(frontier_cmd.frontier)
 app.command("verify")(verify_cmd.verify)
 app.add_typer(prices_cmd.app, name="prices")
+app.add_typer(workload_cmd.app, name="workload")
 
 
 @app.command("version")

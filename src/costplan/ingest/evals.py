@@ -11,6 +11,11 @@ Formats (``--format`` names for ``--evals`` files; detected from content):
   (or ``--metric``), ``"acc_stderr,none"``, n from ``n-samples[task].effective``
   (else ``original``); the model from ``model_name`` or ``config.model_args``.
   A summary: no per-item scores, no tokens.
+* ``lm-eval-samples``: lm-evaluation-harness ``--log_samples`` output
+  (``samples_<task>_<date>.jsonl``, one line per doc: ``doc_id``, ``filter``, and the
+  metric's per-item value, e.g. ``"acc": 1.0``); the task from the file name, the
+  model from ``--eval-model`` (the file does not name it), the metric from
+  ``--metric`` (its part before the comma).
 * ``promptfoo``: ``promptfoo eval -o results.json`` (``results.results[]``:
   ``provider.id``, ``success``, ``score``, ``latencyMs``,
   ``response.tokenUsage.{prompt,completion,cached,completionDetails.reasoning}``);
@@ -42,7 +47,7 @@ from costplan.ingest.traffic import _generic_base, generic_columns
 if TYPE_CHECKING:
     import duckdb
 
-EVAL_FORMATS = ("inspect", "lm-eval", "promptfoo", "generic")
+EVAL_FORMATS = ("inspect", "lm-eval", "lm-eval-samples", "promptfoo", "generic")
 EVAL_FIELDS: dict[str, tuple[str, ...]] = {
     "task": ("task",),
     "model": ("model",),
@@ -87,6 +92,8 @@ def detect_eval(path: Path) -> str:
     text = head.decode("utf-8", errors="replace")
     if '"n-samples"' in text or '"higher_is_better"' in text or '"acc,none"' in text:
         return "lm-eval"
+    if '"doc_id"' in text and ('"filtered_resps"' in text or '"resps"' in text):
+        return "lm-eval-samples"
     if '"evalId"' in text or '"testIdx"' in text or '"promptIdx"' in text:
         return "promptfoo"
     if '"eval"' in text and ('"samples"' in text or '"model_usage"' in text or '"plan"' in text):
@@ -194,6 +201,25 @@ def _promptfoo_sql(path: Path, task_key: str | None) -> tuple[str, str]:
     return _rows(raw, reasoning_in_output=True), unit
 
 
+def _lm_samples_sql(path: Path, metric: str, model: str | None) -> tuple[str, str]:
+    if model is None:
+        raise InputError(
+            "lm-eval samples files do not name the model", file=path, hint="give --eval-model NAME"
+        )
+    name = path.stem.removeprefix("samples_")
+    task = name.rsplit("_", 1)[0] if "_" in name else name  # samples_<task>_<date>
+    recs, unit = records(path, "json")
+    key = metric.split(",", 1)[0]
+    raw = f"""
+        SELECT line, {lit(task)} AS task, {lit(model)} AS model, j->>'doc_id' AS item,
+          j->>{lit(key)} AS score_raw, NULL::VARCHAR AS input_raw, NULL::VARCHAR AS output_raw,
+          NULL::VARCHAR AS reasoning_raw, NULL::VARCHAR AS latency_raw, NULL::VARCHAR AS cost_raw,
+          problem
+        FROM {recs}
+    """
+    return _rows(raw, reasoning_in_output=False), unit
+
+
 def _generic_sql(
     con: duckdb.DuckDBPyConnection, path: Path, task_key: str | None, mapping: Mapping[str, str]
 ) -> tuple[str, str]:
@@ -233,7 +259,7 @@ def _lm_eval(path: Path, metric: str, model: str | None) -> list[EvalResult]:
     results = doc.get("results") if isinstance(doc, dict) else None
     if not isinstance(results, dict) or not results:
         raise InputError("lm-eval results file has no 'results'", file=path)
-    name = model or doc.get("model_name") or _pretrained(doc.get("config", {}).get("model_args"))
+    name = doc.get("model_name") or _pretrained(doc.get("config", {}).get("model_args")) or model
     if not name:
         raise InputError("lm-eval results name no model", file=path, hint="give --model NAME")
     stderr_key = metric.replace(",", "_stderr,", 1) if "," in metric else metric + "_stderr"
@@ -351,7 +377,11 @@ def read_evals(
     model: str | None = None,
     strict: bool = False,
 ) -> EvalRead:
-    """Quality per (task, model) from one eval file (see the module docstring)."""
+    """Quality per (task, model) from one eval file (see the module docstring).
+
+    ``model``: the model of files that do not name one (lm-eval results without a
+    model name, lm-eval samples); files that name their models keep them.
+    """
     if not path.is_file():
         raise InputError("eval file not found", file=path)
     fmt = fmt or detect_eval(path)
@@ -367,6 +397,8 @@ def read_evals(
             sql, unit = _inspect_sql(src, scorer)
         elif fmt == "promptfoo":
             sql, unit = _promptfoo_sql(src, task_key)
+        elif fmt == "lm-eval-samples":
+            sql, unit = _lm_samples_sql(src, metric, model)
         else:
             sql, unit = _generic_sql(con, src, task_key, mapping or {})
         results = _aggregate(con, sql, path, unit, strict)
@@ -374,8 +406,6 @@ def read_evals(
             "SELECT count(*), min_by(line::VARCHAR || ': ' || bad, line) FROM ev "
             "WHERE bad IS NOT NULL"
         ).fetchone()
-    if model is not None:
-        results = [EvalResult(**{**r.__dict__, "model": model}) for r in results]
     n_bad = int(bad[0]) if bad else 0
     first = f"{path}:{bad[1]}" if bad and n_bad else None
     if not results:

@@ -26,9 +26,10 @@ JSON array or document). Readers map records to *raw rows* of text fields
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
-from costplan.ingest.sql import lines_relation, lit, token_expr
+from costplan.ingest.sql import is_text, lines_relation, lit, token_expr
 
 RAW_COLUMNS = (
     "line",
@@ -112,60 +113,92 @@ def records(path: Path, kind: str) -> tuple[str, str]:
     return csv_records(path) if kind == "csv" else json_records(path)
 
 
-def _time(raw: str) -> str:
-    """A timestamp from ISO text or an epoch number (s, ms, us or ns by magnitude)."""
-    d = f"TRY_CAST({raw} AS DOUBLE)"
+def _time(raw: str, typ: str = "VARCHAR") -> tuple[str, str]:
+    """A timestamp and whether it carried a zone, from ISO text, an epoch number (s, ms,
+    us or ns by magnitude) or a typed column (TIMESTAMPTZ aware; TIMESTAMP naive, UTC)."""
+    if typ == "TIMESTAMP WITH TIME ZONE":
+        return raw, "true"
+    if typ.startswith(("TIMESTAMP", "DATE")):
+        return f"{raw}::TIMESTAMPTZ", "false"
+    d = f"TRY_CAST({raw} AS DOUBLE)" if is_text(typ) else f"{raw}::DOUBLE"
     epoch = (
         f"CASE WHEN {d} < 1e11 THEN to_timestamp({d}) "
         f"WHEN {d} < 1e14 THEN to_timestamp({d} / 1e3) "
         f"WHEN {d} < 1e17 THEN to_timestamp({d} / 1e6) "
         f"ELSE to_timestamp({d} / 1e9) END"
     )
-    return f"(CASE WHEN {d} IS NOT NULL THEN {epoch} ELSE TRY_CAST({raw} AS TIMESTAMPTZ) END)"
+    if not is_text(typ):
+        return f"({epoch})", "true"
+    value = f"(CASE WHEN {d} IS NOT NULL THEN {epoch} ELSE TRY_CAST({raw} AS TIMESTAMPTZ) END)"
+    aware = f"({d} IS NOT NULL OR regexp_matches(trim({raw}), '(Z|z|[+-][0-9][0-9]:?[0-9][0-9])$'))"
+    return value, aware
 
 
-def parsed(raw_sql: str, *, reasoning_in_output: bool) -> str:
-    """Typed, normalised rows (see the module docstring) from raw text rows.
+def parsed(
+    raw_sql: str, *, reasoning_in_output: bool, types: Mapping[str, str] | None = None
+) -> str:
+    """Typed, normalised rows (see the module docstring) from raw rows.
 
     ``reasoning_in_output``: the source's output count includes reasoning (the
     OpenAI convention), so reasoning is subtracted to give costplan's output.
+    ``types``: DuckDB types of raw columns that are not text (typed Parquet columns
+    are used as they are, without a round trip through text).
     """
-    n, n_bad = token_expr("n_raw", "request count")
-    prompt, p_bad = token_expr("prompt_raw", "prompt tokens")
-    cached, c_bad = token_expr("cached_raw", "cached tokens")
-    out, o_bad = token_expr("output_raw", "output tokens")
-    reasoning, r_bad = token_expr("reasoning_raw", "reasoning tokens")
+    ty = dict(types or {})
+
+    def t(col: str) -> str:
+        return ty.get(col, "VARCHAR")
+
+    def text(col: str) -> str:
+        return col if is_text(t(col)) else f"{col}::VARCHAR"
+
+    n, n_bad = token_expr("n_raw", "request count", t("n_raw"))
+    prompt, p_bad = token_expr("prompt_raw", "prompt tokens", t("prompt_raw"))
+    cached, c_bad = token_expr("cached_raw", "cached tokens", t("cached_raw"))
+    out, o_bad = token_expr("output_raw", "output tokens", t("output_raw"))
+    reasoning, r_bad = token_expr("reasoning_raw", "reasoning tokens", t("reasoning_raw"))
     output = f"({out} - coalesce({reasoning}, 0))" if reasoning_in_output else out
-    spend = "TRY_CAST(spend_raw AS DECIMAL(38,12))"
-    latency = "TRY_CAST(latency_raw AS DOUBLE)"
-    t0, t1 = _time("t0_raw"), _time("t1_raw")
-    aware = (
-        "(TRY_CAST(t0_raw AS DOUBLE) IS NOT NULL "
-        "OR regexp_matches(trim(t0_raw), '(Z|z|[+-][0-9][0-9]:?[0-9][0-9])$'))"
+    spend = (
+        "TRY_CAST(spend_raw AS DECIMAL(38,12))"
+        if is_text(t("spend_raw"))
+        else "spend_raw::DECIMAL(38,12)"
     )
-    problems = ", ".join(
-        [
-            "problem",
-            "CASE WHEN model IS NULL OR trim(model) = '' THEN 'no model' END",
-            f"CASE WHEN t0_raw IS NULL THEN 'no timestamp' WHEN {t0} IS NULL "
-            "THEN 'bad timestamp ' || t0_raw END",
-            f"CASE WHEN t1_raw IS NOT NULL AND {t1} IS NULL THEN 'bad end time ' || t1_raw END",
-            n_bad,
-            f"CASE WHEN prompt_raw IS NULL THEN 'no prompt tokens' ELSE {p_bad} END",
-            f"CASE WHEN output_raw IS NULL THEN 'no output tokens' ELSE {o_bad} END",
-            c_bad,
-            r_bad,
+    latency = (
+        "TRY_CAST(latency_raw AS DOUBLE)" if is_text(t("latency_raw")) else "latency_raw::DOUBLE"
+    )
+    t0, aware = _time("t0_raw", t("t0_raw"))
+    t1, _ = _time("t1_raw", t("t1_raw"))
+    problems = [
+        "problem",
+        "CASE WHEN model IS NULL OR trim(model) = '' THEN 'no model' END",
+        f"CASE WHEN t0_raw IS NULL THEN 'no timestamp' WHEN {t0} IS NULL "
+        f"THEN 'bad timestamp ' || {text('t0_raw')} END",
+        f"CASE WHEN prompt_raw IS NULL THEN 'no prompt tokens' ELSE {p_bad} END",
+        f"CASE WHEN output_raw IS NULL THEN 'no output tokens' ELSE {o_bad} END",
+    ]
+    # Typed columns cannot hold a malformed value: their checks are left out, so that
+    # re-reading a Parquet file per pass does not re-run them on every row.
+    if is_text(t("t1_raw")):
+        problems.append(
+            f"CASE WHEN t1_raw IS NOT NULL AND {t1} IS NULL THEN 'bad end time ' || t1_raw END"
+        )
+    problems += [e for e in (n_bad, c_bad, r_bad) if e != "NULL::VARCHAR"]
+    if is_text(t("spend_raw")):
+        problems.append(
             f"CASE WHEN spend_raw IS NOT NULL AND trim(spend_raw) <> '' AND {spend} IS NULL "
-            "THEN 'bad spend ' || spend_raw END",
+            "THEN 'bad spend ' || spend_raw END"
+        )
+    if is_text(t("latency_raw")):
+        problems.append(
             f"CASE WHEN latency_raw IS NOT NULL AND {latency} IS NULL "
-            "THEN 'bad latency ' || latency_raw END",
-        ]
-    )
+            "THEN 'bad latency ' || latency_raw END"
+        )
+    problems_sql = ", ".join(problems)
     return (
         f"SELECT line, {t0} AS t0, {t1} AS t1, {aware} AS aware, "
         "coalesce(nullif(trim(task), ''), 'default') AS task, keyed, trim(model) AS model, "
         f"coalesce({n}, 1) AS n, n_raw IS NULL AS n_missing, {prompt} AS prompt, "
         f"coalesce({cached}, 0) AS cached, {output} AS output, {reasoning} AS reasoning, "
         f"{spend} AS spend, coalesce({latency}, epoch_ms({t1}) - epoch_ms({t0})) AS latency, "
-        f"nullif(concat_ws('; ', {problems}), '') AS bad FROM ({raw_sql})"
+        f"nullif(concat_ws('; ', {problems_sql}), '') AS bad FROM ({raw_sql})"
     )

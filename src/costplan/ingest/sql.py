@@ -54,19 +54,42 @@ def lines_relation(path: Path) -> str:
     )
 
 
-def token_expr(raw: str, what: str) -> tuple[str, str]:
-    """SQL for a token count parsed from text ``raw``, and its problem (NULL if fine).
+_INTEGER_TYPES = frozenset(
+    {
+        "TINYINT",
+        "SMALLINT",
+        "INTEGER",
+        "BIGINT",
+        "HUGEINT",
+        "UTINYINT",
+        "USMALLINT",
+        "UINTEGER",
+        "UBIGINT",
+    }
+)
 
-    Accepts integers written as such (``12``, ``12.0``, ``1e3``); a missing value
+
+def is_text(typ: str) -> bool:
+    return typ in ("VARCHAR", "JSON")
+
+
+def token_expr(raw: str, what: str, typ: str = "VARCHAR") -> tuple[str, str]:
+    """SQL for a token count parsed from column ``raw`` of DuckDB type ``typ``, and its
+    problem (NULL if fine).
+
+    Text accepts integers written as such (``12``, ``12.0``, ``1e3``); a missing value
     is NULL (not measured). Anything else is malformed; negative or absurd values
-    (> :data:`MAX_TOKENS`) are reported separately by the caller through the
-    ``<0`` / ``>max`` checks on the parsed value.
+    (> :data:`MAX_TOKENS`) are refused separately by the caller. Typed integer columns
+    (Parquet) are taken as they are, typed fractional ones must be whole.
     """
-    d = f"TRY_CAST({raw} AS DOUBLE)"
+    if typ in _INTEGER_TYPES:
+        return f"{raw}::BIGINT", "NULL::VARCHAR"
+    d = f"TRY_CAST({raw} AS DOUBLE)" if is_text(typ) else f"{raw}::DOUBLE"
     value = f"(CASE WHEN {d} = floor({d}) AND abs({d}) < 9e15 THEN {d}::BIGINT END)"
+    text = f"{raw}::VARCHAR"
+    blank = f" AND trim({raw}) <> ''" if is_text(typ) else ""
     problem = (
-        f"(CASE WHEN {raw} IS NOT NULL AND trim({raw}) <> '' AND {value} IS NULL "
-        f"THEN 'bad {what} ' || {raw} END)"
+        f"(CASE WHEN {raw} IS NOT NULL{blank} AND {value} IS NULL THEN 'bad {what} ' || {text} END)"
     )
     return value, problem
 

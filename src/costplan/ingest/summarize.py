@@ -20,13 +20,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from costplan.errors import InputError
-from costplan.ingest.sql import MAX_TOKENS, run
+from costplan.ingest.sql import MAX_TOKENS, lit, run
 
 if TYPE_CHECKING:
     import duckdb
@@ -112,6 +112,7 @@ class TrafficSummary:
     malformed: int
     malformed_first: tuple[Malformed, ...]
     without_counts: tuple[str, ...]  # tasks from buckets without request counts
+    ignored: tuple[tuple[str, int, Decimal | None], ...] = ()  # (model, requests, spend)
 
 
 def _union(sources: Sequence[Source]) -> str:
@@ -137,35 +138,49 @@ class _Where:
         return InputError(f"{s.unit} {line}: {message}", file=s.path, value=value)
 
 
-def _check(con: duckdb.DuckDBPyConnection, where: _Where) -> None:
-    """Refuse negative or absurd counts, clock skew, mixed zones and empty groups."""
-    checks = [
-        (
-            "negative token count",
-            "least(prompt, cached, output, coalesce(reasoning, 0)) < 0",
-            "[prompt, cached, output, reasoning]",
-        ),
-        (
-            f"absurd token count (over {MAX_TOKENS:,} per request)",
-            f"greatest(prompt, output, coalesce(reasoning, 0)) > {MAX_TOKENS} * greatest(n, 1)",
-            "[prompt, output, reasoning]",
-        ),
-        ("cached tokens exceed prompt tokens", "cached > prompt", "[prompt, cached]"),
-        ("negative spend", "spend < 0", "spend"),
-        ("negative request count", "n < 0", "n"),
-        ("clock skew: ends before it starts", "t1 < t0", "[t0::VARCHAR, t1::VARCHAR]"),
-    ]
-    for message, cond, shown in checks:
-        row = con.execute(
-            f"SELECT src, line, {shown} FROM ok WHERE {cond} ORDER BY src, line LIMIT 1"
+_CHECKS = (
+    (
+        "negative token count",
+        "least(prompt, cached, output, coalesce(reasoning, 0)) < 0",
+        "[prompt, cached, output, reasoning]",
+    ),
+    (
+        f"absurd token count (over {MAX_TOKENS:,} per request)",
+        f"greatest(prompt, output, coalesce(reasoning, 0)) > {MAX_TOKENS} * greatest(n, 1)",
+        "[prompt, output, reasoning]",
+    ),
+    ("cached tokens exceed prompt tokens", "cached > prompt", "[prompt, cached]"),
+    ("negative spend", "spend < 0", "spend"),
+    ("negative request count", "n < 0", "n"),
+    ("clock skew: ends before it starts", "t1 < t0", "[t0::VARCHAR, t1::VARCHAR]"),
+)
+
+
+def _flags(ok: str) -> str:
+    """Aggregates (over ``rows``) flagging each check and the two kinds of timestamp."""
+    items = [f"bool_or({cond}) FILTER ({ok})" for _, cond, _ in _CHECKS]
+    items += [f"bool_or(aware) FILTER ({ok})", f"bool_or(NOT aware) FILTER ({ok})"]
+    return ", ".join(items)
+
+
+def _check(con: duckdb.DuckDBPyConnection, where: _Where, row: Sequence[Any]) -> None:
+    """Refuse negative or absurd counts, clock skew and mixed zones: ``row`` holds the
+    :func:`_flags` of one cheap pass; a located second pass runs only for a failing check."""
+    checks = _CHECKS
+    for (message, cond, shown), hit in zip(checks, row, strict=False):
+        if hit:
+            first = con.execute(
+                f"SELECT src, line, ({shown})::VARCHAR FROM ok WHERE {cond} "
+                "ORDER BY src, line LIMIT 1"
+            ).fetchone()
+            assert first is not None
+            raise where.error(first[0], first[1], message, first[2])
+    if row[len(checks)] and row[len(checks) + 1]:
+        zones = con.execute(
+            "SELECT min_by([src, line], [src, line]) FILTER (aware), "
+            "min_by([src, line], [src, line]) FILTER (NOT aware) FROM ok"
         ).fetchone()
-        if row:
-            raise where.error(row[0], row[1], message, row[2])
-    zones = con.execute(
-        "SELECT (SELECT [src, line] FROM ok WHERE aware ORDER BY src, line LIMIT 1), "
-        "(SELECT [src, line] FROM ok WHERE NOT aware ORDER BY src, line LIMIT 1)"
-    ).fetchone()
-    if zones and zones[0] is not None and zones[1] is not None:
+        assert zones is not None
         (a_src, a_line), (n_src, n_line) = zones[0], zones[1]
         file_a, line_a = where(a_src, a_line)
         raise where.error(
@@ -174,14 +189,6 @@ def _check(con: duckdb.DuckDBPyConnection, where: _Where) -> None:
             "mixed time zones: this timestamp has no zone, "
             f"{file_a}{':' + str(line_a) if line_a else ''} has one",
             "naive",
-        )
-    empty = con.execute(
-        "SELECT task, min(src), min(line) FROM ok GROUP BY task HAVING sum(n) = 0 "
-        "ORDER BY task LIMIT 1"
-    ).fetchone()
-    if empty:
-        raise where.error(
-            empty[1], empty[2], f"empty group: task {empty[0]!r} has 0 requests", empty[0]
         )
 
 
@@ -199,19 +206,31 @@ def summarize(
     strict: bool = False,
     sample_size: int = 1000,
     seed: int = 0,
+    ignore_models: Sequence[str] = (),
 ) -> TrafficSummary:
     """Aggregate every source's rows into a :class:`TrafficSummary` (see module docstring)."""
     where = _Where(sources)
     file = sources[0].path if len(sources) == 1 else None
-    run(con, f"CREATE OR REPLACE TEMP TABLE rows AS {_union(sources)}", file=file)
-    bad = con.execute("SELECT count(*) FROM rows WHERE bad IS NOT NULL").fetchone()
-    n_bad = int(bad[0]) if bad else 0
+    # Text and JSON sources are parsed once into a table; typed columnar ones (Parquet)
+    # are re-read per pass instead, which is cheaper than holding every row in memory.
+    kind = "VIEW" if any(s.unit == "row" for s in sources) else "TABLE"
+    run(con, f"CREATE OR REPLACE TEMP {kind} rows AS {_union(sources)}", file=file)
+    dropped = "[" + ", ".join(lit(m) for m in ignore_models) + "]::VARCHAR[]"
+    ok = f"bad IS NULL AND NOT list_contains({dropped}, model)"
+    con.execute(f"CREATE OR REPLACE TEMP VIEW ok AS SELECT * FROM rows WHERE {ok}")
+    # One pass: malformed rows, usable rows, and the flags of every check.
+    row = run(
+        con,
+        "SELECT count(*) FILTER (bad IS NOT NULL), min_by([src::VARCHAR, line::VARCHAR, bad], "
+        f"[src, line], {MAX_LISTED}) FILTER (bad IS NOT NULL), count(*) FILTER ({ok}), "
+        f"{_flags(ok)} FROM rows",
+        file=file,
+    ).fetchone()
+    assert row is not None
+    n_bad = int(row[0])
     first = tuple(
-        Malformed(str(sources[s].path), sources[s].unit, int(line), reason)
-        for s, line, reason in con.execute(
-            f"SELECT src, line, bad FROM rows WHERE bad IS NOT NULL ORDER BY src, line "
-            f"LIMIT {MAX_LISTED}"
-        ).fetchall()
+        Malformed(str(sources[int(s)].path), sources[int(s)].unit, int(line), reason)
+        for s, line, reason in (row[1] or [])
     )
     if n_bad and strict:
         m = first[0]
@@ -222,26 +241,29 @@ def summarize(
             line=m.line if m.unit in ("line", "row") else None,
             hint="fix the rows, or drop --strict to skip them",
         )
-    con.execute("CREATE OR REPLACE TEMP VIEW ok AS SELECT * FROM rows WHERE bad IS NULL")
-    total = con.execute("SELECT count(*) FROM ok").fetchone()
-    if not total or not total[0]:
+    ignored: tuple[tuple[str, int, Decimal | None], ...] = ()
+    if ignore_models:
+        ignored = tuple(
+            (m, int(n), None if c == 0 else Decimal(s))
+            for m, n, s, c in con.execute(
+                f"SELECT model, sum(n)::BIGINT, sum(spend), count(spend) FROM rows WHERE bad IS "
+                f"NULL AND list_contains({dropped}, model) GROUP BY model ORDER BY model"
+            ).fetchall()
+        )
+    if not row[2]:
         raise InputError(
             "no usable traffic records"
             + (f" ({n_bad:,} malformed rows, first: {first[0].render()})" if first else ""),
             file=file,
         )
-    _check(con, where)
-    tasks = _tasks(con, sample_size, seed)
-    no_counts = tuple(
-        r[0]
-        for r in con.execute(
-            "SELECT DISTINCT task FROM ok WHERE n_missing AND NOT per_request ORDER BY task"
-        ).fetchall()
-    )
-    return TrafficSummary(tasks, n_bad, first, no_counts)
+    _check(con, where, row[3:])
+    tasks, no_counts = _tasks(con, where, sample_size, seed)
+    return TrafficSummary(tasks, n_bad, first, no_counts, ignored)
 
 
-def _tasks(con: duckdb.DuckDBPyConnection, sample_size: int, seed: int) -> tuple[TaskTraffic, ...]:
+def _tasks(
+    con: duckdb.DuckDBPyConnection, where: _Where, sample_size: int, seed: int
+) -> tuple[tuple[TaskTraffic, ...], tuple[str, ...]]:
     q = "[" + ", ".join(str(x) for x in QUANTILES) + "]"
 
     def quant(col: str) -> str:
@@ -260,25 +282,29 @@ def _tasks(con: duckdb.DuckDBPyConnection, sample_size: int, seed: int) -> tuple
           {quant("prompt")}, {quant("cached")}, {quant("output")}, {quant("reasoning")},
           sum(prompt) FILTER (per_request)::HUGEINT, sum(cached) FILTER (per_request)::HUGEINT,
           sum(output) FILTER (per_request)::HUGEINT, sum(reasoning) FILTER (per_request)::HUGEINT,
-          count(*) FILTER (per_request), count(reasoning) FILTER (per_request)
+          count(*) FILTER (per_request), count(reasoning) FILTER (per_request),
+          NULL, NULL, bool_or(n_missing AND NOT per_request)
         FROM ok GROUP BY task ORDER BY task
         """
     ).fetchall()
+    for r in totals:
+        if r[1] == 0:  # located by a second query (rare): no per-row list in the main pass
+            first = con.execute(
+                "SELECT src, line FROM ok WHERE task = ? ORDER BY src, line LIMIT 1", [r[0]]
+            ).fetchone()
+            assert first is not None
+            message = f"empty group: task {r[0]!r} has 0 requests"
+            raise where.error(first[0], first[1], message, r[0])
     days: dict[str, list[tuple[str, int]]] = {}
+    # UTC days as integers since the epoch (time-zone aware date_trunc is far slower).
     for task, day, n in con.execute(
-        "SELECT task, strftime(date_trunc('day', t0), '%Y-%m-%d') AS d, sum(n)::BIGINT FROM ok "
+        "SELECT task, epoch_us(t0) // 86400000000 AS d, sum(n)::BIGINT FROM ok "
         "GROUP BY task, d ORDER BY task, d"
     ).fetchall():
-        days.setdefault(task, []).append((day, int(n)))
+        iso = (date(1970, 1, 1) + timedelta(days=int(day))).isoformat()
+        days.setdefault(task, []).append((iso, int(n)))
     models = _models(con)
-    samples: dict[str, tuple[tuple[int, int, int, int | None], ...]] = {}
-    for task, items in con.execute(
-        f"SELECT task, min_by([prompt, cached, output, reasoning], hash(src, line, {seed}), "
-        f"{sample_size}) FROM ok WHERE per_request GROUP BY task"
-    ).fetchall():
-        samples[task] = tuple(
-            (int(p), int(c), int(o), None if r is None else int(r)) for p, c, o, r in items
-        )
+    samples = _samples(con, {r[0]: int(r[18]) for r in totals}, sample_size, seed)
     out = []
     for r in totals:
         name, n, t0, t1 = r[0], int(r[1]), r[2], r[3]
@@ -311,7 +337,50 @@ def _tasks(con: duckdb.DuckDBPyConnection, sample_size: int, seed: int) -> tuple
                 unkeyed=int(r[9] or 0),
             )
         )
-    return tuple(out)
+    return tuple(out), tuple(r[0] for r in totals if r[22])
+
+
+Sample = tuple[tuple[int, int, int, int | None], ...]
+
+
+def _samples(
+    con: duckdb.DuckDBPyConnection, per_request: dict[str, int], size: int, seed: int
+) -> dict[str, Sample]:
+    """Per task, the ``size`` requests with the smallest ``hash(src, line, seed)``.
+
+    A cheap filter first keeps hashes below a per-task threshold expected to pass
+    4 x ``size`` rows; when fewer than ``min(size, requests)`` pass (rare), the task is
+    sampled again without the filter. Either way the result is the same set: the
+    smallest hashes, whatever the thread count.
+    """
+    if size == 0:
+        return {}
+    limits = {
+        t: (1 << 64) - 1 if n <= 4 * size else ((1 << 64) * 4 * size) // n
+        for t, n in per_request.items()
+        if n
+    }
+    if not limits:
+        return {}
+
+    def query(tasks: dict[str, int]) -> dict[str, Sample]:
+        values = ", ".join(f"({lit(t)}, {h}::UBIGINT)" for t, h in tasks.items())
+        rows = con.execute(
+            f"SELECT task, min_by([prompt, cached, output, reasoning], h, {size}) FROM "
+            f"(SELECT task, prompt, cached, output, reasoning, hash(src, line, {seed}) AS h "
+            f"FROM ok WHERE per_request) JOIN (VALUES {values}) lim(task, top) USING (task) "
+            "WHERE h <= top GROUP BY task"
+        ).fetchall()
+        return {
+            t: tuple((int(p), int(c), int(o), None if x is None else int(x)) for p, c, o, x in xs)
+            for t, xs in rows
+        }
+
+    out = query(limits)
+    short = {t: (1 << 64) - 1 for t in limits if len(out.get(t, ())) < min(size, per_request[t])}
+    if short:
+        out.update(query(short))
+    return out
 
 
 def _frac(total: Any, count: int) -> Fraction:

@@ -282,7 +282,9 @@ def _generic(
     con: duckdb.DuckDBPyConnection, path: Path, key: str | None, mapping: Mapping[str, str]
 ) -> tuple[str, str, bool]:
     rel, unit, _ = _generic_base(path)
-    cols = [r[0] for r in run(con, f"DESCRIBE SELECT * FROM {rel}", file=path).fetchall()]
+    described = run(con, f"DESCRIBE SELECT * FROM {rel}", file=path).fetchall()
+    cols = [r[0] for r in described]
+    col_types = {r[0]: str(r[1]) for r in described}
     if key and key not in mapping and key not in cols:
         raise InputError("--task-key names a column the file does not have", file=path, value=key)
     cmap = generic_columns(cols, {**mapping, **({key: "task"} if key else {})}, GENERIC_FIELDS)
@@ -294,20 +296,42 @@ def _generic(
                 hint=f"name it with --map COLUMN={needed}",
             )
 
+    text_fields = ("task", "model")
+
     def col(field: str) -> str:
         c = cmap[field]
-        return f"CAST({ident(c)} AS VARCHAR)" if c else "NULL::VARCHAR"
+        if c is None:
+            return "NULL::VARCHAR"
+        if field in text_fields or col_types[c] == "VARCHAR":
+            return f"CAST({ident(c)} AS VARCHAR)"
+        return ident(c)  # typed (Parquet, JSON numbers): parsed without a text round trip
 
+    raw_names = {
+        "timestamp": "t0_raw",
+        "end_time": "t1_raw",
+        "requests": "n_raw",
+        "prompt_tokens": "prompt_raw",
+        "cached_tokens": "cached_raw",
+        "output_tokens": "output_raw",
+        "reasoning_tokens": "reasoning_raw",
+        "spend_usd": "spend_raw",
+        "latency_ms": "latency_raw",
+    }
+    types = {
+        raw: col_types[c]
+        for field, raw in raw_names.items()
+        if (c := cmap[field]) is not None and col_types[c] != "VARCHAR"
+    }
     raw = f"""
         SELECT line, {col("timestamp")} AS t0_raw, {col("end_time")} AS t1_raw,
           {col("task")} AS task, {col("task")} IS NOT NULL AS keyed, {col("model")} AS model,
-          coalesce({col("requests")}, '1') AS n_raw, {col("prompt_tokens")} AS prompt_raw,
+          {col("requests")} AS n_raw, {col("prompt_tokens")} AS prompt_raw,
           {col("cached_tokens")} AS cached_raw, {col("output_tokens")} AS output_raw,
           {col("reasoning_tokens")} AS reasoning_raw, {col("spend_usd")} AS spend_raw,
           {col("latency_ms")} AS latency_raw, NULL::VARCHAR AS problem
         FROM {rel}
     """
-    return parsed(raw, reasoning_in_output=False), unit, cmap["requests"] is None
+    return parsed(raw, reasoning_in_output=False, types=types), unit, cmap["requests"] is None
 
 
 def read_traffic(

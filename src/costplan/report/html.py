@@ -176,6 +176,22 @@ def _baselines(plan: Plan, t: tb.PlanTables) -> list[str]:
     return _table(header, rows, cls="baselines")
 
 
+def _today(plan: Plan) -> list[str]:
+    from costplan.today import spend_rows, table_rows
+
+    assert plan.today is not None
+    out = ['<section id="today">', "<h2>Today vs plan</h2>"]
+    out.append('<p class="desc">Today: the workload\'s current allocation, same prices.</p>')
+    for header, rows in (table_rows(plan.today), spend_rows(plan.today)):
+        if not rows:
+            continue
+        head = [(_e(h), i > 0) for i, h in enumerate(header)]
+        body = ["".join(_cell(_e(c), num=i > 0) for i, c in enumerate(r)) for r in rows]
+        out += _table(head, body, cls="today")
+    out.append("</section>")
+    return out
+
+
 def _blocks(items: Sequence[tb.Block]) -> list[str]:
     out: list[str] = []
     for block in items:
@@ -275,6 +291,8 @@ def render_html(plan: Plan, frontier: Any = None) -> str:
         "task's p95 prompt and output lengths, a pessimistic ceiling for the budget.</p>",
         "</section>",
     ]
+    if plan.today is not None:
+        out += _today(plan)
     if plan.baselines:
         out += [
             '<section id="baselines">',

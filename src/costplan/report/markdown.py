@@ -166,6 +166,22 @@ def _frontier(plan: Plan, t: tb.PlanTables, frontier: Any) -> list[str]:
     return out
 
 
+def _today(plan: Plan) -> list[str]:
+    from costplan.today import spend_rows, table_rows
+
+    assert plan.today is not None
+    header, rows = table_rows(plan.today)
+    out = ["## Today vs plan", "", "Today: the workload's `current` allocation, same prices.", ""]
+    out += _table(header, "l" + "r" * (len(header) - 1), [[md_escape(c) for c in r] for r in rows])
+    header, rows = spend_rows(plan.today)
+    if rows:
+        out += ["", "Logged vs recomputed spend per model (over the traffic's span):", ""]
+        out += _table(
+            header, "l" + "r" * (len(header) - 1), [[md_escape(c) for c in r] for r in rows]
+        )
+    return [*out, ""]
+
+
 def render_markdown(plan: Plan, frontier: Any = None) -> str:
     """The whole report as GitHub-flavoured markdown (ends with one newline).
 
@@ -193,6 +209,8 @@ def render_markdown(plan: Plan, frontier: Any = None) -> str:
             "prompt and output lengths, a pessimistic ceiling for the budget.",
             "",
         ]
+    if plan.today is not None:
+        out += _today(plan)
     if plan.baselines:
         out += ["## Against simple policies", "", *_baselines(plan, t), ""]
     explanations = tb.explanations_of(plan)

@@ -101,6 +101,8 @@ def render_plan(plan: Plan, console: Console) -> None:
     for line in explanation_lines(plan):
         console.print(line, markup=False)
 
+    if plan.today is not None:
+        _render_today(plan, console)
     if plan.baselines:
         base = Table(title="against simple policies", title_justify="left")
         base.add_column("policy")
@@ -122,6 +124,28 @@ def render_plan(plan: Plan, console: Console) -> None:
                 versus,
             )
         console.print(base)
+
+
+def _render_today(plan: Plan, console: Console) -> None:
+    """Plan against today's allocation (per task, total) and logged vs recomputed spend."""
+    from costplan.today import spend_rows, table_rows
+
+    assert plan.today is not None
+    for title, (header, rows) in (
+        (
+            "today vs plan (today: the workload's 'current' allocation, same prices)",
+            table_rows(plan.today),
+        ),
+        ("logged vs recomputed spend per model (over the traffic's span)", spend_rows(plan.today)),
+    ):
+        if not rows:
+            continue
+        t = Table(title=title, title_justify="left")
+        for i, h in enumerate(header):
+            t.add_column(h, justify="left" if i == 0 else "right")
+        for r in rows:
+            t.add_row(*r)
+        console.print(t)
 
 
 def render_estimate(table: OptionTable, console: Console) -> None:

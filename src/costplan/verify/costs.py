@@ -143,6 +143,7 @@ class Pricer:
         return h * request_cost(s, u, p, out, r) + (1 - h) * miss
 
     def token_cost(self, task: TaskSpec, model: Model, mode: str, cache: str = "") -> OptionCost:
+        task = task.for_model(model.name)  # the model's own output/reasoning where profiled
         schedule = model.schedule(mode)
         assert schedule is not None
         counts = self.prompt_counts(task, model)

@@ -5,10 +5,15 @@ prefix, output and reasoning tokens, floor, latency, allow, split, cascades),
 the quality table, measured costs, constraints, period, budget and objective.
 Output tokens: a number ``n`` bills ``n`` (p95 ``n``); ``{mean, p95}`` bills
 ``ceil(mean)`` and uses ``max(p95 or ceil(mean), ceil(mean))`` at p95.
+Per-model ``profiles`` (README "File formats"): a model's own ``output_tokens`` and
+``reasoning_tokens`` replace the task's for that model; a field it does not give
+falls back to the task's. A quality entry is a number or ``{score, n, stderr}``
+(the score counts).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from fractions import Fraction
@@ -58,6 +63,21 @@ class TaskSpec:
     cascades: tuple[CascadeSpec, ...]
     #: cache policy: hit rate per TTL ("5m", "1h"), None without a policy; and its ttl
     cache_rates: dict[str, Fraction] | None = None
+    #: per model: (output mean, output p95, reasoning), None where the profile is silent
+    profiles: tuple[tuple[str, tuple[int | None, int | None, int | None]], ...] = ()
+
+    def for_model(self, model: str) -> TaskSpec:
+        """This task as ``model`` sees it: its profile's tokens, the task's elsewhere."""
+        for name, (mean, p95, reasoning) in self.profiles:
+            if name == model:
+                return dataclasses.replace(
+                    self,
+                    output_mean=self.output_mean if mean is None else mean,
+                    output_p95=self.output_p95 if p95 is None else p95,
+                    reasoning=self.reasoning if reasoning is None else reasoning,
+                )
+        return self
+
     cache_ttl: str = "auto"
 
     def cache_choices(self) -> tuple[str, ...]:
@@ -99,15 +119,31 @@ def _int(value: Any, key: str) -> int:
     return int(x)
 
 
+def _output(out: Any, where: str) -> tuple[int, int]:
+    """(billed mean, p95) of an ``output_tokens`` value (see the module docstring)."""
+    if isinstance(out, dict):
+        mean = math.ceil(_frac(out.get("mean"), f"{where}.mean"))
+        stated = out.get("p95")
+        return mean, mean if stated is None else max(_int(stated, where), mean)
+    n = _int(out, where)
+    return n, n
+
+
+def _profiles(i: int, t: dict[str, Any]) -> tuple[tuple[str, tuple[Any, Any, Any]], ...]:
+    out = []
+    for model, p in (t.get("profiles") or {}).items():
+        where = f"tasks[{i}].profiles.{model}"
+        mean = p95 = None
+        if p.get("output_tokens") is not None:
+            mean, p95 = _output(p["output_tokens"], f"{where}.output_tokens")
+        r = p.get("reasoning_tokens")
+        out.append((str(model), (mean, p95, None if r is None else _int(r, where))))
+    return tuple(out)
+
+
 def _task(i: int, t: dict[str, Any]) -> TaskSpec:
     prompt = t.get("prompt") or {}
-    out: Any = t.get("output_tokens")
-    if isinstance(out, dict):
-        mean = math.ceil(_frac(out.get("mean"), f"tasks[{i}].output_tokens.mean"))
-        stated = out.get("p95")
-        p95 = mean if stated is None else max(_int(stated, f"tasks[{i}].output_tokens"), mean)
-    else:
-        mean = p95 = _int(out, f"tasks[{i}].output_tokens")
+    mean, p95 = _output(t.get("output_tokens"), f"tasks[{i}].output_tokens")
     cascades = []
     for c in t.get("cascades") or []:
         esc = c.get("escalate")
@@ -151,6 +187,7 @@ def _task(i: int, t: dict[str, Any]) -> TaskSpec:
         split=bool(t.get("split", True)),
         cascades=tuple(cascades),
         cache_rates=hit_rates,
+        profiles=_profiles(i, t),
         cache_ttl=str(cache.get("ttl", "auto")) if isinstance(cache, dict) else "auto",
     )
 
@@ -163,7 +200,8 @@ def read_workload(path: Path) -> WorkloadSpec:
         raise InputError("workload needs a 'tasks' list", file=path)
     try:
         tasks = tuple(_task(i, t) for i, t in enumerate(w["tasks"]))
-        quality = {str(t): {str(m): _frac(q, f"quality.{t}.{m}") for m, q in per.items()}
+        quality = {str(t): {str(m): _frac(q["score"] if isinstance(q, dict) else q,
+                                          f"quality.{t}.{m}") for m, q in per.items()}
                    for t, per in (w.get("quality") or {}).items()}  # fmt: skip
         measured = {str(t): {str(m): _frac(c, f"measured_cost_usd.{t}.{m}")
                              for m, c in per.items()}

@@ -14,11 +14,13 @@ from costplan.workload.model import (
     Cascade,
     Constraints,
     OutputSpec,
+    Profile,
     PromptSpec,
+    QualityStat,
     Task,
     Workload,
 )
-from costplan.workload.schema import TaskIn, WorkloadIn
+from costplan.workload.schema import OutputIn, QualityIn, TaskIn, WorkloadIn
 from costplan.yamlsource import SourceDocument, load_yaml
 
 
@@ -39,12 +41,17 @@ def _task(doc: SourceDocument, i: int, t: TaskIn, allow_outside: bool) -> Task:
         prompt = PromptSpec(
             texts=tuple(texts), pattern=t.prompt.samples, max_samples=t.prompt.max_samples
         )
-    if isinstance(t.output_tokens, int):
-        output = OutputSpec(t.output_tokens, t.output_tokens)
-    else:
-        mean = math.ceil(t.output_tokens.mean)
-        p95 = t.output_tokens.p95 if t.output_tokens.p95 is not None else mean
-        output = OutputSpec(mean, max(p95, mean))
+    output = _output(t.output_tokens)
+    profiles = tuple(
+        (
+            m,
+            Profile(
+                output=_output(p.output_tokens) if p.output_tokens is not None else None,
+                reasoning_tokens=p.reasoning_tokens,
+            ),
+        )
+        for m, p in t.profiles.items()
+    )
     return Task(
         name=t.name,
         volume=t.volume,
@@ -69,7 +76,17 @@ def _task(doc: SourceDocument, i: int, t: TaskIn, allow_outside: bool) -> Task:
             )
             for c in t.cascades
         ),
+        profiles=profiles,
     )
+
+
+def _output(spec: int | OutputIn) -> OutputSpec:
+    """Billed mean (rounded up) and p95 (at least the mean) output tokens."""
+    if isinstance(spec, int):
+        return OutputSpec(spec, spec)
+    mean = math.ceil(spec.mean)
+    p95 = spec.p95 if spec.p95 is not None else mean
+    return OutputSpec(mean, max(p95, mean))
 
 
 def _cache(t: TaskIn) -> CachePolicy | None:
@@ -149,13 +166,23 @@ def workload_from_document(doc: SourceDocument) -> Workload:
                     ("measured_cost_usd", task_name, model),
                     cost,
                 )
+    _check_profiles_and_current(doc, w, names)
     tasks = tuple(_task(doc, i, t, w.allow_outside_samples) for i, t in enumerate(w.tasks))
     prices = [w.prices] if isinstance(w.prices, str) else list(w.prices or [])
     price_paths = tuple((doc.path.parent / p) for p in prices)
     return Workload(
         name=w.name,
         tasks=tasks,
-        quality={t: dict(m) for t, m in w.quality.items()},
+        quality={
+            t: {m: q.score if isinstance(q, QualityIn) else q for m, q in per.items()}
+            for t, per in w.quality.items()
+        },
+        quality_stats={
+            t: {m: QualityStat(q.n, q.stderr) for m, q in per.items() if isinstance(q, QualityIn)}
+            for t, per in w.quality.items()
+        },
+        current={t: dict(m) for t, m in w.current.items()},
+        empirical=_empirical(doc, w),
         period=w.period,
         budget_usd=w.budget_usd,
         objective=w.objective,
@@ -170,6 +197,52 @@ def workload_from_document(doc: SourceDocument) -> Workload:
         else Constraints(),
         doc=doc,
     )
+
+
+def _check_profiles_and_current(doc: SourceDocument, w: WorkloadIn, names: dict[str, int]) -> None:
+    """Profiles name a model scored (or run today) for the task; today's shares sum to 1."""
+    for i, t in enumerate(w.tasks):
+        known = set(w.quality.get(t.name, {})) | set(w.current.get(t.name, {}))
+        for model in t.profiles:
+            if model not in known:
+                raise doc.error(
+                    "profile for a model that is neither scored nor run today for this task",
+                    ("tasks", i, "profiles", model),
+                    model,
+                    hint=did_you_mean(model, known),
+                )
+    for task_name, shares in w.current.items():
+        if task_name not in names:
+            raise doc.error(
+                "current allocation names an unknown task",
+                ("current", task_name),
+                task_name,
+                hint=did_you_mean(task_name, names),
+            )
+        total = sum(shares.values(), start=Decimal(0))
+        if total != 1:
+            raise doc.error("today's shares must sum to exactly 1", ("current", task_name), total)
+
+
+def _empirical(doc: SourceDocument, w: WorkloadIn) -> tuple[Path, str] | None:
+    """The sidecar's path, checked against its recorded sha256."""
+    if w.empirical is None:
+        return None
+    import hashlib
+
+    path = doc.path.parent / w.empirical.file
+    key = ("empirical", "file")
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as exc:
+        raise doc.error(f"cannot read the sidecar: {exc.strerror}", key, str(path)) from None
+    if digest != w.empirical.sha256:
+        raise doc.error(
+            "the sidecar's sha256 differs from the one recorded (changed since the build?)",
+            ("empirical", "sha256"),
+            digest,
+        )
+    return path, digest
 
 
 def load_workload(path: Path) -> Workload:

@@ -36,6 +36,22 @@ class OutputSpec:
 
 
 @dataclass(frozen=True)
+class Profile:
+    """A model's own token profile on a task; None fields fall back to the task's values."""
+
+    output: OutputSpec | None = None
+    reasoning_tokens: int | None = None
+
+
+@dataclass(frozen=True)
+class QualityStat:
+    """Sample size and standard error behind a quality score (None: not given)."""
+
+    n: int | None = None
+    stderr: Decimal | None = None
+
+
+@dataclass(frozen=True)
 class Cascade:
     """Steps run in order; ``escalate[i]`` of the queries reaching step i go on to i+1.
 
@@ -91,6 +107,23 @@ class Task:
     split: bool = True
     index: int = 0
     cascades: tuple[Cascade, ...] = ()
+    profiles: tuple[tuple[str, Profile], ...] = ()
+
+    def profile(self, model: str) -> Profile | None:
+        return next((p for m, p in self.profiles if m == model), None)
+
+    def output_for(self, model: str) -> OutputSpec:
+        """The model's measured output tokens, else the task's."""
+        p = self.profile(model)
+        return p.output if p is not None and p.output is not None else self.output
+
+    def reasoning_for(self, model: str) -> int:
+        """The model's measured reasoning tokens, else the task's (0 unless given)."""
+        p = self.profile(model)
+        if p is not None and p.reasoning_tokens is not None:
+            return p.reasoning_tokens
+        return self.reasoning_tokens
+
     #: None: the prefix is billed at the cache-read price on every query (no misses,
     #: no writes, no minimum), as before cache policies existed.
     cache: CachePolicy | None = None
@@ -144,6 +177,9 @@ class Workload:
     measured_cost_usd: Mapping[str, Mapping[str, Decimal]] = field(default_factory=dict)
     constraints: Constraints = Constraints()
     doc: SourceDocument | None = None
+    quality_stats: Mapping[str, Mapping[str, QualityStat]] = field(default_factory=dict)
+    current: Mapping[str, Mapping[str, Decimal]] = field(default_factory=dict)
+    empirical: tuple[Path, str] | None = None  # (sidecar path, sha256)
 
     @property
     def path(self) -> Path | None:

@@ -95,6 +95,28 @@ class CascadeIn(_Strict):
         return self
 
 
+class ProfileIn(_Strict):
+    """One model's measured token profile on a task; missing fields fall back to the task's."""
+
+    output_tokens: Tokens | OutputIn | None = None
+    reasoning_tokens: Tokens | None = None
+
+
+class QualityIn(_Strict):
+    """A measured quality with its sample size and/or standard error."""
+
+    score: Quality
+    n: Annotated[int, Field(ge=1, le=10**9)] | None = None
+    stderr: Annotated[Decimal, Field(ge=0, le=1, allow_inf_nan=False)] | None = None
+
+
+class EmpiricalIn(_Strict):
+    """The sidecar of empirical data (token-length samples, day series) this file was built from."""
+
+    file: Annotated[str, Field(min_length=1)]
+    sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+
+
 class CacheIn(_Strict):
     """How the task's shared prefix is cached: hit rate (per TTL or for any) and TTL."""
 
@@ -129,6 +151,7 @@ class TaskIn(_Strict):
     allow: list[Name] | None = None
     split: StrictBool = True
     cascades: list[CascadeIn] = []
+    profiles: dict[Name, ProfileIn] = {}
     cache: CacheIn | None = None
 
     @model_validator(mode="after")
@@ -153,9 +176,7 @@ class CapacityIn(_Strict):
 
 
 #: A share of spend; 0 forbids any spend with the provider, 1 is no cap.
-Share = Annotated[
-    Decimal, Field(ge=0, le=1, decimal_places=9, allow_inf_nan=False), DecimalNumber
-]
+Share = Annotated[Decimal, Field(ge=0, le=1, decimal_places=9, allow_inf_nan=False), DecimalNumber]
 
 
 class ConstraintsIn(_Strict):
@@ -185,7 +206,11 @@ class WorkloadIn(_Strict):
     prices: str | list[str] | None = None
     allow_outside_samples: StrictBool = False
     tasks: Annotated[list[TaskIn], Field(min_length=1)]
-    quality: dict[Name, dict[Name, Quality]]
+    quality: dict[Name, dict[Name, Quality | QualityIn]]
+    current: dict[Name, dict[Name, Annotated[Decimal, Field(ge=0, le=1, allow_inf_nan=False)]]] = (
+        Field(default={})
+    )
+    empirical: EmpiricalIn | None = None
     constraints: ConstraintsIn | None = None
     # Per query; bounded so that exact pico-dollar costs stay inside int64.
     measured_cost_usd: dict[Name, dict[Name, MeasuredCost]] | None = None
