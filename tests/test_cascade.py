@@ -18,7 +18,9 @@ def test_cascade_cost_is_reach_weighted_sum_of_step_costs() -> None:
     by_name = {o.model: o for o in table.for_task("support-answer")}
     mini, big, cascade = by_name["gpt-4.1-mini"], by_name["gpt-4.1"], by_name["mini-then-4.1"]
     assert mini.cost_pusd == 1_240_000_000  # 1800 x 0.4 + 1200 x 0.1 + 250 x 1.6 per Mtok
-    assert big.cost_pusd == 6_200_000_000
+    assert big.cost_pusd == 6_200_000_000  # 1800 x 2 + 1200 x 0.5 + 250 x 8 = 6,200 micro-$
+    # 1,240 + 0.22 x 6,200 = 1,240 + 1,364 = 2,604 micro-dollars a query
+    assert cascade.cost_pusd == 2_604_000_000
     assert cascade.cost_pusd == mini.cost_pusd + big.cost_pusd * 22 // 100
     assert cascade.kind == "cascade"
     assert [c.reach for c in cascade.components] == [Decimal(1), Decimal("0.22")]
@@ -31,7 +33,7 @@ def test_cascade_beats_every_single_model_at_equal_quality() -> None:
     (alloc,) = task.allocations
     assert alloc.kind == "cascade"
     assert alloc.model == "mini-then-4.1"
-    assert plan.cost_pusd == 1_302 * 10**12
+    assert plan.cost_pusd == 1_302 * 10**12  # 500,000 x $0.002604 = $1,302
     singles = [o for o in table.for_task("support-answer") if o.kind == "model"]
     assert all(o.cost_pusd * 500_000 > plan.cost_pusd for o in singles if o.quality >= 0.92)
     assert any("cascade mini-then-4.1" in n and "58% cheaper" in n for n in plan.notes)

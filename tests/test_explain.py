@@ -228,14 +228,19 @@ def test_terminal_report_shows_a_few_lines(basic: Path) -> None:
     render_plan(plan, Console(file=buf, width=200, highlight=False))
     out = buf.getvalue()
     assert "why this plan:" in out
+    # At $200: a all on big and b on small (batch) cost $89.95 (module docstring); the
+    # other $110.05 moves floor(110.05 / 0.0134475) = 8,183 of b to big, $110.0409 of it:
+    # $0.009075 is left (shown rounded down), less than one more upgrade, $0.0134475.
     assert "budget binds: $0.00" in out
     assert "the cheapest upgrade costs $0.013448" in out
+    # At $202: floor(112.05 / 0.0134475) = 8,332, i.e. 149 more b queries x 0.2 quality.
     assert (
         "marginal value of budget: +$2.00 over budget $200.00 buys +29.8 quality-weighted queries"
         in out
     )
-    assert "LP shadow price 14.87" in out
-    assert "floors: 'a' >= 0.8 met (slack +0.1300)" in out
+    assert "LP shadow price 14.87" in out  # 0.2 / $0.0134475 = 14.873 quality per dollar
+    assert "floors: 'a' >= 0.8 met (slack +0.1300)" in out  # all on big: 0.93 - 0.8
+    # all of a on small instead: 100,000 x ($0.00003325 - $0.000829) = -$79.575
     assert "runner-up for 'a': small instead of big: whole task -$79.58" in out
     assert "(misses floor)" in out
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import yaml
 
-from costplan.assign import AssignSideConstraints, assign, build_arrays
+from costplan.assign import AssignSideConstraints, assign
 from costplan.pricing.load import load_price_sheet
 from costplan.queries import load_queries
 from tests.cli.conftest import Runner
@@ -40,21 +40,48 @@ def write_queries(tmp_path: Path, n: int, seed: int = 0, text: bool = False) -> 
     return p
 
 
+#: basic/prices.yaml in pico-dollars per token: $0.15 / $0.6 (small), $3 / $15 (big) per
+#: million input / output tokens; a $/Mtok price is that many micro-dollars per token.
+RAW_PUSD_PER_TOKEN = {"small": (150_000, 600_000), "big": (3_000_000, 15_000_000)}
+
+
+def raw_options(path: Path) -> list[list[tuple[int, int]]]:
+    """Per query, per model (small, big): (cost pico-dollars, quality millionths), from
+    the query file's raw numbers and the prices above (standard mode, no cache)."""
+    out = []
+    for line in path.read_text().splitlines():
+        record = json.loads(line)
+        row = []
+        for model, (per_in, per_out) in RAW_PUSD_PER_TOKEN.items():
+            cost = record["prompt_tokens"] * per_in + record["output_tokens"] * per_out
+            row.append((cost, int(Decimal(str(record["quality"][model])) * 10**6)))
+        out.append(row)
+    return out
+
+
 def test_small_instances_equal_brute_force(tmp_path: Path) -> None:
     sheet = load_price_sheet(PRICES)
     for seed in range(25):
-        qs = load_queries(write_queries(tmp_path, 5, seed))
-        options, cost, value, _, _ = build_arrays(qs, sheet)
-        budget = int(cost.min(axis=1).sum() + (cost.max(axis=1) - cost.min(axis=1)).sum() // 2)
+        path = write_queries(tmp_path, 5, seed)
+        qs = load_queries(path)
+        rows = raw_options(path)
+        cheapest = sum(min(c for c, _ in row) for row in rows)
+        dearest = sum(max(c for c, _ in row) for row in rows)
+        budget = (cheapest + dearest) // 2
         result = assign(qs, sheet, budget_pusd=budget)
-        best = max(
-            sum(int(value[g, k]) for g, k in enumerate(plan))
-            for plan in itertools.product(range(len(options)), repeat=5)
-            if sum(int(cost[g, k]) for g, k in enumerate(plan)) <= budget
-        )
+        plans = [
+            (sum(q for _, q in plan), sum(c for c, _ in plan)) for plan in itertools.product(*rows)
+        ]
+        best = max(q for q, c in plans if c <= budget)
         assert result.plan.status == "optimal"
         assert int(result.quality_micro.sum()) == best
         assert int(result.cost_pusd.sum()) <= budget
+        # each query's recorded cost and quality are its raw option's
+        for g, k in enumerate(result.choice):
+            model = result.options[int(k)].model
+            assert (int(result.cost_pusd[g]), int(result.quality_micro[g])) == rows[g][
+                list(RAW_PUSD_PER_TOKEN).index(model)
+            ]
         assert result.plan.cost_pusd == int(result.cost_pusd.sum())
         assert result.plan.quality_micro_total == int(result.quality_micro.sum())
 

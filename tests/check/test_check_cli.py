@@ -17,6 +17,7 @@ def test_unchanged_prices_pass(run: Runner) -> None:
     r = run("check", "plan.yaml")
     assert r.code == 0, r.err
     assert "costplan check: plan.yaml (basic, max_quality, per month)" in r.out
+    # the plan: all on big, $82.90 + $276.00 = $358.90 (tests/basic_figures.py); $141.10 left
     assert "$358.90 │  $358.90 │ +$0.00 │    +0.0%" in r.out
     assert "the plan's budget $500.00: re-priced plan costs $358.90, $141.10 left" in r.out
     assert r.out.rstrip().endswith("check passed")
@@ -28,6 +29,7 @@ def test_price_increase_that_breaks_the_budget_fails(run: Runner, planned: Path)
     r = run("check", "plan.yaml", "--prices", new)
     assert r.code == 1
     assert "check passed" not in r.out
+    # big's prices doubled: 2 x $358.90 = $717.80, $217.80 over the $500 budget
     assert "$358.90 │  $717.80 │ +$358.90 │  +100.0%" in r.out
     assert r.err == (
         "error: check failed:\n"
@@ -38,6 +40,7 @@ def test_price_increase_that_breaks_the_budget_fails(run: Runner, planned: Path)
 
 @pytest.mark.usefixtures("planned")
 def test_budget_option_overrides_the_plans_budget(run: Runner) -> None:
+    # the plan costs exactly $358.90 (tests/basic_figures.py): a budget of that fits
     assert run("check", "plan.yaml", "--budget", "358.90").code == 0
     r = run("check", "plan.yaml", "--budget", "358.89")
     assert r.code == 1
@@ -64,6 +67,7 @@ def test_max_increase_5_fails_after_a_10_percent_rise(run: Runner, planned: Path
     r = run("check", "plan.yaml", "--prices", new, "--max-increase", "5")
     assert r.code == 1
     assert "max increase 5%: total changed +10.00%" in r.out
+    # every row is on big, whose prices rise 10%: $358.90 x 1.1 = $394.79
     assert (
         "plan.yaml: total cost rises +10.00% ($358.90 -> $394.79), more than --max-increase 5%"
         in r.err
@@ -113,7 +117,10 @@ def test_changed_workload_warns(run: Runner, planned: Path) -> None:
         "task 'b': the workload's volume is now 25,000, the plan's 20,000; "
         "re-priced at the planned counts" in r.err
     )
-    assert "$358.90" in r.out  # the planned counts, not the new volume
+    # the planned counts (20,000 of b on big: $358.90), not the new volume (which would add
+    # 5,000 x $0.0138 = $69.00)
+    assert "$358.90" in r.out
+    assert "$427.90" not in r.out
 
 
 def test_json_report_is_exact_and_consistent(run: Runner, planned: Path) -> None:
@@ -123,6 +130,7 @@ def test_json_report_is_exact_and_consistent(run: Runner, planned: Path) -> None
     data = json.loads(r.out)
     assert data["passed"] is True
     c = data["checks"][0]
+    # $358.90 x 1.1 = $394.79, change $35.89 = 10%
     assert (c["old_cost_usd"], c["new_cost_usd"], c["change_usd"]) == ("358.9", "394.79", "35.89")
     assert c["change_pct"] == "10.0000"
     assert sum(Decimal(t["new_cost_usd"]) for t in c["tasks"]) == Decimal(c["new_cost_usd"])
@@ -149,11 +157,19 @@ def test_reoptimize_shows_the_saving(run: Runner, planned: Path) -> None:
     again = json.loads(r.out)["checks"][0]["reoptimized"]
     assert again["status"] == "optimal"
     fresh = Decimal(again["cost_usd"])
-    assert fresh <= 500
+    # With big's prices doubled (a: $0.001658, b: $0.0276 a query), a gains 0.15 quality
+    # for $0.00162475 more on big, b 0.2 for $0.0272475 (over small batch): a goes first,
+    # all of it ($165.80); b's small batch base is $7.05; $500 - $165.80 - $7.05 = $327.15
+    # moves 12,006 of b to big ($327.15 / $0.0272475 = 12,006.6). The $0.0125 left cannot
+    # buy another b query, nor can it by moving a's queries down (10 of them, -1.5 quality,
+    # for one b query, +0.2). Cost: $165.80 + 12,006 x $0.0276 + 7,994 x $0.0003525
+    # = $165.80 + $331.3656 + $2.817885 = $499.983485.
+    assert fresh == Decimal("499.983485")
     assert Decimal(again["saves_usd"]) == Decimal("717.8") - fresh
     table = run("check", "plan.yaml", "--prices", new, "--reoptimize")
     assert "re-optimized with the new prices: $" in table.out
-    assert "against the re-priced plan ($717.80, mean quality 0.9250) it saves $" in table.out
+    # mean quality (0.93 x 100,000 + 0.9 x 20,000) / 120,000 = 0.925; saves $217.816515
+    assert "against the re-priced plan ($717.80, mean quality 0.9250) it saves $217.82" in table.out
 
 
 def test_several_plans_fail_only_for_the_failing_one(run: Runner, planned: Path) -> None:
@@ -162,7 +178,7 @@ def test_several_plans_fail_only_for_the_failing_one(run: Runner, planned: Path)
     new = scaled_big(planned, "1.5")
     r = run("check", "plan.yaml", "rich.yaml", "--prices", new)
     assert r.code == 1
-    assert "plan.yaml: re-priced plan costs $538.35" in r.err
+    assert "plan.yaml: re-priced plan costs $538.35" in r.err  # $358.90 x 1.5
     assert "rich.yaml" not in r.err
     assert "costplan check: rich.yaml" in r.out
 

@@ -21,6 +21,8 @@ def test_optimize_price_change_prints_before_and_after(
         out,
     )
     assert r.code == 0, r.err
+    # before: all on big, $358.90 (tests/basic_figures.py), mean quality 0.925; after: big
+    # (anthropic) 20% dearer, still within the $500 budget: $358.90 x 1.2 = $430.68
     assert (
         "before the price change: $358.90, mean quality 0.9250 -> after: $430.68, "
         "mean quality 0.9250" in r.out

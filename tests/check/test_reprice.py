@@ -53,16 +53,33 @@ def test_same_sheets_reproduce_the_plan_to_the_pico_dollar(saved: Path) -> None:
     assert result.change_pct == 0
 
 
-def test_new_prices_equal_count_times_option_cost_from_build_options(saved: Path) -> None:
+#: Cost per query in pico-dollars after anthropic +17.5% and small.output -3%, by hand from
+#: tests/basic_figures.py's token counts. big: input 3 x 1.175 = 3.525, output 15 x 1.175 =
+#: 17.625, cache read 0.3 x 1.175 = 0.3525; small: output 0.6 x 0.97 = 0.582 (all exact).
+REPRICED_PUSD = {
+    # 65/3 x 0.15 + 50 x 0.582 = 3.25 + 29.1 = 32.35 micro-dollars
+    ("a", "small", "standard"): 32_350_000,
+    # 79/3 x 3.525 + 50 x 17.625 = 92.825 + 881.25 = 974.075 micro-dollars
+    ("a", "big", "standard"): 974_075_000,
+    # 3,000 x 0.15 + 1,000 x 0.075 + 300 x 0.582 = 450 + 75 + 174.6 = 699.6 micro-dollars
+    ("b", "small", "standard"): 699_600_000,
+    ("b", "small", "batch"): 349_800_000,  # half of it
+    # 3,000 x 3.525 + 1,000 x 0.3525 + 300 x 17.625 = 10,575 + 352.5 + 5,287.5 = 16,215
+    ("b", "big", "standard"): 16_215_000_000,
+}
+
+
+def test_new_prices_equal_count_times_the_hand_repriced_cost(saved: Path) -> None:
     plan = read_plan(saved)
     changes = parse_price_changes(["provider:anthropic=+17.5%", "small.output=-3%"])
     result = check_plan(plan, plan_path=saved, price_changes=changes)
 
-    # Independently: the new sheet, the option table, and sum(count x cost_pusd).
+    # Independently: sum(count x the hand-derived cost per query).
     workload = load_workload(Path("workload.yaml"))
     sheet = apply_price_changes(load_price_sheet(Path("prices.yaml")), changes)
     table = build_options(workload, sheet)
-    cost = {(o.task, o.model, o.mode): o.cost_pusd for o in table.options}
+    cost = REPRICED_PUSD
+    assert {(o.task, o.model, o.mode): o.cost_pusd for o in table.usable()} == cost
     expected = {
         t.name: sum(a.count * cost[(t.name, a.model, a.mode)] for a in t.allocations)
         for t in plan.tasks

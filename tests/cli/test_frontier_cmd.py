@@ -24,13 +24,17 @@ def test_frontier_prints_chart_table_knee_and_aiq(run: Runner, basic: Path) -> N
     assert "frontier points (each an exact max_quality plan)" in r.out
     for header in ("budget", "cost", "mean quality", "quality / $1k"):
         assert header in r.out
-    # The knee is the LP breakpoint at $89.95 (see tests/test_frontier.py).
+    # The knee is the LP breakpoint: a all on big, b all on small (batch), $82.90 + $7.05 =
+    # $89.95, mean quality (0.93 x 100,000 + 0.7 x 20,000) / 120,000 = 0.89166..
+    # (tests/basic_figures.py derives every figure of the basic fixture).
     assert "breakpoint, ◆ knee" in r.out
     assert "knee: $89.95 at mean quality 0.8917" in r.out
     assert "◆" in r.out.split("frontier points")[0]  # marked on the chart too
+    # from the cheapest plan meeting the floor ($20.9855305) to everything on big ($358.90)
     assert "AIQ (mean quality averaged over cost normalised to [0, 1] from $20.99 to $358.90)" in (
         r.out
     )
+    # $500 - $358.90 = $141.10
     assert "workload budget $500.00: the best plan costs $358.90; $141.10 of the budget" in r.out
 
 
@@ -42,8 +46,12 @@ def test_csv_has_one_row_per_point(run: Runner, basic: Path, tmp_path: Path) -> 
     rows = read_csv(out)
     assert len(rows) == 4
     assert tuple(rows[0]) == FRONTIER_CSV_COLUMNS
-    assert rows[0]["cost_usd"] == "20.9855305"  # the cheapest plan meeting the floor, exact
-    assert rows[-1]["cost_usd"] == "358.9"  # everything on big
+    # The cheapest plan meeting a's floor 0.8: 13,334 of a's 100,000 queries on big (0.93),
+    # the rest on small (0.78), since 0.13 x_big >= 0.02 x_small needs x_big >= 13,333.3;
+    # b all on small (batch): 13,334 x $0.000829 + 86,666 x $0.00003325 + 20,000 x $0.0003525
+    # = $11.053886 + $2.8816445 + $7.05 = $20.9855305, exact (tests/basic_figures.py).
+    assert rows[0]["cost_usd"] == "20.9855305"
+    assert rows[-1]["cost_usd"] == "358.9"  # everything on big: $82.90 + $276.00
     assert {r["kind"] for r in rows} == {"grid"}
     assert sum(r["knee"] == "true" for r in rows) <= 1
 

@@ -19,6 +19,7 @@ def test_optimize_prints_allocation_and_totals(run: Runner, basic: Path) -> None
     assert "costplan: basic (max_quality, per month)" in r.out
     assert "a (>= 0.8)" in r.out
     assert "status: optimal" in r.out
+    # all on big: 100,000 x $0.000829 + 20,000 x $0.0138 = $82.90 + $276.00 (basic_figures)
     assert "budget $500.00: plan costs $358.90" in r.out
     assert "against simple policies" in r.out
     assert r.err == ""

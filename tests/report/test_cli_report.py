@@ -140,7 +140,8 @@ def test_report_with_frontier_draws_it_and_marks_the_plan(
     assert len(svgs) == 2
     ids = {el.get("id") for el in svgs[1].iter()}
     assert {"costplan-frontier", "costplan-plan-point", "costplan-budget"} <= ids
-    # The plan (all on the best model at $358.90) is the frontier's dearest point.
+    # The plan (all on the best model: 100,000 x $0.000829 + 20,000 x $0.0138 = $358.90,
+    # tests/basic_figures.py) is the frontier's dearest point.
     assert '<td class="num" data-usd="358.90">$358.90</td>' in text
     assert "AIQ (average mean quality over the frontier&#x27;s cost range): 0." in text
 

@@ -150,7 +150,7 @@ def test_hidden_files_are_not_matched(workdir: Path) -> None:
 def test_match_is_a_directory(workdir: Path) -> None:
     (workdir / "prompts" / "sub").mkdir()
     err = load_error(workdir, "prompts/*", "'prompts/sub'", "is a directory")
-    assert err.hint is not None
+    assert err.hint == "match files, e.g. 'prompts/*.txt' or 'prompts/**/*.txt'"
 
 
 def test_unreadable_file(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,9 +1,12 @@
 """Hypothesis strategies for fuzzing costplan's inputs (used by test_fuzz.py).
 
-:func:`inputs` draws a workload and a price sheet as plain data, mostly valid
-(so that the solver and the verifier are exercised) and sometimes mutated: a key
-dropped, renamed or added, a value swapped for another type, an extreme number
-(NaN, infinity, negative, 1e29, more than 6 decimals), random unicode names.
+:func:`inputs` draws a workload and a price sheet as plain data, valid, or
+*feasible by construction* (every floor at most the best quality among the task's
+usable models, context windows that fit every request, a budget above any plan's
+cost, capacities above every volume, no share caps: such a case must reach a
+plan), or mutated: a key dropped, renamed or added, a value swapped for another
+type, an extreme number (NaN, infinity, negative, 1e29, more than 6 decimals),
+random unicode names, names with newlines and terminal escapes.
 :func:`yaml_text` renders data as YAML with exact decimals; :func:`mutate_text`
 applies YAML-level damage (characters deleted or inserted, lines duplicated or
 swapped, the file truncated).
@@ -40,6 +43,25 @@ def _decimal(dumper: yaml.SafeDumper, value: Decimal) -> yaml.ScalarNode:
 _Dumper.add_representer(Decimal, _decimal)
 
 
+class _NaN(Decimal):
+    """Decimal('NaN') with a fixed hash. A NaN's hash is its object's id (Python >= 3.10),
+    and hypothesis hashes the values it samples: with plain NaNs, what a seed draws would
+    depend on memory layout (on what else the process imported)."""
+
+    def __new__(cls) -> _NaN:
+        return super().__new__(cls, "NaN")
+
+    def __hash__(self) -> int:
+        return 0x7FF8
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _NaN)
+
+
+NAN = _NaN()
+_Dumper.add_representer(_NaN, _decimal)
+
+
 def yaml_text(data: Any) -> str:
     return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=200)
 
@@ -51,7 +73,13 @@ _unicode = st.text(
     min_size=1,
     max_size=12,
 )
-names = st.one_of(_plain, _plain, _plain, _unicode)
+# Newlines, line separators and terminal escapes: they must never split an error
+# message or reach the terminal raw.
+_hostile = st.sampled_from(["a\nb", "t\r", "\x1b]0;pwned\x07x", "p\u2028q", "x\x85", "\tz"])
+names = st.one_of(_plain, _plain, _plain, _unicode, _hostile)
+# Names every valid case may use: no leading blank, no control character, no two
+# differing only in case (so a valid case stays valid whatever the name rules).
+valid_names = st.one_of(_plain, _plain, _plain, st.sampled_from(["ü-1", "名前", "a b", "x.y"]))
 
 
 def _price(extreme: bool) -> st.SearchStrategy[Decimal]:
@@ -69,7 +97,7 @@ def _price(extreme: bool) -> st.SearchStrategy[Decimal]:
                 Decimal("10000.000001"),  # above the cap
                 Decimal("1e29"),
                 Decimal(-1),
-                Decimal("NaN"),
+                NAN,
                 Decimal("Infinity"),
             ]
         ),
@@ -86,13 +114,14 @@ _quality_ok = st.one_of(
     st.decimals(min_value=0, max_value=1, places=3, allow_nan=False),
     st.sampled_from([Decimal(0), Decimal(1), Decimal("0.9999995"), Decimal("0.3333333333")]),
 )
-_quality_any = st.one_of(_quality_ok, st.sampled_from([Decimal("1.5"), Decimal("NaN")]))
+_quality_any = st.one_of(_quality_ok, st.sampled_from([Decimal("1.5"), NAN]))
 
 
 @st.composite
-def price_sheet(draw: st.DrawFn, extreme: bool) -> dict[str, Any]:
+def price_sheet(draw: st.DrawFn, extreme: bool, feasible: bool = False) -> dict[str, Any]:
     models: dict[str, Any] = {}
-    for name in draw(st.lists(names, min_size=1, max_size=4, unique=True)):
+    named = names if extreme else valid_names
+    for name in draw(st.lists(named, min_size=1, max_size=4, unique=True)):
         m: dict[str, Any] = {
             "provider": draw(st.sampled_from(["openai", "anthropic", "google", "acme"])),
             "input_usd_per_mtok": draw(_price(extreme)),
@@ -118,7 +147,8 @@ def price_sheet(draw: st.DrawFn, extreme: bool) -> dict[str, Any]:
         if draw(st.integers(0, 4)) == 0:
             m["request_usd"] = draw(st.sampled_from([Decimal("0.000001"), Decimal("0.01")]))
         if draw(st.booleans()):
-            m["context_window"] = draw(st.sampled_from([4_000, 128_000, 1_000_000]))
+            windows = [128_000, 1_000_000] if feasible else [4_000, 128_000, 1_000_000]
+            m["context_window"] = draw(st.sampled_from(windows))
         if draw(st.integers(0, 3)) == 0:
             m["tokenizer"] = draw(st.sampled_from(["o200k_base", "cl100k_base", "claude", "llama"]))
         models[name] = m
@@ -126,11 +156,15 @@ def price_sheet(draw: st.DrawFn, extreme: bool) -> dict[str, Any]:
 
 
 @st.composite
-def workload(draw: st.DrawFn, models: list[str], extreme: bool, samples: bool) -> dict[str, Any]:
+def workload(
+    draw: st.DrawFn, models: list[str], extreme: bool, samples: bool, feasible: bool = False
+) -> dict[str, Any]:
+    """A workload over ``models``; with ``feasible``, one that has a plan (see module doc)."""
     _quality = _quality_any if extreme else _quality_ok
+    named = names if extreme else valid_names
     tasks: list[dict[str, Any]] = []
     quality: dict[str, Any] = {}
-    for name in draw(st.lists(names, min_size=1, max_size=4, unique=True)):
+    for name in draw(st.lists(named, min_size=1, max_size=4, unique=True)):
         t: dict[str, Any] = {
             "name": name,
             "volume": draw(_counts) if extreme else draw(st.integers(0, 10**7)),
@@ -146,14 +180,23 @@ def workload(draw: st.DrawFn, models: list[str], extreme: bool, samples: bool) -
             t["output_tokens"] = {"mean": mean, "p95": mean + draw(st.integers(0, 2_000))}
         if draw(st.booleans()):
             t["shared_prefix_tokens"] = draw(st.integers(0, 3_000))
-        if draw(st.booleans()):
-            floor = st.decimals(min_value=0, max_value=Decimal("0.8"), places=2, allow_nan=False)
-            t["min_quality"] = draw(_quality if extreme else floor)
         t["latency"] = draw(st.sampled_from(["realtime", "batch"]))
         t["split"] = draw(st.booleans())
         scored = draw(st.lists(st.sampled_from(models), min_size=1, unique=True))
+        scores = {m: draw(_quality) for m in scored}
+        usable = scored
         if draw(st.integers(0, 3)) == 0:
-            t["allow"] = draw(st.lists(st.sampled_from(models), min_size=1, unique=True))
+            # feasible: at least one allowed model is scored (else the task has no option)
+            pool = scored if feasible else models
+            t["allow"] = usable = draw(st.lists(st.sampled_from(pool), min_size=1, unique=True))
+        if draw(st.booleans()):
+            if feasible:  # at most what the best usable model reaches, on the 2-place grid
+                best = max((scores[m] for m in usable if m in scores), default=Decimal(0))
+                top = min(Decimal("0.8"), best).quantize(Decimal("0.01"), rounding="ROUND_FLOOR")
+            else:
+                top = Decimal("0.8")
+            floor = st.decimals(min_value=0, max_value=top, places=2, allow_nan=False)
+            t["min_quality"] = draw(_quality if extreme else floor)
         if len(models) >= 2 and draw(st.integers(0, 3)) == 0:
             steps = draw(st.lists(st.sampled_from(models), min_size=2, max_size=3, unique=True))
             t["cascades"] = [
@@ -166,16 +209,20 @@ def workload(draw: st.DrawFn, models: list[str], extreme: bool, samples: bool) -
                 }
             ]
         tasks.append(t)
-        quality[name] = {m: draw(_quality) for m in scored}
+        quality[name] = scores
     w: dict[str, Any] = {
-        "name": draw(names),
+        "name": draw(named),
         "period": draw(st.sampled_from(["day", "month", "year"])),
         "objective": draw(st.sampled_from(["max_quality", "min_cost"])),
         "prices": "prices.yaml",
         "tasks": tasks,
         "quality": quality,
     }
-    if w["objective"] == "max_quality" or draw(st.booleans()):
+    if feasible:
+        # above any plan: at most 4 tasks x 1e7 queries x (~12k tokens at <= $100/Mtok
+        # + $0.01 per request), i.e. below $5e7
+        w["budget_usd"] = Decimal(10**9)
+    elif w["objective"] == "max_quality" or draw(st.booleans()):
         w["budget_usd"] = draw(
             st.one_of(
                 st.decimals(min_value=0, max_value=10**6, places=2, allow_nan=False),
@@ -191,10 +238,15 @@ def workload(draw: st.DrawFn, models: list[str], extreme: bool, samples: bool) -
         }
     if draw(st.integers(0, 4)) == 0:
         m = draw(st.sampled_from(models))
-        w["constraints"] = {
-            "capacity": {m: {"requests": draw(st.integers(0, 10**7))}},
-            "max_provider_share": {"*": draw(st.sampled_from([Decimal("0.5"), Decimal("0.9")]))},
-        }
+        if feasible:  # a capacity above every volume, no share cap (one provider may be all)
+            w["constraints"] = {"capacity": {m: {"requests": 4 * 10**7}}}
+        else:
+            w["constraints"] = {
+                "capacity": {m: {"requests": draw(st.integers(0, 10**7))}},
+                "max_provider_share": {
+                    "*": draw(st.sampled_from([Decimal("0.5"), Decimal("0.9")]))
+                },
+            }
     return w
 
 
@@ -229,7 +281,7 @@ _odd_values = st.one_of(
             {},
             [1, 2],
             {"a": 1},
-            Decimal("NaN"),
+            NAN,
             Decimal("-Infinity"),
             Decimal("1e29"),
             -1,
@@ -310,14 +362,17 @@ _sample_text = st.text(
 
 
 @st.composite
-def inputs(draw: st.DrawFn, *, mutate: bool) -> Inputs:
-    """A workload and price sheet; with ``mutate``, damaged at the data or text level."""
+def inputs(draw: st.DrawFn, *, mutate: bool, feasible: bool = False) -> Inputs:
+    """A workload and price sheet; with ``mutate``, damaged at the data or text level;
+    with ``feasible``, one that has a plan (``mutate`` draws that itself)."""
     extreme = draw(st.booleans()) if mutate else False
-    sheet = draw(price_sheet(extreme))
+    if mutate:  # damage feasible cases too, so that harmless damage still reaches the solver
+        feasible = not extreme and draw(st.booleans())
+    sheet = draw(price_sheet(extreme, feasible))
     texts = _sample_text if mutate else _sample_text.filter(str.strip)
     samples = draw(st.lists(texts, min_size=0, max_size=3))
-    w = draw(workload(list(sheet["models"]), extreme, bool(samples)))
-    note = "valid-shaped"
+    w = draw(workload(list(sheet["models"]), extreme, bool(samples), feasible))
+    note = "feasible" if feasible else "valid"
     if mutate:
         level = draw(st.sampled_from(["none", "data-w", "data-p", "text-w", "text-p"]))
         note = level
