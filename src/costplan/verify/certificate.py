@@ -22,6 +22,7 @@ solver's integer search, which this checker does not re-derive: such an
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -178,17 +179,9 @@ def lagrangian(ch: ClassChecker, cert: dict[str, Any], sense: str, f: Findings) 
         labels.add("budget")
     floors = {t.name: ceil(t.min_quality * 10**6) for t in w.tasks if t.min_quality is not None}
     labels |= {f"floor:{name}" for name in floors}
-    raw = cert.get("prices") or {}
-    prices: dict[str, Fraction] = {}
-    for label, value in raw.items() if isinstance(raw, dict) else ():
-        x = exact(value)
-        if label not in labels:
-            f.add(("certificate", "prices", label), "a row this plan does not have")
-            return None
-        if x is None or x < 0:
-            f.add(("certificate", "prices", label), f"{show(value)} is not a price >= 0")
-            return None
-        prices[label] = x
+    prices = read_prices(cert, labels, f)
+    if prices is None:
+        return None
     lam = prices.get("budget", Fraction(0))
     side = {label: prices.get(label, Fraction(0)) for label in rhs}
     sgn = 1 if sense == "max" else -1
@@ -209,3 +202,22 @@ def lagrangian(ch: ClassChecker, cert: dict[str, Any], sense: str, f: Findings) 
                 values.append(o.c + lam * o.b - mu * (o.q - ft) + rows)
         total += t.volume * (max(values) if sense == "max" else min(values))
     return total
+
+
+def read_prices(
+    cert: dict[str, Any], labels: Container[str], f: Findings
+) -> dict[str, Fraction] | None:
+    """The certificate's prices by row label, exact; None (named in ``f``) when one
+    names a row the plan does not have or is not a number >= 0."""
+    raw = cert.get("prices") or {}
+    prices: dict[str, Fraction] = {}
+    for label, value in raw.items() if isinstance(raw, dict) else ():
+        x = exact(value)
+        if label not in labels:
+            f.add(("certificate", "prices", label), "a row this plan does not have")
+            return None
+        if x is None or x < 0:
+            f.add(("certificate", "prices", label), f"{show(value)} is not a price >= 0")
+            return None
+        prices[label] = x
+    return prices

@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from costplan.verify.findings import Findings, exact, show
+from costplan.verify.certificate import read_prices
+from costplan.verify.findings import Findings, exact
 from costplan.verify.queryfile import quality_micro
 
 if TYPE_CHECKING:
@@ -62,17 +63,9 @@ def lagrangian(pq: _PerQuery, output: npt.NDArray[np.int64], cert: dict[str, Any
     qs, doc, s = pq.qs, pq.doc, pq.settings
     maximise = doc.get("objective") == "max_quality"
     labels = _rows(pq)
-    raw = cert.get("prices") or {}
-    prices: dict[str, Fraction] = {}
-    for label, value in raw.items() if isinstance(raw, dict) else ():
-        x = exact(value)
-        if label not in labels:
-            f.add(("certificate", "prices", label), "a row this plan does not have")
-            return None
-        if x is None or x < 0:
-            f.add(("certificate", "prices", label), f"{show(value)} is not a price >= 0")
-            return None
-        prices[label] = x
+    prices = read_prices(cert, labels, f)
+    if prices is None:
+        return None
     den = math.lcm(1, *(p.denominator for p in prices.values()))
     num = {k: int(p * den) for k, p in prices.items()}
     g_n = len(qs.ids)
