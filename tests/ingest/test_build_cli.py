@@ -117,7 +117,7 @@ def test_never_overwrites_an_input(data: Path, tmp_path: Path, run) -> None:  # 
     args[args.index("-o") + 1] = target
     r = run(*args)
     assert r.code == 2
-    assert "would overwrite an input" in r.err
+    assert "refusing to overwrite an input" in r.err
     assert target.read_bytes() == before
 
 
@@ -133,3 +133,28 @@ def test_anthropic_report_needs_volume(data: Path, tmp_path: Path, run) -> None:
     assert r.code == 0, r.err
     doc = yaml.safe_load((tmp_path / "w.yaml").read_text())
     assert doc["tasks"][0]["volume"] == 3000
+
+
+@pytest.mark.parametrize("how", ["same", "symlink", "hardlink"])
+@pytest.mark.parametrize("which", ["traffic", "evals"])
+def test_an_output_over_a_traffic_or_eval_file_is_refused(  # type: ignore[no-untyped-def]
+    data: Path, tmp_path: Path, run, how: str, which: str
+) -> None:
+    import shutil
+
+    traffic = tmp_path / "spend.csv"
+    evals = tmp_path / "evals.csv"
+    shutil.copy(data / "litellm_spendlogs.csv", traffic)
+    shutil.copy(data / "generic_evals_classify.csv", evals)
+    victim = traffic if which == "traffic" else evals
+    before = victim.read_bytes()
+    out = victim
+    if how != "same":
+        out = tmp_path / "w.yaml"
+        (out.symlink_to if how == "symlink" else out.hardlink_to)(victim)
+    args = ["workload", "build", "--traffic", traffic, "--evals", evals, "--task-key", "task"]
+    r = run(*args, "--prices", data / "prices.yaml", "-o", out)
+    assert r.code == 2, r.err
+    assert r.err.count("\n") == 1, r.err
+    assert "refusing to overwrite an input" in r.err, r.err
+    assert victim.read_bytes() == before

@@ -17,6 +17,7 @@ from costplan.ingest.names import Resolver, Seen, check_known
 from costplan.ingest.sql import connect
 from costplan.ingest.summarize import TrafficSummary, summarize
 from costplan.ingest.traffic import read_traffic
+from costplan.safeio import claim_input
 from costplan.workload.model import MINUTES_PER_PERIOD
 
 
@@ -65,10 +66,13 @@ def _check_request(req: BuildRequest) -> None:
         raise InputError(
             "unknown --period", value=req.period, hint="one of " + ", ".join(MINUTES_PER_PERIOD)
         )
-    inputs = {p.resolve() for p in (*req.traffic, *req.evals, *req.prices)}
-    for target in (req.out, sidecar_path(req.out)):
-        if target.resolve() in inputs:
-            raise InputError("the output would overwrite an input", file=target)
+    # DuckDB and zipfile read these files themselves: register them with the guard first,
+    # so that an output naming one (by path, symlink or hard link) is refused before
+    # anything is written, and only regular files reach the readers.
+    for p in req.traffic:
+        claim_input(p, what="traffic log")
+    for p in req.evals:
+        claim_input(p, what="eval file")
 
 
 def _read_traffic(req: BuildRequest) -> TrafficSummary | None:
