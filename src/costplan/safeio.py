@@ -313,21 +313,27 @@ def _read_all(fd: int, limit: int, path: Path, what: str) -> bytes:
             raise UnreadableInput(what, f"is too large (more than {limit:,} bytes)", path)
 
 
+def _regular_file(path: Path, what: str) -> os.stat_result:
+    """``os.stat(path)``, or :class:`UnreadableInput` unless it is a regular file."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError) as exc:
+        err = exc if isinstance(exc, OSError) else OSError(errno.EINVAL, str(exc))
+        raise UnreadableInput(what, _os_reason(err, path), path, err) from None
+    if stat.S_ISDIR(st.st_mode):
+        raise UnreadableInput(what, "is a directory, expected a file", path)
+    if not stat.S_ISREG(st.st_mode):
+        raise UnreadableInput(what, f"is {_kind(st.st_mode)}, expected a regular file", path)
+    return st
+
+
 def read_input(path: Path, *, what: str, limit: int = MAX_INPUT_BYTES) -> bytes:
     """The bytes of the regular file ``path``; ``what`` names it in errors ("workload").
 
     Raises :class:`UnreadableInput` (see the module docs) and, inside a session,
     :class:`OutputOverInputError` when ``path`` is a declared output.
     """
-    try:
-        before = os.stat(path)
-    except (OSError, ValueError) as exc:
-        err = exc if isinstance(exc, OSError) else OSError(errno.EINVAL, str(exc))
-        raise UnreadableInput(what, _os_reason(err, path), path, err) from None
-    if stat.S_ISDIR(before.st_mode):
-        raise UnreadableInput(what, "is a directory, expected a file", path)
-    if not stat.S_ISREG(before.st_mode):
-        raise UnreadableInput(what, f"is {_kind(before.st_mode)}, expected a regular file", path)
+    _regular_file(path, what)  # before opening: a FIFO must not block the open
     flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
     try:
         fd = os.open(path, flags)
@@ -352,15 +358,7 @@ def claim_input(path: Path, *, what: str) -> Path:
     of reading its bytes here: the same checks as :func:`read_input` (a regular
     file, not a declared output) and the same registration; returns ``path``.
     The library then reads it; the size limit is the library's."""
-    try:
-        st = os.stat(path)
-    except (OSError, ValueError) as exc:
-        err = exc if isinstance(exc, OSError) else OSError(errno.EINVAL, str(exc))
-        raise UnreadableInput(what, _os_reason(err, path), path, err) from None
-    if stat.S_ISDIR(st.st_mode):
-        raise UnreadableInput(what, "is a directory, expected a file", path)
-    if not stat.S_ISREG(st.st_mode):
-        raise UnreadableInput(what, f"is {_kind(st.st_mode)}, expected a regular file", path)
+    st = _regular_file(path, what)
     if _current is not None:
         _current.refuse_output(path, st, what)
         _current.inputs.append(_Input(str(path), what, st.st_dev, st.st_ino))
