@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from costplan.errors import InputError
 from costplan.optimize import optimize
@@ -11,7 +12,10 @@ from costplan.options import OptionTable, build_options
 from costplan.pricing.load import load_price_sheets
 from costplan.workload.load import load_workload
 
-__all__ = ["load_inputs", "optimize"]
+if TYPE_CHECKING:
+    from costplan.reconcile.run import Reconciled
+
+__all__ = ["load_inputs", "optimize", "reconcile"]
 
 
 def load_inputs(workload_path: Path, prices: Sequence[Path] = ()) -> OptionTable:
@@ -27,3 +31,30 @@ def load_inputs(workload_path: Path, prices: Sequence[Path] = ()) -> OptionTable
         )
     sheet = load_price_sheets(paths)
     return build_options(workload, sheet)
+
+
+def reconcile(
+    plan_path: Path,
+    usage: Sequence[Path],
+    *,
+    prices: Sequence[Path] = (),
+    plan_prices: Sequence[Path] = (),
+    workload: Path | None = None,
+    period: str | None = None,
+    task_key: str | None = None,
+) -> Reconciled:
+    """A saved plan against actual usage (``costplan reconcile``): per task and model,
+    and the exact effects (``result.effects``, integer pico-dollars) that add up to
+    actual - plan. Raises :class:`costplan.errors.CostplanError` subclasses."""
+    from costplan.reconcile.load import UsageRequest
+    from costplan.reconcile.run import ReconcileRequest
+    from costplan.reconcile.run import reconcile as run
+
+    req = ReconcileRequest(
+        plan=plan_path,
+        usage=UsageRequest(files=tuple(usage), period=period, task_key=task_key),
+        prices=tuple(prices),
+        plan_prices=tuple(plan_prices),
+        workload=workload,
+    )
+    return run(req)

@@ -46,6 +46,11 @@ EXTRA: dict[str, list[str]] = {
 }
 
 QUERIES = "id,prompt_tokens,output_tokens,q:small,q:big\nq1,100,10,0.5,0.9\nq2,2000,40,0.8,1\n"
+#: Actual usage of the basic workload's tasks and models (a generic traffic CSV).
+TRAFFIC = (
+    "task,model,timestamp,prompt_tokens,output_tokens\n"
+    "a,big,2026-11-01T00:00:00Z,120,50\nb,small,2026-11-02T00:00:00Z,4000,300\n"
+)
 
 
 def _commands(cmd: Any, prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, Any]]:
@@ -109,6 +114,7 @@ class Folder:
         self.root = root
         shutil.copytree(DATA / "basic", root / "basic")
         (root / "queries.csv").write_text(QUERIES)
+        (root / "traffic.csv").write_text(TRAFFIC)
         shutil.copy(DATA / "catalogs" / "litellm_small.json", root / "catalog.json")
         self.kinds = {
             "workload": root / "basic" / "workload.yaml",
@@ -116,6 +122,7 @@ class Folder:
             "queries": root / "queries.csv",
             "catalog": root / "catalog.json",
             "plan": root / "plan.yaml",
+            "traffic": root / "traffic.csv",  # DuckDB reads it: not seen by the audit hook
         }
         r = run("optimize", self.kinds["workload"], "-q", "--out", self.kinds["plan"])
         assert r.code == 0, r.err

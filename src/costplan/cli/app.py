@@ -21,6 +21,7 @@ from costplan.cli import (
     frontier_cmd,
     optimize_cmd,
     prices_cmd,
+    reconcile_cmd,
     report_cmd,
     schema_cmd,
     verify_cmd,
@@ -47,6 +48,7 @@ app.command("check")(check_cmd.check)
 app.command("schema")(schema_cmd.schema)
 app.command("frontier")(frontier_cmd.frontier)
 app.command("verify")(verify_cmd.verify)
+app.command("reconcile")(reconcile_cmd.reconcile)
 app.add_typer(prices_cmd.app, name="prices")
 app.add_typer(workload_cmd.app, name="workload")
 
