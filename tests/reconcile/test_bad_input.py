@@ -41,7 +41,7 @@ def test_unknown_model_and_task_are_reported_with_counts_and_spend(
     lines = USAGE.splitlines(keepends=True)
     body = "".join(line.rstrip("\n") + ",\n" for line in lines[1:])
     (planned / "usage.csv").write_text(SPEND_HEADER + body + extra)
-    data, err = reconcile(run, "--usage", "usage.csv")
+    data, _ = reconcile(run, "--usage", "usage.csv")
     notes = data["notes"]
     assert any(
         "unknown model 'mystery-model' (task 'beta'): 300 requests, $1.2500 logged" in n
