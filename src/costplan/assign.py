@@ -31,7 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 from costplan.errors import InfeasibleError, InputError, InternalError, SolverLimitError
-from costplan.money import floor_to_micro, fmt_over_budget, usd_str
+from costplan.money import floor_to_micro, fmt_over_budget
 from costplan.options import tokenizer_for
 from costplan.plan import Allocation, Plan, TaskPlan
 from costplan.preflight import verify_assignment
@@ -324,43 +324,18 @@ def _settings(
 
 
 def write_assignments(result: Assignment, path: Path) -> None:
-    """Per-query results, ``.csv`` or ``.jsonl`` (CSV on standard output), atomically:
-    id, task, model, mode, cost, quality.
+    """Per-query results, ``.csv`` or ``.jsonl`` (CSV on standard output), atomically and
+    streamed (:mod:`costplan.assignio`): id, task, model, mode, cost, quality.
 
     Money is the exact decimal string of the query's pico-dollar cost.
     """
-    import csv
-    import io
-    import json
-
-    from costplan.safeio import is_stdout, write_output
+    from costplan.assignio import write_rows
+    from costplan.safeio import is_stdout
 
     qs = result.queries
-    suffix = ".csv" if is_stdout(path) else path.suffix.lower()
-    if suffix not in (".csv", ".jsonl"):
-        raise InputError("per-query output must end in .csv or .jsonl", file=path, value=suffix)
-    labels = [(o.model, o.mode) for o in result.options]
-    buf = io.StringIO()
-    rows = zip(qs.ids, qs.tasks, result.choice.tolist(), result.cost_pusd.tolist(),
-               result.quality_micro.tolist(), strict=True)  # fmt: skip
-    if suffix == ".csv":
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(["id", "task", "model", "mode", "cost_usd", "quality"])
-        for qid, task, k, c, q in rows:
-            model, mode = labels[k]
-            writer.writerow([qid, task, model, mode, usd_str(c), _quality_text(q)])
-    else:
-        for qid, task, k, c, q in rows:
-            model, mode = labels[k]
-            record = {"id": qid, "task": task, "model": model, "mode": mode,
-                      "cost_usd": usd_str(c), "quality": _quality_text(q)}  # fmt: skip
-            buf.write(json.dumps(record) + "\n")
-    write_output(path, buf.getvalue())
-
-
-def _quality_text(micro: int) -> str:
-    whole, frac = divmod(micro, QUALITY_SCALE)
-    return f"{whole}.{frac:06d}".rstrip("0").rstrip(".")
+    write_rows(path, is_stdout(path), ids=qs.ids, tasks=qs.tasks,
+               labels=[(o.model, o.mode) for o in result.options], choice=result.choice,
+               cost_pusd=result.cost_pusd, quality_micro=result.quality_micro)  # fmt: skip
 
 
 def _summary_plan(

@@ -11,7 +11,7 @@ import os
 import signal
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from costplan.errors import InputError
@@ -56,8 +56,11 @@ def _signals_deferred() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
-def write_atomic(path: Path, data: str | bytes) -> None:
+def write_atomic(path: Path, data: str | bytes | Iterable[bytes]) -> None:
     """Write ``data`` to ``path`` via a temporary file in the same directory + rename.
+
+    ``data`` may be an iterable of byte pieces (a streamed output): each is
+    written as it comes, the rename happens after the last one.
 
     The rename is atomic on POSIX: readers see the old file or the new one,
     never a mix; a crash mid-write leaves the old file intact.
@@ -70,7 +73,9 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     that moment. OS errors while writing (disk full, read-only file system) are
     :class:`InputError`.
     """
-    raw = data.encode() if isinstance(data, str) else data
+    pieces: Iterable[bytes] = (
+        [data.encode()] if isinstance(data, str) else [data] if isinstance(data, bytes) else data
+    )
     _restore_python_sigint()
     directory = path.parent if str(path.parent) else Path(".")
     tmp: str | None = None
@@ -78,7 +83,8 @@ def write_atomic(path: Path, data: str | bytes) -> None:
         with _signals_deferred():
             fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=directory)
         with os.fdopen(fd, "wb") as fh:
-            fh.write(raw)
+            for piece in pieces:
+                fh.write(piece)
             fh.flush()
             os.fsync(fh.fileno())
         try:

@@ -60,7 +60,7 @@ import signal
 import stat
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PosixPath
 from types import FrameType
@@ -393,6 +393,30 @@ def read_input(path: Path, *, what: str, limit: int = MAX_INPUT_BYTES) -> bytes:
     return data
 
 
+def open_input(path: Path, *, what: str) -> int:
+    """A read-only descriptor on the regular file ``path``, for readers that stream
+    it (query files have no size cap): the same checks and registration as
+    :func:`read_input`, without reading. The caller closes it."""
+    _regular_file(path, what)
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise UnreadableInput(what, _os_reason(exc, path), path, exc) from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):  # swapped after the check
+            raise UnreadableInput(what, f"is {_kind(st.st_mode)}, expected a regular file", path)
+        if _current is not None:
+            _current.refuse_output(path, st, what)
+            _current.inputs.append(_Input(str(path), what, st.st_dev, st.st_ino))
+        os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
 def claim_input(path: Path, *, what: str) -> Path:
     """For a reader that must hand ``path`` to a library (DuckDB, zipfile) instead
     of reading its bytes here: the same checks as :func:`read_input` (a regular
@@ -494,8 +518,13 @@ def declare_output(path: Path, option: str) -> None:
     _current.outputs.append(_Output(path, option))
 
 
-def _write_stdout(data: str | bytes) -> None:
-    if isinstance(data, bytes):
+def _write_stdout(data: str | bytes | Iterable[bytes]) -> None:
+    if not isinstance(data, str | bytes):
+        sys.stdout.flush()
+        for piece in data:
+            sys.stdout.buffer.write(piece)
+        sys.stdout.buffer.flush()
+    elif isinstance(data, bytes):
         sys.stdout.flush()
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
@@ -508,9 +537,10 @@ def _write_stdout(data: str | bytes) -> None:
         sys.stdout.flush()
 
 
-def write_output(path: Path, data: str | bytes) -> None:
+def write_output(path: Path, data: str | bytes | Iterable[bytes]) -> None:
     """Write ``data`` to the output ``path`` (see the module docs): stdout for
-    :data:`STDOUT`, else checked, then atomically replaced."""
+    :data:`STDOUT`, else checked, then atomically replaced. ``data`` may be an
+    iterable of byte pieces, written as they come (streamed outputs)."""
     if is_stdout(path):
         _write_stdout(data)
         return

@@ -100,7 +100,7 @@ def test_csv_with_text(tmp_path: Path) -> None:
         ("q.csv", "id,prompt_tokens\na,1\n", "the header needs at least one q:<model>"),
         ("q.csv", "id,prompt_tokens,colour,q:m\na,1,red,0.5\n", "q.csv:1: unknown column"),
         ("q.csv", "id,prompt_tokens,q:m\na,1\n", "q.csv:2: expected 3 columns, found 2"),
-        ("q.txt", "x", "query file must end in .jsonl or .csv"),
+        ("q.txt", "x", "query file must end in .jsonl, .csv, .parquet or .arrow"),
         ("q.jsonl", b"\xff\xfe{}", "not valid UTF-8 (byte offset 0)"),
         ("q.jsonl", b'{"id": "\x00"}', "query file is binary"),
     ],

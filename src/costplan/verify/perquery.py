@@ -35,7 +35,7 @@ from costplan.verify.classplan import (
 )
 from costplan.verify.findings import Findings, exact, show, usd
 from costplan.verify.prices import PUSD, Model, Schedule, load_sheets
-from costplan.verify.queryfile import Queries, QueryRows, quality_micro, read_queries
+from costplan.verify.queryfile import Queries, QueryRows, read_queries
 
 if TYPE_CHECKING:
     from costplan.verify import Sources
@@ -241,13 +241,14 @@ class _PerQuery:
             cost[idx] = self.rows.cost_pusd[idx]
             qmicro[idx] = self.rows.quality_micro[idx]
             return
-        texts = [qs.quality[g].get(model_name) for g in idx.tolist()]
-        texts = [None if t is None or t == "" else str(t) for t in texts]
-        missing = [int(g) for g, t in zip(idx.tolist(), texts, strict=True) if t is None]
-        if missing:
-            f.add(("rows", missing[0]), f"query {qs.ids[missing[0]]!r} has no quality for "
+        column = qs.column(model_name)
+        given = np.full(len(idx), -1, np.int64) if column is None else column[idx]
+        missing = idx[given < 0]
+        if len(missing):
+            g0 = int(missing[0])
+            f.add(("rows", g0), f"query {qs.ids[g0]!r} has no quality for "
                   f"{model_name!r} ({len(missing):,} such queries)")  # fmt: skip
-        qmicro[idx] = [quality_micro(t) if t is not None else -1 for t in texts]
+        qmicro[idx] = given
         prompt = self.prompt(model)[idx]
         cached, out = qs.cached[idx], output[idx]
         fits = np.ones(len(idx), dtype=np.bool_)

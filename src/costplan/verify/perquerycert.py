@@ -25,7 +25,6 @@ import numpy.typing as npt
 
 from costplan.verify.certificate import read_prices
 from costplan.verify.findings import Findings, exact
-from costplan.verify.queryfile import quality_micro
 
 if TYPE_CHECKING:
     from costplan.verify.perquery import _PerQuery
@@ -72,15 +71,15 @@ def lagrangian(pq: _PerQuery, output: npt.NDArray[np.int64], cert: dict[str, Any
     best: npt.NDArray[Any] | None = None
     tasks = np.asarray(qs.tasks, dtype=object)
     allowed = s.get("modes", ["standard", "batch"])
-    models = sorted({m for q in qs.quality for m in q})
+    models = sorted(m for k, m in enumerate(qs.models) if (qs.quality[:, k] >= 0).any())
     for name in models:
         model = pq.sheet.models.get(name)
         if model is None:
             continue
-        texts = [q.get(name) for q in qs.quality]
-        has = np.asarray([t is not None and t != "" for t in texts], dtype=np.bool_)
-        v = np.asarray([quality_micro(str(t)) if h else 0 for t, h in zip(texts, has,
-                        strict=True)], dtype=object)  # fmt: skip
+        column = qs.column(name)
+        assert column is not None
+        has = column >= 0
+        v = np.where(has, column, 0).astype(object)
         prompt = pq.prompt(model)
         fits = has.copy()
         if model.context_window is not None:

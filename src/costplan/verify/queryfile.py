@@ -1,25 +1,32 @@
 """The checker's own reading of ``assign`` query files and per-query rows.
 
 Query files (README "Per-query allocation"): JSONL records ``{id, task?, text |
-prompt_tokens, cached_tokens?, output_tokens?, quality: {model: 0..1}}`` or CSV
+prompt_tokens, cached_tokens?, output_tokens?, quality: {model: 0..1}}``, CSV
 with columns ``id``, ``task``, ``text`` or ``prompt_tokens``, ``cached_tokens``,
-``output_tokens`` and ``q:<model>``; an empty CSV cell or a missing model means
-no option. Quality stays the exact decimal text (parsed with Decimal, never a
-float). Per-query rows (what ``assign -o`` writes): ``id, task, model, mode,
+``output_tokens`` and ``q:<model>``, or Parquet/Arrow with those columns (or a
+``quality`` struct); an empty CSV cell, a null or a missing model means no
+option. Per-query rows (what ``assign -o`` writes): ``id, task, model, mode,
 cost_usd, quality`` as CSV or JSONL.
 
-Cost of the work: JSONL is parsed in one ``json.loads`` call over the whole file
-(records joined into one array), CSV by the csv module; turning records into
-columns is one list comprehension per field, O(queries) at C-call speed (about
-1-2 s per million queries on this machine). Nothing else loops per query in
-Python: prices, fits and sums are numpy.
+The checker reads query files with DuckDB (costplan's reader uses pyarrow and
+its own exact fallback; the two share no code). Quality in micro-units, rounded
+down, by the documented rule: decimal text exactly; binary floats (JSON
+numbers, Parquet doubles) as the shortest decimal of the double, computed here
+as ``floor(x * 1e6 * (1 + 2**-51))``: for a decimal of at most 15 significant
+digits the double product is within ``2.3e-16`` (relative) of ``d * 10**6``, the
+factor lifts an exact integer over its rounding error and cannot reach the next
+integer, which is at least ``1e-15`` (relative) away. Texts of more than 17
+characters are read exactly with Decimal. Nothing loops per query in Python
+but ids, tasks and texts becoming tuples.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
+import os
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 from pathlib import Path
@@ -32,6 +39,7 @@ from costplan.errors import InputError
 from costplan.verify.raw import decode, read_bytes
 
 MICRO = Decimal(10**6)
+_LIFT = 1 + 2**-51
 
 
 @dataclass(frozen=True)
@@ -43,8 +51,15 @@ class Queries:
     cached: npt.NDArray[np.int64]
     output: npt.NDArray[np.int64]  # 0 where a query gives none (output_given False)
     output_given: npt.NDArray[np.bool_]
-    quality: tuple[dict[str, str], ...]  # model -> exact decimal text, per query
+    models: tuple[str, ...]
+    quality: npt.NDArray[np.int64]  # (queries, models) micro-units, -1: no quality given
     sha256: str
+
+    def column(self, model: str) -> npt.NDArray[np.int64] | None:
+        """One model's micro-units (-1 where absent), None when no query has it."""
+        if model not in self.models:
+            return None
+        return self.quality[:, self.models.index(model)]
 
 
 @dataclass(frozen=True)
@@ -78,47 +93,148 @@ def _records(path: Path, text: str) -> list[dict[str, Any]]:
     return [dict(row) for row in reader]
 
 
-def _ints(values: list[Any], path: Path, what: str) -> npt.NDArray[np.int64]:
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     try:
-        return np.asarray([int(v) for v in values], dtype=np.int64)
+        while block := os.read(fd, 8 << 20):
+            digest.update(block)
+    finally:
+        os.close(fd)
+    return digest.hexdigest()
+
+
+def _micro(values: npt.NDArray[Any], kind: str) -> npt.NDArray[np.int64]:
+    """Micro-units of one column: ``kind`` "float" (binary floats) or "text"; -1 for null."""
+    out = np.full(len(values), -1, dtype=np.int64)
+    if kind == "float":
+        x = np.asarray(values, dtype=np.float64)
+        given = ~np.isnan(x)
+        out[given] = np.floor(x[given] * 1e6 * _LIFT).astype(np.int64)
+        return out
+    for i, v in enumerate(values.tolist()):
+        if v is None or str(v).strip() == "":
+            continue
+        t = str(v).strip()
+        if len(t) <= 17:
+            out[i] = int(np.floor(float(t) * 1e6 * _LIFT))
+        else:
+            out[i] = quality_micro(t)
+    return out
+
+
+def _relation(con: Any, path: Path) -> Any:
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".ndjson"):
+        return con.sql("SELECT * FROM read_json(?, format='newline_delimited', sample_size=-1)",
+                       params=[str(path)])  # fmt: skip
+    if suffix == ".csv":
+        return con.sql("SELECT * FROM read_csv(?, all_varchar=true, header=true)",
+                       params=[str(path)])  # fmt: skip
+    if suffix in (".parquet", ".pq"):
+        return con.sql("SELECT * FROM read_parquet(?)", params=[str(path)])
+    import pyarrow as pa
+    import pyarrow.ipc as ipc
+
+    with pa.OSFile(str(path), "rb") as fh:
+        try:
+            table = ipc.open_file(fh).read_all()
+        except pa.ArrowInvalid:
+            fh.seek(0)
+            table = ipc.open_stream(fh).read_all()
+    return con.from_arrow(table)
+
+
+def _quality_columns(rel: Any) -> list[tuple[str, str, str]]:
+    """(model, SQL expression, kind) of every quality column of the relation."""
+    out = []
+    for name, dtype in zip(rel.columns, rel.types, strict=True):
+        typ = str(dtype)
+        if name.startswith("q:") and len(name) > 2:
+            out.append((name[2:], '"' + name.replace('"', '""') + '"', typ))
+        elif name == "quality" and typ.startswith("STRUCT"):
+            for field, ftype in rel.select("quality").types[0].children:
+                quoted = '"' + field.replace('"', '""') + '"'
+                out.append((field, f"quality.{quoted}", str(ftype)))
+    kinds = []
+    for model, expr, typ in out:
+        floats = typ in ("DOUBLE", "FLOAT", "BIGINT", "INTEGER", "SMALLINT", "TINYINT",
+                         "UBIGINT", "UINTEGER", "HUGEINT")  # fmt: skip
+        kinds.append((model, expr if floats else f"CAST({expr} AS VARCHAR)",
+                      "float" if floats else "text"))  # fmt: skip
+    return kinds
+
+
+def _plain(values: Any) -> npt.NDArray[Any]:
+    """A fetched column with nulls as None (objects) or NaN (floats)."""
+    if isinstance(values, np.ma.MaskedArray):
+        if values.dtype.kind == "f":
+            return np.asarray(values.filled(np.nan))
+        return np.asarray(np.ma.asarray(values, dtype=object).filled(None), dtype=object)
+    return np.asarray(values)
+
+
+def _ints(values: Any, path: Path, what: str) -> npt.NDArray[np.int64]:
+    try:
+        if values.dtype.kind in "iu":
+            return np.asarray(values, dtype=np.int64)
+        x = np.asarray([0 if v is None or v == "" or v != v else int(v) for v in values.tolist()],
+                       dtype=np.int64)  # fmt: skip
     except (TypeError, ValueError):
         raise InputError(f"{what} must be whole numbers", file=path) from None
+    return x
 
 
 def read_queries(path: Path) -> Queries:
-    import hashlib
+    import duckdb
 
-    raw = read_bytes(path, "query file")
-    records = _records(path, decode(raw, path, "query file"))
-    if not records:
+    sha = _sha256(path)
+    con = duckdb.connect()
+    try:
+        rel = _relation(con, path)
+        cols = set(rel.columns)
+        quality = _quality_columns(rel)
+        select = [f"CAST({c} AS VARCHAR) AS {c}" if c in ("id", "task", "text") else c
+                  for c in ("id", "task", "text", "prompt_tokens", "cached_tokens",
+                            "output_tokens") if c in cols]  # fmt: skip
+        select += [f"{expr} AS \"__q{k}\"" for k, (_, expr, _) in enumerate(quality)]
+        data = rel.select(", ".join(select)).fetchnumpy()
+    except duckdb.Error as exc:
+        raise InputError(f"query file is not readable ({exc})", file=path) from None
+    finally:
+        con.close()
+    data = {k: _plain(v) for k, v in data.items()}
+    n = len(data["id"])
+    if not n:
         raise InputError("query file has no queries", file=path)
-    csv_file = path.suffix.lower() == ".csv"
-    if csv_file:
-        cols = [c for c in records[0] if c and c.startswith("q:")]
-        quality = tuple({c[2:]: str(r[c]).strip() for c in cols if str(r.get(c) or "").strip()}
-                        for r in records)  # fmt: skip
-    else:  # JSON numbers were kept as their text; models are JSON keys (strings)
-        quality = tuple(r.get("quality") or {} for r in records)
-        if not all(isinstance(q, dict) for q in quality):
-            raise InputError("'quality' must be an object of model: 0..1", file=path)
-    has_text = records[0].get("text") not in (None, "")
-    out_raw = [r.get("output_tokens") for r in records]
-    given = np.asarray([v not in (None, "") for v in out_raw], dtype=np.bool_)
-    prompt = None
-    if not has_text:
-        prompt = _ints([r.get("prompt_tokens") for r in records], path, "prompt_tokens")
-    output = _ints([v if g else 0 for v, g in zip(out_raw, given, strict=True)], path,
-                   "output_tokens")  # fmt: skip
+
+    def texts(name: str) -> tuple[str, ...]:
+        vals = data[name].tolist() if name in data else [None] * n
+        return tuple("" if v is None else str(v) for v in vals)
+
+    has_text = "text" in data and any(t not in (None, "") for t in data["text"].tolist()[:1])
+    out_raw = data.get("output_tokens")
+    given = (np.zeros(n, np.bool_) if out_raw is None else np.ones(n, np.bool_)
+             if out_raw.dtype.kind in "iu" else
+             np.asarray([v is not None and v != "" and v == v for v in out_raw.tolist()],
+                        dtype=np.bool_))  # fmt: skip
+    micro = [_micro(np.asarray(data[f"__q{k}"]), kind) for k, (_, _, kind) in enumerate(quality)]
+    models = tuple(m for m, _, _ in quality)
+    cached = (_ints(data["cached_tokens"], path, "cached_tokens") if "cached_tokens" in data
+              else np.zeros(n, np.int64))  # fmt: skip
+    output = (np.zeros(n, np.int64) if out_raw is None
+              else np.where(given, _ints(out_raw, path, "output_tokens"), 0))  # fmt: skip
     return Queries(
-        ids=tuple(str(r.get("id")) for r in records),
-        tasks=tuple(str(r.get("task") or "") for r in records),
-        texts=tuple(str(r.get("text")) for r in records) if has_text else None,
-        prompt=prompt,
-        cached=_ints([r.get("cached_tokens") or 0 for r in records], path, "cached_tokens"),
+        ids=texts("id"),
+        tasks=texts("task"),
+        texts=texts("text") if has_text else None,
+        prompt=None if has_text else _ints(data["prompt_tokens"], path, "prompt_tokens"),
+        cached=cached,
         output=output,
         output_given=given,
-        quality=quality,
-        sha256=hashlib.sha256(raw).hexdigest(),
+        models=models,
+        quality=np.stack(micro, axis=1) if micro else np.zeros((n, 0), np.int64),
+        sha256=sha,
     )
 
 
