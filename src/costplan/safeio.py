@@ -14,7 +14,17 @@ Reading (:func:`read_input`):
   let callers that locate errors elsewhere (samples) phrase their own message.
 * Inside a :func:`session` (each CLI invocation is one) the file is registered
   as an input, and refused (:class:`OutputOverInputError`) if it is the same file
-  as one of the session's declared outputs.
+  as one of the session's declared outputs, or as standard output.
+
+Standard output over an input (``costplan report plan.yaml > plan.yaml``, or
+``>>``): the session records ``fstat`` of standard output when it starts; an
+input that is that same regular file (``st_dev`` + ``st_ino``) is refused when
+it is opened, before anything is read from it or written to standard output.
+The shell's ``>`` has already emptied the file before costplan runs: that
+cannot be undone, and the message says so when the file is empty; what the
+refusal prevents is a run on the emptied input, an exit 0, and (with ``>>``)
+output appended to an input. Standard output that is a terminal, pipe or
+device, or a file that is not an input, is not affected.
 
 Writing (:func:`write_output`):
 
@@ -206,6 +216,9 @@ class Session:
     #: Outputs already written whole: reading one back (a check of what was
     #: written) is not reading an input the output would overwrite.
     written: set[str] = field(default_factory=set)
+    #: ``(st_dev, st_ino)`` of standard output when the session started, if it
+    #: was a regular file (a shell redirection ``> FILE``); else None.
+    stdout: tuple[int, int] | None = None
 
     def option_of(self, path: Path) -> str:
         """The option that declared ``path`` ("output" when none did)."""
@@ -221,7 +234,10 @@ class Session:
                 raise _over_input(path, option, inp.what, inp.path)
 
     def refuse_output(self, path: Path, st: os.stat_result, what: str) -> None:
-        """Raise if the input ``path`` (``st``: its stat) is a declared output."""
+        """Raise if the input ``path`` (``st``: its stat) is a declared output or
+        standard output."""
+        if self.stdout is not None and self.stdout == (st.st_dev, st.st_ino):
+            raise _stdout_over_input(path, st, what)
         for out in self.outputs:
             if is_stdout(out.path) or str(out.path) in self.written:
                 continue
@@ -243,6 +259,30 @@ def _over_input(out: Path, option: str, what: str, inp: str) -> OutputOverInputE
         f"{option} is the same file as the {what} {shown(inp)}; refusing to overwrite an input",
         file=shown(out),
     )
+
+
+def _stdout_over_input(path: Path, st: os.stat_result, what: str) -> OutputOverInputError:
+    emptied = (
+        " (it is empty now: the shell's '>' emptied it before costplan started)"
+        if st.st_size == 0
+        else ""
+    )
+    return OutputOverInputError(
+        f"standard output is redirected to this {what}{emptied}; "
+        "refusing to write over an input",
+        file=shown(path),
+        hint="redirect standard output to another file",
+    )
+
+
+def _stdout_file() -> tuple[int, int] | None:
+    """``(st_dev, st_ino)`` of standard output if it is a regular file, else None
+    (a terminal, pipe, device, a closed descriptor, or an in-memory stream)."""
+    try:
+        st = os.fstat(sys.stdout.fileno())
+    except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is both
+        return None
+    return (st.st_dev, st.st_ino) if stat.S_ISREG(st.st_mode) else None
 
 
 def _stat_or_none(path: Path) -> os.stat_result | None:
@@ -284,7 +324,7 @@ def _catch_termination() -> Callable[[], None]:
 def session() -> Iterator[Session]:
     """A fresh registry of inputs and outputs; SIGINT/SIGTERM/SIGHUP as :class:`Interrupted`."""
     global _current
-    outer, fresh = _current, Session()
+    outer, fresh = _current, Session(stdout=_stdout_file())
     _current = fresh
     restore = _catch_termination()
     try:

@@ -143,7 +143,7 @@ class Folder:
             assert parser.kind in self.kinds, f"costplan {name}: no fixture for {parser.kind!r}"
             value = str(self.kinds[parser.kind])
             if p.param_type_name == "argument":
-                positional += [value] * (2 if name == "prices diff" else 1)
+                positional.append(value)
             else:
                 args += [p.opts[0], value]
         for k, (_, parser) in enumerate(_outputs(cmd)):
@@ -302,3 +302,104 @@ def test_dot_slash_dash_is_a_file_named_dash(
     assert r.code == 0, r.err
     assert r.out == ""
     assert (folder.out / "-").read_text().startswith("{")
+
+
+# --- standard output redirected onto an input ------------------------------------------
+
+
+#: Commands whose inputs do not all go together (verify: a workload plan, or an assign
+#: plan with its queries and assignments): the inputs of one normal run, by kind.
+ONE_RUN: dict[str, list[str]] = {"verify": ["plan"]}
+
+
+def _stdout_args(folder: Folder, name: str, cmd: Any) -> list[str]:
+    if name in ONE_RUN:
+        return [str(folder.kinds[kind]) for kind in ONE_RUN[name]]
+    return folder.args(name, cmd, {})
+
+
+def _run_with_stdout(stdout: Any, *args: str | Path) -> tuple[int, str]:
+    """Run the CLI in-process with ``sys.stdout`` a real file object (as a shell's
+    ``>``/``>>`` gives the process); return the exit code and stderr."""
+    import contextlib
+    import io
+
+    from costplan.cli.app import main
+
+    err = io.StringIO()
+    code = 0
+    saved = sys.stdout
+    sys.stdout = stdout
+    try:
+        with contextlib.redirect_stderr(err):
+            main([str(a) for a in args])
+    except SystemExit as exc:
+        code = int(exc.code or 0) if not isinstance(exc.code, str) else 1
+    finally:
+        sys.stdout = saved
+        stdout.close()
+    return code, err.getvalue()
+
+
+@pytest.mark.parametrize("name", sorted(n for n, c in COMMANDS.items() if _inputs(c)
+                                        and n not in NOT_YET))  # fmt: skip
+def test_stdout_appended_to_an_input_is_refused_and_nothing_changes(
+    name: str, folder: Folder, run: Runner
+) -> None:
+    """``costplan NAME ... >> INPUT``: exit 2, one line, every file unchanged.
+
+    (With ``>`` the shell empties the file before costplan starts; see the next test.)
+    """
+    cmd = COMMANDS[name]
+    folder.fresh_dirs()
+    _RECORDING.append(set())
+    try:
+        r = run(*name.split(), *_stdout_args(folder, name, cmd))
+    finally:
+        opened = _RECORDING.pop()
+    assert r.code == 0, f"costplan {name} failed in a normal run: {r.err}"
+    root, out = str(folder.root.resolve()), str(folder.out.resolve())
+    inputs = sorted(Path(p) for p in opened if p.startswith(root + os.sep)
+                    and not p.startswith(out + os.sep) and Path(p).is_file())  # fmt: skip
+    assert inputs, f"costplan {name} has input parameters but opened no input"
+    for source in inputs:
+        folder.fresh_dirs()
+        before = folder.snapshot()
+        code, err = _run_with_stdout(open(source, "a"), *name.split(),  # noqa: SIM115
+                                     *_stdout_args(folder, name, cmd))  # fmt: skip
+        where = f"costplan {name} >> {source.name}"
+        assert code == 2, (where, code, err)
+        assert err.count("\n") == 1, (where, err)
+        assert err.startswith("error: "), (where, err)
+        assert "standard output is redirected to this " in err, (where, err)
+        assert source.name in err, (where, err)
+        assert folder.snapshot() == before, f"{where}: a file changed"
+        assert not any(folder.out.iterdir()), f"{where}: an output was written"
+
+
+def test_stdout_truncating_an_input_is_refused_in_a_real_process(folder: Folder) -> None:
+    """A real ``costplan report plan.yaml > plan.yaml`` and ``export -o - > plan.yaml``:
+    the shell has emptied the file (that cannot be prevented); costplan refuses with
+    exit 2 and says so, rather than reporting on an empty plan."""
+    import subprocess
+
+    plan = folder.kinds["plan"]
+    kept = plan.read_bytes()
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2] / "src")}
+    for args in (["report", str(plan)], ["export", str(plan), "--to", "csv", "-o", "-"]):
+        with open(plan, "wb") as out:  # what the shell's '>' does before exec
+            r = subprocess.run([sys.executable, "-m", "costplan", *args], stdout=out,
+                               stderr=subprocess.PIPE, text=True, env=env, check=False)  # fmt: skip
+        assert r.returncode == 2, (args, r.stderr)
+        assert r.stderr == (
+            f"error: {plan}: standard output is redirected to this plan file (it is empty "
+            "now: the shell's '>' emptied it before costplan started); refusing to write "
+            "over an input; redirect standard output to another file\n"
+        )
+        assert plan.read_bytes() == b""
+        plan.write_bytes(kept)
+    with open(folder.root / "elsewhere.txt", "wb") as out:  # not an input: works
+        r = subprocess.run([sys.executable, "-m", "costplan", "report", str(plan)], stdout=out,
+                           stderr=subprocess.PIPE, text=True, env=env, check=False)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert (folder.root / "elsewhere.txt").read_text().startswith("# costplan: basic")

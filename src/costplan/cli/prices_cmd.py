@@ -38,6 +38,7 @@ def validate(
     from costplan.errors import InputError
     from costplan.pricing.lint import lint_price_sheet
     from costplan.pricing.load import sheet_from_document
+    from costplan.safeio import OutputOverInputError
     from costplan.yamlsource import load_document
 
     failed = False
@@ -46,6 +47,8 @@ def validate(
         try:
             doc = load_document(path, what="price sheet")
             sheet = sheet_from_document(doc)
+        except OutputOverInputError:
+            raise  # not a finding about this sheet: nothing may be written
         except InputError as exc:
             print_error(exc)
             echo(f"{path}: invalid")

@@ -36,6 +36,27 @@ def verify(
     price_change: list[str] | None = PriceChangeOption,
 ) -> None:
     """Re-derive every number of a plan from the raw inputs; exit 1 naming each violation."""
+    from costplan.safeio import claim_input
+    from costplan.verify import raw as checker_io
+
+    def register(path: Path, what: str) -> None:
+        claim_input(path, what=what)  # an input like any other: stdout must not be it
+
+    checker_io.ON_READ.append(register)
+    try:
+        _verify(plan_file, workload, paths(prices), queries, assignments, price_change)
+    finally:
+        checker_io.ON_READ.remove(register)
+
+
+def _verify(
+    plan_file: Path,
+    workload: Path | None,
+    prices: tuple[Path, ...],
+    queries: Path | None,
+    assignments: Path | None,
+    price_change: list[str] | None,
+) -> None:
     from costplan.errors import InputError
     from costplan.verify import Sources, check_file
     from costplan.verify.queryfile import read_rows
@@ -57,7 +78,7 @@ def verify(
         raise InputError("re-pricing an assign plan needs --prices")
     sources = Sources(
         workload=None if per_query else workload,
-        prices=paths(prices),
+        prices=prices,
         price_changes=tuple(price_change or ()),
         queries=queries,
         rows=None if assignments is None else read_rows(assignments),

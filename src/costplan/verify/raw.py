@@ -19,6 +19,11 @@ trust the code whose output it checks. It reads bytes as costplan's I/O guard
 does, by its own code: regular files only (a FIFO or device is refused, never
 read), opened non-blocking, bytes counted against :data:`MAX_BYTES` as they are
 read (``st_size`` is 0 for ``/proc`` files and ``/dev/zero``).
+
+:data:`ON_READ`: callables run with ``(path, what)`` after the regular-file check
+and before each file is read. ``costplan verify`` puts the CLI's input
+registration there (so that standard output redirected onto a file the checker
+reads is refused); the checker itself registers nothing and imports no guard.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import hashlib
 import json
 import os
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -39,6 +45,8 @@ from costplan.errors import InputError
 MAX_BYTES = 512 * 1024 * 1024
 MAX_VALUES = 5_000_000
 MAX_DEPTH = 64
+#: Run before each file is read (see the module docs); empty unless a caller adds one.
+ON_READ: list[Callable[[Path, str], None]] = []
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
 
@@ -57,6 +65,8 @@ def read_bytes(path: Path, what: str) -> bytes:
     try:
         if not stat.S_ISREG(os.stat(path).st_mode):
             raise InputError(f"{what} is not a regular file", file=path)
+        for observe in ON_READ:
+            observe(path, what)
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
         try:
             if not stat.S_ISREG(os.fstat(fd).st_mode):

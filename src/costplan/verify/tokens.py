@@ -18,6 +18,13 @@ Contract (the README's "Tokens" section, restated):
   components, each file one prompt (a UTF-8 BOM dropped), or with ``field`` each
   non-blank JSON line's ``field``; with ``max_samples`` the seeded subsample
   ``sort(numpy.random.default_rng(0).choice(n, max_samples, replace=False))``.
+* Before globbing, its own guard (:func:`_refuse_loops`, no code shared with
+  costplan's sample reader): a ``**`` pattern whose folders (symlinks followed,
+  hidden names skipped, as :func:`glob.glob` walks them) contain a folder that
+  leads back to one containing it, or more than :data:`MAX_FOLDERS` folders, is
+  an :class:`InputError`, as is a match reached through such a symlink; a match
+  that is not a regular file (a folder, a FIFO, a device) is refused by
+  :func:`~costplan.verify.raw.read_bytes` without being read.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ import functools
 import glob
 import hashlib
 import json
+import os
 from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
@@ -91,6 +99,9 @@ _BY_PROVIDER = {
     "alibaba": "qwen",
     "deepseek": "deepseek",
 }
+
+#: Folders a ``**`` sample pattern may walk through, at most.
+MAX_FOLDERS = 100_000
 
 #: (encoding, factor or None for exact)
 Counter = tuple[str, Fraction | None]
@@ -177,14 +188,79 @@ def _count(texts: Sequence[str], counter: Counter) -> list[int]:
     return [-(-c * factor.numerator // factor.denominator) for c in counts]
 
 
+def _dir_id(path: str) -> tuple[int, int] | None:
+    """(st_dev, st_ino) of the folder ``path`` (symlinks followed), None if not one."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return (st.st_dev, st.st_ino) if os.path.isdir(path) else None
+
+
+def _refuse_loops(pattern: str, base: Path) -> None:
+    """Walk the folders a ``**`` pattern would (see the module docstring); raise on a
+    symlink loop or more than :data:`MAX_FOLDERS` folders."""
+    fixed: list[str] = []
+    for part in Path(pattern).parts[:-1]:
+        if glob.has_magic(part):
+            break
+        fixed.append(part)
+    root = os.path.join(base, *fixed)
+    start = _dir_id(root)
+    if start is None:
+        return
+    stack = [(root, frozenset({start}))]
+    walked = 0
+    while stack:
+        folder, above = stack.pop()
+        walked += 1
+        if walked > MAX_FOLDERS:
+            raise InputError(f"sample pattern walks more than {MAX_FOLDERS:,} folders",
+                             key="samples", value=pattern)  # fmt: skip
+        try:
+            names = sorted(n for n in os.listdir(folder) if not n.startswith("."))
+        except OSError:
+            continue
+        for name in names:
+            path = os.path.join(folder, name)
+            key = _dir_id(path)
+            if key is None:
+                continue
+            if key in above:
+                rel = os.path.relpath(path, base)
+                raise InputError(f"sample pattern runs into a symlink loop at {rel!r}",
+                                 key="samples", value=pattern)  # fmt: skip
+            stack.append((path, above | {key}))
+
+
+def _through_loop(base: Path, match: str) -> bool:
+    """True when a folder on the way to ``match`` is one the path already passed."""
+    seen = {_dir_id(str(base))}
+    current = str(base)
+    for part in Path(match).parts[:-1]:
+        current = os.path.join(current, part)
+        key = _dir_id(current)
+        if key is None:
+            return False
+        if key in seen:
+            return True
+        seen.add(key)
+    return False
+
+
 def sample_texts(pattern: str, base: Path, field: str | None) -> list[str]:
     """The prompts a ``samples:`` pattern names (see the module docstring)."""
+    if "**" in pattern:
+        _refuse_loops(pattern, base)
     found = sorted(set(glob.glob(pattern, root_dir=base, recursive=True)),
                    key=lambda m: Path(m).parts)  # fmt: skip
     if not found:
         raise InputError("sample pattern matches no file", key="samples", value=pattern)
     texts: list[str] = []
     for shown in found:
+        if _through_loop(base, shown):
+            raise InputError(f"sample {shown!r} is reached through a symlink loop",
+                             key="samples", value=pattern)  # fmt: skip
         raw = read_bytes(base / shown, "sample")
         text = raw.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
         if field is None:
