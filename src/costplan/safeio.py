@@ -373,23 +373,11 @@ def read_input(path: Path, *, what: str, limit: int = MAX_INPUT_BYTES) -> bytes:
     Raises :class:`UnreadableInput` (see the module docs) and, inside a session,
     :class:`OutputOverInputError` when ``path`` is a declared output.
     """
-    _regular_file(path, what)  # before opening: a FIFO must not block the open
-    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
+    fd = open_input(path, what=what)
     try:
-        fd = os.open(path, flags)
-    except OSError as exc:
-        raise UnreadableInput(what, _os_reason(exc, path), path, exc) from None
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):  # swapped after the check
-            raise UnreadableInput(what, f"is {_kind(st.st_mode)}, expected a regular file", path)
-        if _current is not None:
-            _current.refuse_output(path, st, what)
         data = _read_all(fd, limit, path, what)
     finally:
         os.close(fd)
-    if _current is not None:
-        _current.inputs.append(_Input(str(path), what, st.st_dev, st.st_ino))
     return data
 
 

@@ -27,7 +27,13 @@ import pyarrow.csv as pcsv
 from costplan.errors import InputError
 from costplan.querydata.chunks import Stream
 from costplan.querydata.part import MAX_TOKENS, Part
-from costplan.querydata.quality import PLAIN_QUALITY, SHORT_TEXT, micro_of_floats, micro_of_texts
+from costplan.querydata.quality import (
+    PLAIN_QUALITY,
+    SHORT_TEXT,
+    micro_of_floats,
+    micro_of_texts,
+    ordered_matrix,
+)
 from costplan.querydata.rows import Rows, csv_header, csv_rows
 
 _FIELD_LIMIT = 131_072  # csv.field_size_limit()'s default: the exact reader refuses longer
@@ -216,9 +222,7 @@ def _quality(
         firsts.append(int(np.argmax(full >= 0)))
     if not columns:
         raise _Unsure
-    # Models in order of first appearance (row, then column), as the exact reader registers them.
-    order = sorted(range(len(models)), key=lambda k: (firsts[k], k))
-    matrix = np.stack([columns[k] for k in order], axis=1)
-    if (matrix < 0).all(axis=1).any():
+    ordered = ordered_matrix(models, columns, firsts)
+    if ordered is None:
         raise _Unsure
-    return tuple(models[k] for k in order), matrix
+    return ordered

@@ -33,7 +33,7 @@ import pyarrow.json as pj
 
 from costplan.querydata.chunks import Piece
 from costplan.querydata.part import FIELDS, MAX_TOKENS, Part
-from costplan.querydata.quality import in_range, micro_of_floats
+from costplan.querydata.quality import in_range, micro_of_floats, ordered_matrix
 from costplan.querydata.rows import Rows, jsonl_rows
 
 MAX_DEPTH = 32
@@ -206,8 +206,4 @@ def _quality(col: pa.Array) -> tuple[tuple[str, ...], npt.NDArray[np.int32]] | N
     if not models:
         return None
     # First appearance of a model with a value: a missing key is no appearance.
-    order = sorted(range(len(models)), key=lambda k: (firsts[k], k))
-    matrix = np.stack([columns[k] for k in order], axis=1)
-    if (matrix < 0).all(axis=1).any():
-        return None
-    return tuple(models[k] for k in order), matrix
+    return ordered_matrix(models, columns, firsts)

@@ -56,3 +56,16 @@ def in_range(x: npt.NDArray[np.float64]) -> bool:
     with np.errstate(invalid="ignore"):
         ok = (x >= 0) & (x <= 1) & ((x == 0) | (x >= 1e-30))
     return bool(ok.all())
+
+
+def ordered_matrix(
+    models: list[str], columns: list[npt.NDArray[np.int32]], firsts: list[int]
+) -> tuple[tuple[str, ...], npt.NDArray[np.int32]] | None:
+    """Quality columns (``-1`` = no value) stacked in the exact reader's model order:
+    by first row with a value, then by column. None when some row has no value at
+    all (the exact reader decides what that row means)."""
+    order = sorted(range(len(models)), key=lambda k: (firsts[k], k))
+    matrix = np.stack([columns[k] for k in order], axis=1)
+    if (matrix < 0).all(axis=1).any():
+        return None
+    return tuple(models[k] for k in order), matrix
