@@ -588,6 +588,7 @@ def plan_from_counts(
                     detail=o.detail,
                     cache=o.cache,
                     cost_p95_per_query_pusd=o.cost_p95_pusd,
+                    cost_sd_per_query_pusd=o.cost_sd_pusd,
                     prompt_tokens_mean=Decimal(repr(o.prompt_tokens_mean)).quantize(
                         Decimal("0.001")
                     ),
@@ -596,12 +597,15 @@ def plan_from_counts(
                     reasoning_tokens=o.reasoning_tokens,
                 )
             )
+    samples = {o.task: o.samples for o in table.options}
     tasks = tuple(
         TaskPlan(
             t.name,
             t.volume,
             t.min_quality,
             tuple(sorted(by_task[t.name], key=lambda a: (-a.count, a.model, a.mode, a.cache))),
+            samples=samples.get(t.name, 1),
+            volume_spread=t.volume_spread,
         )
         for t in w.tasks
     )
@@ -616,7 +620,7 @@ def plan_from_counts(
             "prompt tokens for non-OpenAI tokenizers are estimated from o200k counts "
             "times a family factor"
         )
-    return Plan(
+    plan = Plan(
         workload=w.name,
         period=w.period,
         objective=objective,
@@ -634,3 +638,6 @@ def plan_from_counts(
         workload_path=str(w.path) if w.path is not None else None,
         certificate=certificate,
     )
+    from costplan.risk.plans import risk_of_plan
+
+    return dataclasses.replace(plan, risk=risk_of_plan(plan, w.volume_correlation))

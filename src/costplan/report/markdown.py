@@ -198,6 +198,9 @@ def render_markdown(plan: Plan, frontier: Any = None) -> str:
     bound = tb.bound_text(plan)
     if bound is not None and plan.status != "optimal":
         out.append(f"- bound: {md_escape(bound)}")
+    period = tb.period_line(plan)
+    if period is not None:
+        out.append(f"- {md_escape(period)}")
     risk = tb.risk_line(t)
     if risk is not None:
         out.append(f"- {md_escape(risk)}")

@@ -190,6 +190,36 @@ def risk_line(tables: PlanTables) -> str | None:
     return f"{head} ({fmt_usd(-over)} within budget)"
 
 
+def _up_to_cent(pusd: int) -> Decimal:
+    return pusd_to_usd(pusd).quantize(Decimal("0.01"), rounding="ROUND_CEILING")
+
+
+def period_line(plan: Plan) -> str | None:
+    """``period cost P50 $X, P95 $Y, P99 $Z; P(cost <= budget) = p% (method)``.
+
+    The plan's :class:`~costplan.risk.period.PeriodRisk` (README "Uncertainty"):
+    quantiles rounded up to the cent, the probability down to 0.1 percentage point.
+    None for plans without one (per-query plans, plans written before it existed).
+    """
+    r = plan.risk
+    if r is None:
+        return None
+    how = (
+        "normal approximation"
+        if r.method == "normal"
+        else f"Monte Carlo, {r.draws:,} draws, seed {r.seed}"
+    )
+    qs = ", ".join(
+        f"P{p} {fmt_usd(_up_to_cent(q))}"
+        for p, q in zip((50, 95, 99), r.quantiles_pusd, strict=True)
+    )
+    head = f"period cost {qs}"
+    if r.p_within_budget is not None:
+        pct = (r.p_within_budget * 100).quantize(Decimal("0.1"), rounding="ROUND_FLOOR")
+        head += f"; P(cost <= budget) = {pct}%"
+    return f"{head} ({how}; sd {fmt_usd(_up_to_cent(r.sd_pusd))})"
+
+
 # --- optional sections (explanations, frontier) ---------------------------------------
 #
 # ``Plan.explanations`` and frontiers come from modules that may not exist in every

@@ -46,6 +46,8 @@ class Row:
     cost_p95: int
     quality: Fraction
     steps: list[Step]
+    sd: int = 0  # spread of one query's cost (README "Uncertainty")
+    samples: int = 1
 
 
 def _count(value: Any) -> int | None:
@@ -85,6 +87,9 @@ class ClassChecker:
         for i, (t, spec) in enumerate(zip(tasks, w.tasks, strict=False)):
             rows.append(self._task(i, t, spec) if isinstance(t, dict) else [])
         self._side_constraints(rows)
+        from costplan.verify.risk import check_risk
+
+        check_risk(doc, w, rows, f)
         return rows
 
     def _inputs(self) -> None:
@@ -188,6 +193,8 @@ class ClassChecker:
         self._money((*key, "cost_p95_per_query_usd"), a.get("cost_p95_per_query_usd"),
                     cost.cost_p95)  # fmt: skip
         self._money((*key, "cost_usd"), a.get("cost_usd"), count * cost.cost)
+        if "cost_sd_per_query_usd" in a:
+            self._money((*key, "cost_sd_per_query_usd"), a.get("cost_sd_per_query_usd"), cost.sd)
         if exact(a.get("quality")) != quality:
             f.add(
                 (*key, "quality"), f"{show(a.get('quality'))}, the workload says {float(quality)}"
@@ -201,7 +208,7 @@ class ClassChecker:
         # A model's allocation carries its own profile's tokens; a cascade the task's.
         seen_as = spec.for_model(name) if kind == "model" else spec
         self._usage((*key, "usage_per_query"), a.get("usage_per_query"), seen_as, cost)
-        return Row(count, cost.cost, cost.cost_p95, quality, steps)
+        return Row(count, cost.cost, cost.cost_p95, quality, steps, cost.sd, cost.samples)
 
     def _usage(self, key: Key, u: Any, spec: TaskSpec, cost: OptionCost) -> None:
         if u is None:
@@ -253,7 +260,7 @@ class ClassChecker:
             self.f.add((*key, "mode"), f"{mode!r}, the cascade runs in {cascade.mode!r}")
             return None
         steps: list[Step] = []
-        total = total95 = Fraction(0)
+        total = total95 = spread = Fraction(0)
         first: OptionCost | None = None
         for model_name, reach in zip(cascade.steps, cascade.reach(), strict=False):
             model, problem = self._usable(spec, model_name, mode)
@@ -267,8 +274,10 @@ class ClassChecker:
             steps.append(Step(model_name, model.provider, reach, c.cost, c.tokens_per_query))
             total += reach * c.cost
             total95 += reach * c.cost_p95
+            spread += reach * c.sd
         assert first is not None
-        cost = OptionCost(ceil(total), ceil(total95), first.prompt_mean, 0, None, "cascade")
+        cost = OptionCost(ceil(total), ceil(total95), first.prompt_mean, 0, None, "cascade",
+                          ceil(spread), first.samples)  # fmt: skip
         return cost, cascade.quality, steps, "cascade"
 
     # ------------------------------------------------------------ side constraints

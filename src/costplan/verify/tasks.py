@@ -79,6 +79,11 @@ class TaskSpec:
         return self
 
     cache_ttl: str = "auto"
+    #: the volume's stated spread (README "Uncertainty"): p05/p95, cv, or poisson
+    volume_p05: int | None = None
+    volume_p95: int | None = None
+    volume_cv: Fraction | None = None
+    volume_poisson: bool = False
 
     def cache_choices(self) -> tuple[str, ...]:
         """The policy's choices in order: a fixed TTL, or none and each TTL with a rate."""
@@ -103,6 +108,7 @@ class WorkloadSpec:
     use_rate_limits: bool
     shares: dict[str, Fraction]
     price_paths: tuple[Path, ...]
+    volume_correlation: Fraction = Fraction(0)
 
 
 def _frac(value: Any, key: str) -> Fraction:
@@ -168,9 +174,21 @@ def _task(i: int, t: dict[str, Any]) -> TaskSpec:
             hit_rates = {str(k): _frac(v, where) for k, v in hit.items()}
         else:
             hit_rates = {"5m": _frac(hit, where), "1h": _frac(hit, where)}
+    vol = t["volume"]
+    where = f"tasks[{i}].volume"
+    spread: dict[str, Any] = {}
+    if isinstance(vol, dict):
+        for k in ("p05", "p95"):
+            if vol.get(k) is not None:
+                spread[f"volume_{k}"] = _int(vol[k], f"{where}.{k}")
+        if vol.get("cv") is not None:
+            spread["volume_cv"] = _frac(vol["cv"], f"{where}.cv")
+        spread["volume_poisson"] = vol.get("distribution") == "poisson"
+        vol = vol.get("mean")
     return TaskSpec(
+        **spread,
         name=str(t["name"]),
-        volume=_int(t["volume"], f"tasks[{i}].volume"),
+        volume=_int(vol, where),
         prompt_tokens=None if prompt.get("tokens") is None else _int(prompt["tokens"], "tokens"),
         samples=prompt.get("samples"),
         field=prompt.get("field"),
@@ -234,4 +252,5 @@ def read_workload(path: Path) -> WorkloadSpec:
         use_rate_limits=bool(cons.get("use_rate_limits", False)),
         shares=shares,
         price_paths=tuple(path.parent / p for p in names),
+        volume_correlation=_frac(w.get("volume_correlation", 0), "volume_correlation"),
     )

@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
+from costplan.risk.volume import FIXED, VolumeSpread
 from costplan.yamlsource import SourceDocument
 
 Objective = Literal["max_quality", "min_cost"]
@@ -127,6 +128,8 @@ class Task:
     #: None: the prefix is billed at the cache-read price on every query (no misses,
     #: no writes, no minimum), as before cache policies existed.
     cache: CachePolicy | None = None
+    #: the period volume's spread around ``volume`` (README "Uncertainty")
+    volume_spread: VolumeSpread = FIXED
 
 
 @dataclass(frozen=True)
@@ -180,6 +183,7 @@ class Workload:
     quality_stats: Mapping[str, Mapping[str, QualityStat]] = field(default_factory=dict)
     current: Mapping[str, Mapping[str, Decimal]] = field(default_factory=dict)
     empirical: tuple[Path, str] | None = None  # (sidecar path, sha256)
+    volume_correlation: Decimal = Decimal(0)  # of every two tasks' volume errors
 
     @property
     def path(self) -> Path | None:
