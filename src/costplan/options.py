@@ -47,6 +47,7 @@ from costplan.pricing.caching import (
 )
 from costplan.pricing.model import ModelPrice, PriceSchedule, PriceSheet
 from costplan.risk.moments import ceil_sqrt, plug_in_variance
+from costplan.risk.quality import standard_error
 from costplan.tokens.tokenizer import TokenizerSpec, parse_tokenizer
 from costplan.validation import did_you_mean
 from costplan.workload.model import Cascade, Task, Workload
@@ -111,6 +112,7 @@ class Option:
     cache: str = ""  # "", "none", "5m" or "1h" (see the module docstring)
     cost_sd_pusd: int = 0
     samples: int = 1
+    quality_se: float | None = None  # standard error of ``quality`` (costplan.risk.quality)
 
     @property
     def quality_micro(self) -> int:
@@ -232,9 +234,17 @@ def build_options(
     options: list[Option] = []
     for task in workload.tasks:
         scores = quality.get(task.name, {})
+        stats = {} if quality_override else workload.quality_stats.get(task.name, {})
         for model_name in scores:
             if task.allow is None or model_name in task.allow:
-                options.extend(builder.model_options(task, model_name, scores[model_name]))
+                stat = stats.get(model_name)
+                se = None if stat is None else standard_error(
+                    scores[model_name], stat.n, stat.stderr
+                )  # fmt: skip
+                options.extend(
+                    dataclasses.replace(o, quality_se=se)
+                    for o in builder.model_options(task, model_name, scores[model_name])
+                )
     for task in workload.tasks:
         for j, cascade in enumerate(task.cascades):
             options.append(_cascade_option(builder, task, j, cascade, options))

@@ -19,6 +19,7 @@ from costplan.explain import Explanations, explanations_to_dict
 from costplan.money import quality_to_micro, usd_str
 from costplan.options import QUALITY_SCALE, option_label
 from costplan.risk.period import PeriodRisk
+from costplan.risk.quality import LEVEL, QualityRisk, quality_risk
 from costplan.risk.volume import FIXED, VolumeSpread
 from costplan.today import TodayVsPlan
 from costplan.today import to_dict as today_to_dict
@@ -55,6 +56,7 @@ class Allocation:
     quality_total_micro: int | None = None
     cache: str = ""  # a cache policy's choice: "none", "5m" or "1h" (see costplan.options)
     cost_sd_per_query_pusd: int = 0  # spread of one query's cost (costplan.risk.moments)
+    quality_se: float | None = None  # standard error of ``quality`` (costplan.risk.quality)
 
     @property
     def per_query(self) -> bool:
@@ -150,6 +152,7 @@ class Plan:
     # side constraints), so that the checker can re-derive it from the files alone
     assign: Mapping[str, Any] | None = None
     risk: PeriodRisk | None = None  # the period total as a distribution (costplan.risk)
+    chance: Mapping[str, Any] | None = None  # chance constraints met (costplan.risk.chance)
 
     @property
     def cost_pusd(self) -> int:
@@ -170,6 +173,17 @@ class Plan:
     @property
     def cost_p95_pusd(self) -> int:
         return sum(a.cost_p95_pusd for t in self.tasks for a in t.allocations)
+
+    @property
+    def quality_risk(self) -> QualityRisk:
+        """Mean quality's interval and each floor's P(met) (:mod:`costplan.risk.quality`)."""
+        return quality_risk(
+            [
+                (t.name, t.min_quality, [(a.count, a.quality, a.quality_se)
+                                         for a in t.allocations])
+                for t in self.tasks
+            ]
+        )  # fmt: skip
 
     @property
     def objective_value(self) -> int:
@@ -229,6 +243,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
                         "cost_per_query_usd": usd_str(a.cost_per_query_pusd),
                         "cost_usd": usd_str(a.cost_pusd),
                         "quality": str(a.quality),
+                        "quality_stderr": a.quality_se,
                         "cost_source": a.cost_source,
                         "kind": a.kind,
                         "detail": a.detail,
@@ -270,6 +285,22 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         ),
         **({} if plan.today is None else {"today": today_to_dict(plan.today)}),
         **({} if plan.risk is None else {"risk": risk_to_dict(plan.risk)}),
+        **({} if plan.risk is None else {"quality_risk": quality_risk_to_dict(plan)}),
+        **({} if plan.chance is None else {"chance": dict(plan.chance)}),
+    }
+
+
+def quality_risk_to_dict(plan: Plan) -> dict[str, Any]:
+    """The ``quality_risk`` section (README "Uncertainty"): floats, as computed."""
+    q = plan.quality_risk
+    return {
+        "level": f"{LEVEL:f}",
+        "mean_quality_sd": q.sd,
+        "mean_quality_interval": list(q.interval),
+        "tasks": [
+            {"name": t.name, "sd": t.sd, "p_floor_met": t.p_floor_met, "errors_known": t.known}
+            for t in q.tasks
+        ],
     }
 
 

@@ -61,6 +61,7 @@ class AllocationIn(_In):
     quality_queries: Annotated[Decimal, Field(ge=0)] | None = None
     cost_p95_per_query_usd: Usd = Decimal(0)
     cost_sd_per_query_usd: Usd = Decimal(0)
+    quality_stderr: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
     usage_per_query: UsageIn | None = None
 
 
@@ -134,6 +135,8 @@ class PlanFileIn(_In):
     today: dict[str, Any] | None = None  # read by costplan.today.from_dict
     assign: dict[str, Any] | None = None  # costplan assign's settings (read by the checker)
     risk: RiskIn | None = None  # the period cost's distribution (costplan.risk)
+    quality_risk: dict[str, Any] | None = None  # re-derived from the rows when written
+    chance: dict[str, Any] | None = None  # chance constraints the plan meets (the checker's)
 
 
 def dump_plan(plan: Plan, fmt: str) -> str:
@@ -204,6 +207,7 @@ def plan_from_document(doc: SourceDocument) -> Plan:
                     cost_sd_per_query_pusd=_pusd(
                         doc, a.cost_sd_per_query_usd, (*key, "cost_sd_per_query_usd")
                     ),
+                    quality_se=a.quality_stderr,
                     prompt_tokens_mean=u.prompt_tokens_mean if u else Decimal(0),
                     cached_tokens=u.cached_tokens if u else 0,
                     output_tokens=u.output_tokens if u else 0,
@@ -260,6 +264,7 @@ def plan_from_document(doc: SourceDocument) -> Plan:
         today=_today(doc, p.today),
         assign=p.assign,
         risk=_risk(doc, p.risk),
+        chance=p.chance,
     )
 
 

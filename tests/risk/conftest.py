@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli.conftest import run  # noqa: F401  (the CLI runner the CLI tests use)
+
 PRICES = """currency: USD
 as_of: 2026-01-01
 models:

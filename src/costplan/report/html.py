@@ -257,6 +257,9 @@ def render_html(plan: Plan, frontier: Any = None) -> str:
     period = tb.period_line(plan)
     if period is not None:
         items.append(f'<li id="period-cost">{_e(period)}</li>')
+    quality = tb.quality_line(plan)
+    if quality is not None:
+        items.append(f'<li id="quality-interval">{_e(quality)}</li>')
     risk = tb.risk_line(t)
     if risk is not None:
         over = t.budget is not None and t.total_p95 > t.budget

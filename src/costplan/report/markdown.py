@@ -201,6 +201,9 @@ def render_markdown(plan: Plan, frontier: Any = None) -> str:
     period = tb.period_line(plan)
     if period is not None:
         out.append(f"- {md_escape(period)}")
+    quality = tb.quality_line(plan)
+    if quality is not None:
+        out.append(f"- {md_escape(quality)}")
     risk = tb.risk_line(t)
     if risk is not None:
         out.append(f"- {md_escape(risk)}")

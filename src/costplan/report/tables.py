@@ -220,6 +220,27 @@ def period_line(plan: Plan) -> str | None:
     return f"{head} ({how}; sd {fmt_usd(_up_to_cent(r.sd_pusd))})"
 
 
+def quality_line(plan: Plan) -> str | None:
+    """``mean quality Q (95% interval L-H); P(floor met): task p%, ...`` from the evals'
+    sample sizes (:mod:`costplan.risk.quality`); None when no used option states one."""
+    q = plan.quality_risk
+    if plan.risk is None or not any(
+        a.quality_se is not None for t in plan.tasks for a in t.allocations if a.count
+    ):
+        return None
+    lo, hi = q.interval
+    head = f"mean quality {q.mean:.4f} (95% interval {lo:.4f}-{hi:.4f})"
+    floors = [
+        f"{t.name} {t.p_floor_met * 100:.1f}%"
+        for t in q.tasks
+        if t.p_floor_met is not None and t.known
+    ]
+    unknown = [t.name for t in q.tasks if not t.known]
+    if unknown:
+        head += f"; no n for {', '.join(unknown)} (taken as exact)"
+    return head + (f"; P(floor met): {', '.join(floors)}" if floors else "")
+
+
 # --- optional sections (explanations, frontier) ---------------------------------------
 #
 # ``Plan.explanations`` and frontiers come from modules that may not exist in every

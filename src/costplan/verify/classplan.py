@@ -48,6 +48,7 @@ class Row:
     steps: list[Step]
     sd: int = 0  # spread of one query's cost (README "Uncertainty")
     samples: int = 1
+    se: float | None = None  # standard error of the quality (README "Uncertainty")
 
 
 def _count(value: Any) -> int | None:
@@ -59,6 +60,13 @@ def _pusd(value: Any) -> int | None:
     if x is None or x < 0 or (x * PUSD).denominator != 1:
         return None
     return int(x * PUSD)
+
+
+def _same_float(stated: Any, want: float | None) -> bool:
+    if stated is None or want is None:
+        return stated is None and want is None
+    got = exact(stated)
+    return got is not None and abs(float(got) - want) <= 1e-12 + 1e-9 * abs(want)
 
 
 class ClassChecker:
@@ -87,9 +95,10 @@ class ClassChecker:
         for i, (t, spec) in enumerate(zip(tasks, w.tasks, strict=False)):
             rows.append(self._task(i, t, spec) if isinstance(t, dict) else [])
         self._side_constraints(rows)
-        from costplan.verify.risk import check_risk
+        from costplan.verify.risk import check_quality, check_risk
 
         check_risk(doc, w, rows, f)
+        check_quality(doc, w, rows, f)
         return rows
 
     def _inputs(self) -> None:
@@ -208,7 +217,15 @@ class ClassChecker:
         # A model's allocation carries its own profile's tokens; a cascade the task's.
         seen_as = spec.for_model(name) if kind == "model" else spec
         self._usage((*key, "usage_per_query"), a.get("usage_per_query"), seen_as, cost)
-        return Row(count, cost.cost, cost.cost_p95, quality, steps, cost.sd, cost.samples)
+        se = None
+        if kind == "model":
+            from costplan.verify.risk import quality_se
+
+            se = quality_se(quality, self.w.quality_stats.get(spec.name, {}).get(name))
+        if "quality_stderr" in a and not _same_float(a.get("quality_stderr"), se):
+            f.add((*key, "quality_stderr"), f"{show(a.get('quality_stderr'))}, the workload's "
+                  f"n / stderr give {se!r}")  # fmt: skip
+        return Row(count, cost.cost, cost.cost_p95, quality, steps, cost.sd, cost.samples, se)
 
     def _usage(self, key: Key, u: Any, spec: TaskSpec, cost: OptionCost) -> None:
         if u is None:

@@ -112,10 +112,88 @@ def _draws(parts: list[tuple[str, dict[str, float], int, int, float]], rho: floa
     return out
 
 
+def quality_se(score: Fraction, stat: tuple[int | None, Fraction | None] | None) -> float | None:
+    """A stated stderr, else ``sqrt(q (1 - q) / n)``, else None (no error stated)."""
+    if stat is None:
+        return None
+    n, stderr = stat
+    if stderr is not None:
+        return float(stderr)
+    return None if n is None else math.sqrt(float(score * (1 - score)) / n)
+
+
+def check_quality(doc: dict[str, Any], w: WorkloadSpec, rows: list[list[Row]],
+                  f: Findings) -> None:  # fmt: skip
+    """The ``quality_risk`` section: per task sd and P(floor met), the plan's interval."""
+    qr = doc.get("quality_risk")
+    if qr is None:
+        return
+    if not isinstance(qr, dict) or not isinstance(qr.get("tasks"), list):
+        f.add(("quality_risk",), "not a mapping with a 'tasks' list")
+        return
+    total_v = total_q = total_var = 0.0
+    for i, spec in enumerate(w.tasks):
+        task_rows = rows[i] if i < len(rows) else []
+        v = sum(r.count for r in task_rows)
+        q = sum(r.count * float(r.quality) for r in task_rows)
+        var = sum((r.count * (r.se or 0.0)) ** 2 for r in task_rows)
+        total_v, total_q, total_var = total_v + v, total_q + q, total_var + var
+        mean, sd = (q / v, math.sqrt(var) / v) if v else (0.0, 0.0)
+        p = None
+        if spec.min_quality is not None:
+            floor = float(spec.min_quality)
+            p = (1.0 if mean >= floor else 0.0) if sd == 0 else PHI.cdf((mean - floor) / sd)
+        want_f = _level(doc, "floor_confidence")
+        if want_f is not None and p is not None and p < want_f:
+            f.add(("chance", "floor_confidence"), f"task {spec.name!r}: P(floor met) recomputed "
+                  f"{p!r} is below the stated {want_f}")  # fmt: skip
+        stated = qr["tasks"][i] if i < len(qr["tasks"]) else {}
+        if not isinstance(stated, dict):
+            f.add(("quality_risk", "tasks", i), "not a mapping")
+            continue
+        _near_float(f, ("quality_risk", "tasks", i, "sd"), stated.get("sd"), sd, 1e-9)
+        _near_float(f, ("quality_risk", "tasks", i, "p_floor_met"), stated.get("p_floor_met"),
+                    p, 1e-9)  # fmt: skip
+    mean = total_q / total_v if total_v else 0.0
+    sd = math.sqrt(total_var) / total_v if total_v else 0.0
+    level = exact(qr.get("level"))
+    if level is None or not 0 < level < 1:
+        f.add(("quality_risk", "level"), f"{show(qr.get('level'))} is not a level in (0, 1)")
+        return
+    z = PHI.inv_cdf(0.5 + float(level) / 2)
+    lo_hi = qr.get("mean_quality_interval")
+    want = (max(0.0, mean - z * sd), min(1.0, mean + z * sd))
+    if not isinstance(lo_hi, list) or len(lo_hi) != 2:
+        f.add(("quality_risk", "mean_quality_interval"), f"{show(lo_hi)} is not [low, high]")
+        return
+    for k in (0, 1):
+        _near_float(f, ("quality_risk", "mean_quality_interval", k), lo_hi[k], want[k], 1e-9)
+
+
+def _level(doc: dict[str, Any], key: str) -> float | None:
+    """A stated chance level (``chance.confidence`` / ``chance.floor_confidence``)."""
+    chance = doc.get("chance")
+    value = exact(chance.get(key)) if isinstance(chance, dict) else None
+    return None if value is None else float(value)
+
+
+def _near_float(f: Findings, key: tuple[Any, ...], stated: Any, want: float | None,
+                tol: float) -> None:  # fmt: skip
+    got = exact(stated)
+    if want is None or got is None:
+        if (want is None) != (stated is None):
+            f.add(key, f"{show(stated)}, recomputed {want!r}")
+        return
+    if abs(float(got) - want) > tol + 1e-9 * abs(want):
+        f.add(key, f"{show(stated)}, recomputed {want!r}")
+
+
 def check_risk(doc: dict[str, Any], w: WorkloadSpec, rows: list[list[Row]], f: Findings) -> None:
     """The ``risk`` section and each task's ``samples`` / ``volume_spread`` (module docs)."""
     risk = doc.get("risk")
     if risk is None:
+        if isinstance(doc.get("chance"), dict):
+            f.add(("risk",), "a chance-constrained plan needs its risk section")
         return
     if not isinstance(risk, dict):
         f.add(("risk",), "not a mapping")
@@ -199,6 +277,10 @@ def _check_section(f: Findings, doc: dict[str, Any], risk: dict[str, Any],
     ):
         f.add(("risk", "p_within_budget"), f"{show(risk.get('p_within_budget'))}, recomputed "
               f"{prob!r}")  # fmt: skip
+    want_c = _level(doc, "confidence")
+    if want_c is not None and (prob is None or prob < want_c):
+        f.add(("chance", "confidence"), f"P(cost <= budget) recomputed {prob!r} is below the "
+              f"stated confidence {want_c}")  # fmt: skip
     corr = exact(risk.get("volume_correlation"))
     if corr is None or not _close(float(corr), rho):
         f.add(("risk", "volume_correlation"), f"{show(risk.get('volume_correlation'))}, the "

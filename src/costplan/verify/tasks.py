@@ -109,6 +109,10 @@ class WorkloadSpec:
     shares: dict[str, Fraction]
     price_paths: tuple[Path, ...]
     volume_correlation: Fraction = Fraction(0)
+    #: per task, per model: (n, stderr) of a ``{score, n, stderr}`` quality entry
+    quality_stats: dict[str, dict[str, tuple[int | None, Fraction | None]]] = dataclasses.field(
+        default_factory=dict
+    )
 
 
 def _frac(value: Any, key: str) -> Fraction:
@@ -221,6 +225,11 @@ def read_workload(path: Path) -> WorkloadSpec:
         quality = {str(t): {str(m): _frac(q["score"] if isinstance(q, dict) else q,
                                           f"quality.{t}.{m}") for m, q in per.items()}
                    for t, per in (w.get("quality") or {}).items()}  # fmt: skip
+        stats = {str(t): {str(m): (None if q.get("n") is None else _int(q["n"], f"quality.{t}.n"),
+                                   None if q.get("stderr") is None
+                                   else _frac(q["stderr"], f"quality.{t}.stderr"))
+                          for m, q in per.items() if isinstance(q, dict)}
+                 for t, per in (w.get("quality") or {}).items()}  # fmt: skip
         measured = {str(t): {str(m): _frac(c, f"measured_cost_usd.{t}.{m}")
                              for m, c in per.items()}
                     for t, per in (w.get("measured_cost_usd") or {}).items()}  # fmt: skip
@@ -253,4 +262,5 @@ def read_workload(path: Path) -> WorkloadSpec:
         shares=shares,
         price_paths=tuple(path.parent / p for p in names),
         volume_correlation=_frac(w.get("volume_correlation", 0), "volume_correlation"),
+        quality_stats=stats,
     )
