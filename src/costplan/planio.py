@@ -327,7 +327,31 @@ def read_plan(path: Path) -> Plan:
     plan = plan_from_document(doc)
     verify_plan_file(doc, plan)
     check_consistency(doc, plan)
-    return plan
+    return migrate(plan)
+
+
+#: The note a plan file written before costplan.risk gets when it is read.
+MIGRATED_NOTE = (
+    "migrated: this plan file predates the period-cost distribution (README \"Uncertainty\"); "
+    "its cost at p95 lengths ('budget at risk') is no risk figure and is no longer shown; "
+    "re-run costplan optimize for P50/P95/P99 and P(cost <= budget)"
+)
+MIGRATED_ROBUST_NOTE = (
+    "migrated: planned with --robust (budget held with every query at p95 lengths), "
+    "which --confidence replaces"
+)
+
+
+def migrate(plan: Plan) -> Plan:
+    """An old plan (no ``risk`` section) read with a note saying what changed; else as is."""
+    import dataclasses
+
+    if plan.risk is not None or any(a.per_query for t in plan.tasks for a in t.allocations):
+        return plan
+    notes = [MIGRATED_NOTE] + ([MIGRATED_ROBUST_NOTE] if plan.robust else [])
+    return dataclasses.replace(
+        plan, notes=(*plan.notes, *(n for n in notes if n not in plan.notes))
+    )
 
 
 def _stated(value: object) -> Decimal | None:

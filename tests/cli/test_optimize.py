@@ -334,24 +334,33 @@ def test_capacity_conflicting_with_floor_exits_1(run: Runner, basic: Path) -> No
     )
 
 
-def test_robust_plan_keeps_p95_cost_within_budget(run: Runner, basic: Path, tmp_path: Path) -> None:
+def test_robust_is_refused_for_confidence(run: Runner, basic: Path, tmp_path: Path) -> None:
     out = tmp_path / "plan.yaml"
-    plain = tmp_path / "plain.yaml"
-    assert run("optimize", basic / "workload.yaml", "--budget", "400", "-o", plain, "-q").code == 0
     r = run("optimize", basic / "workload.yaml", "--budget", "400", "--robust", "-o", out)
+    assert r.code == 2
+    assert "--robust is replaced by --confidence" in r.err
+    assert "--confidence 0.95" in r.err
+    assert len(r.err.strip().splitlines()) <= 2  # one error line (and its hint), no traceback
+    assert not out.exists()
+
+
+def test_old_robust_plan_file_is_read_with_a_migration_note(
+    run: Runner, basic: Path, tmp_path: Path
+) -> None:
+    from costplan.api import load_inputs, optimize
+    from costplan.planio import MIGRATED_NOTE, MIGRATED_ROBUST_NOTE, read_plan, write_plan
+
+    old = optimize(load_inputs(basic / "workload.yaml"), budget_usd=Decimal(400), robust=True)
+    path = tmp_path / "old.yaml"
+    write_plan(old, path)
+    data = yaml.safe_load(path.read_text())
+    del data["risk"]  # as written before costplan.risk existed
+    data.pop("quality_risk")
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    plan = read_plan(path)
+    assert MIGRATED_NOTE in plan.notes
+    assert MIGRATED_ROBUST_NOTE in plan.notes
+    r = run("report", path)
     assert r.code == 0, r.err
-    assert "robust plan: the budget holds with every query at p95" in r.out
-    robust_plan = yaml.safe_load(out.read_text())
-    plain_plan = yaml.safe_load(plain.read_text())
-    assert Decimal(robust_plan["totals"]["cost_p95_usd"]) <= 400
-    assert Decimal(plain_plan["totals"]["cost_p95_usd"]) > 400  # the plain plan is at risk
-    assert Decimal(robust_plan["totals"]["mean_quality"]) <= Decimal(
-        plain_plan["totals"]["mean_quality"]
-    )
-
-
-def test_robust_infeasible_speaks_of_p95(run: Runner, basic: Path) -> None:
-    r = run("optimize", basic / "workload.yaml", "--budget", "20", "--robust")
-    assert r.code == 1
-    assert "the cheapest plan meeting every quality floor costs" in r.err
-    assert "at p95 lengths; budget is $20.00" in r.err
+    assert "migrated: this plan file predates the period-cost distribution" in r.out
+    assert "budget at risk:" not in r.out

@@ -31,8 +31,11 @@ def test_optimize_writes_markdown_and_html_reports(
     plan_total = Decimal(yaml.safe_load(plan_file.read_text())["totals"]["cost_usd"])
     md_total = extract.markdown(text).total
     assert md_total == extract.html(page.read_text()).total == round(plan_total, 2)
-    risk = next(x for x in r.out.splitlines() if x.startswith("budget at risk: "))
-    assert f"- {risk.replace('$', chr(92) + '$')}\n" in text
+    from costplan.report.markdown import md_escape
+
+    period = next(x for x in r.out.splitlines() if x.startswith("period cost P50 "))
+    assert f"- {md_escape(period)}\n" in text
+    assert "budget at risk" not in r.out + text + page.read_text()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["basic", "plan.yaml", "r.html", "r.md"]
 
 

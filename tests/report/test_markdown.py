@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from decimal import Decimal
 
 from costplan.plan import Plan
@@ -40,13 +39,11 @@ def test_allocation_table_exact() -> None:
     assert len(table) == 2 + 7 + 1
 
 
-def test_tasks_table_has_p95_per_task_and_totals() -> None:
-    table = _table_after(
-        render_markdown(hostile_plan()), "## Tasks and budget at risk (p95 lengths)"
-    )
+def test_tasks_table_has_costs_per_task_and_totals() -> None:
+    table = _table_after(render_markdown(hostile_plan()), "## Tasks")
     assert table[0] == TASKS_HEADER
-    assert table[2].endswith("| 3 | 0.8 | 0.8600 | \\$1.00 | \\$1.80 |")
-    assert table[-1] == "| **total** | **25** |  | **0.8060** | **\\$1.02** | **\\$1.83** |"
+    assert table[2].endswith("| 3 | 0.8 | 0.8600 | \\$1.00 |")
+    assert table[-1] == "| **total** | **25** |  | **0.8060** | **\\$1.02** |"
 
 
 def test_summary_lines() -> None:
@@ -54,7 +51,7 @@ def test_summary_lines() -> None:
     assert text.startswith("# costplan: demo \\<\\&\\> \\| team (max_quality, per month)\n")
     assert "- budget \\$1.50: plan costs \\$1.02, \\$0.48 left (32.0%)\n" in text
     assert "- status: optimal; objective: mean quality; gap: 0 (proven optimal)\n" in text
-    assert "- budget at risk: \\$1.83 at p95 lengths (\\$0.33 over budget)\n" in text
+    assert "budget at risk" not in text  # replaced by the period-cost line (costplan.risk)
     assert "| work\\|load \\<1\\>.yaml | `" + "ab" * 32 + "` |" in text
     assert "- prices as of 2026-11-01 (list \\<prices\\> \\& co)" in text
     assert "- note with \\<tag\\> \\& \\| pipe" in text
@@ -65,17 +62,6 @@ def test_feasible_plan_shows_gap_and_bound() -> None:
     text = render_markdown(hostile_plan(status="feasible", gap=0.0125, bound=21_000_000.0))
     assert "- status: feasible; objective: mean quality; gap: 0.0125\n" in text
     assert "- bound: mean quality at most 0.8400\n" in text
-
-
-def test_no_p95_no_risk_line() -> None:
-    plan = hostile_plan()
-    tasks = tuple(
-        replace(t, allocations=tuple(replace(a, cost_p95_per_query_pusd=0) for a in t.allocations))
-        for t in plan.tasks
-    )
-    text = render_markdown(hostile_plan(tasks=tasks))
-    assert "budget at risk:" not in text
-    assert _table_after(text, "## Tasks and budget at risk (p95 lengths)")[-1].endswith("| - |")
 
 
 def test_optional_sections_only_when_present() -> None:

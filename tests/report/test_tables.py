@@ -47,15 +47,25 @@ def test_rows_and_task_totals_add_up() -> None:
     assert t.budget == Decimal("1.5")
 
 
-def test_risk_line_wording() -> None:
-    over = tb.plan_tables(hostile_plan())
-    assert tb.risk_line(over) == "budget at risk: $1.83 at p95 lengths ($0.33 over budget)"
-    within = tb.plan_tables(hostile_plan(budget_pusd=2 * USD))
-    assert tb.risk_line(within) == "budget at risk: $1.83 at p95 lengths ($0.17 within budget)"
-    none = tb.plan_tables(hostile_plan(budget_pusd=None, objective="min_cost"))
-    assert tb.risk_line(none) == (
-        "budget at risk: $1.83 at p95 lengths ($0.81 above the expected cost; no budget set)"
+def test_period_line_wording() -> None:
+    import dataclasses
+
+    from costplan.risk.period import PeriodRisk
+
+    # Quantiles round up to the cent (1 pico-dollar over $1.50 shows $1.51), the
+    # probability down to 0.1 points; Monte Carlo plans name their draws and seed.
+    risk = PeriodRisk("monte_carlo", USD, USD // 10 + 1, (USD, 3 * USD // 2 + 1, 2 * USD),
+                      Decimal("0.95999"), draws=1000, seed=7)  # fmt: skip
+    assert tb.period_line(dataclasses.replace(hostile_plan(), risk=risk)) == (
+        "period cost P50 $1.00, P95 $1.51, P99 $2.00; P(cost <= budget) = 95.9% "
+        "(Monte Carlo, 1,000 draws, seed 7; sd $0.11)"
     )
+    no_budget = dataclasses.replace(risk, p_within_budget=None)
+    line = tb.period_line(dataclasses.replace(hostile_plan(), risk=no_budget))
+    assert line is not None
+    assert "P(cost <= budget)" not in line
+    assert tb.period_line(hostile_plan()) is None  # no risk: nothing claimed
+    none = tb.plan_tables(hostile_plan(budget_pusd=None, objective="min_cost"))
     assert tb.budget_line(hostile_plan(budget_pusd=None), none) == (
         "no budget: plan costs $1.02 per month"
     )

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_EVEN, Decimal
 
-import pytest
-
 from costplan.money import CENT, pusd_to_usd
 from costplan.plan import Plan
 from costplan.report.html import render_html
@@ -47,13 +45,23 @@ def test_totals_match_on_a_solved_plan(solved_plan: Plan) -> None:
     _check(solved_plan)
 
 
-@pytest.mark.parametrize(("budget", "phrase"), [(1, "over budget"), (5, "within budget")])
-def test_budget_at_risk_line_is_identical_everywhere(budget: int, phrase: str) -> None:
-    plan = hostile_plan(budget_pusd=budget * 10**12)
+def test_period_cost_line_is_identical_everywhere() -> None:
+    import dataclasses
+    from decimal import Decimal as D
+    from html import escape
+
+    from costplan.report.markdown import md_escape
+    from costplan.risk.period import PeriodRisk
+
+    p = 10**12
+    risk = PeriodRisk("normal", 102 * p // 100, p // 4, (102 * p // 100, 150 * p // 100,
+                      183 * p // 100), D("0.731234"))  # fmt: skip
+    plan = dataclasses.replace(hostile_plan(), risk=risk)
     _, term = extract.terminal(plan)
-    line = next(x for x in term.splitlines() if x.startswith("budget at risk:"))
-    assert phrase in line
-    assert line.replace("$", "\\$") in render_markdown(plan)
-    assert f'class="risk-over">{line}</li>' in render_html(plan) or (
-        f'<li id="budget-at-risk">{line}</li>' in render_html(plan)
+    line = next(x for x in term.splitlines() if x.startswith("period cost"))
+    assert line == (
+        "period cost P50 $1.02, P95 $1.50, P99 $1.83; P(cost <= budget) = 73.1% "
+        "(normal approximation; sd $0.25)"
     )
+    assert f"- {md_escape(line)}\n" in render_markdown(plan)
+    assert f'<li id="period-cost">{escape(line)}</li>' in render_html(plan)

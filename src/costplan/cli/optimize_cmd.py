@@ -41,7 +41,7 @@ def optimize(
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No terminal report."),
     robust: bool = typer.Option(
-        False, "--robust", help="Budget must hold at p95 prompt and output lengths."
+        False, "--robust", hidden=True, help="Replaced by --confidence (refused)."
     ),
     confidence: float | None = typer.Option(
         None,
@@ -79,6 +79,12 @@ def optimize(
     from costplan.report.terminal import render_plan
     from costplan.safeio import is_stdout
 
+    if robust:
+        raise InputError(
+            "--robust is replaced by --confidence: it held the budget with every query at "
+            "p95 lengths, far above any real risk",
+            hint="use --confidence 0.95 (P(period cost <= budget) >= 0.95; README Uncertainty)",
+        )
     if objective is not None and objective not in ("max_quality", "min_cost"):
         raise InputError("--objective must be max_quality or min_cost", value=objective)
     report_formats = [(p, report_format(p)) for p in reports or ()]  # fail before solving
@@ -93,7 +99,6 @@ def optimize(
             objective=objective,  # type: ignore[arg-type]
             budget_usd=parse_budget(budget),
             time_limit_s=time_limit,
-            robust=robust,
             relative_gap=gap,
             confidence=confidence,
             floor_confidence=floor_confidence,

@@ -112,7 +112,7 @@ def inline_svg(text: str, *, prefix: str, title: str) -> str:
 
 
 def allocation_svg(tables: PlanTables) -> str:
-    """Stacked horizontal bar per task: cost by model (mode), p95 cost marked.
+    """Stacked horizontal bar per task: cost by model (mode).
 
     Every bar segment is a ``<g id="costplan-bar-K">`` group, K the index of the
     allocation row in ``tables.rows``; a model keeps its colour across tasks.
@@ -149,17 +149,6 @@ def allocation_svg(tables: PlanTables) -> str:
             bars.patches[0].set_gid(f"costplan-bar-{k}")
             seen.add(label)
             left[key] += float(r.cost)
-        if tables.has_p95 and tables.tasks:
-            ax.scatter(
-                [float(t.cost_p95) for t in tables.tasks],
-                [ypos[id(t.task)] for t in tables.tasks],
-                marker="|",
-                s=260,
-                linewidths=1.6,
-                color="#222222",
-                label="cost at p95 lengths",
-                zorder=3,
-            )
         ax.set_yticks(range(len(task_names)), [mpl_text(n) for n in reversed(task_names)])
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: _money_label(v)))
         ax.set_xlabel("cost per period (USD)")

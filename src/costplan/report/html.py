@@ -131,7 +131,6 @@ def _tasks(plan: Plan, t: tb.PlanTables) -> list[str]:
             + _cell("-" if task.min_quality is None else _e(task.min_quality), num=True)
             + _cell(f"{task.mean_quality:.4f}", num=True)
             + _money(tt.cost)
-            + (_money(tt.cost_p95) if t.has_p95 else _cell("-", num=True))
         )
     total = (
         _cell("total", head=True)
@@ -139,7 +138,6 @@ def _tasks(plan: Plan, t: tb.PlanTables) -> list[str]:
         + _cell("")
         + _cell(f"{plan.mean_quality:.4f}", num=True)
         + _money(t.total)
-        + (_money(t.total_p95) if t.has_p95 else _cell("-", num=True))
     )
     header = [
         ("task", False),
@@ -147,7 +145,6 @@ def _tasks(plan: Plan, t: tb.PlanTables) -> list[str]:
         ("min quality", True),
         ("mean quality", True),
         ("cost", True),
-        ("cost at p95", True),
     ]
     return _table(header, rows, total, cls="tasks")
 
@@ -260,11 +257,6 @@ def render_html(plan: Plan, frontier: Any = None) -> str:
     quality = tb.quality_line(plan)
     if quality is not None:
         items.append(f'<li id="quality-interval">{_e(quality)}</li>')
-    risk = tb.risk_line(t)
-    if risk is not None:
-        over = t.budget is not None and t.total_p95 > t.budget
-        cls = ' class="risk-over"' if over else ""
-        items.append(f'<li id="budget-at-risk"{cls}>{_e(risk)}</li>')
 
     out = [
         "<!DOCTYPE html>",
@@ -286,15 +278,12 @@ def render_html(plan: Plan, frontier: Any = None) -> str:
         *_allocation(plan, t),
         "<figure>",
         charts.allocation_svg(t),
-        "<figcaption>Cost per task, stacked by model (mode); the black tick is the "
-        "task's cost at p95 prompt and output lengths.</figcaption>",
+        "<figcaption>Cost per task, stacked by model (mode).</figcaption>",
         "</figure>",
         "</section>",
         '<section id="tasks">',
-        "<h2>Tasks and budget at risk (p95 lengths)</h2>",
+        "<h2>Tasks</h2>",
         *_tasks(plan, t),
-        '<p class="desc">Cost at p95 lengths: every query of the allocation priced at its '
-        "task's p95 prompt and output lengths, a pessimistic ceiling for the budget.</p>",
         "</section>",
     ]
     if plan.today is not None:

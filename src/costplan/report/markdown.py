@@ -23,7 +23,7 @@ from costplan.textsafe import printable
 ALLOCATION_HEADER = (
     "| task | model (mode) | provider | queries | share | quality | \\$/1k queries | cost |"
 )
-TASKS_HEADER = "| task | queries | min quality | mean quality | cost | cost at p95 |"
+TASKS_HEADER = "| task | queries | min quality | mean quality | cost |"
 
 # Backslash-escapable punctuation that could start markup ('$' starts math on GitHub),
 # plus '_' where it is not
@@ -93,7 +93,6 @@ def _tasks(plan: Plan, t: tb.PlanTables) -> list[str]:
                 "-" if task.min_quality is None else f"{task.min_quality}",
                 f"{task.mean_quality:.4f}",
                 fmt_usd(tt.cost),
-                fmt_usd(tt.cost_p95) if t.has_p95 else "-",
             )
         )
     rows.append(
@@ -103,11 +102,10 @@ def _tasks(plan: Plan, t: tb.PlanTables) -> list[str]:
             "",
             f"**{plan.mean_quality:.4f}**",
             f"**{fmt_usd(t.total)}**",
-            f"**{fmt_usd(t.total_p95)}**" if t.has_p95 else "-",
         )
     )
     header = TASKS_HEADER.strip("| ").split(" | ")
-    return _table(header, "lrrrrr", rows)
+    return _table(header, "lrrrr", rows)
 
 
 def _baselines(plan: Plan, t: tb.PlanTables) -> list[str]:
@@ -185,8 +183,8 @@ def _today(plan: Plan) -> list[str]:
 def render_markdown(plan: Plan, frontier: Any = None) -> str:
     """The whole report as GitHub-flavoured markdown (ends with one newline).
 
-    Sections: summary (budget, status, budget at risk), allocation per task and
-    model with a totals row, tasks with costs at p95 lengths, baselines,
+    Sections: summary (budget, status, period-cost distribution, quality interval),
+    allocation per task and model with a totals row, tasks, baselines,
     explanations and frontier when present, notes, inputs' provenance.
     """
     t = tb.plan_tables(plan)
@@ -204,17 +202,8 @@ def render_markdown(plan: Plan, frontier: Any = None) -> str:
     quality = tb.quality_line(plan)
     if quality is not None:
         out.append(f"- {md_escape(quality)}")
-    risk = tb.risk_line(t)
-    if risk is not None:
-        out.append(f"- {md_escape(risk)}")
     out += ["", "## Allocation", "", *_allocation(plan, t), ""]
-    out += ["## Tasks and budget at risk (p95 lengths)", "", *_tasks(plan, t), ""]
-    if risk is not None:
-        out += [
-            "Cost at p95 lengths: every query of the allocation priced at its task's p95 "
-            "prompt and output lengths, a pessimistic ceiling for the budget.",
-            "",
-        ]
+    out += ["## Tasks", "", *_tasks(plan, t), ""]
     if plan.today is not None:
         out += _today(plan)
     if plan.baselines:

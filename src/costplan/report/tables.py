@@ -12,7 +12,7 @@ One computation so that all reports of the same Plan print the same numbers:
   so that they sum to exactly 1 per task.
 
 Nothing here is tied to a medium: the one-line summaries (:func:`budget_line`,
-:func:`status_line`, :func:`risk_line`) are printed verbatim by every report, and
+:func:`status_line`, :func:`period_line`) are printed verbatim by every report, and
 the optional sections (explanations, frontier) are turned into neutral blocks
 (:class:`Text`, :class:`Items`, :class:`Pairs`, :class:`Grid`) that the markdown
 and HTML renderers lay out.
@@ -170,24 +170,6 @@ def status_line(plan: Plan) -> str:
     what = "mean quality" if plan.objective == "max_quality" else "cost"
     gap = "0 (proven optimal)" if plan.status == "optimal" else gap_text(plan.gap)
     return f"status: {plan.status}; objective: {what}; gap: {gap}"
-
-
-def risk_line(tables: PlanTables) -> str | None:
-    """``budget at risk: $X at p95 lengths ($Y over budget)``; None without p95 costs.
-
-    The p95 cost is what the plan's allocation costs if every query had p95 prompt
-    and output lengths: a pessimistic ceiling, not a forecast.
-    """
-    if not tables.has_p95:
-        return None
-    head = f"budget at risk: {fmt_usd(tables.total_p95)} at p95 lengths"
-    if tables.budget is None:
-        extra = tables.total_p95 - tables.total
-        return f"{head} ({fmt_usd(extra)} above the expected cost; no budget set)"
-    over = tables.total_p95 - tables.budget
-    if over > 0:
-        return f"{head} ({fmt_usd(over)} over budget)"
-    return f"{head} ({fmt_usd(-over)} within budget)"
 
 
 def _up_to_cent(pusd: int) -> Decimal:

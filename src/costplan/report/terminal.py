@@ -16,7 +16,7 @@ from costplan.money import cents, fmt_usd, pusd_to_usd
 from costplan.options import OptionTable
 from costplan.plan import Plan
 from costplan.report.tables import gap_text as fmt_gap
-from costplan.report.tables import period_line, plan_tables, quality_line, risk_line
+from costplan.report.tables import period_line, quality_line
 from costplan.textsafe import printable
 
 _PER = {
@@ -94,9 +94,6 @@ def render_plan(plan: Plan, console: Console) -> None:
     quality = quality_line(plan)
     if quality is not None:
         lines.append(quality)
-    risk = risk_line(plan_tables(plan))
-    if risk is not None:
-        lines.append(risk)
     if plan.prices_as_of or plan.prices_source:
         lines.append(
             f"prices as of {plan.prices_as_of or '?'} ({plan.prices_source or 'no source'})"
