@@ -53,6 +53,12 @@ def optimize(
         "--floor-confidence",
         help="Plan so that P(task quality >= floor) >= this for every floor (needs n/stderr).",
     ),
+    noise: bool = typer.Option(
+        False, "--noise", help="Options within noise of each task's best; the cheapest tied plan."
+    ),
+    stability_k: int = typer.Option(
+        0, "--stability", help="K seeded quality redraws: how often each task keeps its choice."
+    ),
     gap: float = typer.Option(
         0.0,
         "--gap",
@@ -105,6 +111,20 @@ def optimize(
         )
 
     plan = solve(table)
+    if noise or stability_k > 0:
+        import dataclasses
+
+        from costplan.risk.noise import noise_notes, stability
+
+        extra = noise_notes(table, plan) if noise else []
+        if stability_k > 0:
+            kept = stability(table, plan, stability_k, time_limit_s=time_limit)
+            extra.append(
+                f"stability over {stability_k} quality redraws (seed 0): "
+                + ", ".join(f"{t} keeps its main choice {float(v) * 100:.0f}%"
+                            for t, v in kept.items())
+            )  # fmt: skip
+        plan = dataclasses.replace(plan, notes=(*plan.notes, *extra))
     if out is not None:
         write_plan(plan, out)
     for path, fmt in report_formats:
