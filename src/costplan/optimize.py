@@ -689,7 +689,10 @@ def plan_from_counts(
                     reasoning_tokens=o.reasoning_tokens,
                 )
             )
-    samples = {o.task: o.samples for o in table.options}
+    samples: dict[str, int] = {}  # prompt samples behind the used options' costs
+    for o, n in zip(options, counts, strict=True):
+        if n > 0:
+            samples[o.task] = max(samples.get(o.task, 1), o.samples)
     tasks = tuple(
         TaskPlan(
             t.name,

@@ -97,8 +97,11 @@ class ClassChecker:
         self._side_constraints(rows)
         from costplan.verify.risk import check_quality, check_risk
 
-        check_risk(doc, w, rows, f)
-        check_quality(doc, w, rows, f)
+        try:
+            check_risk(doc, w, rows, f)
+            check_quality(doc, w, rows, f)
+        except (OverflowError, ValueError, ZeroDivisionError, TypeError) as exc:
+            f.add(("risk",), f"figures out of any float's range or malformed ({exc})")
         return rows
 
     def _inputs(self) -> None:
