@@ -60,6 +60,77 @@ class OutputPath:
         return path
 
 
+class Choice:
+    """Parser of an option with a fixed set of values: anything else is a one-line
+    :class:`~costplan.errors.InputError` (exit 2) ``OPTION must be PHRASE (got 'x')``,
+    with a did-you-mean hint. Used with :func:`choice_option`, which lists the
+    values in ``--help``."""
+
+    def __init__(self, option: str, choices: tuple[str, ...], phrase: str | None = None):
+        self.option = option
+        self.choices = choices
+        self.phrase = phrase or "one of " + ", ".join(choices)
+
+    def __call__(self, text: str) -> str:
+        from costplan.errors import InputError
+        from costplan.validation import did_you_mean
+
+        if text in self.choices:
+            return text
+        raise InputError(
+            f"{self.option} must be {self.phrase}",
+            value=text,
+            hint=did_you_mean(text, self.choices),
+        )
+
+
+def choice_option(
+    default: Any,
+    *flags: str,
+    choices: tuple[str, ...],
+    help: str,
+    phrase: str | None = None,
+) -> Any:
+    """A Typer option taking one of ``choices`` (listed in ``--help`` as ``[a|b]``)."""
+    return typer.Option(
+        default,
+        *flags,
+        metavar="[" + "|".join(choices) + "]",
+        parser=Choice(flags[0], choices, phrase),
+        help=help,
+    )
+
+
+def format_option(
+    *formats: str, default: str = "table", help: str | None = None, phrase: str | None = None
+) -> Any:
+    """The shared ``--format``/``-f`` option of every command that prints results.
+
+    ``json`` is one JSON document on standard output (money as exact decimal
+    strings), described by ``costplan schema output-<command>``.
+    """
+    text = help or (
+        f"Output format (default {default}); json: one JSON document on stdout, "
+        "schema: costplan schema output-<command>."
+    )
+    return choice_option(default, "--format", "-f", choices=formats, help=text, phrase=phrase)
+
+
+def claim_stdout(option: str) -> None:
+    """Declare standard output as this command's ``option`` output (``--format json``):
+    another output also naming ``-`` is refused (:func:`costplan.safeio.declare_output`)."""
+    declare_output(STDOUT, option)
+
+
+def write_json(payload: Any) -> None:
+    """``payload`` as indented JSON (UTF-8, trailing newline) on standard output."""
+    import json
+
+    from costplan.safeio import write_output
+
+    write_output(STDOUT, json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+
+
 def output_console(*outputs: Path | None) -> Console:
     """The console for a command's terminal report: stderr when one of its
     outputs is standard output (so stdout carries exactly that output)."""
@@ -75,6 +146,15 @@ PricesOption = typer.Option(
 )
 BudgetOption = typer.Option(
     None, "--budget", help="Budget in USD per period; overrides the workload."
+)
+OBJECTIVES = ("max_quality", "min_cost")
+ObjectiveOption = choice_option(
+    None,
+    "--objective",
+    choices=OBJECTIVES,
+    phrase="max_quality or min_cost",
+    help="max_quality: best quality within the budget; min_cost: cheapest plan meeting "
+    "the floors. Overrides the workload.",
 )
 PriceChangeOption = typer.Option(
     None,

@@ -13,9 +13,13 @@ from costplan.cli.common import (
     InputPath,
     OutputPath,
     PricesOption,
+    claim_stdout,
+    console,
+    format_option,
     number,
     output_console,
     paths,
+    write_json,
 )
 from costplan.errors import InputError
 from costplan.numbers import MAX_BUDGET_USD, NumberRule, parse_number
@@ -82,6 +86,7 @@ def frontier(
         help="Solver time limit per point, seconds.",
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No terminal report."),
+    fmt: str = format_option("table", "json"),
 ) -> None:
     """Cost-quality frontier: the best plan at every budget, its knee and AIQ."""
     from costplan.api import load_inputs
@@ -90,6 +95,8 @@ def frontier(
     from costplan.report.chart_text import render_frontier
     from costplan.safeio import is_stdout, write_output
 
+    if fmt == "json":
+        claim_stdout("--format json")
     n = parse_points(points)
     span = parse_aiq_range(aiq_range)
     if out is not None and not is_stdout(out) and out.suffix.lower() != ".csv":
@@ -98,10 +105,16 @@ def frontier(
     result = compute_frontier(table, points=n, breakpoints=breakpoints, time_limit_s=time_limit)
     if out is not None:
         write_output(out, frontier_csv(result))
+    if fmt == "json":
+        from costplan.jsonout import frontier_json
+
+        write_json(frontier_json(result, span))
     if not quiet:
-        con = output_console(out)  # stderr when the points go to stdout
-        render_frontier(result, con)
-        if span is not None:
+        # stderr when the points go to stdout
+        con = console(stderr=True) if fmt == "json" else output_console(out)
+        if fmt != "json":
+            render_frontier(result, con)
+        if span is not None and fmt != "json":
             lo, hi = span
             value = result.aiq_between(budget_to_pusd(lo), budget_to_pusd(hi))
             con.print(f"AIQ over {fmt_usd(lo)} to {fmt_usd(hi)}: {value}", markup=False)

@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from costplan.cli.common import InputPath, OutputPath, echo, output_console, paths
+from costplan.cli.common import (
+    InputPath,
+    OutputPath,
+    echo,
+    format_option,
+    output_console,
+    paths,
+)
 
 if TYPE_CHECKING:
     from costplan.reconcile.run import Reconciled
@@ -107,7 +114,7 @@ def reconcile(
         None, "--max-mix-drift",
         help="Exit 1 when more than this % of a task's requests went elsewhere than planned.",
     ),
-    fmt: str = typer.Option("table", "--format", help="table, markdown or json (stdout)."),
+    fmt: str = format_option("table", "markdown", "json", phrase="table, markdown or json"),
     out: Path | None = typer.Option(
         None, "--out", "-o", help="Report file: .md, .html (waterfall chart) or .json.",
         parser=OutputPath("--out", REPORT_SUFFIXES),
@@ -124,11 +131,7 @@ def reconcile(
     from costplan.reconcile.load import UsageRequest
     from costplan.reconcile.run import ReconcileRequest, reconcile
     from costplan.safeio import STDOUT, is_stdout, write_output
-    from costplan.validation import did_you_mean
 
-    if fmt not in FORMATS:
-        raise InputError("--format must be table, markdown or json", value=fmt,
-                         hint=did_you_mean(fmt, FORMATS))
     out_fmt = _out_format(out) if out is not None else None
     if fmt != "table" and out is not None and is_stdout(out):
         raise InputError(f"--out - and --format {fmt} both write to standard output (-)")

@@ -6,7 +6,15 @@ from pathlib import Path
 
 import typer
 
-from costplan.cli.common import InputPath, PriceChangeOption, PricesOption, paths
+from costplan.cli.common import (
+    InputPath,
+    PriceChangeOption,
+    PricesOption,
+    claim_stdout,
+    format_option,
+    paths,
+    write_json,
+)
 
 
 def verify(
@@ -34,6 +42,7 @@ def verify(
         parser=InputPath("assignments"),
     ),
     price_change: list[str] | None = PriceChangeOption,
+    fmt: str = format_option("table", "json"),
 ) -> None:
     """Re-derive every number of a plan from the raw inputs; exit 1 naming each violation."""
     from costplan.safeio import claim_input
@@ -42,9 +51,11 @@ def verify(
     def register(path: Path, what: str) -> None:
         claim_input(path, what=what)  # an input like any other: stdout must not be it
 
+    if fmt == "json":
+        claim_stdout("--format json")
     checker_io.ON_READ.append(register)
     try:
-        _verify(plan_file, workload, paths(prices), queries, assignments, price_change)
+        _verify(plan_file, workload, paths(prices), queries, assignments, price_change, fmt)
     finally:
         checker_io.ON_READ.remove(register)
 
@@ -56,6 +67,7 @@ def _verify(
     queries: Path | None,
     assignments: Path | None,
     price_change: list[str] | None,
+    fmt: str,
 ) -> None:
     from costplan.errors import InputError
     from costplan.verify import Sources, check_file
@@ -84,12 +96,27 @@ def _verify(
         rows=None if assignments is None else read_rows(assignments),
     )
     found = check_file(plan_file, sources)
-    if found:
-        for v in found:
-            typer.echo(str(v))
-        raise typer.Exit(1)
     tasks = raw.data.get("tasks") or []
     rows_n = sum(len(t.get("allocations") or []) for t in tasks if isinstance(t, dict))
+    if fmt == "json":
+        write_json(
+            {
+                "format": 1,
+                "plan": str(plan_file),
+                "verified": not found,
+                "violations": [str(v) for v in found],
+                "tasks": len(tasks),
+                "allocations": rows_n,
+                "status": raw.data.get("status"),
+            }
+        )
+    elif found:
+        for v in found:
+            typer.echo(str(v))
+    if found:
+        raise typer.Exit(1)
+    if fmt == "json":
+        return
     typer.echo(
         f"verified: {plan_file}: {len(tasks)} task(s), {rows_n} allocation row(s), "
         f"status {raw.data.get('status')} re-derived from the raw inputs"
