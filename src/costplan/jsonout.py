@@ -32,7 +32,7 @@ def _option(o: Option, volume: int) -> dict[str, Any]:
         "kind": o.kind,
         "mode": o.mode,
         "cache": o.cache,
-        "quality": f"{o.quality}",
+        "quality": f"{o.quality:f}",
         "prompt_tokens_mean": o.prompt_tokens_mean,
         "cached_tokens": o.cached_tokens,
         "output_tokens": o.output_tokens,
@@ -60,7 +60,7 @@ def estimate_json(table: OptionTable) -> dict[str, Any]:
             {
                 "name": t.name,
                 "volume": t.volume,
-                "min_quality": None if t.min_quality is None else f"{t.min_quality}",
+                "min_quality": None if t.min_quality is None else f"{t.min_quality:f}",
                 "options": [_option(o, t.volume) for o in opts],
             }
         )
