@@ -34,9 +34,11 @@ def verify_plan(plan: Plan, table: OptionTable) -> None:
     if table.workload.path is None:  # built in memory: only the document's own arithmetic
         require(plan_to_dict(plan), Sources())
         return
+    from costplan.safeio import library_path
+
     sources = Sources(
         workload=table.workload.path,
-        prices=tuple(table.sheet.paths),
+        prices=tuple(library_path(p) for p in table.sheet.paths),  # stdin: its spool
         price_changes=tuple(table.sheet.changes),
     )
     require(plan_to_dict(plan), sources)
@@ -70,7 +72,12 @@ def verify_assignment(
         cost_pusd=cost_pusd,
         quality_micro=quality_micro,
     )
+    from costplan.safeio import library_path
+
     sources = Sources(
-        queries=qs.path, prices=tuple(sheet.paths), price_changes=tuple(sheet.changes), rows=rows
+        queries=library_path(qs.path),  # stdin: its spool
+        prices=tuple(library_path(p) for p in sheet.paths),
+        price_changes=tuple(sheet.changes),
+        rows=rows,
     )
     require(plan_to_dict(plan), sources)

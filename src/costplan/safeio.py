@@ -26,6 +26,16 @@ refusal prevents is a run on the emptied input, an exit 0, and (with ``>>``)
 output appended to an input. Standard output that is a terminal, pipe or
 device, or a file that is not an input, is not affected.
 
+Standard input (:data:`STDIN`, what an input ``-`` parses to): read once, into
+a private temporary file (the spool) that every later read of ``-`` in the same
+session reads again (a loader may read an input twice: to parse it, then to
+hash it). Only one input kind may be ``-`` (the workload *and* a price sheet
+cannot both be standard input). When standard input is a regular file
+(``< plan.yaml``) it is registered like any input by ``st_dev`` + ``st_ino``, so
+``costplan report - -o plan.yaml < plan.yaml`` and ``... < plan.yaml > plan.yaml``
+are refused before anything is written. The spool is removed when the session
+ends.
+
 Writing (:func:`write_output`):
 
 * :data:`STDOUT` (what ``-o -`` parses to) writes to standard output.
@@ -88,9 +98,21 @@ class StdoutPath(PosixPath):
 STDOUT: Final = StdoutPath("-")
 
 
+class StdinPath(PosixPath):
+    """The type of :data:`STDIN`: ``-`` as an input means standard input."""
+
+
+STDIN: Final = StdinPath("-")
+
+
 def is_stdout(path: Path | None) -> bool:
     """True when ``path`` is :data:`STDOUT` (``-o -``)."""
     return isinstance(path, StdoutPath) and str(path) == "-"
+
+
+def is_stdin(path: Path | None) -> bool:
+    """True when ``path`` is :data:`STDIN` (an input given as ``-``)."""
+    return isinstance(path, StdinPath) and str(path) == "-"
 
 
 class UnreadableInput(InputError):
@@ -219,6 +241,10 @@ class Session:
     #: ``(st_dev, st_ino)`` of standard output when the session started, if it
     #: was a regular file (a shell redirection ``> FILE``); else None.
     stdout: tuple[int, int] | None = None
+    #: Standard input, once read: the spool file and the kind of input it was read as.
+    stdin: tuple[Path, str] | None = None
+    #: The command-line argument that named standard input (``-``) as an input, if any.
+    stdin_argument: str | None = None
 
     def option_of(self, path: Path) -> str:
         """The option that declared ``path`` ("output" when none did)."""
@@ -332,6 +358,8 @@ def session() -> Iterator[Session]:
     finally:
         _current = outer
         restore()
+        if fresh.stdin is not None:
+            _remove_spool(fresh.stdin[0])
 
 
 # --- reading -----------------------------------------------------------------------
@@ -367,6 +395,62 @@ def _regular_file(path: Path, what: str) -> os.stat_result:
     return st
 
 
+# --- standard input ------------------------------------------------------------------
+
+_spools: dict[int, tuple[Path, str]] = {}  # outside a session: one spool per process
+
+
+def _remove_spool(spool: Path) -> None:
+    import shutil
+
+    shutil.rmtree(spool.parent, ignore_errors=True)
+
+
+def _stdin_spool(what: str) -> Path:
+    """The spool file holding standard input (see the module docs), made on first use.
+
+    Raises InputError when standard input was already read as another kind of input,
+    and :class:`OutputOverInputError` when it is the same file as an output.
+    """
+    held = _current.stdin if _current is not None else _spools.get(0)
+    if held is not None:
+        spool, first = held
+        if first != what:
+            raise InputError(
+                f"standard input (-) is already the {first}; only one input can be -",
+                hint=f"give the {what} as a file",
+            )
+        return spool
+    import atexit
+    import tempfile
+
+    try:
+        st = os.fstat(0)
+    except OSError:
+        raise UnreadableInput(what, "is not open (standard input is closed)", STDIN) from None
+    if _current is not None:
+        _current.refuse_output(STDIN, st, what)
+        _current.inputs.append(_Input("-", what, st.st_dev, st.st_ino))
+    # .jsonl: query files from standard input are JSON Lines (YAML readers ignore it)
+    spool = Path(tempfile.mkdtemp(prefix="costplan-stdin-")) / "stdin.jsonl"
+    try:
+        with open(spool, "wb") as f:
+            while chunk := os.read(0, _CHUNK):
+                f.write(chunk)
+    except OSError as exc:
+        _remove_spool(spool)
+        raise UnreadableInput(what, _os_reason(exc, STDIN), STDIN, exc) from None
+    except BaseException:
+        _remove_spool(spool)
+        raise
+    if _current is not None:
+        _current.stdin = (spool, what)
+    else:
+        _spools[0] = (spool, what)
+        atexit.register(_remove_spool, spool)
+    return spool
+
+
 def read_input(path: Path, *, what: str, limit: int = MAX_INPUT_BYTES) -> bytes:
     """The bytes of the regular file ``path``; ``what`` names it in errors ("workload").
 
@@ -384,7 +468,10 @@ def read_input(path: Path, *, what: str, limit: int = MAX_INPUT_BYTES) -> bytes:
 def open_input(path: Path, *, what: str) -> int:
     """A read-only descriptor on the regular file ``path``, for readers that stream
     it (query files have no size cap): the same checks and registration as
-    :func:`read_input`, without reading. The caller closes it."""
+    :func:`read_input`, without reading. The caller closes it. :data:`STDIN` is
+    read from its spool."""
+    if is_stdin(path):
+        return os.open(_stdin_spool(what), os.O_RDONLY | os.O_CLOEXEC)
     _regular_file(path, what)
     flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
     try:
@@ -409,12 +496,24 @@ def claim_input(path: Path, *, what: str) -> Path:
     """For a reader that must hand ``path`` to a library (DuckDB, zipfile) instead
     of reading its bytes here: the same checks as :func:`read_input` (a regular
     file, not a declared output) and the same registration; returns ``path``.
-    The library then reads it; the size limit is the library's."""
+    The library then reads it; the size limit is the library's. For :data:`STDIN`
+    the path returned is the spool's: the library reads that file."""
+    if is_stdin(path):
+        return _stdin_spool(what)
     st = _regular_file(path, what)
     if _current is not None:
         _current.refuse_output(path, st, what)
         _current.inputs.append(_Input(str(path), what, st.st_dev, st.st_ino))
     return path
+
+
+def library_path(path: Path) -> Path:
+    """The file a library (DuckDB, zipfile) should open for the input ``path``: the
+    spool for :data:`STDIN` (claimed first with :func:`claim_input`), else ``path``."""
+    if not is_stdin(path):
+        return path
+    held = _current.stdin if _current is not None else _spools.get(0)
+    return held[0] if held is not None else path
 
 
 def exists(path: Path) -> bool:

@@ -27,6 +27,7 @@ from costplan.cli import (
     verify_cmd,
     workload_cmd,
 )
+from costplan.cli.common import Choice as choice_parser
 
 if TYPE_CHECKING:
     from costplan.errors import CostplanError
@@ -61,12 +62,61 @@ def version() -> None:
     typer.echo(__version__)
 
 
+def _version_flag(value: bool) -> None:
+    if value:
+        version()
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    show_version: bool = typer.Option(
+        False,
+        "--version",
+        is_eager=True,
+        callback=_version_flag,
+        help="Print costplan's version and exit.",
+    ),
+) -> None:
+    """Plan LLM spending: which model should serve which queries, within a budget."""
+
+
+SHELLS = ("bash", "zsh", "fish")
+COMPLETE_VAR = "_COSTPLAN_COMPLETE"
+
+
+@app.command("completion")
+def completion(
+    shell: str = typer.Argument(
+        ...,
+        metavar="[bash|zsh|fish]",
+        help="The shell to complete in.",
+        parser=choice_parser("SHELL", SHELLS),
+    ),
+) -> None:
+    """Print the shell completion script; e.g. eval "$(costplan completion bash)" in ~/.bashrc,
+    costplan completion fish > ~/.config/fish/completions/costplan.fish."""
+    from typer._completion_shared import get_completion_script
+
+    typer.echo(get_completion_script(prog_name="costplan", complete_var=COMPLETE_VAR, shell=shell))
+
+
+def _completion_classes() -> None:
+    """Register Typer's shell classes when a shell asks for completions (the script
+    sets ``_COSTPLAN_COMPLETE``); not otherwise, so that startup stays light."""
+    if os.environ.get(COMPLETE_VAR):
+        from typer._completion_classes import completion_init
+
+        completion_init()
+
+
 def _invoke(argv: list[str] | None) -> int:
     """Run the app; click's usage errors become one-line InputErrors (exit 2)."""
     from costplan.errors import InputError
 
     # click's exceptions, wherever this Typer takes click from (it may vendor it).
     clickexc = sys.modules[typer.BadParameter.__module__]
+    _completion_classes()
     try:
         code = app(args=argv, prog_name="costplan", standalone_mode=False)
     except clickexc.NoArgsIsHelpError as exc:

@@ -26,10 +26,22 @@ if TYPE_CHECKING:
     from costplan.errors import CostplanError
 
 
+_NOUNS = {
+    "prices": "price sheet",
+    "plan": "plan file",
+    "queries": "query file",
+    "catalog": "catalog file",
+    "traffic": "traffic log",
+    "evals": "eval file",
+    "assignments": "assignments file",
+}
+
+
 class InputPath:
     """Parser of a path parameter that names an input of kind ``kind``.
 
-    Inputs are checked and registered when they are read (through
+    ``-`` is standard input (:data:`costplan.safeio.STDIN`; ``./-`` is a file named
+    ``-``). Inputs are checked and registered when they are read (through
     :func:`costplan.safeio.read_input`), not here; ``kind`` ("workload",
     "prices", "plan", "queries", "catalog") tells the CLI tests what to pass.
     """
@@ -38,7 +50,30 @@ class InputPath:
         self.kind = kind
 
     def __call__(self, text: str | Path) -> Path:
-        return Path(text)
+        from costplan.safeio import STDIN
+
+        if str(text) != "-" or isinstance(text, Path):
+            return Path(text)
+        from costplan.errors import InputError
+        from costplan.safeio import current
+
+        if self.kind == "workload":
+            raise InputError(
+                "the workload cannot be standard input (-): its prices: and samples are "
+                "found from its folder",
+                hint="give the workload file (price sheets, plans and query files can be -)",
+            )
+        session = current()
+        noun = _NOUNS.get(self.kind, self.kind)
+        if session is not None:
+            if session.stdin_argument is not None:
+                raise InputError(
+                    f"standard input (-) is already the {session.stdin_argument}; "
+                    "only one input can be -",
+                    hint=f"give the {noun} as a file",
+                )
+            session.stdin_argument = noun
+        return STDIN
 
 
 class OutputPath:
@@ -92,11 +127,16 @@ def choice_option(
     phrase: str | None = None,
 ) -> Any:
     """A Typer option taking one of ``choices`` (listed in ``--help`` as ``[a|b]``)."""
+
+    def complete(incomplete: str) -> list[str]:  # shell completion of the values
+        return [c for c in choices if c.startswith(incomplete)]
+
     return typer.Option(
         default,
         *flags,
         metavar="[" + "|".join(choices) + "]",
         parser=Choice(flags[0], choices, phrase),
+        autocompletion=complete,
         help=help,
     )
 

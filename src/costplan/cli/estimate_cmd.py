@@ -21,8 +21,13 @@ def estimate(
     workload: Path = typer.Argument(..., help="Workload YAML file.", parser=InputPath("workload")),
     prices: list[Path] | None = PricesOption,
     fmt: str = format_option("table", "json"),
+    show_all: bool = typer.Option(
+        False, "--all", "-a", help="Every option (and excluded ones, with the reason), not "
+        "only each task's best."
+    ),
 ) -> None:
-    """Tokens, cost per query and per period for every task x model (x mode)."""
+    """Cost per query and per period of each task's best options (--all: every task x
+    model x mode, with tokens and exclusions)."""
     from costplan.api import load_inputs
 
     if fmt == "json":
@@ -35,4 +40,4 @@ def estimate(
         return
     from costplan.report.terminal import render_estimate
 
-    render_estimate(table, console())
+    render_estimate(table, console(), show_all=show_all)

@@ -70,10 +70,14 @@ def _verify(
     fmt: str,
 ) -> None:
     from costplan.errors import InputError
+    from costplan.safeio import claim_input, is_stdin
     from costplan.verify import Sources, check_file
     from costplan.verify.queryfile import read_rows
     from costplan.verify.raw import read_file
 
+    label = str(plan_file)  # "-" for standard input, in messages
+    if is_stdin(plan_file):  # the checker reads files: standard input's spool
+        plan_file = claim_input(plan_file, what="plan file")
     raw = read_file(plan_file, "plan file")
     if not isinstance(raw.data, dict):
         raise InputError("a plan file is a mapping", file=plan_file)
@@ -102,7 +106,7 @@ def _verify(
         write_json(
             {
                 "format": 1,
-                "plan": str(plan_file),
+                "plan": label,
                 "verified": not found,
                 "violations": [str(v) for v in found],
                 "tasks": len(tasks),
@@ -118,6 +122,6 @@ def _verify(
     if fmt == "json":
         return
     typer.echo(
-        f"verified: {plan_file}: {len(tasks)} task(s), {rows_n} allocation row(s), "
+        f"verified: {label}: {len(tasks)} task(s), {rows_n} allocation row(s), "
         f"status {raw.data.get('status')} re-derived from the raw inputs"
     )
