@@ -23,12 +23,6 @@ FORMATS = ("table", "markdown", "json")
 REPORT_SUFFIXES = (".md", ".html", ".json")
 
 
-def _pairs(values: list[str] | None, option: str) -> dict[str, str]:
-    from costplan.cli.workload_cmd import _pairs as pairs
-
-    return pairs(values, option)
-
-
 def _pct(text: str | None, option: str) -> Decimal | None:
     from costplan.cli.check_cmd import parse_percent
 
@@ -118,6 +112,7 @@ def reconcile(
     ),
 ) -> None:
     """Plan against actual usage: per task and model, effects that add up exactly, a gate."""
+    from costplan.cli.workload_cmd import parse_pairs
     from costplan.errors import CheckFailedError, InputError
     from costplan.reconcile import render
     from costplan.reconcile.gate import Thresholds, reasons
@@ -137,8 +132,8 @@ def reconcile(
         plan=plan,
         usage=UsageRequest(
             files=paths(usage), fmt=usage_format, task_key=task_key,
-            mapping=_pairs(mapping, "--map"), aliases=_pairs(model, "--model"),
-            task_map=_pairs(task_map, "--task-map"), period=period, strict=strict,
+            mapping=parse_pairs(mapping, "--map"), aliases=parse_pairs(model, "--model"),
+            task_map=parse_pairs(task_map, "--task-map"), period=period, strict=strict,
         ),
         prices=paths(prices), plan_prices=paths(plan_prices), workload=workload,
     )

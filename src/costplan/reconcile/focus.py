@@ -43,7 +43,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from costplan.money import usd_str
-from costplan.reconcile.load import _iso
+from costplan.reconcile.load import iso_utc
 from costplan.reconcile.render import frac_str
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ COLUMNS = (
 
 def _rows(rec: Reconciled) -> Iterator[dict[str, str]]:
     u = rec.usage
-    start, end = _iso(u.period.start), _iso(u.period.end)
+    start, end = iso_utc(u.period.start), iso_utc(u.period.end)
     account = rec.plan.workload
     for t in rec.result.tasks:
         for x in t.lines:

@@ -129,7 +129,8 @@ def _utc(us: int) -> datetime:
     return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=int(us))
 
 
-def _iso(t: datetime) -> str:
+def iso_utc(t: datetime) -> str:
+    """``t`` as ISO 8601 UTC to the second: ``YYYY-MM-DDTHH:MM:SSZ``."""
     return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -151,7 +152,8 @@ def _span_warnings(
                 more = f" and {len(common) - 3} more" if len(common) > 3 else ""
                 out.append(
                     f"warning: overlapping usage: {sources[a].path} and {sources[b].path} both "
-                    f"cover {_iso(_utc(lo))} to {_iso(_utc(hi))} with traffic of {pairs}{more}: "
+                    f"cover {iso_utc(_utc(lo))} to {iso_utc(_utc(hi))} with traffic of "
+                    f"{pairs}{more}: "
                     "the same requests may be counted twice"
                 )
     return out
@@ -162,13 +164,13 @@ def _period_warnings(
 ) -> list[str]:
     out = []
     c0, c1 = covered
-    span = f"usage covers {_iso(c0)} to {_iso(c1)}"
+    span = f"usage covers {iso_utc(c0)} to {iso_utc(c1)}"
     if period.given:
         if c0 - period.start > DAY or period.end - c1 > DAY:
             covered_days = Decimal(int((c1 - c0).total_seconds())) / 86400
             out.append(
                 f"warning: partial period: {span}, {covered_days:.1f} of the period's "
-                f"{period.days:.1f} days ({_iso(period.start)} to {_iso(period.end)}); "
+                f"{period.days:.1f} days ({iso_utc(period.start)} to {iso_utc(period.end)}); "
                 "actual figures are not extrapolated"
             )
         length = period.end - period.start
@@ -210,7 +212,7 @@ def _outside(con: duckdb.DuckDBPyConnection, inside: str, period: Period) -> lis
         spend = f", ${Decimal(row[2]):.4f} logged" if row[3] else ""
         out.append(
             f"warning: {int(row[1]):,} requests{spend} start outside the period "
-            f"{_iso(period.start)} to {_iso(period.end)}: left out of actual"
+            f"{iso_utc(period.start)} to {iso_utc(period.end)}: left out of actual"
         )
     end_us = int((period.end - _utc(0)) / timedelta(microseconds=1))
     row = con.execute(
@@ -290,7 +292,7 @@ def load_usage(req: UsageRequest, known: set[str], plan_minutes: int) -> Usage:
     ).fetchone()
     if row is None or not row[2]:
         raise InputError(
-            f"no usage in the period {_iso(period.start)} to {_iso(period.end)}",
+            f"no usage in the period {iso_utc(period.start)} to {iso_utc(period.end)}",
             hint="check --period",
         )
     covered = (_utc(row[0]), _utc(row[1]))

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from costplan.money import cents, pusd_to_usd, usd_str
 from costplan.reconcile.decompose import EFFECTS, Effects, TaskResult
 from costplan.reconcile.gate import off_plan_share
-from costplan.reconcile.load import _iso
+from costplan.reconcile.load import iso_utc
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -86,9 +86,9 @@ def to_json(rec: Reconciled, gate: Sequence[str] | None) -> dict[str, Any]:
         "plan": str(rec.plan_path),
         "workload": rec.plan.workload,
         "plan_period": rec.plan.period,
-        "period": {"start": _iso(u.period.start), "end": _iso(u.period.end),
+        "period": {"start": iso_utc(u.period.start), "end": iso_utc(u.period.end),
                    "given": u.period.given},
-        "covered": {"start": _iso(u.covered[0]), "end": _iso(u.covered[1])},
+        "covered": {"start": iso_utc(u.covered[0]), "end": iso_utc(u.covered[1])},
         "usage": [{"file": str(f), "format": fmt} for f, fmt in zip(u.files, u.formats,
                                                                     strict=True)],
         "plan_prices": [str(p) for p in rec.plan_price_paths],
@@ -182,7 +182,7 @@ def headline(rec: Reconciled) -> str:
     return (
         f"plan {_money(pusd_to_usd(r.plan_cost_pusd))}, actual "
         f"{_money(pusd_to_usd(r.actual_cost_pusd))}: {_signed(diff)}{pct} "
-        f"({_iso(u.period.start)} to {_iso(u.period.end)})"
+        f"({iso_utc(u.period.start)} to {iso_utc(u.period.end)})"
     )
 
 
