@@ -4,22 +4,21 @@ One row per (scenario, task, model) with traffic or cost, ``scenario`` being
 ``plan`` or ``actual``, so that FinOps tools can load the plan beside the bill.
 Columns (FinOps Open Cost and Usage Specification 1.2):
 
-* the 21 mandatory ones: ``BilledCost``, ``BillingAccountId``, ``BillingAccountName``,
+* the 22 mandatory ones: ``BilledCost``, ``BillingAccountId``, ``BillingAccountName``,
   ``BillingCurrency``, ``BillingPeriodEnd``, ``BillingPeriodStart``, ``ChargeCategory``,
   ``ChargeClass``, ``ChargeDescription``, ``ChargePeriodEnd``, ``ChargePeriodStart``,
   ``ContractedCost``, ``EffectiveCost``, ``InvoiceIssuerName``, ``ListCost``,
   ``PricingQuantity``, ``PricingUnit``, ``ProviderName``, ``PublisherName``,
-  ``ServiceCategory``, ``ServiceName``;
+  ``ServiceCategory``, ``ServiceName``, ``ServiceSubcategory``;
 * the conditional and recommended ones that apply: ``ChargeFrequency``,
-  ``ConsumedQuantity``, ``ConsumedUnit``, ``ServiceSubcategory``, ``SkuId`` (= model),
-  ``Tags``;
+  ``ConsumedQuantity``, ``ConsumedUnit``, ``SkuId`` (= model), ``Tags``;
 * custom columns, prefixed ``x_`` as the specification requires: ``x_Scenario``,
   ``x_Task``, ``x_Requests``, ``x_InputTokens`` (cached included),
   ``x_CachedInputTokens``, ``x_OutputTokens``, ``x_ReasoningTokens``, ``x_LoggedCost``.
 
 Rules kept (tests/reconcile/test_focus.py checks each): every cost column is a
 plain decimal (no exponent, no separators, ``.`` as the decimal point), exact to the
-pico-dollar, and the four costs are equal (list prices, no discounts or
+pico-dollar (the logged spend in ``x_LoggedCost`` likewise), and the four costs are equal (list prices, no discounts or
 commitments); ``BillingCurrency`` is ``USD`` (ISO 4217); every date-time is ISO 8601
 UTC ``YYYY-MM-DDTHH:MM:SSZ``, starts inclusive and ends exclusive (the reconciled
 period, which is also the billing period); ``ChargeCategory`` is ``Usage``,
@@ -39,6 +38,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
@@ -95,6 +95,12 @@ def _rows(rec: Reconciled) -> Iterator[dict[str, str]]:
                 }
 
 
+def _plain(d: Decimal) -> str:
+    """``d`` as a FOCUS numeric: plain decimal, no exponent, no trailing zeros."""
+    text = f"{d:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def _row(x: ModelLine, scenario: str) -> dict[str, str] | None:
     if scenario == "plan":
         cost, requests = x.plan_cost_pusd, x.plan_requests
@@ -103,7 +109,7 @@ def _row(x: ModelLine, scenario: str) -> dict[str, str] | None:
     else:
         cost, requests = x.actual_cost_pusd, x.actual_requests
         tok = {k: Fraction(v) for k, v in x.actual_tokens.items()}
-        logged = "" if x.spend_usd is None else f"{x.spend_usd:f}"
+        logged = "" if x.spend_usd is None else _plain(x.spend_usd)
     if not requests and not cost:
         return None
     quantity = tok["prompt"] + tok["output"] + tok["reasoning"]
