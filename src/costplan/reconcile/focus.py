@@ -16,20 +16,20 @@ Columns (FinOps Open Cost and Usage Specification 1.2):
   ``x_Task``, ``x_Requests``, ``x_InputTokens`` (cached included),
   ``x_CachedInputTokens``, ``x_OutputTokens``, ``x_ReasoningTokens``, ``x_LoggedCost``.
 
-Rules kept (tests/reconcile/test_focus.py checks each): every cost column is a
-plain decimal (no exponent, no separators, ``.`` as the decimal point), exact to the
-pico-dollar (the logged spend in ``x_LoggedCost`` likewise), and the four costs are equal (list prices, no discounts or
-commitments); ``BillingCurrency`` is ``USD`` (ISO 4217); every date-time is ISO 8601
-UTC ``YYYY-MM-DDTHH:MM:SSZ``, starts inclusive and ends exclusive (the reconciled
-period, which is also the billing period); ``ChargeCategory`` is ``Usage``,
-``ChargeClass`` null (no corrections), ``ChargeFrequency`` ``Usage-Based``,
-``ServiceCategory`` ``AI and Machine Learning`` and ``ServiceSubcategory``
-``Generative AI``; ``ConsumedQuantity`` is a positive decimal in ``ConsumedUnit``
-``Tokens`` (input + output + reasoning; the plan's expected counts may be
-fractional), ``PricingQuantity``/``PricingUnit`` the same; ``Tags`` is a JSON object
-of provider-prefixed keys (``costplan/scenario``, ``costplan/task``,
-``costplan/workload``). The plan lines' costs sum exactly to the plan's cost, the
-actual lines' to the actual cost.
+Rules kept (tests/reconcile/test_focus.py checks each): every cost column is a plain
+decimal (no exponent, no separators, ``.`` as the decimal point), exact to the
+pico-dollar (the logged spend in ``x_LoggedCost`` likewise), and the four costs are
+equal (list prices, no discounts or commitments); ``BillingCurrency`` is ``USD`` (ISO
+4217); every date-time is ISO 8601 UTC ``YYYY-MM-DDTHH:MM:SSZ``, starts inclusive and
+ends exclusive (the reconciled period, which is also the billing period);
+``ChargeCategory`` is ``Usage``, ``ChargeClass`` null (no corrections),
+``ChargeFrequency`` ``Usage-Based``, ``ServiceCategory`` ``AI and Machine Learning``
+and ``ServiceSubcategory`` ``Generative AI``; ``ConsumedQuantity`` is a positive
+decimal in ``ConsumedUnit`` ``Tokens`` (input + output + reasoning; the plan's
+expected counts may be fractional), ``PricingQuantity``/``PricingUnit`` the same;
+``Tags`` is a JSON object of provider-prefixed keys (``costplan/scenario``,
+``costplan/task``, ``costplan/workload``). The plan lines' costs sum exactly to the
+plan's cost, the actual lines' to the actual cost.
 """
 
 from __future__ import annotations
