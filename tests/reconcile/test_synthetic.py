@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.cli.conftest import Runner
-from tests.reconcile.conftest import HEADER, usage_rows
+from tests.reconcile.conftest import HEADER, MIX_WORKLOAD, usage_rows
 
 # --- the plan, by hand ---------------------------------------------------------------------
 # alpha on m-a: 1000 input x $1/M + 200 output x $4/M = $0.0010 + $0.0008 = $0.0018 a query;
@@ -133,18 +133,6 @@ def test_lengths_change(month: Path, run: Runner) -> None:
     assert alpha["actual_cost_usd"] == "22"
 
 
-MIX_WORKLOAD = """name: mix
-period: month
-objective: min_cost
-prices: prices.yaml
-tasks:
-  - {name: split, volume: 10000, prompt: {tokens: 2000}, output_tokens: 500,
-     allow: [m-a, m-b], min_quality: 0.8}
-quality:
-  split: {m-a: 0.7, m-b: 0.9}
-"""
-
-
 def test_mix_between_planned_models(month: Path, run: Runner) -> None:
     """A floor of 0.8 over qualities 0.7 (m-a) and 0.9 (m-b) needs at least half on m-b:
     the cheapest plan is 5,000 / 5,000. The month sends 7,000 to m-a and 3,000 to m-b."""
@@ -164,6 +152,10 @@ def test_mix_between_planned_models(month: Path, run: Runner) -> None:
     assert split["effects"] == {e: ("-8" if e == "mix" else "0") for e in EFFECTS}
     # on plan: min(0.5, 0.7) + min(0.5, 0.3) = 0.8
     assert split["on_plan_share"] == "0.8"
+    # quality-weighted (m-a 0.7, m-b 0.9): (0.5 x 0.7 + 0.3 x 0.9) / (0.5 x 0.7 + 0.5 x 0.9)
+    #   = (0.35 + 0.27) / 0.8 = 0.775 on plan, 0.225 off
+    assert (split["off_plan_share"], split["quality_weighted_off_plan_share"]) == ("0.2",
+                                                                                  "0.225")
 
 
 @pytest.mark.usefixtures("month")

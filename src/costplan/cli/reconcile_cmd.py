@@ -99,7 +99,8 @@ def reconcile(
     ),
     max_mix_drift: str | None = typer.Option(
         None, "--max-mix-drift",
-        help="Exit 1 when more than this % of a task's requests went elsewhere than planned.",
+        help="Exit 1 when more than this % of a task's quality-weighted traffic went elsewhere "
+        "than planned.",
     ),
     fmt: str = typer.Option("table", "--format", help="table, markdown or json (stdout)."),
     out: Path | None = typer.Option(
@@ -111,7 +112,12 @@ def reconcile(
         parser=OutputPath("--focus", (".csv",)),
     ),
 ) -> None:
-    """Plan against actual usage: per task and model, effects that add up exactly, a gate."""
+    """Plan against actual usage: per task and model, effects that add up exactly, a gate.
+
+    Exit codes: 0 reconciled, within every threshold given; 1 a --max-overrun or
+    --max-mix-drift threshold broken (one reason per line on stderr, every requested
+    output written first); 2 invalid input (one line naming the file, key or value).
+    """
     from costplan.cli.workload_cmd import parse_pairs
     from costplan.errors import CheckFailedError, InputError
     from costplan.reconcile import render

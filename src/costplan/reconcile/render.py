@@ -47,6 +47,7 @@ def _effects(e: Effects) -> dict[str, str]:
 
 def _task_json(t: TaskResult) -> dict[str, Any]:
     off = off_plan_share(t)
+    qoff = off_plan_share(t, quality_weighted=True)
     return {
         "name": t.name,
         "planned": t.planned,
@@ -58,6 +59,7 @@ def _task_json(t: TaskResult) -> dict[str, Any]:
         "effects": _effects(t.effects),
         "on_plan_share": None if t.on_plan_share is None else frac_str(t.on_plan_share),
         "off_plan_share": None if off is None else frac_str(off),
+        "quality_weighted_off_plan_share": None if qoff is None else frac_str(qoff),
         "basis_usd": frac_str(t.basis_pusd / 10**12, 12),
         "models": [
             {
@@ -122,22 +124,24 @@ def _share(x: Fraction | None) -> str:
 
 
 def task_rows(rec: Reconciled) -> tuple[list[str], list[list[str]]]:
-    """Per task and total: requests, share on plan, cost, difference."""
-    header = ["task", "plan requests", "actual requests", "on plan", "plan cost",
-              "actual cost", "difference"]
+    """Per task and total: requests, share on plan (by requests and quality-weighted,
+    :func:`costplan.reconcile.decompose.on_plan_shares`), cost, difference."""
+    header = ["task", "plan requests", "actual requests", "on plan", "on plan (quality)",
+              "plan cost", "actual cost", "difference"]
     rows = []
     tasks = list(rec.result.tasks)
     for t in tasks:
         rows.append([
             t.name + ("" if t.planned else " (unplanned)"), f"{t.plan_volume:,}",
-            f"{t.actual_requests:,}", _share(t.on_plan_share),
+            f"{t.actual_requests:,}", _share(t.on_plan_share), _share(t.quality_on_plan_share),
             _money(pusd_to_usd(t.plan_cost_pusd)), _money(pusd_to_usd(t.actual_cost_pusd)),
             _signed(pusd_to_usd(t.actual_cost_pusd - t.plan_cost_pusd)),
         ])
     r = rec.result
     rows.append([
         "total", f"{sum(t.plan_volume for t in tasks):,}",
-        f"{sum(t.actual_requests for t in tasks):,}", "", _money(pusd_to_usd(r.plan_cost_pusd)),
+        f"{sum(t.actual_requests for t in tasks):,}", "", "",
+        _money(pusd_to_usd(r.plan_cost_pusd)),
         _money(pusd_to_usd(r.actual_cost_pusd)),
         _signed(pusd_to_usd(r.actual_cost_pusd - r.plan_cost_pusd)),
     ])

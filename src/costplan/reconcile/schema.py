@@ -38,13 +38,16 @@ _TASK = {
     "type": "object",
     "required": ["name", "planned", "plan_volume", "actual_requests", "plan_cost_usd",
                  "actual_cost_usd", "difference_usd", "effects", "on_plan_share",
-                 "off_plan_share", "basis_usd", "models"],
+                 "off_plan_share", "quality_weighted_off_plan_share", "basis_usd", "models"],
     "properties": {
         "name": {"type": "string"}, "planned": {"type": "boolean"},
         "plan_volume": {"type": "integer", "minimum": 0},
         "actual_requests": {"type": "integer", "minimum": 0},
         "plan_cost_usd": _USD, "actual_cost_usd": _USD, "difference_usd": _USD,
         "effects": _EFFECTS, "on_plan_share": _SHARE, "off_plan_share": _SHARE,
+        "quality_weighted_off_plan_share": {
+            **_SHARE, "description": "the --max-mix-drift measure: 1 - sum_m min(plan share, "
+            "actual share) x plan quality / sum_m plan share x plan quality"},
         "basis_usd": {"type": "string"},
         "models": {"type": "array", "items": _MODEL},
     },
