@@ -29,6 +29,17 @@ def _pct(text: str | None, option: str) -> Decimal | None:
     return parse_percent(text, option)
 
 
+def _requests(values: list[str] | None) -> dict[str, int]:
+    from costplan.cli.workload_cmd import parse_pairs
+    from costplan.numbers import NumberRule, parse_whole
+
+    return {
+        key: parse_whole(n, NumberRule(f"--requests {key}=N", Decimal(0), Decimal(10**12),
+                                       whole=True))
+        for key, n in parse_pairs(values, "--requests").items()
+    }
+
+
 def _report_text(rec: Reconciled, fmt: str, gate: list[str] | None) -> str:
     import json
 
@@ -93,6 +104,10 @@ def reconcile(
     task_map: list[str] | None = typer.Option(
         None, "--task-map", help="LOGGED=PLANTASK task name (repeatable)."
     ),
+    requests: list[str] | None = typer.Option(
+        None, "--requests", help="TASK=N or TASK/MODEL=N requests, for usage reports without "
+        "request counts (Anthropic's; repeatable).",
+    ),
     strict: bool = typer.Option(False, "--strict", help="Fail on the first malformed row."),
     max_overrun: str | None = typer.Option(
         None, "--max-overrun", help="Exit 1 when actual cost exceeds the plan by more than this %."
@@ -140,6 +155,7 @@ def reconcile(
             files=paths(usage), fmt=usage_format, task_key=task_key,
             mapping=parse_pairs(mapping, "--map"), aliases=parse_pairs(model, "--model"),
             task_map=parse_pairs(task_map, "--task-map"), period=period, strict=strict,
+            requests=_requests(requests),
         ),
         prices=paths(prices), plan_prices=paths(plan_prices), workload=workload,
     )
