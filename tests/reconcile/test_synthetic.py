@@ -165,11 +165,23 @@ def test_api_reconcile_gives_the_same_integers(run: Runner) -> None:
     reconcile_json(run)  # writes plan.yaml
     rec = reconcile(Path("plan.yaml"), [Path("usage.csv")], prices=[Path("actual.yaml")])
     e = rec.result.effects
-    # pico-dollars: $1.80 = 1.8e12
-    assert (e.volume, e.unplanned, e.cache, e.price) == (
-        1_800_000_000_000, -12_000_000_000_000, 5_400_000_000_000, 10_000_000_000_000,
-    )
+    # pico-dollars: $1.80 = 1.8e12; mix and length exactly 0
+    assert e.as_dict() == {
+        "volume": 1_800_000_000_000, "mix": 0, "length": 0, "cache": 5_400_000_000_000,
+        "price": 10_000_000_000_000, "unplanned": -12_000_000_000_000,
+    }
+    # $157.60 and $162.80
+    assert (rec.result.plan_cost_pusd, rec.result.actual_cost_pusd) == (
+        157_600_000_000_000, 162_800_000_000_000)
     assert rec.result.actual_cost_pusd - rec.result.plan_cost_pusd == e.total
+    # per task, to the pico-dollar (the by-hand figures above, x 10^12)
+    for t in rec.result.tasks:
+        plan, actual, effects = EXPECTED_TASKS[t.name]
+        assert (t.plan_cost_pusd, t.actual_cost_pusd) == (
+            int(Decimal(plan) * 10**12), int(Decimal(actual) * 10**12)), t.name
+        assert t.effects.as_dict() == {
+            k: int(Decimal(effects.get(k, "0")) * 10**12) for k in EFFECTS}, t.name
+        assert t.effects.total == t.actual_cost_pusd - t.plan_cost_pusd
 
 
 @pytest.mark.usefixtures("month")
