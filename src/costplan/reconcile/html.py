@@ -108,7 +108,8 @@ def render_html(rec: Reconciled, gate: Sequence[str] | None) -> str:
         "</section>", '<section id="effects">', "<h2>Where the difference came from</h2>",
         *_table(*render.effect_rows(rec)), "</section>",
         '<section id="models">', "<h2>Per task and model</h2>", *_table(*render.model_rows(rec)),
-        "</section>",
+        "</section>", '<section id="totals">', "<h2>Per model and in total</h2>",
+        *_table(*render.total_rows(rec)), "</section>",
     ]
     lines = [*rec.warnings, *rec.result.notes]
     if lines:

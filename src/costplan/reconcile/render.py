@@ -10,13 +10,14 @@ row's effects add up to its printed difference.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from costplan.money import cents, pusd_to_usd, usd_str
-from costplan.reconcile.decompose import EFFECTS, Effects, TaskResult
+from costplan.reconcile.decompose import EFFECTS, Effects, ModelLine, TaskResult
 from costplan.reconcile.gate import off_plan_share
 from costplan.reconcile.load import iso_utc
 
@@ -26,6 +27,48 @@ if TYPE_CHECKING:
     from costplan.reconcile.run import Reconciled
 
 JSON_FORMAT_VERSION = 1
+TOKEN_KINDS = ("prompt", "cached", "output", "reasoning")
+
+
+@dataclass(frozen=True)
+class Sums:
+    """Plan and actual requests, tokens by kind (prompt includes cached) and costs,
+    summed over some (task, model) lines: a task, a model across tasks, or everything."""
+
+    plan_requests: int
+    actual_requests: int
+    plan_tokens: dict[str, Fraction]
+    actual_tokens: dict[str, int]
+    plan_cost_pusd: int
+    actual_cost_pusd: int
+
+
+def sums(lines: Iterable[ModelLine]) -> Sums:
+    items = list(lines)
+    return Sums(
+        sum(x.plan_requests for x in items), sum(x.actual_requests for x in items),
+        {k: sum((Fraction(x.plan_tokens[k]) for x in items), Fraction(0)) for k in TOKEN_KINDS},
+        {k: sum(x.actual_tokens[k] for x in items) for k in TOKEN_KINDS},
+        sum(x.plan_cost_pusd for x in items), sum(x.actual_cost_pusd for x in items),
+    )
+
+
+def by_model(rec: Reconciled) -> list[tuple[str, str, Sums]]:
+    """(model, provider, sums over every task's line of it), in model order."""
+    lines: dict[str, list[ModelLine]] = {}
+    for t in rec.result.tasks:
+        for x in t.lines:
+            lines.setdefault(x.model, []).append(x)
+    return [(m, xs[0].provider, sums(xs)) for m, xs in sorted(lines.items())]
+
+
+def _tokens_json(s: Sums) -> dict[str, Any]:
+    return {
+        "plan_requests": s.plan_requests,
+        "actual_requests": s.actual_requests,
+        "plan_tokens": {k: frac_str(v) for k, v in s.plan_tokens.items()},
+        "actual_tokens": dict(s.actual_tokens),
+    }
 
 
 def frac_str(x: Fraction, places: int = 6) -> str:
@@ -61,6 +104,8 @@ def _task_json(t: TaskResult) -> dict[str, Any]:
         "off_plan_share": None if off is None else frac_str(off),
         "quality_weighted_off_plan_share": None if qoff is None else frac_str(qoff),
         "basis_usd": frac_str(t.basis_pusd / 10**12, 12),
+        "plan_tokens": {k: frac_str(v) for k, v in sums(t.lines).plan_tokens.items()},
+        "actual_tokens": dict(sums(t.lines).actual_tokens),
         "models": [
             {
                 "model": x.model,
@@ -101,6 +146,13 @@ def to_json(rec: Reconciled, gate: Sequence[str] | None) -> dict[str, Any]:
         "effects": _effects(r.effects),
         "effect_order": ["volume", "unplanned", "mix", "length", "cache", "price"],
         "tasks": [_task_json(t) for t in r.tasks],
+        "models": [
+            {"model": m, "provider": p, **_tokens_json(s),
+             "plan_cost_usd": usd_str(s.plan_cost_pusd),
+             "actual_cost_usd": usd_str(s.actual_cost_pusd)}
+            for m, p, s in by_model(rec)
+        ],
+        "totals": _tokens_json(sums(x for t in r.tasks for x in t.lines)),
         "gate": None if gate is None else {"passed": not gate, "reasons": list(gate)},
         "warnings": list(rec.warnings),
         "notes": list(r.notes),
@@ -178,6 +230,26 @@ def model_rows(rec: Reconciled) -> tuple[list[str], list[list[str]]]:
     return header, rows
 
 
+def _tok(x: Fraction | int) -> str:
+    return f"{round(x):,}"
+
+
+def total_rows(rec: Reconciled) -> tuple[list[str], list[list[str]]]:
+    """Per model (across tasks) and in total, a plan row and an actual row: requests,
+    tokens by kind and cost (planned tokens are expected counts, shown rounded)."""
+    header = ["model", "", "requests", *TOKEN_KINDS, "cost"]
+    everything = sums(x for t in rec.result.tasks for x in t.lines)
+    rows = []
+    for name, s in [*((m, s) for m, _p, s in by_model(rec)), ("total", everything)]:
+        rows.append([name, "plan", f"{s.plan_requests:,}",
+                     *(_tok(s.plan_tokens[k]) for k in TOKEN_KINDS),
+                     _money(pusd_to_usd(s.plan_cost_pusd))])
+        rows.append(["", "actual", f"{s.actual_requests:,}",
+                     *(_tok(s.actual_tokens[k]) for k in TOKEN_KINDS),
+                     _money(pusd_to_usd(s.actual_cost_pusd))])
+    return header, rows
+
+
 def headline(rec: Reconciled) -> str:
     r, u = rec.result, rec.usage
     diff = pusd_to_usd(r.actual_cost_pusd - r.plan_cost_pusd)
@@ -208,9 +280,10 @@ def render_terminal(rec: Reconciled, console: Console, gate: Sequence[str] | Non
         ("Plan against actual, per task", task_rows(rec)),
         ("Where the difference came from (USD)", effect_rows(rec)),
         ("Per task and model (actual tokens)", model_rows(rec)),
+        ("Per model and in total (tokens by kind, plan and actual)", total_rows(rec)),
     ):
         table = Table(title=title, title_justify="left")
-        left = 2 if header[1] == "model" else 1
+        left = 2 if header[1] in ("model", "") else 1
         for i, h in enumerate(header):
             table.add_column(h, justify="left" if i < left else "right")
         for row in rows:
@@ -245,6 +318,7 @@ def render_markdown(rec: Reconciled, gate: Sequence[str] | None) -> str:
     out += ["## Where the difference came from", "", *md_table(*effect_rows(rec)),
             _md_escape(METHOD), ""]
     out += ["## Per task and model", "", *md_table(*model_rows(rec))]
+    out += ["## Per model and in total", "", *md_table(*total_rows(rec))]
     lines = [*rec.warnings, *rec.result.notes]
     if lines:
         out += ["## Notes", "", *(f"- {_md_escape(n)}" for n in lines), ""]
