@@ -54,6 +54,7 @@ def test_unknown_model_and_task_are_reported_with_counts_and_spend(
     beta = next(t for t in data["tasks"] if t["name"] == "beta")
     mystery = next(m for m in beta["models"] if m["model"] == "mystery-model")
     assert (mystery["actual_requests"], mystery["actual_cost_usd"]) == (300, "1.25")
+    assert mystery["logged_spend_usd"] == "1.25"
     assert mystery["priced"] is False
     # never dropped: without them actual is $152.80 (see test_synthetic); with them
     # 152.80 + 1.25 + 0.072 = $154.122

@@ -38,13 +38,12 @@ import csv
 import io
 import json
 from collections.abc import Iterator
-from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from costplan.money import usd_str
 from costplan.reconcile.load import iso_utc
-from costplan.reconcile.render import frac_str
+from costplan.reconcile.render import frac_str, plain_decimal
 
 if TYPE_CHECKING:
     from costplan.reconcile.decompose import ModelLine
@@ -95,12 +94,6 @@ def _rows(rec: Reconciled) -> Iterator[dict[str, str]]:
                 }
 
 
-def _plain(d: Decimal) -> str:
-    """``d`` as a FOCUS numeric: plain decimal, no exponent, no trailing zeros."""
-    text = f"{d:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
 def _row(x: ModelLine, scenario: str) -> dict[str, str] | None:
     if scenario == "plan":
         cost, requests = x.plan_cost_pusd, x.plan_requests
@@ -109,7 +102,7 @@ def _row(x: ModelLine, scenario: str) -> dict[str, str] | None:
     else:
         cost, requests = x.actual_cost_pusd, x.actual_requests
         tok = {k: Fraction(v) for k, v in x.actual_tokens.items()}
-        logged = "" if x.spend_usd is None else _plain(x.spend_usd)
+        logged = "" if x.spend_usd is None else plain_decimal(x.spend_usd)
     if not requests and not cost:
         return None
     quantity = tok["prompt"] + tok["output"] + tok["reasoning"]

@@ -84,6 +84,12 @@ def frac_str(x: Fraction, places: int = 6) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+def plain_decimal(d: Decimal) -> str:
+    """An exact decimal without exponent or trailing zeros (``1.25``, not ``1.250000``)."""
+    text = f"{d:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def _effects(e: Effects) -> dict[str, str]:
     return {k: usd_str(v) for k, v in e.as_dict().items()}
 
@@ -118,7 +124,7 @@ def _task_json(t: TaskResult) -> dict[str, Any]:
                 "actual_cost_usd": usd_str(x.actual_cost_pusd),
                 "plan_tokens": {k: frac_str(v) for k, v in x.plan_tokens.items()},
                 "actual_tokens": dict(x.actual_tokens),
-                "logged_spend_usd": None if x.spend_usd is None else f"{x.spend_usd:f}",
+                "logged_spend_usd": None if x.spend_usd is None else plain_decimal(x.spend_usd),
             }
             for x in t.lines
         ],
