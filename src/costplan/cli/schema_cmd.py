@@ -1,5 +1,6 @@
-"""``costplan schema KIND``: JSON Schema of the input formats (for editors) and of
-every command's ``--format json`` document (``output-<command>``)."""
+"""``costplan schema KIND``: JSON Schema of the input formats (for editors), of the
+reconcile JSON report (``reconcile``, as on main) and of every command's ``--format json``
+document (``output-<command>``)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ def schema(
     kind: str = typer.Argument(
         ...,
         metavar="KIND",
-        help="workload, prices, or output-COMMAND for a command's --format json document: "
+        help="workload, prices, reconcile (the JSON report), or output-COMMAND for a "
+        "command's --format json document: "
         + _OUTPUT_KINDS
         + ".",
     ),
@@ -40,8 +42,8 @@ def schema(
         parser=OutputPath("--out", (".json",)),
     ),
 ) -> None:
-    """Print a JSON Schema: of workload or price sheet files (for editor completion), or of
-    a command's --format json output (output-optimize, output-check, ...)."""
+    """Print a JSON Schema: of workload or price sheet files (for editor completion), of the
+    reconcile JSON report, or of a command's --format json output (output-optimize, ...)."""
     from costplan.safeio import STDOUT, write_output
 
     if kind.startswith("output-"):
