@@ -197,9 +197,11 @@ def _side_rows(table: OptionTable, options: list[Option]) -> tuple[LinearRow, ..
                     f"capacity:{m}:tokens",
                 )
             )
+    from costplan.pricing.names import canonical_provider
+
     providers = sorted({comp.provider for o in options for comp in o.components})
     for key in c.max_provider_share:
-        if key != "*" and key not in providers:
+        if key != "*" and canonical_provider(key) not in providers:
             raise _constraint_error(
                 w, "max_provider_share", key,
                 "share cap for a provider none of the usable models has", providers,

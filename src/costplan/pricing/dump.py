@@ -120,6 +120,10 @@ def _model_lines(model: ModelPrice) -> list[str]:
         lines.append(f"    min_cacheable_tokens: {model.min_cacheable_tokens}")
     if model.tokenizer is not None:
         lines.append(f"    tokenizer: {tokenizer_value(model.tokenizer)}")
+    for key, names in (("aliases", model.aliases), ("alias_prefixes", model.alias_prefixes)):
+        if names:
+            lines.append(f"    {key}:")
+            lines += [f"      - {scalar(n)}" for n in names]
     limits = model.limits
     if limits.tokens_per_minute is not None or limits.requests_per_minute is not None:
         items = [

@@ -86,6 +86,12 @@ class ModelIn(RatesIn):
         default=None,
         description="shortest prefix the provider caches, in tokens (default by provider)",
     )
+    aliases: list[Annotated[str, Field(min_length=1)]] = Field(
+        default=[], description="other exact names of this model (dated ids, alias_of entries)"
+    )
+    alias_prefixes: list[Annotated[str, Field(min_length=1)]] = Field(
+        default=[], description="names starting with one of these mean this model"
+    )
 
 
 class PriceSheetIn(_Strict):

@@ -18,6 +18,8 @@ restated; every number is a :class:`~fractions.Fraction` from its source text):
 * ``derived`` rounds **up** to the exact unit (10**-6 USD per Mtok), derived fees up to a
   pico-dollar: the README's rounding table (always in the user's disfavour).
 * Several sheets: a model in a later sheet replaces the earlier one entirely.
+* Names: providers compared by one id, model names resolved through aliases
+  (:mod:`costplan.verify.names`).
 
 Absent ``cache_read`` bills cached input at the input rate; absent ``reasoning``
 bills reasoning tokens at the output rate.
@@ -34,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from costplan.errors import InputError
+from costplan.verify.names import Named, provider_id
 from costplan.verify.raw import RawFile, as_number, read_file
 
 PUSD = 10**12
@@ -135,6 +138,8 @@ class Model:
     requests_per_minute: int | None
     tokens_per_minute: int | None
     min_cacheable_tokens: int | None = None
+    aliases: tuple[str, ...] = ()
+    alias_prefixes: tuple[str, ...] = ()
 
     def schedule(self, mode: str) -> Schedule | None:
         return dict(self.modes).get(mode)
@@ -216,7 +221,7 @@ class _Reader:
         limits = spec.get("limits") or {}
         return Model(
             name=name,
-            provider=str(spec.get("provider", "")),
+            provider=provider_id(str(spec.get("provider", ""))),
             modes=tuple(modes),
             context_window=_opt_int(spec.get("context_window"), f"{where}.context_window"),
             max_output_tokens=_opt_int(spec.get("max_output_tokens"), f"{where}.max_output"),
@@ -224,6 +229,8 @@ class _Reader:
             requests_per_minute=_opt_int(limits.get("requests_per_minute"), f"{where}.limits"),
             tokens_per_minute=_opt_int(limits.get("tokens_per_minute"), f"{where}.limits"),
             min_cacheable_tokens=_opt_int(spec.get("min_cacheable_tokens"), f"{where}.min_cache"),
+            aliases=tuple(str(a) for a in spec.get("aliases") or ()),
+            alias_prefixes=tuple(str(a) for a in spec.get("alias_prefixes") or ()),
         )
 
 
@@ -239,7 +246,21 @@ def load_sheets(paths: Sequence[Path], changes: Sequence[str] = ()) -> Sheet:
             models[str(name)] = reader.model(str(name), spec)
     for text in changes:
         models = apply_change(models, text)
-    return Sheet(models, tuple(files))
+    return Sheet(named(models), tuple(files))
+
+
+def named(models: dict[str, Model]) -> dict[str, Model]:
+    """``models`` whose lookups also resolve aliases and alias prefixes
+    (:mod:`costplan.verify.names`); the first model listing an alias keeps it."""
+    aliases: dict[str, str] = {}
+    prefixes: dict[str, str] = {}
+    for name, m in models.items():
+        for a in m.aliases:
+            if a not in models:
+                aliases.setdefault(a, name)
+        for p in m.alias_prefixes:
+            prefixes.setdefault(p, name)
+    return Named(models, aliases, prefixes, lambda m, n: replace(m, name=n))
 
 
 # ---------------------------------------------------------------- what-if changes

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from costplan.errors import InputError
+from costplan.verify.names import one_id_shares
 from costplan.verify.raw import RawFile, as_number, read_file
 
 #: Minutes per planning period (the README's periods; month = 30 days).
@@ -214,8 +215,8 @@ def read_workload(path: Path) -> WorkloadSpec:
             )
             for m, c in (cons.get("capacity") or {}).items()
         }
-        shares = {str(p): _frac(s, f"constraints.max_provider_share.{p}")
-                  for p, s in (cons.get("max_provider_share") or {}).items()}  # fmt: skip
+        shares = one_id_shares({str(p): _frac(s, f"constraints.max_provider_share.{p}")
+                                for p, s in (cons.get("max_provider_share") or {}).items()})
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise InputError(f"workload structure not readable: {exc!r}", file=path) from None
     prices = w.get("prices")

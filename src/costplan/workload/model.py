@@ -147,11 +147,17 @@ class Constraints:
 def share_cap(caps: Mapping[str, Decimal], provider: str) -> Decimal | None:
     """The spend-share cap of ``provider``: its own entry, else ``'*'``, else None.
 
-    A cap of 0 is a cap (no spend with the provider), never "no cap": callers must
-    not test the result for truth, only for ``None``.
+    Keys are compared by canonical provider id
+    (:func:`costplan.pricing.names.canonical_provider`: ``gemini`` caps ``google``);
+    two keys meaning one provider: the smaller cap holds. A cap of 0 is a cap (no
+    spend with the provider), never "no cap": callers must not test the result for
+    truth, only for ``None``.
     """
-    if provider in caps:
-        return caps[provider]
+    from costplan.pricing.names import canonical_provider
+
+    own = [v for k, v in caps.items() if k != "*" and canonical_provider(k) == provider]
+    if own:
+        return min(own)
     return caps.get("*")
 
 

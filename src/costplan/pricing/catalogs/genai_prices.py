@@ -33,7 +33,11 @@ How a catalog model becomes a costplan model, at the date ``as_of``:
   the variant's overrides (first matching variant wins per key, as in
   genai-prices). Other variants (``service_tier=fast``, routes, search types)
   have no costplan mode and are noted.
-* **Names.** The catalog's model id; the provider is the catalog's provider id.
+* **Names.** The catalog's model id; the provider is the catalog's provider id made
+  canonical (:func:`costplan.pricing.names.canonical_provider`). The model's name
+  matcher is kept: ``equals`` clauses as ``aliases``, ``starts_with`` clauses as
+  ``alias_prefixes`` (others are noted); an alias that another model's name or an
+  earlier model already has is dropped with a note (:func:`tidy_aliases`).
   When several selected providers list the same id, the provider genai-prices
   itself picks for the bare id (``calc_price`` without ``provider_id``) keeps it
   and the others are named ``id@provider``.
@@ -59,9 +63,11 @@ from costplan.pricing.catalogs.common import (
     make_rates,
     per_mtok,
     request_fee,
+    tidy_aliases,
     tokenizer_for,
 )
 from costplan.pricing.model import ModelPrice, PriceSchedule, Rates, Tier
+from costplan.pricing.names import canonical_provider
 
 if TYPE_CHECKING:
     from genai_prices import types as gp
@@ -151,10 +157,12 @@ def import_genai_prices_with_entries(
         if name in models:
             findings.skip(provider.id, info.id, f"name {name!r} is already taken by another model")
             continue
-        models[name] = replace(price, name=name)
+        bare = "@" not in name  # a qualified id@provider takes no aliases (the bare id has them)
+        aliases, prefixes = _matcher_names(provider.id, info, findings, gp) if bare else ((), ())
+        models[name] = replace(price, name=name, aliases=aliases, alias_prefixes=prefixes)
         entries.append(CatalogEntry(name, provider, info))
     result = ImportResult(
-        models=models,
+        models=tidy_aliases(models, findings),
         as_of=as_of,
         source=f"genai-prices {pkg_version} bundled data",
         findings=tuple(findings.items),
@@ -183,6 +191,38 @@ def _names(priced: list[tuple[Any, Any, ModelPrice]], providers: list[Any]) -> l
         bare = found is not None and found[0] is provider and found[1] is info
         out.append(info.id if bare else f"{info.id}@{provider.id}")
     return out
+
+
+def _matcher_names(
+    pid: str, info: Any, findings: Findings, gp: Any
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Aliases (``equals`` clauses) and alias prefixes (``starts_with``) of the model's
+    matcher, through ``or``; any other clause (``contains``, ``and``, regex, ...)
+    cannot be a sheet name and is noted."""
+    exact: list[str] = []
+    prefixes: list[str] = []
+    other: list[str] = []
+
+    def walk(clause: Any) -> None:
+        if isinstance(clause, gp.ClauseOr):
+            for c in clause.or_:
+                walk(c)
+        elif isinstance(clause, gp.ClauseEquals):
+            if clause.equals != info.id:
+                exact.append(clause.equals)
+        elif isinstance(clause, gp.ClauseStartsWith):
+            prefixes.append(clause.starts_with)
+        else:
+            other.append(type(clause).__name__.removeprefix("Clause").lower())
+
+    if getattr(info, "match", None) is not None:
+        walk(info.match)
+    if other:
+        findings.note(
+            pid, info.id,
+            "name matcher clauses not carried as aliases: " + ", ".join(sorted(set(other))),
+        )  # fmt: skip
+    return tuple(dict.fromkeys(exact)), tuple(dict.fromkeys(prefixes))
 
 
 def _model_price(
@@ -227,7 +267,7 @@ def _model_price(
     ctx, _ = fit_context(info.context_window, None, findings, pid, mid)
     return ModelPrice(
         name=mid,
-        provider=pid,
+        provider=canonical_provider(pid),
         standard=schedule,
         modes=modes,
         context_window=ctx,
