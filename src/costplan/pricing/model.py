@@ -125,7 +125,7 @@ class ModelTable(Mapping[str, ModelPrice]):
     """A sheet's models by canonical name; a lookup also resolves aliases.
 
     Iteration and ``len`` see canonical names only. ``table[name]`` for a name
-    that is not a model's but resolves by alias
+    that is not a model's but resolves by alias or as a variant ``BASE@LEVEL``
     (:func:`costplan.pricing.names.resolve_name`) returns that model under the
     name asked for (so a workload's name stays its name in plans and reports).
     """
@@ -138,12 +138,12 @@ class ModelTable(Mapping[str, ModelPrice]):
 
     def canonical(self, name: str) -> str | None:
         """The canonical model name ``name`` means, or None."""
-        return name if name in self._models else self._index.canonical(name)
+        return name if name in self._models else self._index.canonical(name, self._models)
 
     def __getitem__(self, name: str) -> ModelPrice:
         if name in self._models:
             return self._models[name]
-        target = self._index.canonical(name) if isinstance(name, str) else None
+        target = self._index.canonical(name, self._models) if isinstance(name, str) else None
         if target is None:
             raise KeyError(name)
         return replace(self._models[target], name=name)

@@ -15,7 +15,16 @@ dated ids or LiteLLM ``alias_of`` entries) and ``alias_prefixes`` (genai-prices
 
 1. the model of that exact name, else
 2. the model listing it among its ``aliases``, else
-3. the model with the **longest** alias prefix the name starts with.
+3. for a **variant** ``BASE@LEVEL`` (the text after the last ``@``; e.g.
+   ``gpt-5@high``, ``claude-sonnet-4-5@thinking-8k``): the model ``BASE`` resolves
+   to by these same rules, else
+4. the model with the **longest** alias prefix the name starts with.
+
+A variant is the same sheet entry under its own name: the workload gives it its
+own quality, token profile (``profiles``) and latency, and it is priced from the
+base model's rates, so a model at several reasoning efforts or thinking budgets
+is several options the solver chooses among. (genai-prices' qualified names
+``id@provider`` are sheet models of their own, found by rule 1 first.)
 
 The independent checker (``costplan.verify.prices``) restates these rules and
 this table in its own code; ``tests/pricing/test_names.py`` holds both equal.
@@ -23,7 +32,7 @@ this table in its own code; ``tests/pricing/test_names.py`` holds both equal.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 
 #: Canonical provider id by catalog spelling (lower case).
 PROVIDER_IDS: Mapping[str, str] = {
@@ -102,10 +111,16 @@ class AliasIndex:
     def __bool__(self) -> bool:
         return bool(self.exact or self.prefixes)
 
-    def canonical(self, name: str) -> str | None:
-        """The canonical model ``name`` resolves to by alias or prefix, or None."""
+    def canonical(self, name: str, models: Container[str] = ()) -> str | None:
+        """The canonical model ``name`` resolves to by rules 2-4 (rule 1: ``models``
+        holds the canonical names), or None."""
         if name in self.exact:
             return self.exact[name]
+        base, at, level = name.rpartition("@")
+        if at and base and level:
+            found = base if base in models else self.canonical(base, models)
+            if found is not None:
+                return found
         for p in self._by_length:
             if name.startswith(p):
                 return self.prefixes[p]
@@ -116,4 +131,4 @@ def resolve_name(name: str, models: Mapping[str, object], index: AliasIndex) -> 
     """The canonical name of ``name`` in ``models`` (rules 1-3 above), or None."""
     if name in models:
         return name
-    return index.canonical(name)
+    return index.canonical(name, models)

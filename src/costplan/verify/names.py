@@ -3,8 +3,10 @@
 * A provider id is compared through :data:`PROVIDERS` (case-insensitive; any
   ``vertex_ai-*`` id is ``google``); an id not in it stays as written.
 * A model name resolves to the model of that name, else to the model listing it
-  under ``aliases``, else to the model with the longest ``alias_prefixes`` entry
-  the name starts with; the model is then known under the name asked for.
+  under ``aliases``, else (a variant ``BASE@LEVEL``, split at the last ``@``) to
+  the model BASE resolves to, else to the model with the longest
+  ``alias_prefixes`` entry the name starts with; the model is then known under the
+  name asked for (a variant is priced as its base).
 """
 
 from __future__ import annotations
@@ -70,6 +72,9 @@ class Named(dict[str, V]):
             return name
         if name in self.aliases:
             return self.aliases[name]
+        base, at, level = name.rpartition("@")
+        if at and base and level and (found := self.target(base)) is not None:
+            return found
         best = [p for p in self.prefixes if name.startswith(p)]
         return self.prefixes[max(best, key=len)] if best else None
 
