@@ -612,7 +612,10 @@ def plan_from_counts(
         if w.doc is not None:
             inputs[str(w.doc.path)] = w.doc.sha256
         inputs.update(table.sheet.sha256)
+    from costplan.latency import slo_notes
+
     notes = _cascade_notes(table, options, counts) + _cache_notes(table, options, counts)
+    notes += slo_notes(table)
     if any(o.tokens_estimated for o in options):
         notes.append(
             "prompt tokens for non-OpenAI tokenizers are estimated from o200k counts "

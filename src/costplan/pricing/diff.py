@@ -108,6 +108,10 @@ def model_fields(model: ModelPrice) -> dict[str, Value]:
     for mode in MODES[1:]:
         if mode in model.modes:
             out |= _schedule_fields(model.modes[mode], f"{mode}.")
+    for mode, lat in model.latency_ms.items():
+        prefix = "" if mode == "standard" else f"{mode}."
+        out[f"{prefix}latency_ms.p50"] = lat.p50
+        out[f"{prefix}latency_ms.p95"] = lat.p95
     if model.context_window is not None:
         out["context_window"] = model.context_window
     if model.max_output_tokens is not None:

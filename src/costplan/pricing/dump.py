@@ -108,10 +108,14 @@ def tokenizer_value(spec: TokenizerSpec) -> str:
 def _model_lines(model: ModelPrice) -> list[str]:
     lines = [f"  {scalar(model.name)}:", f"    provider: {scalar(model.provider)}"]
     lines += _schedule_lines(model.standard, "    ")
+    if "standard" in model.latency_ms:
+        lines.append(f"    latency_ms: {_latency(model, 'standard')}")
     for mode in MODES[1:]:
         if mode in model.modes:
             lines.append(f"    {mode}:")
             lines += _schedule_lines(model.modes[mode], "      ")
+            if mode in model.latency_ms:
+                lines.append(f"      latency_ms: {_latency(model, mode)}")
     if model.context_window is not None:
         lines.append(f"    context_window: {model.context_window}")
     if model.max_output_tokens is not None:
@@ -136,6 +140,11 @@ def _model_lines(model: ModelPrice) -> list[str]:
         ]
         lines.append(f"    limits: {_flow(items)}")
     return lines
+
+
+def _latency(model: ModelPrice, mode: str) -> str:
+    lat = model.latency_ms[mode]
+    return _flow([("p50", str(lat.p50)), ("p95", str(lat.p95))])
 
 
 def dump_price_sheet(sheet: PriceSheet, *, header: str | None = None) -> str:

@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from costplan.errors import InputError
+from costplan.latency import LatencyMs
 from costplan.money import PrecisionError, amount_up, price_to_pusd_per_token, price_up
 from costplan.pricing.model import (
     RATE_FIELDS,
@@ -170,6 +171,13 @@ class _Converter:
             tokenizer=tokenizer,
             limits=limits,
             min_cacheable_tokens=m.min_cacheable_tokens,
+            latency_ms={
+                mode: LatencyMs(spec.latency_ms.p50, spec.latency_ms.p95)
+                for mode, spec in (
+                    ("standard", m), ("batch", m.batch), ("flex", m.flex), ("priority", m.priority)
+                )
+                if spec is not None and spec.latency_ms is not None
+            },
             aliases=tuple(m.aliases),
             alias_prefixes=tuple(m.alias_prefixes),
         )

@@ -15,6 +15,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from costplan.latency import LatencyMs
 from costplan.pricing.names import AliasIndex
 from costplan.tokens.tokenizer import TokenizerSpec
 
@@ -113,6 +114,8 @@ class ModelPrice:
     aliases: tuple[str, ...] = ()
     #: Name prefixes that mean this model (genai-prices ``starts_with`` matchers).
     alias_prefixes: tuple[str, ...] = ()
+    #: Typical latency by mode (``latency_ms`` keys); a task profile's own wins.
+    latency_ms: Mapping[str, LatencyMs] = field(default_factory=dict)
 
     def schedule(self, mode: str) -> PriceSchedule:
         return self.standard if mode == "standard" else self.modes[mode]

@@ -140,6 +140,7 @@ class Model:
     min_cacheable_tokens: int | None = None
     aliases: tuple[str, ...] = ()
     alias_prefixes: tuple[str, ...] = ()
+    latency_p95: tuple[tuple[str, int], ...] = ()  # (mode, p95 ms) from ``latency_ms``
 
     def schedule(self, mode: str) -> Schedule | None:
         return dict(self.modes).get(mode)
@@ -230,6 +231,11 @@ class _Reader:
             tokens_per_minute=_opt_int(limits.get("tokens_per_minute"), f"{where}.limits"),
             min_cacheable_tokens=_opt_int(spec.get("min_cacheable_tokens"), f"{where}.min_cache"),
             aliases=tuple(str(a) for a in spec.get("aliases") or ()),
+            latency_p95=tuple(
+                (mode, _opt_int(lat.get("p95"), f"{where}.latency_ms") or 0)
+                for mode, part in (("standard", spec), *((m, spec.get(m)) for m in MODE_NAMES))
+                if isinstance(part, dict) and isinstance(lat := part.get("latency_ms"), dict)
+            ),
             alias_prefixes=tuple(str(a) for a in spec.get("alias_prefixes") or ()),
         )
 

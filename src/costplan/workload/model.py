@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
+from costplan.latency import LatencyMs
 from costplan.yamlsource import SourceDocument
 
 Objective = Literal["max_quality", "min_cost"]
@@ -41,6 +42,8 @@ class Profile:
 
     output: OutputSpec | None = None
     reasoning_tokens: int | None = None
+    #: Measured latency by serving mode (``costplan.latency``).
+    latency_ms: Mapping[str, LatencyMs] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -127,6 +130,13 @@ class Task:
     #: None: the prefix is billed at the cache-read price on every query (no misses,
     #: no writes, no minimum), as before cache policies existed.
     cache: CachePolicy | None = None
+    #: The task's p95 latency SLO in milliseconds (``costplan.latency``), or None.
+    max_latency_p95_ms: int | None = None
+
+    def latency_for(self, model: str, mode: str) -> LatencyMs | None:
+        """The model's measured latency on this task in ``mode``, or None."""
+        p = self.profile(model)
+        return p.latency_ms.get(mode) if p is not None else None
 
 
 @dataclass(frozen=True)
