@@ -43,6 +43,7 @@ from costplan.pricing.caching import (
     ttls_offered,
 )
 from costplan.pricing.model import ModelPrice, PriceSchedule, PriceSheet
+from costplan.pricing.regions import in_region, not_offered
 from costplan.tokens.tokenizer import TokenizerSpec, parse_tokenizer
 from costplan.validation import did_you_mean
 from costplan.workload.model import Cascade, Task, Workload
@@ -224,6 +225,7 @@ def build_options(
 ) -> OptionTable:
     """Build the option table; raises InputError for unknown model references."""
     _check_references(workload, sheet)
+    sheet = in_region(sheet, workload.region)
     builder = _Builder(workload, sheet)
     quality = quality_override or workload.quality
     options: list[Option] = []
@@ -252,7 +254,7 @@ class _Builder:
         spec = tokenizer_for(model)
         tokens = self.prompts.get(task, spec)
         p95 = int(np.percentile(tokens, 95, method="higher"))
-        excluded = _exclusion(task, model, p95)
+        excluded = _exclusion(task, model, p95) or not_offered(model, self.workload.region)
         standard_cost = None
         out: list[Option] = []
         for mode in model.available_modes():

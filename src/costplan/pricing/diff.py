@@ -112,6 +112,8 @@ def model_fields(model: ModelPrice) -> dict[str, Value]:
         prefix = "" if mode == "standard" else f"{mode}."
         out[f"{prefix}latency_ms.p50"] = lat.p50
         out[f"{prefix}latency_ms.p95"] = lat.p95
+    for region, uplift in sorted(model.regions.items()):
+        out[f"regions.{region}.uplift_pct"] = uplift
     if model.context_window is not None:
         out["context_window"] = model.context_window
     if model.max_output_tokens is not None:

@@ -124,6 +124,10 @@ def _model_lines(model: ModelPrice) -> list[str]:
         lines.append(f"    min_cacheable_tokens: {model.min_cacheable_tokens}")
     if model.tokenizer is not None:
         lines.append(f"    tokenizer: {tokenizer_value(model.tokenizer)}")
+    if model.regions:
+        lines.append("    regions:")
+        for region, uplift in sorted(model.regions.items()):
+            lines.append(f"      {scalar(region)}: {{uplift_pct: {number(uplift)}}}")
     for key, names in (("aliases", model.aliases), ("alias_prefixes", model.alias_prefixes)):
         if names:
             lines.append(f"    {key}:")

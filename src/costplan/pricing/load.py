@@ -178,6 +178,7 @@ class _Converter:
                 )
                 if spec is not None and spec.latency_ms is not None
             },
+            regions={r: spec.uplift_pct for r, spec in m.regions.items()},
             aliases=tuple(m.aliases),
             alias_prefixes=tuple(m.alias_prefixes),
         )

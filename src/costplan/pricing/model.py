@@ -116,6 +116,8 @@ class ModelPrice:
     alias_prefixes: tuple[str, ...] = ()
     #: Typical latency by mode (``latency_ms`` keys); a task profile's own wins.
     latency_ms: Mapping[str, LatencyMs] = field(default_factory=dict)
+    #: Regions it is served in -> uplift in percent (``costplan.pricing.regions``).
+    regions: Mapping[str, Decimal] = field(default_factory=dict)
 
     def schedule(self, mode: str) -> PriceSchedule:
         return self.standard if mode == "standard" else self.modes[mode]

@@ -88,6 +88,15 @@ class LimitsIn(_Strict):
     requests_per_minute: PositiveInt | None = None
 
 
+Uplift = Annotated[Decimal, Field(ge=0, le=1000, allow_inf_nan=False), DecimalNumber]
+
+
+class RegionIn(_Strict):
+    """Serving in a region (data residency): every price raised by ``uplift_pct`` percent."""
+
+    uplift_pct: Uplift = Decimal(0)
+
+
 class ModelIn(RatesIn):
     provider: Annotated[str, Field(min_length=1)]
     tiers: list[TierIn] = []
@@ -104,6 +113,10 @@ class ModelIn(RatesIn):
     )
     latency_ms: LatencyIn | None = Field(
         default=None, description="typical standard-mode latency: {p50, p95} milliseconds"
+    )
+    regions: dict[Annotated[str, Field(min_length=1)], RegionIn] = Field(
+        default={},
+        description="regions the model is served in, each with its uplift: {eu: {uplift_pct: 10}}",
     )
     aliases: list[Annotated[str, Field(min_length=1)]] = Field(
         default=[], description="other exact names of this model (dated ids, alias_of entries)"

@@ -73,7 +73,7 @@ def check_document(doc: Mapping[str, Any], sources: Sources) -> list[Violation]:
         return found.items
     from costplan.verify.classplan import ClassChecker
     from costplan.verify.costs import Pricer
-    from costplan.verify.prices import load_sheets
+    from costplan.verify.prices import in_region, load_sheets
     from costplan.verify.tasks import capped, read_workload
 
     workload = read_workload(sources.workload)
@@ -83,7 +83,7 @@ def check_document(doc: Mapping[str, Any], sources: Sources) -> list[Violation]:
     paths = sources.prices or workload.price_paths
     if not paths:
         raise InputError("no price sheet given", file=sources.workload, key="prices")
-    sheet = load_sheets(paths, sources.price_changes)
+    sheet = in_region(load_sheets(paths, sources.price_changes), workload.region)
     ClassChecker(data, workload, sheet, Pricer(workload, sheet), found).run()
     return found.items
 

@@ -18,6 +18,9 @@ restated; every number is a :class:`~fractions.Fraction` from its source text):
 * ``derived`` rounds **up** to the exact unit (10**-6 USD per Mtok), derived fees up to a
   pico-dollar: the README's rounding table (always in the user's disfavour).
 * Several sheets: a model in a later sheet replaces the earlier one entirely.
+* Regions: a workload's ``region:`` raises every rate and fee of a model listing it
+  by its ``uplift_pct`` (derived, rounded up); models listing other regions only
+  are not usable (:func:`in_region`).
 * Names: providers compared by one id, model names resolved through aliases
   (:mod:`costplan.verify.names`).
 
@@ -141,6 +144,7 @@ class Model:
     aliases: tuple[str, ...] = ()
     alias_prefixes: tuple[str, ...] = ()
     latency_p95: tuple[tuple[str, int], ...] = ()  # (mode, p95 ms) from ``latency_ms``
+    regions: tuple[tuple[str, Fraction], ...] = ()  # (region, uplift percent)
 
     def schedule(self, mode: str) -> Schedule | None:
         return dict(self.modes).get(mode)
@@ -231,6 +235,10 @@ class _Reader:
             tokens_per_minute=_opt_int(limits.get("tokens_per_minute"), f"{where}.limits"),
             min_cacheable_tokens=_opt_int(spec.get("min_cacheable_tokens"), f"{where}.min_cache"),
             aliases=tuple(str(a) for a in spec.get("aliases") or ()),
+            regions=tuple(
+                (str(r), _num((v or {}).get("uplift_pct", 0), f"{where}.regions.{r}"))
+                for r, v in (spec.get("regions") or {}).items()
+            ),
             latency_p95=tuple(
                 (mode, _opt_int(lat.get("p95"), f"{where}.latency_ms") or 0)
                 for mode, part in (("standard", spec), *((m, spec.get(m)) for m in MODE_NAMES))
@@ -253,6 +261,27 @@ def load_sheets(paths: Sequence[Path], changes: Sequence[str] = ()) -> Sheet:
     for text in changes:
         models = apply_change(models, text)
     return Sheet(named(models), tuple(files))
+
+
+def in_region(sheet: Sheet, region: str | None) -> Sheet:
+    """The sheet as billed in ``region``: a model listing it has every rate times
+    ``(100 + uplift) / 100`` (``derived``) and every fee so (``derived_fee``); a model
+    listing other regions only is left out (not usable); one listing none is as is."""
+    if region is None:
+        return sheet
+    out: dict[str, Model] = {}
+    for name, m in sheet.models.items():
+        regions = dict(m.regions)
+        if regions and region not in regions:
+            continue
+        factor = (100 + regions.get(region, Fraction(0))) / 100
+
+        def up(r: Rates, factor: Fraction = factor) -> Rates:
+            return r.with_rates({k: derived(v * factor) for k, v in r.usd_per_mtok},
+                                derived_fee(r.fee_usd * factor))  # fmt: skip
+
+        out[name] = replace(m, modes=tuple((mode, s.mapped(up)) for mode, s in m.modes))
+    return Sheet(named(out), sheet.files)
 
 
 def named(models: dict[str, Model]) -> dict[str, Model]:

@@ -122,6 +122,7 @@ class WorkloadSpec:
     use_rate_limits: bool
     shares: dict[str, Fraction]
     price_paths: tuple[Path, ...]
+    region: str | None = None
 
 
 def _frac(value: Any, key: str) -> Fraction:
@@ -278,5 +279,6 @@ def read_workload(path: Path) -> WorkloadSpec:
         capacity=capacity,
         use_rate_limits=bool(cons.get("use_rate_limits", False)),
         shares=shares,
+        region=None if w.get("region") is None else str(w["region"]),
         price_paths=tuple(path.parent / p for p in names),
     )

@@ -210,6 +210,7 @@ def workload_from_document(doc: SourceDocument) -> Workload:
         if w.constraints
         else Constraints(),
         doc=doc,
+        region=w.region,
     )
 
 

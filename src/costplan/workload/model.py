@@ -196,6 +196,8 @@ class Workload:
     quality_stats: Mapping[str, Mapping[str, QualityStat]] = field(default_factory=dict)
     current: Mapping[str, Mapping[str, Decimal]] = field(default_factory=dict)
     empirical: tuple[Path, str] | None = None  # (sidecar path, sha256)
+    #: Where requests must be served (``costplan.pricing.regions``), or None.
+    region: str | None = None
 
     @property
     def path(self) -> Path | None:

@@ -237,3 +237,8 @@ class WorkloadIn(_Strict):
     constraints: ConstraintsIn | None = None
     # Per query; bounded so that exact pico-dollar costs stay inside int64.
     measured_cost_usd: dict[Name, dict[Name, MeasuredCost]] | None = None
+    region: Name | None = Field(
+        default=None,
+        description="data-residency region: each model's regions.<region> uplift applies, "
+        "models that list regions without it are excluded",
+    )

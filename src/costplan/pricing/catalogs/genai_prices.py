@@ -32,7 +32,9 @@ How a catalog model becomes a costplan model, at the date ``as_of``:
   ``service_tier=priority`` -> ``priority``; a mode is the standard prices with
   the variant's overrides (first matching variant wins per key, as in
   genai-prices). Other variants (``service_tier=fast``, routes, search types)
-  have no costplan mode and are noted.
+  have no costplan mode and are noted, except regional routes (``route:
+  VENDOR/REGION``) that raise every price by one factor: they become the model's
+  ``regions: {REGION: {uplift_pct: ...}}`` (:mod:`costplan.pricing.regions`).
 * **Names.** The catalog's model id; the provider is the catalog's provider id made
   canonical (:func:`costplan.pricing.names.canonical_provider`). The model's name
   matcher is kept: ``equals`` clauses as ``aliases``, ``starts_with`` clauses as
@@ -260,7 +262,8 @@ def _model_price(
         mode_schedule = _schedule({**prices, **overrides}, log, f"{mode}.")
         if mode_schedule != schedule:
             modes[mode] = mode_schedule
-    _note_other_variants(info, ts, findings, pid, mid, gp)
+    regions = _regions(info, ts, prices, findings, pid, mid, gp)
+    _note_other_variants(info, ts, findings, pid, mid, gp, set(regions))
     _note_future_prices(info, as_of, findings, pid, mid, gp)
     log.report(findings, pid, mid)
 
@@ -272,7 +275,46 @@ def _model_price(
         modes=modes,
         context_window=ctx,
         tokenizer=tokenizer_for(pid, mid),
+        regions=regions,
     )
+
+
+def _regions(
+    info: Any, ts: datetime, prices: Mapping[str, Any], findings: Findings, pid: str, mid: str,
+    gp: Any,
+) -> dict[str, Decimal]:  # fmt: skip
+    """Regional routes (``route: VENDOR/REGION`` variants) as uplifts: the region's
+    ``uplift_pct`` when every overridden price is the standard one times the same
+    factor (exactly, after costplan's rounding up) and no other price differs."""
+    from costplan.money import price_up
+
+    out: dict[str, Decimal] = {}
+    routes = {
+        v.when["route"]
+        for v in getattr(info, "price_variants", None) or ()
+        if set(v.when) == {"route"} and "/" in str(v.when["route"])
+    }
+    for route in sorted(routes):
+        region = str(route).rsplit("/", 1)[1]
+        try:
+            overrides = _overrides(info, ts, {"route": route}, gp)
+        except Unrepresentable:
+            continue
+        pairs = [(prices.get(k), v) for k, v in overrides.items()]
+        if not pairs or any(not isinstance(a, Decimal) or not isinstance(b, Decimal) or not a
+                            for a, b in pairs):  # fmt: skip
+            continue
+        base, routed = pairs[0]
+        uplift = ((routed / base - 1) * 100).normalize()
+        factor = (100 + uplift) / 100
+        same = set(overrides) == {k for k in prices if k in TEXT_KEYS} and all(
+            price_up(a * factor) == b for a, b in pairs
+        )
+        if uplift >= 0 and same and uplift == uplift.quantize(Decimal("1e-6")):
+            out[region] = uplift
+        else:
+            findings.note(pid, mid, f"route {route} is not one uplift on every price: left out")
+    return out
 
 
 def _price_dict(price: Any) -> dict[str, Any]:
@@ -313,9 +355,15 @@ def _overrides(info: Any, ts: datetime, context: Mapping[str, str], gp: Any) -> 
 
 
 def _note_other_variants(
-    info: Any, ts: datetime, findings: Findings, pid: str, mid: str, gp: Any
-) -> None:
+    info: Any, ts: datetime, findings: Findings, pid: str, mid: str, gp: Any,
+    regions: set[str] = frozenset(),  # type: ignore[assignment]
+) -> None:  # fmt: skip
     mode_whens = [dict(c) for c in MODE_CONTEXTS.values()]
+    mode_whens += [
+        dict(v.when)
+        for v in getattr(info, "price_variants", None) or ()
+        if set(v.when) == {"route"} and str(v.when["route"]).rsplit("/", 1)[-1] in regions
+    ]
     seen: set[str] = set()
     for variant in getattr(info, "price_variants", None) or ():
         if dict(variant.when) in mode_whens or not _price_dict(variant.prices):
