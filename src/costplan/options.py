@@ -29,6 +29,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -47,6 +48,9 @@ from costplan.pricing.regions import in_region, not_offered
 from costplan.tokens.tokenizer import TokenizerSpec, parse_tokenizer
 from costplan.validation import did_you_mean
 from costplan.workload.model import Cascade, Task, Workload
+
+if TYPE_CHECKING:
+    from costplan.tokens.count import TokenCounter
 
 __all__ = [
     "QUALITY_SCALE", "Option", "OptionTable", "build_options", "option_label", "tokenizer_for",
@@ -157,23 +161,23 @@ def tokenizer_for(model: ModelPrice) -> TokenizerSpec:
 
 
 class _PromptTokens:
-    """Per-(task, tokenizer) prompt token counts, measured once."""
+    """Per-task prompt token counts, each sample encoded once per encoding."""
 
     def __init__(self) -> None:
-        self._cache: dict[tuple[int, TokenizerSpec], npt.NDArray[np.int64]] = {}
+        self._counters: dict[int, TokenCounter] = {}
 
     def get(self, task: Task, spec: TokenizerSpec) -> npt.NDArray[np.int64]:
-        from costplan.tokens.count import count_tokens
+        from costplan.tokens.count import TokenCounter
         from costplan.tokens.samples import subsample
 
         if task.prompt.tokens is not None:
             return np.array([task.prompt.tokens], dtype=np.int64)
-        key = (task.index, spec)
-        if key not in self._cache:
+        counter = self._counters.get(task.index)
+        if counter is None:
             # A seeded subsample keeps estimates deterministic for large corpora.
-            texts = subsample(task.prompt.texts, task.prompt.max_samples)
-            self._cache[key] = np.asarray(count_tokens(texts, spec), dtype=np.int64)
-        return self._cache[key]
+            counter = TokenCounter(subsample(task.prompt.texts, task.prompt.max_samples))
+            self._counters[task.index] = counter
+        return np.asarray(counter.counts(spec), dtype=np.int64)
 
 
 def _check_references(workload: Workload, sheet: PriceSheet) -> None:
