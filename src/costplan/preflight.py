@@ -36,10 +36,12 @@ def verify_plan(plan: Plan, table: OptionTable) -> None:
         return
     from costplan.safeio import library_path
 
+    cap = table.latency_cap_ms
     sources = Sources(
         workload=table.workload.path,
         prices=tuple(library_path(p) for p in table.sheet.paths),  # stdin: its spool
         price_changes=tuple(table.sheet.changes),
+        settings={} if cap is None else {"latency_cap_ms": cap},
     )
     require(plan_to_dict(plan), sources)
 

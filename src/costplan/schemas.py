@@ -104,6 +104,8 @@ DESCRIPTIONS: dict[str, str] = {
     "ProfileIn": "One model's measured tokens on a task; reasoning is billed only where given.",
     "ProfileIn.output_tokens": "output tokens per query for this model: a number, or {mean, p95}",
     "ProfileIn.reasoning_tokens": "reasoning tokens per query measured for this model",
+    "LatencyIn.p50": "median latency of one request, milliseconds",
+    "RegionIn.uplift_pct": "percent added to every price when served in this region",
     "QualityIn": "A measured quality with its sample size and/or standard error.",
     "score": "mean quality 0..1",
     "n": "number of eval items behind the score",
