@@ -105,14 +105,21 @@ def _integer_row(coefs: Sequence[Fraction], rhs: Fraction, label: str, name: str
     bound = int(rhs * den)
     fits = max((abs(v) for v in (*ints, bound)), default=0) < 2**62
     coef = np.asarray(ints, dtype=np.int64 if fits else object)
-    return LinearRow(coef, bound, label, name)
+    return LinearRow(coef, bound, label, name, den)
 
 
-def certificate_of(sol: ClassSolution, objective: Objective) -> dict[str, Any] | None:
-    """The plan file's certificate for a class-level solution (docs/certificate.md)."""
+def certificate_of(
+    sol: ClassSolution, objective: Objective, rows: Sequence[LinearRow] = ()
+) -> dict[str, Any] | None:
+    """The plan file's certificate for a class-level solution (docs/certificate.md).
+
+    ``rows``: the side rows solved, whose prices and slack are converted from the solver's
+    all-integer row (the documented row times its ``unit``) to the documented row."""
     from costplan.solvers.protocol import certificate_to_dict
 
-    return certificate_to_dict(sol, "quality_micro" if objective == "max_quality" else "pusd")
+    units = {r.key: r.unit for r in rows if r.unit != 1}
+    unit = "quality_micro" if objective == "max_quality" else "pusd"
+    return certificate_to_dict(sol, unit, units=units)
 
 
 def _usage(options: list[Option], model: str, what: str) -> list[Fraction]:
@@ -489,13 +496,13 @@ def optimize(
         gap=sol.gap,
         solver={"name": sol.method, "money_scale_pusd": sol.scale},
         inputs=inputs,
-        certificate=certificate_of(sol, objective),
+        certificate=certificate_of(sol, objective, _side_rows(table, options)),
     )
     if robust:
         note = "robust plan: the budget holds with every query at p95 prompt and output lengths"
         plan = dataclasses.replace(plan, notes=(*plan.notes, note), robust=True)
     # A second, independent computation must agree before anyone sees the plan.
-    verify_plan(plan, table)
+    plan = verify_plan(plan, table)
     if explain:
         limit = min(time_limit_s, EXPLAIN_TIME_LIMIT_S)
         why = explain_plan(

@@ -326,8 +326,9 @@ class ClassChecker:
         else:
             z = total
             check_claim(f, doc, Fraction(total, PUSD))
-        if "certificate" in doc:  # plans from the certified solvers (docs/certificate.md)
-            check_certificate(self, z, f)
+        # unconditional (docs/certificate.md): an optimal plan without a certificate the
+        # checker accepts is refused; a feasible plan without one claims only its bound
+        check_certificate(self, z, f)
 
     def usable_options(self, spec: TaskSpec, robust: bool) -> list[Opt]:
         """Every option the task may use (certificate bounds range over all of them)."""

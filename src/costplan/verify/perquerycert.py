@@ -17,6 +17,7 @@ denominator and the sums are Python integers (numpy object arrays).
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
@@ -56,9 +57,44 @@ def _rows(pq: _PerQuery) -> dict[str, Fraction]:
     return rhs
 
 
+@dataclass(frozen=True)
+class Column:
+    """One usable option over every query: ``fits`` where the query may use it, quality
+    ``v`` (micro), cost ``c`` (pusd), tokens sent, and the priced value ``red`` (times
+    ``den``; None where it does not fit)."""
+
+    model: str
+    provider: str
+    fits: npt.NDArray[np.bool_]
+    v: npt.NDArray[Any]
+    c: npt.NDArray[Any]
+    tokens: npt.NDArray[Any]
+    red: npt.NDArray[Any]
+
+
+@dataclass(frozen=True)
+class PricedQueries:
+    """The certificate's prices on the plan's rows: ``D``, and every option's column."""
+
+    maximise: bool
+    prices: dict[str, Fraction]
+    rhs: dict[str, Fraction]
+    den: int
+    columns: list[Column]
+    best: npt.NDArray[Any]  # per query, the best ``red`` (times ``den``)
+    d: Fraction
+
+
 def lagrangian(pq: _PerQuery, output: npt.NDArray[np.int64], cert: dict[str, Any],
                f: Findings) -> Fraction | None:  # fmt: skip
     """``D`` for the certificate's prices, or None when they are invalid (named in ``f``)."""
+    got = priced(pq, output, cert, f)
+    return None if got is None else got.d
+
+
+def priced(pq: _PerQuery, output: npt.NDArray[np.int64], cert: dict[str, Any],
+           f: Findings) -> PricedQueries | None:  # fmt: skip
+    """The columns, the prices and ``D``; None when the prices are invalid (named in ``f``)."""
     qs, doc, s = pq.qs, pq.doc, pq.settings
     maximise = doc.get("objective") == "max_quality"
     labels = _rows(pq)
@@ -69,6 +105,7 @@ def lagrangian(pq: _PerQuery, output: npt.NDArray[np.int64], cert: dict[str, Any
     num = {k: int(p * den) for k, p in prices.items()}
     g_n = len(qs.ids)
     best: npt.NDArray[Any] | None = None
+    columns: list[Column] = []
     tasks = np.asarray(qs.tasks, dtype=object)
     allowed = s.get("modes", ["standard", "batch"])
     models = sorted(m for k, m in enumerate(qs.models) if (qs.quality[:, k] >= 0).any())
@@ -86,6 +123,7 @@ def lagrangian(pq: _PerQuery, output: npt.NDArray[np.int64], cert: dict[str, Any
             fits &= prompt + qs.cached + output <= model.context_window
         if model.max_output_tokens is not None:
             fits &= output <= model.max_output_tokens
+        sent = (prompt + qs.cached + output).astype(object)
         for mode, schedule in model.modes:
             if mode not in allowed:
                 continue
@@ -100,8 +138,7 @@ def lagrangian(pq: _PerQuery, output: npt.NDArray[np.int64], cert: dict[str, Any
                     m, _, what = rest.rpartition(":")
                     if m != name:
                         continue
-                    a: Any = 1 if what == "requests" else (prompt + qs.cached + output).astype(
-                        object)  # fmt: skip
+                    a: Any = 1 if what == "requests" else sent
                 elif kind == "share":
                     cap = pq.share_cap(rest) or Fraction(0)
                     a = c * (int(model.provider == rest) - cap)  # Fractions: exact
@@ -112,6 +149,7 @@ def lagrangian(pq: _PerQuery, output: npt.NDArray[np.int64], cert: dict[str, Any
                     continue
                 red = red - a * n_r if maximise else red + a * n_r
             red = np.where(fits, red, None)
+            columns.append(Column(name, model.provider, fits, v, c, sent, red))
             if best is None:
                 best = red
             else:
@@ -131,4 +169,5 @@ def lagrangian(pq: _PerQuery, output: npt.NDArray[np.int64], cert: dict[str, Any
         constant += prices["quality"] * _ceil(floor * 10**6 * g_n)
     side = sum((prices.get(r, Fraction(0)) * rhs for r, rhs in labels.items()
                 if r not in ("budget", "quality")), Fraction(0))  # fmt: skip
-    return constant + side + total if maximise else constant - side + total
+    d = constant + side + total if maximise else constant - side + total
+    return PricedQueries(maximise, prices, labels, den, columns, best, d)
