@@ -46,14 +46,14 @@ def prove(pq: _PerQuery, pr: PricedQueries, z: int) -> str | None:
     limit = s * pr.den
     n = len(pr.best)
     ok = []
-    for col in pr.columns:
+    for col in pr.columns():
         keep = col.fits.copy()
         idx = np.flatnonzero(keep)
         if len(idx):
             loss = pr.best[idx] - col.red[idx]
             keep[idx] = np.asarray([abs(x) <= limit for x in loss], dtype=np.bool_)
         ok.append(keep)
-    kept = np.asarray(ok, dtype=np.bool_).reshape(len(pr.columns), n)
+    kept = np.asarray(ok, dtype=np.bool_).reshape(len(ok), n)
     count = kept.sum(axis=0)
     if (count == 0).any():
         return None  # some query has no option a better plan could use: no better plan
@@ -68,7 +68,7 @@ def prove(pq: _PerQuery, pr: PricedQueries, z: int) -> str | None:
     exprs: dict[str, tuple[int, list[Any]]] = {}  # label -> (constant, terms)
     choice = [[] for _ in range(n)]  # type: list[list[Any]]
     rows = _row_coefs(pq, pr)
-    for k, col in enumerate(pr.columns):
+    for k, col in enumerate(pr.columns()):  # the same columns, in the same order
         gs = np.flatnonzero(kept[k] & ~fixed)
         lits = [model.new_bool_var("") for _ in gs]
         for g, lit in zip(gs.tolist(), lits, strict=True):
