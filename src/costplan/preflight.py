@@ -80,10 +80,12 @@ def verify_plan(plan: Plan, table: OptionTable) -> Plan:
 
     if table.workload.path is None:  # built in memory: only the document's own arithmetic
         return settle_claim(plan, Sources())
+    cap = table.latency_cap_ms
     sources = Sources(
         workload=table.workload.path,
         prices=tuple(table.sheet.paths),
         price_changes=tuple(table.sheet.changes),
+        settings={} if cap is None else {"latency_cap_ms": cap},
     )
     return settle_claim(plan, sources)
 

@@ -17,8 +17,15 @@ from costplan.ingest.names import Resolver, Seen, check_known
 from costplan.ingest.sql import connect
 from costplan.ingest.summarize import TrafficSummary, summarize
 from costplan.ingest.traffic import read_traffic
-from costplan.safeio import claim_input
+from costplan.safeio import claim_input, is_stdout
 from costplan.workload.model import MINUTES_PER_PERIOD
+
+#: Why ``-o -`` is refused: the workload names its sidecar file (and its hash), so the
+#: two cannot be split between standard output and a file named after ``-``.
+STDOUT_REFUSED = (
+    "--out - (standard output) cannot be used: workload build writes a sidecar "
+    "(NAME.empirical.json) beside the workload, which names it"
+)
 
 
 @dataclass(frozen=True)
@@ -60,6 +67,8 @@ def sidecar_path(out: Path) -> Path:
 
 
 def _check_request(req: BuildRequest) -> None:
+    if is_stdout(req.out):
+        raise InputError(STDOUT_REFUSED, hint="give a file name, e.g. -o workload.yaml")
     if not req.traffic and not req.evals:
         raise InputError("give at least one --traffic or --evals file")
     if req.period not in MINUTES_PER_PERIOD:
