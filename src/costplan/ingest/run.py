@@ -20,7 +20,6 @@ from costplan.ingest.traffic import read_traffic
 from costplan.safeio import claim_input, is_stdout
 from costplan.workload.model import MINUTES_PER_PERIOD
 
-
 #: Why ``-o -`` is refused: the workload names its sidecar file (and its hash), so the
 #: two cannot be split between standard output and a file named after ``-``.
 STDOUT_REFUSED = (
