@@ -88,21 +88,19 @@ def _token_matrix(
     sheet: PriceSheet,
     progress: Callable[[int], None] | None,
 ) -> dict[str, npt.NDArray[np.int64]]:
-    """Prompt tokens per query for each model (counted once per distinct tokenizer)."""
-    from costplan.tokens.count import count_tokens
+    """Prompt tokens per query for each model (each text encoded once per encoding)."""
+    from costplan.tokens.count import TokenCounter
 
     out: dict[str, npt.NDArray[np.int64]] = {}
+    if qs.prompt_tokens is not None:
+        return dict.fromkeys(qs.models, qs.prompt_tokens)
+    assert qs.texts is not None
+    counter = TokenCounter(qs.texts, progress=progress)
     by_spec: dict[TokenizerSpec, npt.NDArray[np.int64]] = {}
     for m in qs.models:
-        if qs.prompt_tokens is not None:
-            out[m] = qs.prompt_tokens
-            continue
-        assert qs.texts is not None
         spec = tokenizer_for(sheet.models[m])
         if spec not in by_spec:
-            by_spec[spec] = np.asarray(
-                count_tokens(list(qs.texts), spec, progress=progress), dtype=np.int64
-            )
+            by_spec[spec] = counter.counts(spec)
         out[m] = by_spec[spec]
     return out
 

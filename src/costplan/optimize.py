@@ -197,9 +197,11 @@ def _side_rows(table: OptionTable, options: list[Option]) -> tuple[LinearRow, ..
                     f"capacity:{m}:tokens",
                 )
             )
+    from costplan.pricing.names import canonical_provider
+
     providers = sorted({comp.provider for o in options for comp in o.components})
     for key in c.max_provider_share:
-        if key != "*" and key not in providers:
+        if key != "*" and canonical_provider(key) not in providers:
             raise _constraint_error(
                 w, "max_provider_share", key,
                 "share cap for a provider none of the usable models has", providers,
@@ -610,7 +612,10 @@ def plan_from_counts(
         if w.doc is not None:
             inputs[str(w.doc.path)] = w.doc.sha256
         inputs.update(table.sheet.sha256)
+    from costplan.latency import slo_notes
+
     notes = _cascade_notes(table, options, counts) + _cache_notes(table, options, counts)
+    notes += slo_notes(table)
     if any(o.tokens_estimated for o in options):
         notes.append(
             "prompt tokens for non-OpenAI tokenizers are estimated from o200k counts "

@@ -34,10 +34,12 @@ def verify_plan(plan: Plan, table: OptionTable) -> None:
     if table.workload.path is None:  # built in memory: only the document's own arithmetic
         require(plan_to_dict(plan), Sources())
         return
+    cap = table.latency_cap_ms
     sources = Sources(
         workload=table.workload.path,
         prices=tuple(table.sheet.paths),
         price_changes=tuple(table.sheet.changes),
+        settings={} if cap is None else {"latency_cap_ms": cap},
     )
     require(plan_to_dict(plan), sources)
 

@@ -64,11 +64,14 @@ def random_instance(rng: np.random.Generator) -> tuple[MckpProblem, list[LinearC
 def test_matches_brute_force_on_1000_random_instances() -> None:
     rng = np.random.default_rng(4242)
     with_rows = 0
+    paths = {"warm": 0, "cp-sat": 0}
     for _ in range(1000):
         p, rows = random_instance(rng)
         with_rows += bool(rows)
         expected = brute(p, rows)
         got = solve_constrained(p, rows, time_limit_s=10)
+        if rows and got.status == "optimal":
+            paths["warm" if "side rows slack" in got.method else "cp-sat"] += 1
         if expected is None:
             assert got.status == "infeasible"
             continue
@@ -87,6 +90,29 @@ def test_matches_brute_force_on_1000_random_instances() -> None:
         else:
             assert got.bound <= expected
     assert with_rows > 500
+    # both paths are exercised: side rows that do not bind (the unconstrained optimum is
+    # returned) and rows that do (CP-SAT, hinted with the unconstrained plan)
+    assert paths["warm"] >= 50, paths
+    assert paths["cp-sat"] >= 50, paths
+
+
+def test_a_non_binding_constraint_costs_nothing_at_2000_queries() -> None:
+    # 2,000 queries x 20 models, budget not binding and a capacity no plan can break:
+    # the optimum is each query's best value (by hand: the row maxima), proven at once.
+    rng = np.random.default_rng(11)
+    g, k = 2000, 20
+    cost = rng.integers(1, 10**6, (g, k)).astype(np.int64)
+    value = rng.integers(0, 10**6, (g, k)).astype(np.int64)
+    feasible = np.ones((g, k), np.bool_)
+    coef = np.zeros((g, k), np.int64)
+    coef[:, 3] = 1
+    rows = [LinearConstraint(coef, g, "capacity:m3:requests", "capacity:m3:requests")]
+    p = MckpProblem(cost, value, feasible, int(cost.sum()), "max_value")
+    got = solve_constrained(p, rows, time_limit_s=30)
+    assert got.status == "optimal"
+    assert got.objective == int(value.max(axis=1).sum())
+    assert got.slack["capacity:m3:requests"] == g - int((value.argmax(axis=1) == 3).sum())
+    assert "side rows slack" in got.method
 
 
 def test_reduction_keeps_options_a_binding_capacity_needs() -> None:

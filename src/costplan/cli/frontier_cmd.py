@@ -82,6 +82,11 @@ def frontier(
         help="Solver time limit per point, seconds.",
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No terminal report."),
+    latency: bool = typer.Option(
+        False,
+        "--latency",
+        help="Three-way frontier: cost, quality and p95 latency (plans no other beats on all).",
+    ),
 ) -> None:
     """Cost-quality frontier: the best plan at every budget, its knee and AIQ."""
     from costplan.api import load_inputs
@@ -95,6 +100,9 @@ def frontier(
     if out is not None and not is_stdout(out) and out.suffix.lower() != ".csv":
         raise InputError("frontier file must end in .csv", file=out, value=out.suffix or out.name)
     table = load_inputs(workload, paths(prices))
+    if latency:
+        _latency_frontier(table, n, time_limit, out, quiet)
+        return
     result = compute_frontier(table, points=n, breakpoints=breakpoints, time_limit_s=time_limit)
     if out is not None:
         write_output(out, frontier_csv(result))
@@ -108,4 +116,26 @@ def frontier(
         if out is not None and not is_stdout(out):
             con.print(f"frontier written to {out} ({len(result.points)} points)", markup=False)
     if not result.all_optimal:
+        raise typer.Exit(3)
+
+
+def _latency_frontier(
+    table: object, n: int, time_limit: float, out: Path | None, quiet: bool
+) -> None:
+    """``frontier --latency``: the cost / quality / latency frontier."""
+    from costplan.latency_frontier import latency_csv, latency_frontier, latency_lines
+    from costplan.options import OptionTable
+    from costplan.safeio import is_stdout, write_output
+
+    assert isinstance(table, OptionTable)
+    points = latency_frontier(table, points=n, time_limit_s=time_limit)
+    if out is not None:
+        write_output(out, latency_csv(points))
+    if not quiet:
+        con = output_console(out)
+        for line in latency_lines(points, table.workload.period):
+            con.print(line, markup=False)
+        if out is not None and not is_stdout(out):
+            con.print(f"frontier written to {out} ({len(points)} points)", markup=False)
+    if any(p.plan.status != "optimal" for p in points):
         raise typer.Exit(3)

@@ -1,4 +1,5 @@
-"""``costplan schema workload|prices``: JSON Schema of the input formats, for editors."""
+"""``costplan schema workload|prices|reconcile``: JSON Schema of the input formats (for
+editors) and of ``costplan reconcile --format json`` (for the tools that read it)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from costplan.cli.common import OutputPath
 
 
 def schema(
-    kind: str = typer.Argument(..., help="workload or prices."),
+    kind: str = typer.Argument(..., help="workload, prices or reconcile (the JSON report)."),
     out: Path | None = typer.Option(
         None,
         "--out",
@@ -19,7 +20,7 @@ def schema(
         parser=OutputPath("--out", (".json",)),
     ),
 ) -> None:
-    """Print the JSON Schema of workload or price sheet files (for editor completion)."""
+    """Print the JSON Schema of workload or price sheet files, or of the reconcile JSON report."""
     from costplan.safeio import STDOUT, write_output
     from costplan.schemas import schema_text
 

@@ -23,10 +23,16 @@ widened and rounded away from the objective to an exact integer) and the status 
 the LP of the problem without side rows (their prices are 0, which is valid: ``D`` is then the
 bound of a relaxation) and its proof is ``search`` (CP-SAT's).
 
-Scale: intended for up to tens of thousands of queries with side constraints (the reduced
-model has a few booleans per query); past the time limit the best plan is returned as
-``feasible`` with its gap. Without side constraints use :func:`costplan.solvers.mckp.solve_mckp`,
-which scales to millions.
+Warm start: the problem without side rows is solved first by the exact per-query core
+(:func:`costplan.solvers.mckp.solve_mckp`, which scales to millions). Its feasible set
+contains this problem's, so its optimum bounds this problem; when its plan also satisfies
+every side row, that plan *is* optimal here, with the same bound and certificate, and CP-SAT
+never runs (a constraint that does not bind costs nothing). Otherwise its plan is CP-SAT's
+solution hint.
+
+Scale: the CP-SAT phase is intended for up to tens of thousands of queries with binding
+side constraints (the reduced model has a few booleans per query); past the time limit the
+best plan is returned as ``feasible`` with its gap.
 """
 
 from __future__ import annotations
@@ -168,10 +174,19 @@ def solve_constrained(
     """Solve ``problem`` with side ``rows`` exactly (see the module docstring)."""
     from ortools.sat.python import cp_model
 
+    from costplan.solvers.mckp import solve_mckp
+
     t0 = time.perf_counter()
     cost = np.asarray(problem.cost, dtype=np.int64)
     value = np.asarray(problem.value, dtype=np.int64)
     feasible = np.asarray(problem.feasible, dtype=np.bool_)
+    free = solve_mckp(problem, time_limit_s=time_limit_s)
+    if free.status == "infeasible":  # a restriction of an infeasible problem is infeasible
+        return free
+    if free.status in ("optimal", "feasible") and _satisfies(free.choice, rows, shares):
+        return _warm(free, problem, cost, value, rows, shares, time.perf_counter() - t0)
+    if time_limit_s is not None:
+        time_limit_s = max(0.1, time_limit_s - (time.perf_counter() - t0))
     keep = undominated(cost, value, feasible, rows, shares)
     for name, arr in (
         ("costs", cost),
@@ -201,6 +216,10 @@ def solve_constrained(
         model.add(cp_model.LinearExpr.weighted_sum(xs, r.coef[gi, ki].tolist()) <= int(r.rhs))
     for j, s in enumerate(shares):
         _add_share(model, xs, s.part[gi, ki].tolist(), s.whole[gi, ki].tolist(), s, j)
+    if free.status in ("optimal", "feasible"):  # the unconstrained plan as a hint
+        hinted = ki == np.asarray(free.choice)[gi]
+        for x, h in zip(xs, hinted.tolist(), strict=True):
+            model.add_hint(x, h)
     maximize = problem.objective == "max_value"
     if maximize:
         model.maximize(value_expr)
@@ -240,19 +259,72 @@ def solve_constrained(
         bound = math.floor(raw + margin) if maximize else math.ceil(raw - margin)
     cert = _certificate(problem, cost, value, feasible)
     status, ub, gap = settle("max" if maximize else "min", objective, bound, cert)
-    slack: dict[str, Fraction] = {}
-    if problem.budget is not None:
-        slack["budget"] = Fraction(int(problem.budget) - int(cost[rows_idx, choice].sum()))
-    if problem.min_value is not None:
-        slack["quality"] = Fraction(int(value[rows_idx, choice].sum()) - int(problem.min_value))
-    for r in rows:
-        slack[r.key] = Fraction(int(r.rhs) - int(r.coef[rows_idx, choice].astype(object).sum()))
-    for s in shares:  # num * whole - den * part, in the share row's own (pusd x den) unit
-        whole = int(s.whole[rows_idx, choice].astype(object).sum())
-        part = int(s.part[rows_idx, choice].astype(object).sum())
-        slack[s.label or "share"] = Fraction(s.num * whole - s.den * part)
+    slack = _slack(problem, cost, value, choice, rows, shares)
     return Solution(status, choice, objective, ub, gap, cert, slack, (), "cp-sat",
                     time.perf_counter() - t0, stats)  # fmt: skip
+
+
+def _row_sum(coef: I64, choice: I64) -> int:
+    """``sum_g coef[g, choice[g]]`` in Python integers (no int64 overflow)."""
+    return int(coef[np.arange(coef.shape[0]), choice].astype(object).sum())
+
+
+def _satisfies(
+    choice: I64, rows: Sequence[LinearConstraint], shares: Sequence[ShareConstraint]
+) -> bool:
+    """Does the per-query ``choice`` meet every side row and share cap, exactly?"""
+    choice = np.asarray(choice, dtype=np.int64)
+    if any(_row_sum(r.coef, choice) > int(r.rhs) for r in rows):
+        return False
+    return all(
+        s.den * _row_sum(s.part, choice) <= s.num * _row_sum(s.whole, choice) for s in shares
+    )
+
+
+def _slack(
+    problem: MckpProblem,
+    cost: I64,
+    value: I64,
+    choice: I64,
+    rows: Sequence[LinearConstraint],
+    shares: Sequence[ShareConstraint],
+) -> dict[str, Fraction]:
+    """Slack of every row at ``choice``, by stable label (>= 0 when the row holds)."""
+    slack: dict[str, Fraction] = {}
+    if problem.budget is not None:
+        slack["budget"] = Fraction(int(problem.budget) - _row_sum(cost, choice))
+    if problem.min_value is not None:
+        slack["quality"] = Fraction(_row_sum(value, choice) - int(problem.min_value))
+    for r in rows:
+        slack[r.key] = Fraction(int(r.rhs) - _row_sum(r.coef, choice))
+    for s in shares:  # num * whole - den * part, in the share row's own (pusd x den) unit
+        whole, part = _row_sum(s.whole, choice), _row_sum(s.part, choice)
+        slack[s.label or "share"] = Fraction(s.num * whole - s.den * part)
+    return slack
+
+
+def _warm(
+    free: MckpResult,
+    problem: MckpProblem,
+    cost: I64,
+    value: I64,
+    rows: Sequence[LinearConstraint],
+    shares: Sequence[ShareConstraint],
+    wall_s: float,
+) -> MckpResult:
+    """The unconstrained plan, which meets every side row: optimal here with its own bound
+    and certificate (the unconstrained problem is a relaxation of this one)."""
+    import dataclasses
+
+    choice = np.asarray(free.choice, dtype=np.int64)
+    stats = {**free.stats, "side_rows": len(rows) + len(shares), "side_rows_binding": 0}
+    return dataclasses.replace(
+        free,
+        slack={**free.slack, **_slack(problem, cost, value, choice, rows, shares)},
+        method=f"{free.method or 'mckp'} (side rows slack)",
+        wall_s=wall_s,
+        stats=stats,
+    )
 
 
 def _certificate(

@@ -34,6 +34,7 @@ from costplan.verify.classplan import (
     check_shares,
 )
 from costplan.verify.findings import Findings, exact, show, usd
+from costplan.verify.names import one_id_shares, provider_id
 from costplan.verify.prices import PUSD, Model, Schedule, load_sheets
 from costplan.verify.queryfile import Queries, QueryRows, read_queries
 
@@ -221,7 +222,11 @@ class _PerQuery:
     def share_cap(self, provider: str) -> Fraction | None:
         """The provider's own cap, else the ``*`` cap, else None (a cap of 0 is a cap)."""
         caps = self.settings.get("max_provider_share") or {}
-        value = caps[provider] if provider in caps else caps.get("*")
+        own = [exact(v) for p, v in caps.items() if p != "*" and provider_id(str(p)) == provider]
+        mine = [x for x in own if x is not None]
+        if mine:
+            return min(mine)
+        value = caps.get("*")
         return None if value is None else exact(value)
 
     def _option(self, model_name: str, mode: str, idx: npt.NDArray[np.int64],
@@ -373,8 +378,8 @@ class _PerQuery:
         for k in range(len(labels)):
             prov = providers[k]
             spend[prov] = spend.get(prov, Fraction(0)) + int(cost[code == k].sum())
-        shares = {str(p): x for p, v in (s.get("max_provider_share") or {}).items()
-                  if (x := exact(v)) is not None}  # fmt: skip
+        shares = one_id_shares({str(p): x for p, v in (s.get("max_provider_share") or {}).items()
+                                if (x := exact(v)) is not None})  # fmt: skip
         check_shares(f, spend, total, shares)
         objective = (Fraction(qtotal, 10**6) if doc.get("objective") == "max_quality"
                      else Fraction(total, PUSD))  # fmt: skip

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
+from costplan.latency import LatencyMs
 from costplan.tokens.samples import load_sample_texts
 from costplan.validation import did_you_mean, validate
 from costplan.workload.model import (
@@ -20,7 +23,7 @@ from costplan.workload.model import (
     Task,
     Workload,
 )
-from costplan.workload.schema import OutputIn, QualityIn, TaskIn, WorkloadIn
+from costplan.workload.schema import LatencyIn, OutputIn, QualityIn, TaskIn, WorkloadIn
 from costplan.yamlsource import SourceDocument, load_yaml
 
 
@@ -48,6 +51,7 @@ def _task(doc: SourceDocument, i: int, t: TaskIn, allow_outside: bool) -> Task:
             Profile(
                 output=_output(p.output_tokens) if p.output_tokens is not None else None,
                 reasoning_tokens=p.reasoning_tokens,
+                latency_ms=_latency(p.latency_ms),
             ),
         )
         for m, p in t.profiles.items()
@@ -77,7 +81,17 @@ def _task(doc: SourceDocument, i: int, t: TaskIn, allow_outside: bool) -> Task:
             for c in t.cascades
         ),
         profiles=profiles,
+        max_latency_p95_ms=t.max_latency_p95_ms,
     )
+
+
+def _latency(spec: LatencyIn | Mapping[Any, LatencyIn] | None) -> dict[str, LatencyMs]:
+    """A profile's ``latency_ms``: ``{p50, p95}`` is the standard mode's."""
+    if spec is None:
+        return {}
+    if isinstance(spec, LatencyIn):
+        return {"standard": LatencyMs(spec.p50, spec.p95)}
+    return {mode: LatencyMs(v.p50, v.p95) for mode, v in spec.items()}
 
 
 def _output(spec: int | OutputIn) -> OutputSpec:
@@ -196,6 +210,7 @@ def workload_from_document(doc: SourceDocument) -> Workload:
         if w.constraints
         else Constraints(),
         doc=doc,
+        region=w.region,
     )
 
 

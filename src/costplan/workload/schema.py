@@ -97,11 +97,31 @@ class CascadeIn(_Strict):
         return self
 
 
+class LatencyIn(_Strict):
+    """Median and p95 latency of one request, in whole milliseconds."""
+
+    p50: Annotated[int, Field(ge=0, le=10**9), WholeNumber]
+    p95: Annotated[int, Field(ge=0, le=10**9), WholeNumber]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> LatencyIn:
+        if self.p95 < self.p50:
+            raise ValueError("latency p95 must be >= its p50")
+        return self
+
+
+LatencyByMode = dict[Literal["standard", "batch", "flex", "priority"], LatencyIn]
+
+
 class ProfileIn(_Strict):
     """One model's measured token profile on a task; missing fields fall back to the task's."""
 
     output_tokens: Tokens | OutputIn | None = None
     reasoning_tokens: Tokens | None = None
+    latency_ms: LatencyIn | LatencyByMode | None = Field(
+        default=None,
+        description="measured latency: {p50, p95} (standard mode) or one per mode",
+    )
 
 
 class QualityIn(_Strict):
@@ -155,6 +175,9 @@ class TaskIn(_Strict):
     cascades: list[CascadeIn] = []
     profiles: dict[Name, ProfileIn] = {}
     cache: CacheIn | None = None
+    max_latency_p95_ms: Annotated[int, Field(gt=0, le=10**9), WholeNumber] | None = Field(
+        default=None, description="latency SLO: options with a higher or unknown p95 are excluded"
+    )
 
     @model_validator(mode="after")
     def _cache_needs_prefix(self) -> TaskIn:
@@ -216,3 +239,8 @@ class WorkloadIn(_Strict):
     constraints: ConstraintsIn | None = None
     # Per query; bounded so that exact pico-dollar costs stay inside int64.
     measured_cost_usd: dict[Name, dict[Name, MeasuredCost]] | None = None
+    region: Name | None = Field(
+        default=None,
+        description="data-residency region: each model's regions.<region> uplift applies, "
+        "models that list regions without it are excluded",
+    )
