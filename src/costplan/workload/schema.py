@@ -31,8 +31,10 @@ def _name(value: object) -> object:
     return value
 
 
+#: Longest task, model or workload name (characters).
+MAX_NAME = 200
 Name = Annotated[
-    str, Field(min_length=1, max_length=200, pattern=r"^[^\s].*$"), BeforeValidator(_name)
+    str, Field(min_length=1, max_length=MAX_NAME, pattern=r"^[^\s].*$"), BeforeValidator(_name)
 ]
 PERIODS = ("hour", "day", "week", "month", "quarter", "year")
 
