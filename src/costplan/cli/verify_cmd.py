@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from costplan.cli.common import InputPath, PriceChangeOption, PricesOption, paths
+from costplan.cli.common import InputPath, PriceChangeOption, PricesOption, echo, paths
 
 
 def verify(
@@ -86,11 +86,11 @@ def _verify(
     found = check_file(plan_file, sources)
     if found:
         for v in found:
-            typer.echo(str(v))
+            echo(str(v))
         raise typer.Exit(1)
     tasks = raw.data.get("tasks") or []
     rows_n = sum(len(t.get("allocations") or []) for t in tasks if isinstance(t, dict))
-    typer.echo(
+    echo(
         f"verified: {plan_file}: {len(tasks)} task(s), {rows_n} allocation row(s), "
         f"status {raw.data.get('status')} re-derived from the raw inputs"
     )
