@@ -27,9 +27,9 @@ problem (an optimum of a relaxation that is feasible); otherwise add the cut at 
 bound is a bound on the best plan meeting the chance constraints; the gap reported is
 between it and the plan. The status is ``feasible`` even at gap 0: the checker re-derives
 that the plan meets the chance constraints, not the relaxation bound, so ``optimal``
-(which needs a re-derivable certificate) is not claimed. If ``MAX_ROUNDS`` rounds do not converge, a safe plan is
-solved from the linearisation ``|v| <= sum |v_i|`` (every solution meets the cones) and
-the gap to the last relaxation bound is reported.
+(which needs a re-derivable certificate) is not claimed. If ``MAX_ROUNDS`` rounds do not
+converge, a safe plan is solved from the linearisation ``|v| <= sum |v_i|`` (every
+solution meets the cones) and the gap to the last relaxation bound is reported.
 """
 
 from __future__ import annotations
