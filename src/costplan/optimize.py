@@ -105,14 +105,21 @@ def _integer_row(coefs: Sequence[Fraction], rhs: Fraction, label: str, name: str
     bound = int(rhs * den)
     fits = max((abs(v) for v in (*ints, bound)), default=0) < 2**62
     coef = np.asarray(ints, dtype=np.int64 if fits else object)
-    return LinearRow(coef, bound, label, name)
+    return LinearRow(coef, bound, label, name, den)
 
 
-def certificate_of(sol: ClassSolution, objective: Objective) -> dict[str, Any] | None:
-    """The plan file's certificate for a class-level solution (docs/certificate.md)."""
+def certificate_of(
+    sol: ClassSolution, objective: Objective, rows: Sequence[LinearRow] = ()
+) -> dict[str, Any] | None:
+    """The plan file's certificate for a class-level solution (docs/certificate.md).
+
+    ``rows``: the side rows solved, whose prices and slack are converted from the solver's
+    all-integer row (the documented row times its ``unit``) to the documented row."""
     from costplan.solvers.protocol import certificate_to_dict
 
-    return certificate_to_dict(sol, "quality_micro" if objective == "max_quality" else "pusd")
+    units = {r.key: r.unit for r in rows if r.unit != 1}
+    unit = "quality_micro" if objective == "max_quality" else "pusd"
+    return certificate_to_dict(sol, unit, units=units)
 
 
 def _usage(options: list[Option], model: str, what: str) -> list[Fraction]:
@@ -460,8 +467,14 @@ def optimize(
     robust: bool = False,
     explain: bool = True,
     relative_gap: float = 0.0,
+    confidence: float | None = None,
+    floor_confidence: float | None = None,
 ) -> Plan:
     """The optimal plan for the table's workload (see the module docstring).
+
+    ``confidence``: P(period cost <= budget) >= this; ``floor_confidence``: P(task mean
+    quality >= floor) >= this, for every floor (:mod:`costplan.risk.chance`; no
+    explanations are attached to such plans).
 
     ``robust``: plan so that the budget holds even at p95 lengths (budget at risk = 0).
     ``relative_gap``: stop once proven within this relative gap (status ``feasible``,
@@ -472,6 +485,10 @@ def optimize(
     w = table.workload
     objective = objective or w.objective
     budget_pusd = resolve_budget(table, budget_usd, objective)
+    if confidence is not None or floor_confidence is not None:
+        return _optimize_chance(
+            table, objective, budget_pusd, time_limit_s, inputs, confidence, floor_confidence
+        )
     options, sol = solve_table(
         table,
         objective=objective,
@@ -491,13 +508,13 @@ def optimize(
         gap=sol.gap,
         solver={"name": sol.method, "money_scale_pusd": sol.scale},
         inputs=inputs,
-        certificate=certificate_of(sol, objective),
+        certificate=certificate_of(sol, objective, _side_rows(table, options)),
     )
     if robust:
         note = "robust plan: the budget holds with every query at p95 prompt and output lengths"
         plan = dataclasses.replace(plan, notes=(*plan.notes, note), robust=True)
     # A second, independent computation must agree before anyone sees the plan.
-    verify_plan(plan, table)
+    plan = verify_plan(plan, table)
     if explain:
         limit = min(time_limit_s, EXPLAIN_TIME_LIMIT_S)
         why = explain_plan(
@@ -508,6 +525,87 @@ def optimize(
         from costplan.today import compare
 
         plan = dataclasses.replace(plan, today=compare(table, plan))
+    return plan
+
+
+def _optimize_chance(
+    table: OptionTable,
+    objective: Objective,
+    budget_pusd: int | None,
+    time_limit_s: float,
+    inputs: dict[str, str] | None,
+    confidence: float | None,
+    floor_confidence: float | None,
+) -> Plan:
+    """A plan meeting the chance constraints (:mod:`costplan.risk.chance`), checked."""
+    from costplan.risk.chance import (
+        ChanceInputs,
+        budget_cone,
+        floor_cones,
+        solve_chance,
+    )  # fmt: skip
+
+    w = table.workload
+    for c, flag in ((confidence, "--confidence"), (floor_confidence, "--floor-confidence")):
+        if c is not None and not 0.5 <= c < 1:
+            raise InputError(f"{flag} must be at least 0.5 and below 1", value=c)
+    if confidence is not None:
+        if budget_pusd is None:
+            raise InputError("--confidence needs a budget (budget_usd or --budget)")
+        skewed = [t.name for t in w.tasks if not t.volume_spread.symmetric]
+        if skewed:
+            raise InputError(
+                "--confidence uses the normal approximation, which needs symmetric volume "
+                f"ranges; skewed: {', '.join(skewed)}",
+                file=w.path,
+                hint="give cv, or p05/p95 symmetric about the mean",
+            )
+    idx = _index(table, objective, budget_pusd)
+    samples = {o.task: o.samples for o in idx.options}
+    data = ChanceInputs(
+        sd=[o.cost_sd_pusd for o in idx.options],
+        se=[o.quality_se for o in idx.options],
+        k=[math.sqrt(t.volume_spread.variance) for t in w.tasks],
+        samples=[samples.get(t.name, 1) for t in w.tasks],
+        rho=float(w.volume_correlation),
+    )
+    cones = [] if confidence is None else [budget_cone(idx.problem, data, confidence)]
+    if floor_confidence is not None:
+        cones += floor_cones(idx.problem, data, floor_confidence)
+    res = solve_chance(idx.problem, cones, time_limit_s=time_limit_s)
+    sol = res.solution
+    if sol.status == "infeasible":
+        raise InfeasibleError(
+            "no plan meets the floors and the budget at the stated confidence",
+            file=w.path,
+            hint="lower --confidence / --floor-confidence, raise the budget or lower floors",
+        )
+    if sol.status == "unknown":
+        raise SolverLimitError(
+            f"no plan found within the time limit of {time_limit_s:g} s", hint="raise --time-limit"
+        )
+    chance = {
+        "confidence": None if confidence is None else repr(confidence),
+        "floor_confidence": None if floor_confidence is None else repr(floor_confidence),
+        "method": "outer approximation" if res.converged else "safe linearisation",
+        "rounds": res.rounds,
+    }
+    plan = plan_from_counts(
+        table, idx.options, [int(c) for c in sol.counts], objective=objective,
+        budget_pusd=budget_pusd, status=sol.status, bound=sol.bound, gap=sol.gap,
+        solver={"name": f"{sol.method} + {chance['method']}", "money_scale_pusd": sol.scale},
+        inputs=inputs,
+    )  # fmt: skip
+    note = (
+        f"chance-constrained plan ({chance['method']}, {res.rounds} solve(s)): "
+        + "; ".join(
+            f"{what} >= {c}"
+            for what, c in (("P(cost <= budget)", confidence),
+                            ("P(floor met)", floor_confidence)) if c is not None
+        )
+    )
+    plan = dataclasses.replace(plan, chance=chance, notes=(*plan.notes, note))
+    verify_plan(plan, table)
     return plan
 
 
@@ -590,6 +688,8 @@ def plan_from_counts(
                     detail=o.detail,
                     cache=o.cache,
                     cost_p95_per_query_pusd=o.cost_p95_pusd,
+                    cost_sd_per_query_pusd=o.cost_sd_pusd,
+                    quality_se=o.quality_se,
                     prompt_tokens_mean=Decimal(repr(o.prompt_tokens_mean)).quantize(
                         Decimal("0.001")
                     ),
@@ -598,12 +698,18 @@ def plan_from_counts(
                     reasoning_tokens=o.reasoning_tokens,
                 )
             )
+    samples: dict[str, int] = {}  # prompt samples behind the used options' costs
+    for o, n in zip(options, counts, strict=True):
+        if n > 0:
+            samples[o.task] = max(samples.get(o.task, 1), o.samples)
     tasks = tuple(
         TaskPlan(
             t.name,
             t.volume,
             t.min_quality,
             tuple(sorted(by_task[t.name], key=lambda a: (-a.count, a.model, a.mode, a.cache))),
+            samples=samples.get(t.name, 1),
+            volume_spread=t.volume_spread,
         )
         for t in w.tasks
     )
@@ -621,7 +727,7 @@ def plan_from_counts(
             "prompt tokens for non-OpenAI tokenizers are estimated from o200k counts "
             "times a family factor"
         )
-    return Plan(
+    plan = Plan(
         workload=w.name,
         period=w.period,
         objective=objective,
@@ -639,3 +745,6 @@ def plan_from_counts(
         workload_path=str(w.path) if w.path is not None else None,
         certificate=certificate,
     )
+    from costplan.risk.plans import risk_of_plan
+
+    return dataclasses.replace(plan, risk=risk_of_plan(plan, w.volume_correlation))

@@ -10,6 +10,11 @@ model's price sheet offers, the table holds
   :func:`costplan.pricing.cost.request_cost_pusd`, rounded **up** to a whole
   pico-dollar (conservative), or the measured cost from an eval run;
 * ``cost_p95_pusd``: the cost of a query at p95 prompt and output lengths;
+* ``cost_sd_pusd``: the spread of one query's cost over the prompt samples,
+  ``ceil(sqrt(plug-in variance))`` (:mod:`costplan.risk.moments`); a measured cost scales
+  it by the measured/token cost ratio (rounded up); a cascade's is the bound
+  ``ceil(sum reach_i x sd_i)`` (Minkowski: exact when its steps' costs move together);
+  ``samples``: how many prompt samples the mean is over (1 for a fixed token count);
 * ``cache``: for a task with a cache policy, how its shared prefix is billed: ``none``,
   ``5m`` or ``1h`` (each a separate option, so the solver picks the TTL; see
   :mod:`costplan.pricing.caching` for the arithmetic); ``""`` without a policy (the
@@ -41,10 +46,13 @@ from costplan.pricing.caching import (
     NO_CACHE,
     expected_cost_pusd,
     min_cacheable_tokens,
+    sample_costs_pusd,
     ttls_offered,
 )
 from costplan.pricing.model import ModelPrice, PriceSchedule, PriceSheet
 from costplan.pricing.regions import in_region, not_offered
+from costplan.risk.moments import ceil_sqrt, plug_in_variance
+from costplan.risk.quality import standard_error
 from costplan.tokens.tokenizer import TokenizerSpec, parse_tokenizer
 from costplan.validation import did_you_mean
 from costplan.workload.model import Cascade, Task, Workload
@@ -110,6 +118,9 @@ class Option:
     components: tuple[Component, ...] = ()
     detail: str = ""
     cache: str = ""  # "", "none", "5m" or "1h" (see the module docstring)
+    cost_sd_pusd: int = 0
+    samples: int = 1
+    quality_se: float | None = None  # standard error of ``quality`` (costplan.risk.quality)
     latency: LatencyMs | None = None  # p50/p95 ms (costplan.latency), None: unknown
 
     @property
@@ -235,9 +246,17 @@ def build_options(
     options: list[Option] = []
     for task in workload.tasks:
         scores = quality.get(task.name, {})
+        stats = {} if quality_override else workload.quality_stats.get(task.name, {})
         for model_name in scores:
             if task.allow is None or model_name in task.allow:
-                options.extend(builder.model_options(task, model_name, scores[model_name]))
+                stat = stats.get(model_name)
+                se = None if stat is None else standard_error(
+                    scores[model_name], stat.n, stat.stderr
+                )  # fmt: skip
+                options.extend(
+                    dataclasses.replace(o, quality_se=se)
+                    for o in builder.model_options(task, model_name, scores[model_name])
+                )
     for task in workload.tasks:
         for j, cascade in enumerate(task.cascades):
             options.append(_cascade_option(builder, task, j, cascade, options))
@@ -310,6 +329,10 @@ class _Builder:
             cache, hit,
         )  # fmt: skip
         cost = _ceil(total / len(tokens))  # ceil: never under-estimate spend
+        each, denominator = sample_costs_pusd(
+            schedule, tokens, output.mean_tokens, reasoning, prefix, cache, hit
+        )
+        sd = ceil_sqrt(plug_in_variance(each, denominator))
         prompt_mean = float(tokens.mean())
         return Option(
             task=task.name,
@@ -327,6 +350,8 @@ class _Builder:
             tokenizer="",
             cost_pusd=cost,
             cost_p95_pusd=_ceil(total_p95),
+            cost_sd_pusd=sd,
+            samples=len(tokens),
             components=(
                 Component(
                     model=model.name,
@@ -367,10 +392,11 @@ class _Builder:
         else:
             scaled = -(-measured_pusd * cost // standard_cost)
         cost_p95 = -(-o.cost_p95_pusd * scaled // cost) if cost else scaled
+        sd = -(-o.cost_sd_pusd * scaled // cost) if cost else 0
         component = dataclasses.replace(o.components[0], cost_pusd=scaled)
         return dataclasses.replace(
             o, cost_pusd=scaled, cost_p95_pusd=cost_p95, cost_source="measured",
-            components=(component,),
+            components=(component,), cost_sd_pusd=sd,
         )  # fmt: skip
 
 
@@ -457,6 +483,9 @@ def _cascade_option(
     cost_p95 = _ceil_decimal(
         sum((r * o.cost_p95_pusd for o, r in zip(steps, reach, strict=False)), Decimal(0))
     )
+    cost_sd = _ceil_decimal(
+        sum((r * o.cost_sd_pusd for o, r in zip(steps, reach, strict=False)), Decimal(0))
+    )
     first = steps[0] if steps else None
     latency = cascade_latency([o.latency for o in steps]) if excluded is None else None
     if excluded is None:
@@ -478,6 +507,8 @@ def _cascade_option(
         tokenizer="; ".join(dict.fromkeys(o.tokenizer for o in steps)),
         cost_pusd=cost,
         cost_p95_pusd=cost_p95,
+        cost_sd_pusd=cost_sd,
+        samples=first.samples if first else 1,
         cost_source="cascade",
         excluded=excluded,
         kind="cascade",

@@ -18,6 +18,9 @@ from costplan.exact import rational_str
 from costplan.explain import Explanations, explanations_to_dict
 from costplan.money import quality_to_micro, usd_str
 from costplan.options import QUALITY_SCALE, option_label
+from costplan.risk.period import PeriodRisk
+from costplan.risk.quality import LEVEL, QualityRisk, quality_risk
+from costplan.risk.volume import FIXED, VolumeSpread
 from costplan.today import TodayVsPlan
 from costplan.today import to_dict as today_to_dict
 
@@ -52,6 +55,8 @@ class Allocation:
     cost_total_pusd: int | None = None
     quality_total_micro: int | None = None
     cache: str = ""  # a cache policy's choice: "none", "5m" or "1h" (see costplan.options)
+    cost_sd_per_query_pusd: int = 0  # spread of one query's cost (costplan.risk.moments)
+    quality_se: float | None = None  # standard error of ``quality`` (costplan.risk.quality)
 
     @property
     def per_query(self) -> bool:
@@ -86,6 +91,8 @@ class TaskPlan:
     volume: int
     min_quality: Decimal | None
     allocations: tuple[Allocation, ...]
+    samples: int = 1  # prompt samples the costs are measured over
+    volume_spread: VolumeSpread = FIXED
 
     @property
     def cost_pusd(self) -> int:
@@ -144,6 +151,8 @@ class Plan:
     # costplan assign: the settings the plan was solved under (modes, default output tokens,
     # side constraints), so that the checker can re-derive it from the files alone
     assign: Mapping[str, Any] | None = None
+    risk: PeriodRisk | None = None  # the period total as a distribution (costplan.risk)
+    chance: Mapping[str, Any] | None = None  # chance constraints met (costplan.risk.chance)
 
     @property
     def cost_pusd(self) -> int:
@@ -164,6 +173,17 @@ class Plan:
     @property
     def cost_p95_pusd(self) -> int:
         return sum(a.cost_p95_pusd for t in self.tasks for a in t.allocations)
+
+    @property
+    def quality_risk(self) -> QualityRisk:
+        """Mean quality's interval and each floor's P(met) (:mod:`costplan.risk.quality`)."""
+        return quality_risk(
+            [
+                (t.name, t.min_quality, [(a.count, a.quality, a.quality_se)
+                                         for a in t.allocations])
+                for t in self.tasks
+            ]
+        )  # fmt: skip
 
     @property
     def objective_value(self) -> int:
@@ -208,6 +228,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
             {
                 "name": t.name,
                 "volume": t.volume,
+                **_spread_dict(t),
                 "min_quality": None if t.min_quality is None else str(t.min_quality),
                 "cost_usd": usd_str(t.cost_pusd),
                 "mean_quality": _q(t.mean_quality),
@@ -222,12 +243,14 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
                         "cost_per_query_usd": usd_str(a.cost_per_query_pusd),
                         "cost_usd": usd_str(a.cost_pusd),
                         "quality": str(a.quality),
+                        "quality_stderr": a.quality_se,
                         "cost_source": a.cost_source,
                         "kind": a.kind,
                         "detail": a.detail,
                         "per_query": a.per_query,
                         "quality_queries": _q(Decimal(a.quality_micro_total) / QUALITY_SCALE),
                         "cost_p95_per_query_usd": usd_str(a.cost_p95_per_query_pusd),
+                        "cost_sd_per_query_usd": usd_str(a.cost_sd_per_query_pusd),
                         "usage_per_query": {
                             "prompt_tokens_mean": f"{a.prompt_tokens_mean:f}",
                             "cached_tokens": a.cached_tokens,
@@ -261,4 +284,52 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
             else {"explanations": explanations_to_dict(plan.explanations)}
         ),
         **({} if plan.today is None else {"today": today_to_dict(plan.today)}),
+        **({} if plan.risk is None else {"risk": risk_to_dict(plan.risk)}),
+        **({} if plan.risk is None else {"quality_risk": quality_risk_to_dict(plan)}),
+        **({} if plan.chance is None else {"chance": dict(plan.chance)}),
+    }
+
+
+def quality_risk_to_dict(plan: Plan) -> dict[str, Any]:
+    """The ``quality_risk`` section (README "Uncertainty"): floats, as computed."""
+    q = plan.quality_risk
+    return {
+        "level": f"{LEVEL:f}",
+        "mean_quality_sd": q.sd,
+        "mean_quality_interval": list(q.interval),
+        "tasks": [
+            {"name": t.name, "sd": t.sd, "p_floor_met": t.p_floor_met, "errors_known": t.known}
+            for t in q.tasks
+        ],
+    }
+
+
+def _spread_dict(t: TaskPlan) -> dict[str, Any]:
+    s = t.volume_spread
+    spread: dict[str, Any] = {"kind": s.kind}
+    if s.kind in ("normal", "poisson"):
+        spread["sd"] = s.sd
+    elif s.kind == "two_piece":
+        spread.update(mode=s.mode, s1=s.s1, s2=s.s2)
+    if s.stated:
+        spread["stated"] = s.stated
+    return {"samples": t.samples, "volume_spread": spread}
+
+
+def _p(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value:f}"
+
+
+def risk_to_dict(r: PeriodRisk) -> dict[str, Any]:
+    """The ``risk`` section of a plan file (README "Uncertainty")."""
+    return {
+        "method": r.method,
+        "volume_correlation": f"{r.volume_correlation:f}",
+        **({"draws": r.draws, "seed": r.seed} if r.method == "monte_carlo" else {}),
+        "mean_usd": usd_str(r.mean_pusd),
+        "sd_usd": usd_str(r.sd_pusd),
+        "p50_usd": usd_str(r.p50_pusd),
+        "p95_usd": usd_str(r.p95_pusd),
+        "p99_usd": usd_str(r.p99_pusd),
+        "p_within_budget": _p(r.p_within_budget),
     }

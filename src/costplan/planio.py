@@ -22,6 +22,8 @@ from costplan.explain import read_explanations
 from costplan.money import PrecisionError, budget_to_pusd, pusd_to_usd, usd_to_pusd
 from costplan.options import QUALITY_SCALE
 from costplan.plan import PLAN_FORMAT_VERSION, Allocation, Baseline, Plan, TaskPlan, plan_to_dict
+from costplan.risk.period import PeriodRisk
+from costplan.risk.volume import FIXED, VolumeSpread
 from costplan.safeio import is_stdout, write_output
 from costplan.today import TodayVsPlan
 from costplan.today import from_dict as today_from_dict
@@ -58,12 +60,42 @@ class AllocationIn(_In):
     per_query: bool = False
     quality_queries: Annotated[Decimal, Field(ge=0)] | None = None
     cost_p95_per_query_usd: Usd = Decimal(0)
+    cost_sd_per_query_usd: Usd = Decimal(0)
+    quality_stderr: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
     usage_per_query: UsageIn | None = None
+
+
+class SpreadIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["fixed", "normal", "poisson", "two_piece"]
+    sd: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 0.0
+    mode: Annotated[float, Field(allow_inf_nan=False)] = 1.0
+    s1: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 0.0
+    s2: Annotated[float, Field(ge=0, allow_inf_nan=False)] = 0.0
+    stated: str = ""
+
+
+class RiskIn(_In):
+    """The ``risk`` section (README "Uncertainty"); re-derived from the rows on reading."""
+
+    method: Literal["normal", "monte_carlo"]
+    volume_correlation: Annotated[Decimal, Field(ge=0, le=1)]
+    draws: Annotated[int, Field(ge=1)] = 0
+    seed: Annotated[int, Field(ge=0)] = 0
+    mean_usd: Usd
+    sd_usd: Usd
+    p50_usd: Usd
+    p95_usd: Usd
+    p99_usd: Usd
+    p_within_budget: Annotated[Decimal, Field(ge=0, le=1)] | None = None
 
 
 class TaskIn(_In):
     name: str
     volume: Annotated[int, Field(ge=0)]
+    samples: Annotated[int, Field(ge=1)] = 1
+    volume_spread: SpreadIn | None = None
     min_quality: Annotated[Decimal, Field(ge=0, le=1)] | None = None
     cost_usd: Usd
     mean_quality: Decimal
@@ -102,6 +134,9 @@ class PlanFileIn(_In):
     certificate: dict[str, Any] | None = None  # docs/certificate.md; checked by the verifier
     today: dict[str, Any] | None = None  # read by costplan.today.from_dict
     assign: dict[str, Any] | None = None  # costplan assign's settings (read by the checker)
+    risk: RiskIn | None = None  # the period cost's distribution (costplan.risk)
+    quality_risk: dict[str, Any] | None = None  # re-derived from the rows when written
+    chance: dict[str, Any] | None = None  # chance constraints the plan meets (the checker's)
 
 
 def dump_plan(plan: Plan, fmt: str) -> str:
@@ -169,6 +204,10 @@ def plan_from_document(doc: SourceDocument) -> Plan:
                     cost_p95_per_query_pusd=_pusd(
                         doc, a.cost_p95_per_query_usd, (*key, "cost_p95_per_query_usd")
                     ),
+                    cost_sd_per_query_pusd=_pusd(
+                        doc, a.cost_sd_per_query_usd, (*key, "cost_sd_per_query_usd")
+                    ),
+                    quality_se=a.quality_stderr,
                     prompt_tokens_mean=u.prompt_tokens_mean if u else Decimal(0),
                     cached_tokens=u.cached_tokens if u else 0,
                     output_tokens=u.output_tokens if u else 0,
@@ -181,7 +220,13 @@ def plan_from_document(doc: SourceDocument) -> Plan:
                 ("tasks", i, "volume"),
                 t.volume,
             )
-        tasks.append(TaskPlan(t.name, t.volume, t.min_quality, tuple(allocs)))
+        sp = t.volume_spread
+        spread = FIXED if sp is None else VolumeSpread(
+            sp.kind, sd=sp.sd, mode=sp.mode, s1=sp.s1, s2=sp.s2, stated=sp.stated
+        )  # fmt: skip
+        tasks.append(
+            TaskPlan(t.name, t.volume, t.min_quality, tuple(allocs), t.samples, spread)
+        )
     volume = sum(t.volume for t in p.tasks)
     baselines = tuple(
         Baseline(
@@ -218,7 +263,22 @@ def plan_from_document(doc: SourceDocument) -> Plan:
         certificate=p.certificate,
         today=_today(doc, p.today),
         assign=p.assign,
+        risk=_risk(doc, p.risk),
+        chance=p.chance,
     )
+
+
+def _risk(doc: SourceDocument, r: RiskIn | None) -> PeriodRisk | None:
+    if r is None:
+        return None
+    money = [
+        _pusd(doc, getattr(r, k), ("risk", k))
+        for k in ("mean_usd", "sd_usd", "p50_usd", "p95_usd", "p99_usd")
+    ]
+    return PeriodRisk(
+        r.method, money[0], money[1], (money[2], money[3], money[4]), r.p_within_budget,
+        r.volume_correlation, r.draws, r.seed,
+    )  # fmt: skip
 
 
 def _bound(doc: SourceDocument, p: PlanFileIn) -> int | None:
@@ -320,3 +380,28 @@ def verify_plan_file(doc: SourceDocument, plan: Plan) -> None:
         check(
             totals.get("cost_p95_usd"), pusd_to_usd(plan.cost_p95_pusd), ("totals", "cost_p95_usd")
         )
+    _check_risk(doc, plan)
+
+
+def _check_risk(doc: SourceDocument, plan: Plan) -> None:
+    """The ``risk`` section must be the one the plan's own rows give (README "Uncertainty")."""
+    if plan.risk is None:
+        return
+    from costplan.plan import risk_to_dict
+    from costplan.risk.period import period_risk
+    from costplan.risk.plans import task_costs
+
+    r = plan.risk
+    again = period_risk(
+        task_costs(plan), rho=r.volume_correlation, budget_pusd=plan.budget_pusd,
+        draws=r.draws or 1, seed=r.seed,
+    )  # fmt: skip
+    want, got = risk_to_dict(again), risk_to_dict(r)
+    for k, v in want.items():
+        if got.get(k) != v:
+            raise doc.error(
+                f"does not match the plan's rows, which give {v}",
+                ("risk", k),
+                got.get(k),
+                hint="the file was edited or corrupted: re-run costplan optimize to regenerate it",
+            )

@@ -36,6 +36,15 @@ cannot both be standard input). When standard input is a regular file
 are refused before anything is written. The spool is removed when the session
 ends.
 
+Standard error over an input (``costplan report plan.yaml 2> plan.yaml``, or
+``2>>``) is refused the same way, and earlier: when the session starts, a
+standard error that is a regular file named on the command line (by
+:func:`check_stderr`) is refused before anything is parsed or read. The refusal
+cannot be written to standard error (that would write into the input): the
+descriptor is pointed at ``/dev/null`` and the one-line message goes to the
+controlling terminal (``/dev/tty``) when there is one; the exit code (2) says
+it either way.
+
 Writing (:func:`write_output`):
 
 * :data:`STDOUT` (what ``-o -`` parses to) writes to standard output.
@@ -85,6 +94,8 @@ _CHUNK: Final = 1 << 20
 _PART_SHOWN: Final = 80  # longer names are shortened in messages (they stay readable)
 _PATH_SHOWN: Final = 400  # and so are longer paths
 _TERMINATING: Final = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+#: Where a refusal goes when standard error is an input (see :func:`mute_stderr`).
+TTY = "/dev/tty"
 
 
 class StdoutPath(PosixPath):
@@ -245,6 +256,8 @@ class Session:
     stdin: tuple[Path, str] | None = None
     #: The command-line argument that named standard input (``-``) as an input, if any.
     stdin_argument: str | None = None
+    #: The same for standard error (``2> FILE``).
+    stderr: tuple[int, int] | None = None
 
     def option_of(self, path: Path) -> str:
         """The option that declared ``path`` ("output" when none did)."""
@@ -262,8 +275,11 @@ class Session:
     def refuse_output(self, path: Path, st: os.stat_result, what: str) -> None:
         """Raise if the input ``path`` (``st``: its stat) is a declared output or
         standard output."""
+        if self.stderr is not None and self.stderr == (st.st_dev, st.st_ino):
+            mute_stderr()
+            raise _stream_over_input("error", path, st, what)
         if self.stdout is not None and self.stdout == (st.st_dev, st.st_ino):
-            raise _stdout_over_input(path, st, what)
+            raise _stream_over_input("output", path, st, what)
         for out in self.outputs:
             if is_stdout(out.path) or str(out.path) in self.written:
                 continue
@@ -287,28 +303,75 @@ def _over_input(out: Path, option: str, what: str, inp: str) -> OutputOverInputE
     )
 
 
-def _stdout_over_input(path: Path, st: os.stat_result, what: str) -> OutputOverInputError:
+def _stream_over_input(
+    stream: str, path: Path, st: os.stat_result, what: str
+) -> OutputOverInputError:
+    """``stream``: "output" (standard output) or "error" (standard error)."""
+    sign = ">" if stream == "output" else "2>"
     emptied = (
-        " (it is empty now: the shell's '>' emptied it before costplan started)"
+        f" (it is empty now: the shell's '{sign}' emptied it before costplan started)"
         if st.st_size == 0
         else ""
     )
     return OutputOverInputError(
-        f"standard output is redirected to this {what}{emptied}; "
+        f"standard {stream} is redirected to this {what}{emptied}; "
         "refusing to write over an input",
         file=shown(path),
-        hint="redirect standard output to another file",
+        hint=f"redirect standard {stream} to another file",
     )
 
 
-def _stdout_file() -> tuple[int, int] | None:
-    """``(st_dev, st_ino)`` of standard output if it is a regular file, else None
-    (a terminal, pipe, device, a closed descriptor, or an in-memory stream)."""
+def _stream_file(stream: object) -> tuple[int, int] | None:
+    """``(st_dev, st_ino)`` of ``stream`` (sys.stdout, sys.stderr) if it is a regular
+    file, else None (a terminal, pipe, device, a closed descriptor, or an in-memory
+    stream)."""
     try:
-        st = os.fstat(sys.stdout.fileno())
+        st = os.fstat(stream.fileno())  # type: ignore[attr-defined]
     except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is both
         return None
     return (st.st_dev, st.st_ino) if stat.S_ISREG(st.st_mode) else None
+
+
+def mute_stderr() -> None:
+    """Standard error is an input: point its descriptor at ``/dev/null`` (nothing,
+    from costplan or a library, may write into the input) and ``sys.stderr`` at
+    the controlling terminal (:data:`TTY`) if there is one, so the refusal is
+    still seen."""
+    try:
+        fd = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):
+        return
+    null = os.open(os.devnull, os.O_WRONLY | os.O_CLOEXEC)
+    try:
+        os.dup2(null, fd)
+    finally:
+        os.close(null)
+    with contextlib.suppress(OSError):  # no terminal: the exit code is the message
+        sys.stderr = open(TTY, "w")  # noqa: SIM115 (lives until exit)
+
+
+def check_stderr(args: Iterable[str]) -> None:
+    """Refuse (exit 2) a standard error that is a regular file named in ``args``
+    (the command line: ``costplan report plan.yaml 2> plan.yaml``), before anything
+    is parsed or read. ``--option=FILE`` counts too."""
+    if _current is None or _current.stderr is None:
+        return
+    for arg in args:
+        for text in {arg, arg.partition("=")[2]} - {""}:
+            st = _stat_or_none(Path(text))
+            if st is not None and (st.st_dev, st.st_ino) == _current.stderr:
+                mute_stderr()
+                emptied = (
+                    " (it is empty now: the shell's '2>' emptied it before costplan started)"
+                    if st.st_size == 0
+                    else ""
+                )
+                raise OutputOverInputError(
+                    "standard error is redirected to this file, which is named on the "
+                    f"command line{emptied}; refusing to write over it",
+                    file=shown(text),
+                    hint="redirect standard error to another file",
+                )
 
 
 def _stat_or_none(path: Path) -> os.stat_result | None:
@@ -350,7 +413,8 @@ def _catch_termination() -> Callable[[], None]:
 def session() -> Iterator[Session]:
     """A fresh registry of inputs and outputs; SIGINT/SIGTERM/SIGHUP as :class:`Interrupted`."""
     global _current
-    outer, fresh = _current, Session(stdout=_stdout_file())
+    outer = _current
+    fresh = Session(stdout=_stream_file(sys.stdout), stderr=_stream_file(sys.stderr))
     _current = fresh
     restore = _catch_termination()
     try:

@@ -64,7 +64,14 @@ DESCRIPTIONS: dict[str, str] = {
     "TaskIn": "One query class: its volume, prompt and output sizes, floor and latency.",
     "TaskIn.name": "task name (unique; used as the key of the quality table)",
     "TaskIn.description": "free text for people",
-    "volume": "queries per period",
+    "volume": "queries per period: a number, or {mean, p05, p95} / {mean, cv} / "
+    "{mean, distribution: poisson} (README \"Uncertainty\")",
+    "VolumeIn.mean": "the planned (expected) queries per period",
+    "VolumeIn.p05": "5th percentile of the period's queries",
+    "VolumeIn.p95": "95th percentile of the period's queries",
+    "VolumeIn.cv": "coefficient of variation: standard deviation / mean",
+    "VolumeIn.distribution": "poisson: variance equal to the mean",
+    "volume_correlation": "correlation 0..1 of every two tasks' volume errors (0: independent)",
     "prompt": "prompt size per query: fixed tokens, or sample files measured with tiktoken",
     "shared_prefix_tokens": (
         "tokens of a shared prefix: read from the cache on every query, or billed by `cache`"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 
@@ -134,29 +134,55 @@ def _invoke(argv: list[str] | None) -> int:
     return code if isinstance(code, int) else 0
 
 
-def _missing_package(exc: ModuleNotFoundError) -> CostplanError:
-    """A package costplan needs is not installed: say which, and how to install it."""
+def _missing_package(exc: ImportError) -> CostplanError:
+    """A package costplan needs is not installed, or is too old (``cannot import
+    name``): say which, and the pip command that fixes it (exit 2)."""
     from costplan.errors import InputError
 
     module = (exc.name or "?").split(".")[0]
     dist = _DISTRIBUTIONS.get(module, module)
+    if isinstance(exc, ModuleNotFoundError):
+        return InputError(
+            f"the Python package {dist!r} is not installed (module {module!r})",
+            hint=f"install it with: pip install {dist}",
+        )
     return InputError(
-        f"the Python package {dist!r} is not installed (module {module!r})",
-        hint=f"install it with: pip install {dist}",
+        f"the installed Python package {dist!r} is too old or broken: {exc.msg}",
+        hint=f"upgrade it with: pip install --upgrade {dist}",
     )
 
 
+#: Import names whose distribution (what pip installs) is named differently.
 _DISTRIBUTIONS = {"genai_prices": "genai-prices", "yaml": "pyyaml", "PIL": "pillow"}
+
+
+def _is_costplan(exc: ImportError) -> bool:
+    """An import of costplan's own code failed: that is a bug, not a missing package."""
+    name = exc.name or ""
+    return name == "costplan" or name.startswith("costplan.") or exc.name is None
+
+
+def _internal_error(exc: BaseException) -> NoReturn:
+    """A bug: one plain line, exit 4 (the traceback only with COSTPLAN_DEBUG=1)."""
+    from costplan.textsafe import printable
+
+    typer.echo(
+        f"internal error: {type(exc).__name__}: {printable(str(exc))} "
+        "(a bug in costplan; rerun with COSTPLAN_DEBUG=1 for a traceback)",
+        err=True,
+    )
+    sys.exit(4)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: run the app, map errors to exit codes (see README)."""
     from costplan.cli.common import print_error
     from costplan.errors import CostplanError
-    from costplan.safeio import Interrupted, session
+    from costplan.safeio import Interrupted, check_stderr, session
 
     try:
         with session():  # this invocation's inputs and outputs; SIGTERM/SIGHUP like Ctrl-C
+            check_stderr(sys.argv[1:] if argv is None else argv)
             code = _invoke(argv)
     except CostplanError as exc:
         print_error(exc)
@@ -167,22 +193,17 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:  # Ctrl-C outside a session's handler (e.g. a worker thread)
         typer.echo("error: interrupted (SIGINT); no output was left half-written", err=True)
         sys.exit(130)
-    except ModuleNotFoundError as exc:
-        if os.environ.get("COSTPLAN_DEBUG") or (exc.name or "").startswith("costplan"):
+    except ImportError as exc:  # ModuleNotFoundError too
+        if os.environ.get("COSTPLAN_DEBUG"):
             raise
+        if _is_costplan(exc):
+            _internal_error(exc)
         err = _missing_package(exc)
         print_error(err)
         sys.exit(err.exit_code)
     except Exception as exc:  # a bug: say so plainly, traceback only on request
         if os.environ.get("COSTPLAN_DEBUG"):
             raise
-        from costplan.textsafe import printable
-
-        typer.echo(
-            f"internal error: {type(exc).__name__}: {printable(str(exc))} "
-            "(a bug in costplan; rerun with COSTPLAN_DEBUG=1 for a traceback)",
-            err=True,
-        )
-        sys.exit(4)
+        _internal_error(exc)
     if code:
         sys.exit(code)

@@ -114,9 +114,9 @@ def check(
         for w in r.warnings:
             echo(f"warning: {r.plan_path}: {w}", err=True)
     if fmt == "json":
-        typer.echo(json.dumps(_json(results), indent=2))
+        echo(json.dumps(_json(results), indent=2))
     elif fmt == "markdown":
-        typer.echo(_markdown(results), nl=False)
+        echo(_markdown(results), nl=False)
     else:
         _terminal(results)
     failed = [(r.plan_path, f) for r in results for f in r.failures]

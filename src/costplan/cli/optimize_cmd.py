@@ -46,6 +46,16 @@ def optimize(
     robust: bool = typer.Option(
         False, "--robust", help="Budget must hold at p95 prompt and output lengths."
     ),
+    confidence: float | None = typer.Option(
+        None,
+        "--confidence",
+        help="Plan so that P(period cost <= budget) >= this (e.g. 0.95; README Uncertainty).",
+    ),
+    floor_confidence: float | None = typer.Option(
+        None,
+        "--floor-confidence",
+        help="Plan so that P(task quality >= floor) >= this for every floor (needs n/stderr).",
+    ),
     gap: float = typer.Option(
         0.0,
         "--gap",
@@ -88,6 +98,8 @@ def optimize(
             time_limit_s=time_limit,
             robust=robust,
             relative_gap=gap,
+            confidence=confidence,
+            floor_confidence=floor_confidence,
         )
 
     plan = solve(table)

@@ -84,7 +84,7 @@ def validate(
     if as_json:
         write_json({"format": 1, "valid": ok, "strict": strict, "files": results})
     elif strict and warned and not failed:
-        typer.echo(f"error: {warned} warning(s) with --strict", err=True)
+        echo(f"error: {warned} warning(s) with --strict", err=True)
     if not ok:
         raise typer.Exit(2)
 
@@ -161,7 +161,7 @@ def import_(
             f"listed in {report_skipped}" if report_skipped else "list them with --report-skipped"
         )
         k = len({(n.provider, n.model) for n in notes})
-        typer.echo(
+        echo(
             f"note: {k} imported {'model has' if k == 1 else 'models have'} caveats "
             f"(catalog prices, modes or fields not represented, later price changes); {where}",
             err=True,
@@ -170,7 +170,7 @@ def import_(
         write_output(report_skipped, report_tsv(result.findings))
     write_output(out, imported.text)
     providers = {m.provider for m in result.models.values()}
-    typer.echo(
+    echo(
         f"wrote {out}: {len(result.models)} models from {len(providers)} providers, "
         f"as of {result.as_of.isoformat()} ({len(result.of_kind('skipped'))} skipped, "
         f"{len(result.of_kind('rounded'))} rounded)",
@@ -195,4 +195,4 @@ def diff(
         claim_stdout("--format json")
     d = diff_price_sheets(load_price_sheet(old), load_price_sheet(new))
     render = {"table": render_table, "markdown": render_markdown, "json": diff_to_json}[fmt]
-    typer.echo(render(d, str(old), str(new)), nl=False)
+    echo(render(d, str(old), str(new)), nl=False)

@@ -11,6 +11,7 @@ from costplan.cli.common import (
     PriceChangeOption,
     PricesOption,
     claim_stdout,
+    echo,
     format_option,
     paths,
     write_json,
@@ -116,12 +117,12 @@ def _verify(
         )
     elif found:
         for v in found:
-            typer.echo(str(v))
+            echo(str(v))
     if found:
         raise typer.Exit(1)
     if fmt == "json":
         return
-    typer.echo(
+    echo(
         f"verified: {label}: {len(tasks)} task(s), {rows_n} allocation row(s), "
         f"status {raw.data.get('status')} re-derived from the raw inputs"
     )

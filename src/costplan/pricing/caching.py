@@ -99,6 +99,38 @@ def expected_cost_pusd(
     )
 
 
+def sample_costs_pusd(
+    schedule: PriceSchedule,
+    prompt: npt.NDArray[np.int64],
+    output: int,
+    reasoning: int,
+    prefix: int,
+    cache: str,
+    hit: Decimal | None,
+) -> tuple[list[int], int]:
+    """Each prompt's exact expected cost as ``numerators[i] / denominator`` pico-dollars.
+
+    The same arithmetic as :func:`expected_cost_pusd`, one query at a time (its sum
+    over the prompts is ``sum(numerators) / denominator``).
+    """
+
+    def each(**tokens: npt.ArrayLike) -> list[int]:
+        costs = request_cost_pusd(schedule, output=output, reasoning=reasoning, **tokens)
+        return [int(c) for c in costs]
+
+    if cache == "":
+        return each(uncached=prompt, cached=prefix), 1
+    if cache == NO_CACHE:
+        return each(uncached=prompt + prefix), 1
+    if hit is None or cache not in TTLS:
+        raise ValueError(f"cache choice {cache!r} needs a TTL and its hit rate")
+    write = "cache_write" if cache == "5m" else "cache_write_1h"
+    h = Fraction(hit)
+    hits, misses = each(uncached=prompt, cached=prefix), each(uncached=prompt, **{write: prefix})
+    p, q = h.numerator, h.denominator
+    return [p * a + (q - p) * b for a, b in zip(hits, misses, strict=True)], q
+
+
 @dataclass(frozen=True)
 class BreakEven:
     """Hit rates where caching starts to pay, from the schedule's base rates (per prefix token).

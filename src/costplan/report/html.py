@@ -254,6 +254,12 @@ def render_html(plan: Plan, frontier: Any = None) -> str:
     if bound is not None and plan.status != "optimal":
         summary.append(f"bound: {bound}")
     items = [f"<li>{_e(s)}</li>" for s in summary]
+    period = tb.period_line(plan)
+    if period is not None:
+        items.append(f'<li id="period-cost">{_e(period)}</li>')
+    quality = tb.quality_line(plan)
+    if quality is not None:
+        items.append(f'<li id="quality-interval">{_e(quality)}</li>')
     risk = tb.risk_line(t)
     if risk is not None:
         over = t.budget is not None and t.total_p95 > t.budget

@@ -198,6 +198,12 @@ def render_markdown(plan: Plan, frontier: Any = None) -> str:
     bound = tb.bound_text(plan)
     if bound is not None and plan.status != "optimal":
         out.append(f"- bound: {md_escape(bound)}")
+    period = tb.period_line(plan)
+    if period is not None:
+        out.append(f"- {md_escape(period)}")
+    quality = tb.quality_line(plan)
+    if quality is not None:
+        out.append(f"- {md_escape(quality)}")
     risk = tb.risk_line(t)
     if risk is not None:
         out.append(f"- {md_escape(risk)}")

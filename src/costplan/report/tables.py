@@ -190,6 +190,57 @@ def risk_line(tables: PlanTables) -> str | None:
     return f"{head} ({fmt_usd(-over)} within budget)"
 
 
+def _up_to_cent(pusd: int) -> Decimal:
+    return pusd_to_usd(pusd).quantize(Decimal("0.01"), rounding="ROUND_CEILING")
+
+
+def period_line(plan: Plan) -> str | None:
+    """``period cost P50 $X, P95 $Y, P99 $Z; P(cost <= budget) = p% (method)``.
+
+    The plan's :class:`~costplan.risk.period.PeriodRisk` (README "Uncertainty"):
+    quantiles rounded up to the cent, the probability down to 0.1 percentage point.
+    None for plans without one (per-query plans, plans written before it existed).
+    """
+    r = plan.risk
+    if r is None:
+        return None
+    how = (
+        "normal approximation"
+        if r.method == "normal"
+        else f"Monte Carlo, {r.draws:,} draws, seed {r.seed}"
+    )
+    qs = ", ".join(
+        f"P{p} {fmt_usd(_up_to_cent(q))}"
+        for p, q in zip((50, 95, 99), r.quantiles_pusd, strict=True)
+    )
+    head = f"period cost {qs}"
+    if r.p_within_budget is not None:
+        pct = (r.p_within_budget * 100).quantize(Decimal("0.1"), rounding="ROUND_FLOOR")
+        head += f"; P(cost <= budget) = {pct}%"
+    return f"{head} ({how}; sd {fmt_usd(_up_to_cent(r.sd_pusd))})"
+
+
+def quality_line(plan: Plan) -> str | None:
+    """``mean quality Q (95% interval L-H); P(floor met): task p%, ...`` from the evals'
+    sample sizes (:mod:`costplan.risk.quality`); None when no used option states one."""
+    q = plan.quality_risk
+    if plan.risk is None or not any(
+        a.quality_se is not None for t in plan.tasks for a in t.allocations if a.count
+    ):
+        return None
+    lo, hi = q.interval
+    head = f"mean quality {q.mean:.4f} (95% interval {lo:.4f}-{hi:.4f})"
+    floors = [
+        f"{t.name} {t.p_floor_met * 100:.1f}%"
+        for t in q.tasks
+        if t.p_floor_met is not None and t.known
+    ]
+    unknown = [t.name for t in q.tasks if not t.known]
+    if unknown:
+        head += f"; no n for {', '.join(unknown)} (taken as exact)"
+    return head + (f"; P(floor met): {', '.join(floors)}" if floors else "")
+
+
 # --- optional sections (explanations, frontier) ---------------------------------------
 #
 # ``Plan.explanations`` and frontiers come from modules that may not exist in every

@@ -17,7 +17,7 @@ from costplan.money import cents, fmt_usd, fmt_usd_sig, pusd_to_usd
 from costplan.options import Option, OptionTable
 from costplan.plan import Allocation, Plan, TaskPlan
 from costplan.report.tables import gap_text as fmt_gap
-from costplan.report.tables import plan_tables, risk_line
+from costplan.report.tables import period_line, plan_tables, quality_line, risk_line
 from costplan.textsafe import printable
 
 _PER = {
@@ -109,7 +109,13 @@ def render_plan(plan: Plan, console: Console) -> None:
     what = "mean quality" if plan.objective == "max_quality" else "cost"
     gap_text = "0 (proven optimal)" if plan.status == "optimal" else fmt_gap(plan.gap)
     lines.append(f"status: {plan.status}; objective: {what}; gap: {gap_text}")
-    risk = risk_line(plan_tables(plan))  # same rounding and words as the md/html reports
+    period = period_line(plan)  # same rounding and words as the md/html reports
+    if period is not None:
+        lines.append(period)
+    quality = quality_line(plan)
+    if quality is not None:
+        lines.append(quality)
+    risk = risk_line(plan_tables(plan))
     if risk is not None:
         lines.append(risk)
     if plan.prices_as_of or plan.prices_source:

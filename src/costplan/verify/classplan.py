@@ -46,6 +46,9 @@ class Row:
     cost_p95: int
     quality: Fraction
     steps: list[Step]
+    sd: int = 0  # spread of one query's cost (README "Uncertainty")
+    samples: int = 1
+    se: float | None = None  # standard error of the quality (README "Uncertainty")
 
 
 def _count(value: Any) -> int | None:
@@ -57,6 +60,13 @@ def _pusd(value: Any) -> int | None:
     if x is None or x < 0 or (x * PUSD).denominator != 1:
         return None
     return int(x * PUSD)
+
+
+def _same_float(stated: Any, want: float | None) -> bool:
+    if stated is None or want is None:
+        return stated is None and want is None
+    got = exact(stated)
+    return got is not None and abs(float(got) - want) <= 1e-12 + 1e-9 * abs(want)
 
 
 class ClassChecker:
@@ -85,6 +95,13 @@ class ClassChecker:
         for i, (t, spec) in enumerate(zip(tasks, w.tasks, strict=False)):
             rows.append(self._task(i, t, spec) if isinstance(t, dict) else [])
         self._side_constraints(rows)
+        from costplan.verify.risk import check_quality, check_risk
+
+        try:
+            check_risk(doc, w, rows, f)
+            check_quality(doc, w, rows, f)
+        except (OverflowError, ValueError, ZeroDivisionError, TypeError) as exc:
+            f.add(("risk",), f"figures out of any float's range or malformed ({exc})")
         return rows
 
     def _inputs(self) -> None:
@@ -188,6 +205,8 @@ class ClassChecker:
         self._money((*key, "cost_p95_per_query_usd"), a.get("cost_p95_per_query_usd"),
                     cost.cost_p95)  # fmt: skip
         self._money((*key, "cost_usd"), a.get("cost_usd"), count * cost.cost)
+        if "cost_sd_per_query_usd" in a:
+            self._money((*key, "cost_sd_per_query_usd"), a.get("cost_sd_per_query_usd"), cost.sd)
         if exact(a.get("quality")) != quality:
             f.add(
                 (*key, "quality"), f"{show(a.get('quality'))}, the workload says {float(quality)}"
@@ -201,7 +220,15 @@ class ClassChecker:
         # A model's allocation carries its own profile's tokens; a cascade the task's.
         seen_as = spec.for_model(name) if kind == "model" else spec
         self._usage((*key, "usage_per_query"), a.get("usage_per_query"), seen_as, cost)
-        return Row(count, cost.cost, cost.cost_p95, quality, steps)
+        se = None
+        if kind == "model":
+            from costplan.verify.risk import quality_se
+
+            se = quality_se(quality, self.w.quality_stats.get(spec.name, {}).get(name))
+        if "quality_stderr" in a and not _same_float(a.get("quality_stderr"), se):
+            f.add((*key, "quality_stderr"), f"{show(a.get('quality_stderr'))}, the workload's "
+                  f"n / stderr give {se!r}")  # fmt: skip
+        return Row(count, cost.cost, cost.cost_p95, quality, steps, cost.sd, cost.samples, se)
 
     def _usage(self, key: Key, u: Any, spec: TaskSpec, cost: OptionCost) -> None:
         if u is None:
@@ -253,7 +280,7 @@ class ClassChecker:
             self.f.add((*key, "mode"), f"{mode!r}, the cascade runs in {cascade.mode!r}")
             return None
         steps: list[Step] = []
-        total = total95 = Fraction(0)
+        total = total95 = spread = Fraction(0)
         first: OptionCost | None = None
         for model_name, reach in zip(cascade.steps, cascade.reach(), strict=False):
             model, problem = self._usable(spec, model_name, mode)
@@ -267,11 +294,13 @@ class ClassChecker:
             steps.append(Step(model_name, model.provider, reach, c.cost, c.tokens_per_query))
             total += reach * c.cost
             total95 += reach * c.cost_p95
+            spread += reach * c.sd
         assert first is not None
         slow = self.cascade_too_slow(spec, cascade)
         if slow:
             self.f.add((*key, "model"), f"cascade {name!r} is not usable: {slow}")
-        cost = OptionCost(ceil(total), ceil(total95), first.prompt_mean, 0, None, "cascade")
+        cost = OptionCost(ceil(total), ceil(total95), first.prompt_mean, 0, None, "cascade",
+                          ceil(spread), first.samples)  # fmt: skip
         return cost, cascade.quality, steps, "cascade"
 
     # ------------------------------------------------------------ side constraints
@@ -329,8 +358,9 @@ class ClassChecker:
         else:
             z = total
             check_claim(f, doc, Fraction(total, PUSD))
-        if "certificate" in doc:  # plans from the certified solvers (docs/certificate.md)
-            check_certificate(self, z, f)
+        # unconditional (docs/certificate.md): an optimal plan without a certificate the
+        # checker accepts is refused; a feasible plan without one claims only its bound
+        check_certificate(self, z, f)
 
     def usable_options(self, spec: TaskSpec, robust: bool) -> list[Opt]:
         """Every option the task may use (certificate bounds range over all of them)."""

@@ -24,6 +24,10 @@ the ``n`` prompt samples ``u`` (the task's shared prefix ``P``):
 * a cascade costs ``ceil(sum_i reach_i x cost_i)`` (p95 likewise) over its steps in
   its mode, each step at its cheapest usable cache choice, ``reach_0 = 1``,
   ``reach_{i+1} = reach_i x escalate_i``;
+* ``sd`` (README "Uncertainty"): over the samples' exact costs ``c_u`` (each as above,
+  before the mean), ``ceil(sqrt(mean(c_u^2) - mean(c_u)^2))``; a measured cost scales it
+  to ``ceil(sd x new / cost_s)`` (0 when ``cost_s`` is 0); a cascade's is
+  ``ceil(sum_i reach_i x sd_i)`` over the same steps;
 * usable only if ``p95 prompt + P + p95 output + reasoning`` fits the context window
   and ``p95 output + reasoning`` the max output.
 
@@ -106,6 +110,26 @@ class OptionCost:
     tokens_per_query: int  # ceil(mean prompt) + shared + output + reasoning
     excluded: str | None
     source: str  # tokens | measured | cascade
+    sd: int = 0  # spread of one query's cost over the samples (module docstring)
+    samples: int = 1
+
+
+def ceil_root(x: Fraction) -> int:
+    """The least integer ``s >= 0`` with ``s * s >= x``."""
+    if x <= 0:
+        return 0
+    s = 0
+    hi = 1
+    while hi * hi < x:
+        hi *= 2
+    lo = hi // 2
+    while lo < hi:  # least s in [lo, hi] with s^2 >= x
+        s = (lo + hi) // 2
+        if s * s >= x:
+            hi = s
+        else:
+            lo = s + 1
+    return lo
 
 
 class Pricer:
@@ -151,10 +175,10 @@ class Pricer:
         assert schedule is not None
         counts = self.prompt_counts(task, model)
         n = len(counts)
-        total = sum(
-            (self._expected(schedule, task, u, task.output_mean, cache) for u in counts),
-            Fraction(0),
-        )
+        each = [self._expected(schedule, task, u, task.output_mean, cache) for u in counts]
+        total = sum(each, Fraction(0))
+        second = sum((c * c for c in each), Fraction(0)) / n
+        sd = ceil_root(second - (total / n) ** 2)
         p95 = sorted(counts)[ceil(Fraction(95, 100) * (n - 1))]
         cost_p95 = ceil(self._expected(schedule, task, p95, task.output_p95, cache))
         needed = p95 + task.shared + task.output_p95 + task.reasoning
@@ -168,7 +192,7 @@ class Pricer:
             excluded = task.too_slow(task.p95_ms(model, mode))
         mean = Fraction(sum(counts), n)
         per_query = ceil(mean) + task.shared + task.output_mean + task.reasoning
-        return OptionCost(ceil(total / n), cost_p95, mean, per_query, excluded, "tokens")
+        return OptionCost(ceil(total / n), cost_p95, mean, per_query, excluded, "tokens", sd, n)
 
     def option(self, task: TaskSpec, model: Model, mode: str, cache: str = "") -> OptionCost:
         """Token cost, or the measured cost scaled to ``mode`` (see the module docs)."""
@@ -184,8 +208,9 @@ class Pricer:
             new = ceil(m_pusd * tok.cost / standard) if standard and mode != "standard" else m_pusd
             new = ceil(Fraction(new))
             p95 = ceil(Fraction(tok.cost_p95 * new, tok.cost)) if tok.cost else new
+            sd = ceil(Fraction(tok.sd * new, tok.cost)) if tok.cost else 0
             result = OptionCost(new, p95, tok.prompt_mean, tok.tokens_per_query, tok.excluded,
-                                "measured")  # fmt: skip
+                                "measured", sd, tok.samples)  # fmt: skip
         self._costs[key] = result
         return result
 
@@ -196,6 +221,6 @@ class Pricer:
             c = self.option(task, model, mode, choice)
             if why is not None and c.excluded is None:
                 c = OptionCost(c.cost, c.cost_p95, c.prompt_mean, c.tokens_per_query, why,
-                               c.source)  # fmt: skip
+                               c.source, c.sd, c.samples)  # fmt: skip
             priced.append(c)
         return min(priced, key=lambda c: (c.excluded is not None, c.cost))

@@ -57,7 +57,7 @@ def _certificate_rule(doc: dict[str, Any], f: Findings) -> None:
     (With the query file :mod:`costplan.verify.perquerycert` recomputes the bound; a
     ``core`` proof needs an exact re-solve of the core, which this checker does not have.)
     """
-    if "certificate" not in doc or doc.get("status") != "optimal":
+    if doc.get("status") != "optimal":
         return
     cert = doc.get("certificate")
     if cert is None:
@@ -208,16 +208,25 @@ class _PerQuery:
         self._compare(cost, qmicro)
         self._aggregate(code, labels, cost, qmicro)
         self._constraints(code, labels, providers, cost, tok, qmicro)
-        if "certificate" in self.doc:
-            from costplan.verify.certificate import judge, open_certificate
-            from costplan.verify.perquerycert import lagrangian
+        from costplan.verify.certificate import judge, open_certificate
+        from costplan.verify.perquerycert import priced
 
-            z = int(qmicro.sum()) if self.doc.get("objective") == "max_quality" else int(
-                cost.sum())  # fmt: skip
-            opened = open_certificate(self.doc, z, f)
-            if opened is not None:
-                cert, sense, u = opened
-                judge(self.doc, cert, z, u, lagrangian(self, output, cert, f), sense, f)
+        # unconditional: an optimal plan without a certificate is refused (open_certificate)
+        z = int(qmicro.sum()) if self.doc.get("objective") == "max_quality" else int(
+            cost.sum())  # fmt: skip
+        opened = open_certificate(self.doc, z, f)
+        if opened is None:
+            return
+        cert, sense, u = opened
+        pr = priced(self, output, cert, f)
+
+        def search() -> str | None:
+            from costplan.verify.searchq import prove
+
+            assert pr is not None
+            return prove(self, pr, z)
+
+        judge(self.doc, cert, z, u, None if pr is None else pr.d, sense, f, search)
 
     def share_cap(self, provider: str) -> Fraction | None:
         """The provider's own cap, else the ``*`` cap, else None (a cap of 0 is a cap)."""

@@ -80,6 +80,11 @@ class TaskSpec:
         return self
 
     cache_ttl: str = "auto"
+    #: the volume's stated spread (README "Uncertainty"): p05/p95, cv, or poisson
+    volume_p05: int | None = None
+    volume_p95: int | None = None
+    volume_cv: Fraction | None = None
+    volume_poisson: bool = False
     #: p95 latency SLO (ms), None without one; profiled p95 per (model, mode)
     slo_ms: int | None = None
     latency_p95: tuple[tuple[str, str, int], ...] = ()
@@ -122,6 +127,11 @@ class WorkloadSpec:
     use_rate_limits: bool
     shares: dict[str, Fraction]
     price_paths: tuple[Path, ...]
+    volume_correlation: Fraction = Fraction(0)
+    #: per task, per model: (n, stderr) of a ``{score, n, stderr}`` quality entry
+    quality_stats: dict[str, dict[str, tuple[int | None, Fraction | None]]] = dataclasses.field(
+        default_factory=dict
+    )
     region: str | None = None
 
 
@@ -202,9 +212,21 @@ def _task(i: int, t: dict[str, Any]) -> TaskSpec:
             hit_rates = {str(k): _frac(v, where) for k, v in hit.items()}
         else:
             hit_rates = {"5m": _frac(hit, where), "1h": _frac(hit, where)}
+    vol = t["volume"]
+    where = f"tasks[{i}].volume"
+    spread: dict[str, Any] = {}
+    if isinstance(vol, dict):
+        for k in ("p05", "p95"):
+            if vol.get(k) is not None:
+                spread[f"volume_{k}"] = _int(vol[k], f"{where}.{k}")
+        if vol.get("cv") is not None:
+            spread["volume_cv"] = _frac(vol["cv"], f"{where}.cv")
+        spread["volume_poisson"] = vol.get("distribution") == "poisson"
+        vol = vol.get("mean")
     return TaskSpec(
+        **spread,
         name=str(t["name"]),
-        volume=_int(t["volume"], f"tasks[{i}].volume"),
+        volume=_int(vol, where),
         prompt_tokens=None if prompt.get("tokens") is None else _int(prompt["tokens"], "tokens"),
         samples=prompt.get("samples"),
         field=prompt.get("field"),
@@ -249,6 +271,11 @@ def read_workload(path: Path) -> WorkloadSpec:
         quality = {str(t): {str(m): _frac(q["score"] if isinstance(q, dict) else q,
                                           f"quality.{t}.{m}") for m, q in per.items()}
                    for t, per in (w.get("quality") or {}).items()}  # fmt: skip
+        stats = {str(t): {str(m): (None if q.get("n") is None else _int(q["n"], f"quality.{t}.n"),
+                                   None if q.get("stderr") is None
+                                   else _frac(q["stderr"], f"quality.{t}.stderr"))
+                          for m, q in per.items() if isinstance(q, dict)}
+                 for t, per in (w.get("quality") or {}).items()}  # fmt: skip
         measured = {str(t): {str(m): _frac(c, f"measured_cost_usd.{t}.{m}")
                              for m, c in per.items()}
                     for t, per in (w.get("measured_cost_usd") or {}).items()}  # fmt: skip
@@ -281,4 +308,6 @@ def read_workload(path: Path) -> WorkloadSpec:
         shares=shares,
         region=None if w.get("region") is None else str(w["region"]),
         price_paths=tuple(path.parent / p for p in names),
+        volume_correlation=_frac(w.get("volume_correlation", 0), "volume_correlation"),
+        quality_stats=stats,
     )

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from costplan.latency import LatencyMs
+from costplan.risk.volume import FIXED, VolumeSpread, spread_of
 from costplan.tokens.samples import load_sample_texts
 from costplan.validation import did_you_mean, validate
 from costplan.workload.model import (
@@ -23,7 +24,7 @@ from costplan.workload.model import (
     Task,
     Workload,
 )
-from costplan.workload.schema import LatencyIn, OutputIn, QualityIn, TaskIn, WorkloadIn
+from costplan.workload.schema import LatencyIn, OutputIn, QualityIn, TaskIn, VolumeIn, WorkloadIn
 from costplan.yamlsource import SourceDocument, load_yaml
 
 
@@ -56,9 +57,11 @@ def _task(doc: SourceDocument, i: int, t: TaskIn, allow_outside: bool) -> Task:
         )
         for m, p in t.profiles.items()
     )
+    volume, spread = _volume(doc, i, t)
     return Task(
         name=t.name,
-        volume=t.volume,
+        volume=volume,
+        volume_spread=spread,
         prompt=prompt,
         output=output,
         shared_prefix_tokens=t.shared_prefix_tokens,
@@ -85,6 +88,23 @@ def _task(doc: SourceDocument, i: int, t: TaskIn, allow_outside: bool) -> Task:
     )
 
 
+def _volume(doc: SourceDocument, i: int, t: TaskIn) -> tuple[int, VolumeSpread]:
+    """The planned volume and its spread (:mod:`costplan.risk.volume`)."""
+    v = t.volume
+    if not isinstance(v, VolumeIn):
+        return v, FIXED
+    spread = spread_of(
+        v.mean, p05=v.p05, p95=v.p95, cv=None if v.cv is None else float(v.cv),
+        poisson=v.distribution == "poisson",
+    )  # fmt: skip
+    if spread is None:
+        raise doc.error(
+            "volume range too skewed about its mean for a two-piece normal "
+            "(the mean must lie between 39% and 61% of the way from p05 to p95)",
+            ("tasks", i, "volume"),
+            f"mean {v.mean}, p05 {v.p05}, p95 {v.p95}",
+        )
+    return v.mean, spread
 def _latency(spec: LatencyIn | Mapping[Any, LatencyIn] | None) -> dict[str, LatencyMs]:
     """A profile's ``latency_ms``: ``{p50, p95}`` is the standard mode's."""
     if spec is None:
@@ -197,6 +217,7 @@ def workload_from_document(doc: SourceDocument) -> Workload:
         },
         current={t: dict(m) for t, m in w.current.items()},
         empirical=_empirical(doc, w),
+        volume_correlation=w.volume_correlation,
         period=w.period,
         budget_usd=w.budget_usd,
         objective=w.objective,

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Literal
 
 from costplan.latency import LatencyMs
+from costplan.risk.volume import FIXED, VolumeSpread
 from costplan.yamlsource import SourceDocument
 
 Objective = Literal["max_quality", "min_cost"]
@@ -130,6 +131,8 @@ class Task:
     #: None: the prefix is billed at the cache-read price on every query (no misses,
     #: no writes, no minimum), as before cache policies existed.
     cache: CachePolicy | None = None
+    #: the period volume's spread around ``volume`` (README "Uncertainty")
+    volume_spread: VolumeSpread = FIXED
     #: The task's p95 latency SLO in milliseconds (``costplan.latency``), or None.
     max_latency_p95_ms: int | None = None
 
@@ -196,6 +199,7 @@ class Workload:
     quality_stats: Mapping[str, Mapping[str, QualityStat]] = field(default_factory=dict)
     current: Mapping[str, Mapping[str, Decimal]] = field(default_factory=dict)
     empirical: tuple[Path, str] | None = None  # (sidecar path, sha256)
+    volume_correlation: Decimal = Decimal(0)  # of every two tasks' volume errors
     #: Where requests must be served (``costplan.pricing.regions``), or None.
     region: str | None = None
 

@@ -31,8 +31,10 @@ def _name(value: object) -> object:
     return value
 
 
+#: Longest task, model or workload name (characters).
+MAX_NAME = 200
 Name = Annotated[
-    str, Field(min_length=1, max_length=200, pattern=r"^[^\s].*$"), BeforeValidator(_name)
+    str, Field(min_length=1, max_length=MAX_NAME, pattern=r"^[^\s].*$"), BeforeValidator(_name)
 ]
 PERIODS = ("hour", "day", "week", "month", "quarter", "year")
 
@@ -158,10 +160,42 @@ class CacheIn(_Strict):
         return self
 
 
+Volume = Annotated[int, Field(ge=0, le=10**11), WholeNumber]
+
+
+class VolumeIn(_Strict):
+    """A forecast volume with its uncertainty (README "Uncertainty").
+
+    ``mean`` is what the plan counts; the spread is one of ``p05`` and ``p95`` (both),
+    ``cv`` (standard deviation / mean) or ``distribution: poisson``.
+    """
+
+    mean: Volume
+    p05: Volume | None = None
+    p95: Volume | None = None
+    cv: Annotated[Decimal, Field(ge=0, le=10, allow_inf_nan=False), DecimalNumber] | None = None
+    distribution: Literal["poisson"] | None = None
+
+    @model_validator(mode="after")
+    def _one_spread(self) -> VolumeIn:
+        given = [self.p05 is not None or self.p95 is not None, self.cv is not None,
+                 self.distribution is not None]  # fmt: skip
+        if sum(given) != 1:
+            raise ValueError("give one spread: p05 and p95, or cv, or distribution: poisson")
+        if given[0]:
+            if self.p05 is None or self.p95 is None:
+                raise ValueError("give both p05 and p95")
+            if not self.p05 <= self.mean <= self.p95:
+                raise ValueError("volume needs p05 <= mean <= p95")
+            if (self.p05 == self.mean) != (self.mean == self.p95):
+                raise ValueError("a one-sided range: p05 and p95 must both differ from the mean")
+        return self
+
+
 class TaskIn(_Strict):
     name: Name
     description: str | None = None
-    volume: Annotated[int, Field(ge=0, le=10**11), WholeNumber]
+    volume: Volume | VolumeIn
     prompt: PromptIn
     shared_prefix_tokens: Tokens = 0
     output_tokens: Tokens | OutputIn
@@ -235,6 +269,12 @@ class WorkloadIn(_Strict):
     )
     empirical: EmpiricalIn | None = None
     constraints: ConstraintsIn | None = None
+    volume_correlation: Annotated[
+        Decimal, Field(ge=0, le=1, allow_inf_nan=False), DecimalNumber
+    ] = Field(
+        default=Decimal(0),
+        description="correlation of every two tasks' volume errors (0: independent)",
+    )
     # Per query; bounded so that exact pico-dollar costs stay inside int64.
     measured_cost_usd: dict[Name, dict[Name, MeasuredCost]] | None = None
     region: Name | None = Field(
