@@ -68,15 +68,17 @@ _ALLOCATION = obj(
         "cost_per_query_usd": USD,
         "cost_usd": USD,
         "quality": DEC,
+        "quality_stderr": nullable({"type": "number"}),
         "cost_source": STR,
         "kind": {"enum": ["model", "cascade"]},
         "detail": STR,
         "per_query": BOOL,
         "quality_queries": DEC,
         "cost_p95_per_query_usd": USD,
+        "cost_sd_per_query_usd": USD,
         "usage_per_query": _USAGE,
     },
-    optional=("cache",),
+    optional=("cache", "quality_stderr", "cost_sd_per_query_usd"),
 )
 _TASK = obj(
     {
@@ -86,7 +88,10 @@ _TASK = obj(
         "cost_usd": USD,
         "mean_quality": DEC,
         "allocations": array(_ALLOCATION),
-    }
+        "volume_spread": {"type": "object"},
+        "samples": nullable(INT),
+    },
+    optional=("volume_spread", "samples"),
 )
 _BASELINE = obj(
     {
@@ -130,8 +135,12 @@ PLAN: dict[str, Any] = obj(
         "assign": {"type": "object"},
         "explanations": {"type": "object"},
         "today": {"type": "object"},
+        # the uncertainty sections (README "Uncertainty"; schemas/plan.schema.json)
+        "risk": {"type": "object"},
+        "quality_risk": {"type": "object"},
+        "chance": {"type": "object"},
     },
-    optional=("certificate", "assign", "explanations", "today"),
+    optional=("certificate", "assign", "explanations", "today", "risk", "quality_risk", "chance"),
 )
 
 # --- estimate, frontier, prices validate, verify ------------------------------------
