@@ -73,9 +73,13 @@ def test_schema_command_prints_and_writes(
     assert cli("schema", "workload", "-o", str(out)) == 0
     assert out.read_text() == schema_text("workload")
     assert capsys.readouterr().out == ""
+    # the reconcile report's schema, the committed file (tests/reconcile/test_reports.py
+    # validates real reports against it)
+    assert cli("schema", "reconcile") == 0
+    assert capsys.readouterr().out == (SCHEMAS / "reconcile.schema.json").read_text()
     assert cli("schema", "workloads") == 2
     assert capsys.readouterr().err == (
-        "error: unknown schema: choose workload or prices (got 'workloads'); "
+        "error: unknown schema: choose workload, prices or reconcile (got 'workloads'); "
         "did you mean 'workload'?\n"
     )
 

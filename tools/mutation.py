@@ -97,6 +97,7 @@ def modules() -> list[Module]:
                 "tests/test_money.py",
                 "tests/trust/test_values.py",
                 "tests/mutation_kills/test_money_kills.py",
+                "tests/mutation_kills/test_money_rounding_kills.py",
             ),
         ),
         Module(

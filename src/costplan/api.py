@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -42,17 +42,20 @@ def reconcile(
     workload: Path | None = None,
     period: str | None = None,
     task_key: str | None = None,
+    requests: Mapping[str, int] | None = None,
 ) -> Reconciled:
     """A saved plan against actual usage (``costplan reconcile``): per task and model,
     and the exact effects (``result.effects``, integer pico-dollars) that add up to
-    actual - plan. Raises :class:`costplan.errors.CostplanError` subclasses."""
+    actual - plan. ``requests``: ``--requests`` (TASK or TASK/MODEL -> N) for usage
+    reports without request counts. Raises :class:`costplan.errors.CostplanError` subclasses."""
     from costplan.reconcile.load import UsageRequest
     from costplan.reconcile.run import ReconcileRequest
     from costplan.reconcile.run import reconcile as run
 
     req = ReconcileRequest(
         plan=plan_path,
-        usage=UsageRequest(files=tuple(usage), period=period, task_key=task_key),
+        usage=UsageRequest(files=tuple(usage), period=period, task_key=task_key,
+                           requests=dict(requests or {})),
         prices=tuple(prices),
         plan_prices=tuple(plan_prices),
         workload=workload,

@@ -287,13 +287,14 @@ def assign(
         qs, sheet, options, result.choice, chosen_cost, chosen_q,
         objective=objective, budget_pusd=budget_pusd, status=result.status,
         bound=result.bound, gap=result.gap, stats=dict(result.stats),
-        certificate=certificate_to_dict(  # the checker re-derives no per-query proof yet
-            result, "quality_micro" if objective == "max_quality" else "pusd", checkable=()
+        certificate=certificate_to_dict(  # the checker re-derives every proof kind
+            result, "quality_micro" if objective == "max_quality" else "pusd",
+            checkable=("lagrangian", "core", "search"),
         ),
     )  # fmt: skip
     plan = dataclasses.replace(plan, assign=_settings(qs, modes, min_mean_quality, side))
     # The independent checker re-prices the plan document, query by query, before anyone sees it.
-    verify_assignment(plan, qs, sheet, [options[k] for k in range(len(options))],
+    plan = verify_assignment(plan, qs, sheet, [options[k] for k in range(len(options))],
                       result.choice, chosen_cost, chosen_q)  # fmt: skip
     if budget_pusd is not None and int(chosen_cost.sum()) > budget_pusd:
         raise InternalError("per-query assignment exceeds the budget (a solver bug)")

@@ -340,7 +340,8 @@ def _models_used(plan: Plan, workload: Workload) -> set[str]:
     return used
 
 
-def _workload_path(plan: Plan, plan_path: Path | None, workload_path: Path | None) -> Path:
+def resolve_workload_path(plan: Plan, plan_path: Path | None, workload_path: Path | None) -> Path:
+    """``workload_path`` if given, else the workload file the plan records (which must exist)."""
     if workload_path is not None:
         return workload_path
     if plan.workload_path is None:
@@ -381,7 +382,7 @@ def check_plan(
     """
     if max_increase_pct is not None and max_increase_pct < 0:
         raise InputError("--max-increase must be a non-negative percentage", value=max_increase_pct)
-    wpath = _workload_path(plan, plan_path, workload_path)
+    wpath = resolve_workload_path(plan, plan_path, workload_path)
     workload = load_workload(wpath)
     warnings: list[str] = []
     recorded = plan.inputs.get(plan.workload_path) if plan.workload_path else None

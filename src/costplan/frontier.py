@@ -64,7 +64,13 @@ from typing import TYPE_CHECKING, Any
 
 from costplan.errors import InputError
 from costplan.money import PUSD_PER_USD, budget_to_pusd, usd_str
-from costplan.optimize import _index, certificate_of, plan_from_counts, solve_table
+from costplan.optimize import (
+    _index,
+    _side_rows,
+    certificate_of,
+    plan_from_counts,
+    solve_table,
+)
 from costplan.options import QUALITY_SCALE, OptionTable
 from costplan.plan import Plan, mean_quality
 from costplan.preflight import verify_plan
@@ -365,15 +371,15 @@ def _point(table: OptionTable, budget: int, kind: str, time_limit_s: float) -> F
         bound=sol.bound,
         gap=sol.gap,
         solver={"name": sol.method, "money_scale_pusd": sol.scale},
-        certificate=certificate_of(sol, "max_quality"),
+        certificate=certificate_of(sol, "max_quality", _side_rows(table, options)),
     )
-    verify_plan(plan, table)  # every point is a plan: the independent checker must agree
+    plan = verify_plan(plan, table)  # every point is a plan: the independent checker must agree
     return FrontierPoint(
         budget_pusd=budget,
         cost_pusd=plan.cost_pusd,
         quality_micro_total=plan.quality_micro_total,
         volume=plan.volume,
-        status=sol.status,
+        status=plan.status,
         kind=kind,
         plan=plan,
     )

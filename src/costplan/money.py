@@ -124,6 +124,17 @@ def fmt_usd(value: Decimal, *, places: int = 2) -> str:
     return f"{sign}${abs(v):,.{places}f}"
 
 
+def fmt_usd_sig(value: Decimal, *, digits: int = 4) -> str:
+    """``fmt_usd`` with the places the amount needs: cents from $1 up (``$976.33``),
+    else ``digits`` significant digits (``$0.00003325``, ``$0.4882``), at most 12
+    places (a pico-dollar); zero is ``$0.00``. For people: never ``$0.00`` for a
+    non-zero amount, and never a cell cut to ``$0.0…``."""
+    if value == 0 or abs(value) >= 1:
+        return fmt_usd(value)
+    exponent = value.copy_abs().adjusted()  # floor(log10(|value|)), exactly
+    return fmt_usd(value, places=min(12, max(2, digits - 1 - exponent)))
+
+
 def _fmt_rounded(pusd: int, places: int, rounding: str) -> str:
     value = (Decimal(pusd) / PUSD_PER_USD).quantize(Decimal(1).scaleb(-places), rounding=rounding)
     sign = "-" if value < 0 else ""

@@ -105,14 +105,21 @@ def _integer_row(coefs: Sequence[Fraction], rhs: Fraction, label: str, name: str
     bound = int(rhs * den)
     fits = max((abs(v) for v in (*ints, bound)), default=0) < 2**62
     coef = np.asarray(ints, dtype=np.int64 if fits else object)
-    return LinearRow(coef, bound, label, name)
+    return LinearRow(coef, bound, label, name, den)
 
 
-def certificate_of(sol: ClassSolution, objective: Objective) -> dict[str, Any] | None:
-    """The plan file's certificate for a class-level solution (docs/certificate.md)."""
+def certificate_of(
+    sol: ClassSolution, objective: Objective, rows: Sequence[LinearRow] = ()
+) -> dict[str, Any] | None:
+    """The plan file's certificate for a class-level solution (docs/certificate.md).
+
+    ``rows``: the side rows solved, whose prices and slack are converted from the solver's
+    all-integer row (the documented row times its ``unit``) to the documented row."""
     from costplan.solvers.protocol import certificate_to_dict
 
-    return certificate_to_dict(sol, "quality_micro" if objective == "max_quality" else "pusd")
+    units = {r.key: r.unit for r in rows if r.unit != 1}
+    unit = "quality_micro" if objective == "max_quality" else "pusd"
+    return certificate_to_dict(sol, unit, units=units)
 
 
 def _usage(options: list[Option], model: str, what: str) -> list[Fraction]:
@@ -197,9 +204,11 @@ def _side_rows(table: OptionTable, options: list[Option]) -> tuple[LinearRow, ..
                     f"capacity:{m}:tokens",
                 )
             )
+    from costplan.pricing.names import canonical_provider
+
     providers = sorted({comp.provider for o in options for comp in o.components})
     for key in c.max_provider_share:
-        if key != "*" and key not in providers:
+        if key != "*" and canonical_provider(key) not in providers:
             raise _constraint_error(
                 w, "max_provider_share", key,
                 "share cap for a provider none of the usable models has", providers,
@@ -499,13 +508,13 @@ def optimize(
         gap=sol.gap,
         solver={"name": sol.method, "money_scale_pusd": sol.scale},
         inputs=inputs,
-        certificate=certificate_of(sol, objective),
+        certificate=certificate_of(sol, objective, _side_rows(table, options)),
     )
     if robust:
         note = "robust plan: the budget holds with every query at p95 prompt and output lengths"
         plan = dataclasses.replace(plan, notes=(*plan.notes, note), robust=True)
     # A second, independent computation must agree before anyone sees the plan.
-    verify_plan(plan, table)
+    plan = verify_plan(plan, table)
     if explain:
         limit = min(time_limit_s, EXPLAIN_TIME_LIMIT_S)
         why = explain_plan(
@@ -709,7 +718,10 @@ def plan_from_counts(
         if w.doc is not None:
             inputs[str(w.doc.path)] = w.doc.sha256
         inputs.update(table.sheet.sha256)
+    from costplan.latency import slo_notes
+
     notes = _cascade_notes(table, options, counts) + _cache_notes(table, options, counts)
+    notes += slo_notes(table)
     if any(o.tokens_estimated for o in options):
         notes.append(
             "prompt tokens for non-OpenAI tokenizers are estimated from o200k counts "

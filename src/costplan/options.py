@@ -20,8 +20,10 @@ model's price sheet offers, the table holds
   :mod:`costplan.pricing.caching` for the arithmetic); ``""`` without a policy (the
   prefix is read from the cache on every query);
 * ``quality``: the task's expected quality on the model;
-* ``excluded``: why the option cannot be used (context window, max output...),
-  or None. Excluded options stay in the table so that ``estimate`` can say why.
+* ``latency``: p50/p95 of one request (:mod:`costplan.latency`), or None;
+* ``excluded``: why the option cannot be used (context window, max output, a
+  p95 latency above the task's SLO...), or None. Excluded options stay in the
+  table so that ``estimate`` can say why.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ import numpy as np
 import numpy.typing as npt
 
 from costplan.errors import InputError
+from costplan.latency import LatencyMs, cascade_latency, slo_exclusion
 from costplan.money import QUALITY_SCALE, PrecisionError, quality_to_micro, usd_to_pusd
 from costplan.pricing.caching import (
     NO_CACHE,
@@ -47,6 +50,7 @@ from costplan.pricing.caching import (
     ttls_offered,
 )
 from costplan.pricing.model import ModelPrice, PriceSchedule, PriceSheet
+from costplan.pricing.regions import in_region, not_offered
 from costplan.risk.moments import ceil_sqrt, plug_in_variance
 from costplan.risk.quality import standard_error
 from costplan.tokens.tokenizer import TokenizerSpec, parse_tokenizer
@@ -117,6 +121,7 @@ class Option:
     cost_sd_pusd: int = 0
     samples: int = 1
     quality_se: float | None = None  # standard error of ``quality`` (costplan.risk.quality)
+    latency: LatencyMs | None = None  # p50/p95 ms (costplan.latency), None: unknown
 
     @property
     def quality_micro(self) -> int:
@@ -143,6 +148,8 @@ class OptionTable:
     workload: Workload
     sheet: PriceSheet
     options: tuple[Option, ...]
+    #: A p95 latency cap on every task beyond its own SLO (``frontier --latency``).
+    latency_cap_ms: int | None = None
 
     def for_task(self, task: str, *, usable_only: bool = True) -> list[Option]:
         return [
@@ -233,6 +240,7 @@ def build_options(
 ) -> OptionTable:
     """Build the option table; raises InputError for unknown model references."""
     _check_references(workload, sheet)
+    sheet = in_region(sheet, workload.region)
     builder = _Builder(workload, sheet)
     quality = quality_override or workload.quality
     options: list[Option] = []
@@ -269,13 +277,17 @@ class _Builder:
         spec = tokenizer_for(model)
         tokens = self.prompts.get(task, spec)
         p95 = int(np.percentile(tokens, 95, method="higher"))
-        excluded = _exclusion(task, model, p95)
+        excluded = _exclusion(task, model, p95) or not_offered(model, self.workload.region)
         standard_cost = None
         out: list[Option] = []
         for mode in model.available_modes():
             if mode not in _LATENCY_MODES[task.latency]:
                 continue
             schedule = model.schedule(mode)
+            latency = task.latency_for(model.name, mode) or model.latency_ms.get(mode)
+            too_slow = slo_exclusion(
+                task.max_latency_p95_ms, latency, option_label(model.name, "model", mode)
+            )
             for cache, why_not, note in _cache_choices(task, model, schedule):
                 option = self._option(task, model, mode, cache, tokens, p95, quality)
                 if mode == "standard" and cache == "":
@@ -284,7 +296,8 @@ class _Builder:
                 out.append(
                     dataclasses.replace(
                         option,
-                        excluded=excluded or why_not,
+                        excluded=excluded or why_not or too_slow,
+                        latency=latency,
                         tokens_estimated=spec.estimated and task.prompt.measured,
                         tokenizer=spec.label,
                         detail=note,
@@ -474,6 +487,9 @@ def _cascade_option(
         sum((r * o.cost_sd_pusd for o, r in zip(steps, reach, strict=False)), Decimal(0))
     )
     first = steps[0] if steps else None
+    latency = cascade_latency([o.latency for o in steps]) if excluded is None else None
+    if excluded is None:
+        excluded = slo_exclusion(task.max_latency_p95_ms, latency, f"cascade {cascade.name}")
     rates = ", ".join(f"{(r * 100).normalize():f}%" for r in cascade.escalate)
     return Option(
         task=task.name,
@@ -496,6 +512,7 @@ def _cascade_option(
         cost_source="cascade",
         excluded=excluded,
         kind="cascade",
+        latency=latency,
         components=components,
         detail=" -> ".join(cascade.steps) + f" (escalating {rates})",
     )

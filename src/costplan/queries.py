@@ -99,7 +99,9 @@ def _jsonl(path: Path, default_output: int | None) -> tuple[list[Part], str]:
 
 
 def _read(path: Path, default_output: int | None) -> tuple[list[Part], str]:
-    suffix = path.suffix.lower()
+    from costplan.safeio import is_stdin
+
+    suffix = ".jsonl" if is_stdin(path) else path.suffix.lower()  # stdin: JSON Lines
     if suffix in (".jsonl", ".ndjson"):
         return _jsonl(path, default_output)
     if suffix == ".csv":

@@ -26,6 +26,25 @@ refusal prevents is a run on the emptied input, an exit 0, and (with ``>>``)
 output appended to an input. Standard output that is a terminal, pipe or
 device, or a file that is not an input, is not affected.
 
+Standard input (:data:`STDIN`, what an input ``-`` parses to): read once, into
+a private temporary file (the spool) that every later read of ``-`` in the same
+session reads again (a loader may read an input twice: to parse it, then to
+hash it). Only one input kind may be ``-`` (the workload *and* a price sheet
+cannot both be standard input). When standard input is a regular file
+(``< plan.yaml``) it is registered like any input by ``st_dev`` + ``st_ino``, so
+``costplan report - -o plan.yaml < plan.yaml`` and ``... < plan.yaml > plan.yaml``
+are refused before anything is written. The spool is removed when the session
+ends.
+
+Standard error over an input (``costplan report plan.yaml 2> plan.yaml``, or
+``2>>``) is refused the same way, and earlier: when the session starts, a
+standard error that is a regular file named on the command line (by
+:func:`check_stderr`) is refused before anything is parsed or read. The refusal
+cannot be written to standard error (that would write into the input): the
+descriptor is pointed at ``/dev/null`` and the one-line message goes to the
+controlling terminal (``/dev/tty``) when there is one; the exit code (2) says
+it either way.
+
 Writing (:func:`write_output`):
 
 * :data:`STDOUT` (what ``-o -`` parses to) writes to standard output.
@@ -75,6 +94,8 @@ _CHUNK: Final = 1 << 20
 _PART_SHOWN: Final = 80  # longer names are shortened in messages (they stay readable)
 _PATH_SHOWN: Final = 400  # and so are longer paths
 _TERMINATING: Final = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+#: Where a refusal goes when standard error is an input (see :func:`mute_stderr`).
+TTY = "/dev/tty"
 
 
 class StdoutPath(PosixPath):
@@ -88,9 +109,21 @@ class StdoutPath(PosixPath):
 STDOUT: Final = StdoutPath("-")
 
 
+class StdinPath(PosixPath):
+    """The type of :data:`STDIN`: ``-`` as an input means standard input."""
+
+
+STDIN: Final = StdinPath("-")
+
+
 def is_stdout(path: Path | None) -> bool:
     """True when ``path`` is :data:`STDOUT` (``-o -``)."""
     return isinstance(path, StdoutPath) and str(path) == "-"
+
+
+def is_stdin(path: Path | None) -> bool:
+    """True when ``path`` is :data:`STDIN` (an input given as ``-``)."""
+    return isinstance(path, StdinPath) and str(path) == "-"
 
 
 class UnreadableInput(InputError):
@@ -219,6 +252,12 @@ class Session:
     #: ``(st_dev, st_ino)`` of standard output when the session started, if it
     #: was a regular file (a shell redirection ``> FILE``); else None.
     stdout: tuple[int, int] | None = None
+    #: Standard input, once read: the spool file and the kind of input it was read as.
+    stdin: tuple[Path, str] | None = None
+    #: The command-line argument that named standard input (``-``) as an input, if any.
+    stdin_argument: str | None = None
+    #: The same for standard error (``2> FILE``).
+    stderr: tuple[int, int] | None = None
 
     def option_of(self, path: Path) -> str:
         """The option that declared ``path`` ("output" when none did)."""
@@ -236,8 +275,11 @@ class Session:
     def refuse_output(self, path: Path, st: os.stat_result, what: str) -> None:
         """Raise if the input ``path`` (``st``: its stat) is a declared output or
         standard output."""
+        if self.stderr is not None and self.stderr == (st.st_dev, st.st_ino):
+            mute_stderr()
+            raise _stream_over_input("error", path, st, what)
         if self.stdout is not None and self.stdout == (st.st_dev, st.st_ino):
-            raise _stdout_over_input(path, st, what)
+            raise _stream_over_input("output", path, st, what)
         for out in self.outputs:
             if is_stdout(out.path) or str(out.path) in self.written:
                 continue
@@ -261,28 +303,75 @@ def _over_input(out: Path, option: str, what: str, inp: str) -> OutputOverInputE
     )
 
 
-def _stdout_over_input(path: Path, st: os.stat_result, what: str) -> OutputOverInputError:
+def _stream_over_input(
+    stream: str, path: Path, st: os.stat_result, what: str
+) -> OutputOverInputError:
+    """``stream``: "output" (standard output) or "error" (standard error)."""
+    sign = ">" if stream == "output" else "2>"
     emptied = (
-        " (it is empty now: the shell's '>' emptied it before costplan started)"
+        f" (it is empty now: the shell's '{sign}' emptied it before costplan started)"
         if st.st_size == 0
         else ""
     )
     return OutputOverInputError(
-        f"standard output is redirected to this {what}{emptied}; "
+        f"standard {stream} is redirected to this {what}{emptied}; "
         "refusing to write over an input",
         file=shown(path),
-        hint="redirect standard output to another file",
+        hint=f"redirect standard {stream} to another file",
     )
 
 
-def _stdout_file() -> tuple[int, int] | None:
-    """``(st_dev, st_ino)`` of standard output if it is a regular file, else None
-    (a terminal, pipe, device, a closed descriptor, or an in-memory stream)."""
+def _stream_file(stream: object) -> tuple[int, int] | None:
+    """``(st_dev, st_ino)`` of ``stream`` (sys.stdout, sys.stderr) if it is a regular
+    file, else None (a terminal, pipe, device, a closed descriptor, or an in-memory
+    stream)."""
     try:
-        st = os.fstat(sys.stdout.fileno())
+        st = os.fstat(stream.fileno())  # type: ignore[attr-defined]
     except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is both
         return None
     return (st.st_dev, st.st_ino) if stat.S_ISREG(st.st_mode) else None
+
+
+def mute_stderr() -> None:
+    """Standard error is an input: point its descriptor at ``/dev/null`` (nothing,
+    from costplan or a library, may write into the input) and ``sys.stderr`` at
+    the controlling terminal (:data:`TTY`) if there is one, so the refusal is
+    still seen."""
+    try:
+        fd = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):
+        return
+    null = os.open(os.devnull, os.O_WRONLY | os.O_CLOEXEC)
+    try:
+        os.dup2(null, fd)
+    finally:
+        os.close(null)
+    with contextlib.suppress(OSError):  # no terminal: the exit code is the message
+        sys.stderr = open(TTY, "w")  # noqa: SIM115 (lives until exit)
+
+
+def check_stderr(args: Iterable[str]) -> None:
+    """Refuse (exit 2) a standard error that is a regular file named in ``args``
+    (the command line: ``costplan report plan.yaml 2> plan.yaml``), before anything
+    is parsed or read. ``--option=FILE`` counts too."""
+    if _current is None or _current.stderr is None:
+        return
+    for arg in args:
+        for text in {arg, arg.partition("=")[2]} - {""}:
+            st = _stat_or_none(Path(text))
+            if st is not None and (st.st_dev, st.st_ino) == _current.stderr:
+                mute_stderr()
+                emptied = (
+                    " (it is empty now: the shell's '2>' emptied it before costplan started)"
+                    if st.st_size == 0
+                    else ""
+                )
+                raise OutputOverInputError(
+                    "standard error is redirected to this file, which is named on the "
+                    f"command line{emptied}; refusing to write over it",
+                    file=shown(text),
+                    hint="redirect standard error to another file",
+                )
 
 
 def _stat_or_none(path: Path) -> os.stat_result | None:
@@ -324,7 +413,8 @@ def _catch_termination() -> Callable[[], None]:
 def session() -> Iterator[Session]:
     """A fresh registry of inputs and outputs; SIGINT/SIGTERM/SIGHUP as :class:`Interrupted`."""
     global _current
-    outer, fresh = _current, Session(stdout=_stdout_file())
+    outer = _current
+    fresh = Session(stdout=_stream_file(sys.stdout), stderr=_stream_file(sys.stderr))
     _current = fresh
     restore = _catch_termination()
     try:
@@ -332,6 +422,8 @@ def session() -> Iterator[Session]:
     finally:
         _current = outer
         restore()
+        if fresh.stdin is not None:
+            _remove_spool(fresh.stdin[0])
 
 
 # --- reading -----------------------------------------------------------------------
@@ -367,6 +459,62 @@ def _regular_file(path: Path, what: str) -> os.stat_result:
     return st
 
 
+# --- standard input ------------------------------------------------------------------
+
+_spools: dict[int, tuple[Path, str]] = {}  # outside a session: one spool per process
+
+
+def _remove_spool(spool: Path) -> None:
+    import shutil
+
+    shutil.rmtree(spool.parent, ignore_errors=True)
+
+
+def _stdin_spool(what: str) -> Path:
+    """The spool file holding standard input (see the module docs), made on first use.
+
+    Raises InputError when standard input was already read as another kind of input,
+    and :class:`OutputOverInputError` when it is the same file as an output.
+    """
+    held = _current.stdin if _current is not None else _spools.get(0)
+    if held is not None:
+        spool, first = held
+        if first != what:
+            raise InputError(
+                f"standard input (-) is already the {first}; only one input can be -",
+                hint=f"give the {what} as a file",
+            )
+        return spool
+    import atexit
+    import tempfile
+
+    try:
+        st = os.fstat(0)
+    except OSError:
+        raise UnreadableInput(what, "is not open (standard input is closed)", STDIN) from None
+    if _current is not None:
+        _current.refuse_output(STDIN, st, what)
+        _current.inputs.append(_Input("-", what, st.st_dev, st.st_ino))
+    # .jsonl: query files from standard input are JSON Lines (YAML readers ignore it)
+    spool = Path(tempfile.mkdtemp(prefix="costplan-stdin-")) / "stdin.jsonl"
+    try:
+        with open(spool, "wb") as f:
+            while chunk := os.read(0, _CHUNK):
+                f.write(chunk)
+    except OSError as exc:
+        _remove_spool(spool)
+        raise UnreadableInput(what, _os_reason(exc, STDIN), STDIN, exc) from None
+    except BaseException:
+        _remove_spool(spool)
+        raise
+    if _current is not None:
+        _current.stdin = (spool, what)
+    else:
+        _spools[0] = (spool, what)
+        atexit.register(_remove_spool, spool)
+    return spool
+
+
 def read_input(path: Path, *, what: str, limit: int = MAX_INPUT_BYTES) -> bytes:
     """The bytes of the regular file ``path``; ``what`` names it in errors ("workload").
 
@@ -384,7 +532,10 @@ def read_input(path: Path, *, what: str, limit: int = MAX_INPUT_BYTES) -> bytes:
 def open_input(path: Path, *, what: str) -> int:
     """A read-only descriptor on the regular file ``path``, for readers that stream
     it (query files have no size cap): the same checks and registration as
-    :func:`read_input`, without reading. The caller closes it."""
+    :func:`read_input`, without reading. The caller closes it. :data:`STDIN` is
+    read from its spool."""
+    if is_stdin(path):
+        return os.open(_stdin_spool(what), os.O_RDONLY | os.O_CLOEXEC)
     _regular_file(path, what)
     flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
     try:
@@ -409,12 +560,24 @@ def claim_input(path: Path, *, what: str) -> Path:
     """For a reader that must hand ``path`` to a library (DuckDB, zipfile) instead
     of reading its bytes here: the same checks as :func:`read_input` (a regular
     file, not a declared output) and the same registration; returns ``path``.
-    The library then reads it; the size limit is the library's."""
+    The library then reads it; the size limit is the library's. For :data:`STDIN`
+    the path returned is the spool's: the library reads that file."""
+    if is_stdin(path):
+        return _stdin_spool(what)
     st = _regular_file(path, what)
     if _current is not None:
         _current.refuse_output(path, st, what)
         _current.inputs.append(_Input(str(path), what, st.st_dev, st.st_ino))
     return path
+
+
+def library_path(path: Path) -> Path:
+    """The file a library (DuckDB, zipfile) should open for the input ``path``: the
+    spool for :data:`STDIN` (claimed first with :func:`claim_input`), else ``path``."""
+    if not is_stdin(path):
+        return path
+    held = _current.stdin if _current is not None else _spools.get(0)
+    return held[0] if held is not None else path
 
 
 def exists(path: Path) -> bool:

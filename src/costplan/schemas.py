@@ -21,6 +21,9 @@ from typing import Any
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 KINDS = ("workload", "prices")
+#: Schemas of costplan's own JSON outputs (hand-written beside their renderers).
+OUTPUT_KINDS = ("reconcile",)
+ALL_KINDS = KINDS + OUTPUT_KINDS
 
 _TITLES = {
     "workload": (
@@ -108,6 +111,8 @@ DESCRIPTIONS: dict[str, str] = {
     "ProfileIn": "One model's measured tokens on a task; reasoning is billed only where given.",
     "ProfileIn.output_tokens": "output tokens per query for this model: a number, or {mean, p95}",
     "ProfileIn.reasoning_tokens": "reasoning tokens per query measured for this model",
+    "LatencyIn.p50": "median latency of one request, milliseconds",
+    "RegionIn.uplift_pct": "percent added to every price when served in this region",
     "QualityIn": "A measured quality with its sample size and/or standard error.",
     "score": "mean quality 0..1",
     "n": "number of eval items behind the score",
@@ -168,9 +173,9 @@ def _model(kind: str) -> Any:
     from costplan.validation import did_you_mean
 
     raise InputError(
-        "unknown schema: choose workload or prices",
+        "unknown schema: choose workload, prices or reconcile",
         value=kind,
-        hint=did_you_mean(kind, KINDS),
+        hint=did_you_mean(kind, ALL_KINDS),
     )
 
 
@@ -199,10 +204,16 @@ def json_schema(kind: str) -> dict[str, Any]:
 
 
 def schema_text(kind: str) -> str:
-    """``json_schema(kind)`` as the text of the committed ``schemas/*.schema.json``."""
+    """``json_schema(kind)`` as the text of the committed ``schemas/*.schema.json``;
+    ``reconcile``: the schema of ``costplan reconcile --format json``
+    (:mod:`costplan.reconcile.schema`)."""
+    if kind == "reconcile":
+        from costplan.reconcile.schema import schema_text as reconcile_schema_text
+
+        return reconcile_schema_text()
     return json.dumps(json_schema(kind), indent=2, ensure_ascii=False) + "\n"
 
 
 def schema_filename(kind: str) -> str:
-    """File name under ``schemas/``: ``workload.schema.json`` or ``prices.schema.json``."""
+    """File name under ``schemas/``: ``workload.schema.json``, ``prices.schema.json``..."""
     return f"{kind}.schema.json"

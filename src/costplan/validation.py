@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from types import UnionType
 from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
@@ -40,8 +41,13 @@ DecimalNumber = pydantic.BeforeValidator(_decimal)
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
-    """A hint like ``did you mean 'volume'?`` or None."""
-    match = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
+    """A hint like ``did you mean 'volume'?`` or None; a choice that differs only in
+    case (``SMALL`` for ``small``) first."""
+    options = [str(c) for c in choices]
+    same = [c for c in options if c.casefold() == str(word).casefold()]
+    if same:
+        return f"did you mean {same[0]!r}?"
+    match = difflib.get_close_matches(str(word), options, n=1, cutoff=0.6)
     return f"did you mean {match[0]!r}?" if match else None
 
 
@@ -177,6 +183,32 @@ def kind_of(data: Any) -> str | None:
         return "price sheet"
     if "tasks" in data and "quality" in data:
         return "workload"
+    if "sample_spec" in data or any(
+        isinstance(v, dict) and "litellm_provider" in v for v in list(data.values())[:50]
+    ):
+        return "LiteLLM price catalog"
+    return None
+
+
+def query_file_kind(text: str) -> str | None:
+    """``"query file"`` when ``text`` starts like a query file (a JSON Lines object
+    per line, or a CSV header with ``id`` and ``prompt_tokens``/``text``/``q:``
+    columns), else None: for the "this looks like" messages of YAML readers."""
+    first = next((line.strip() for line in text.splitlines()[:20] if line.strip()), "")
+    if first.startswith("{") and first.endswith("}"):
+        import json
+
+        try:
+            obj = json.loads(first)
+        except ValueError:
+            return None
+        keys = {"id", "quality", "prompt_tokens", "text", "output_tokens"}
+        return "query file" if isinstance(obj, dict) and keys & set(obj) else None
+    columns = {c.strip() for c in first.split(",")}
+    if "id" in columns and (
+        {"prompt_tokens", "text"} & columns or any(c.startswith("q:") for c in columns)
+    ):
+        return "query file"
     return None
 
 
@@ -184,7 +216,20 @@ _WHERE = {
     "workload": "the workload is the first argument of optimize, estimate and frontier",
     "price sheet": "price sheets go in 'prices:' or --prices",
     "plan file": "plan files are what optimize -o writes; report, export and check read them",
+    "LiteLLM price catalog": "make a price sheet of it with: costplan prices import FILE "
+    "--from litellm -o prices.yaml",
+    "query file": "query files are the first argument of assign",
 }
+
+
+def looks_like_error(kind: str, what: str, path: Path | str) -> InputError:
+    """The "this looks like a {kind}, not a {what}" refusal (line 1 of ``path``)."""
+    return InputError(
+        f"this looks like a {kind}, not a {what}",
+        file=str(path),
+        line=1,
+        hint=_WHERE.get(kind.removesuffix(" (YAML)")),
+    )
 
 
 def validate(model: type[M], doc: SourceDocument, *, what: str) -> M:
@@ -194,6 +239,8 @@ def validate(model: type[M], doc: SourceDocument, *, what: str) -> M:
     document that looks like another kind (:func:`kind_of`) is refused as such,
     not as a list of unknown keys.
     """
+    if isinstance(doc.data, str) and what in _WHERE and query_file_kind(doc.data):
+        raise looks_like_error("query file", what, doc.path)
     if not isinstance(doc.data, dict):
         raise InputError(
             f"{what} must be a mapping of keys to values",
@@ -203,12 +250,7 @@ def validate(model: type[M], doc: SourceDocument, *, what: str) -> M:
         )
     kind = kind_of(doc.data)
     if kind is not None and kind != what and what in _WHERE:
-        raise InputError(
-            f"this looks like a {kind}, not a {what}",
-            file=doc.path,
-            line=1,
-            hint=_WHERE[kind],
-        )
+        raise looks_like_error(kind, what, doc.path)
     try:
         return model.model_validate(doc.data)
     except pydantic.ValidationError as exc:

@@ -117,6 +117,32 @@ def _number_error(problem: str, value: Any, path: Path, line: int | None) -> Inp
     )
 
 
+#: An integer in decimal notation (``_`` may group digits); YAML 1.1 also reads
+#: ``0x1F`` (hex), ``017`` and ``0o17`` (octal), ``0b101`` and ``20:00`` (base 60).
+_DECIMAL_INT = re.compile(r"[-+]?(0|[1-9][0-9_]*)")
+
+
+def _notation_error(text: str, path: Path, line: int | None) -> InputError:
+    """A YAML 1.1 integer not in decimal notation: refused, not silently converted."""
+    bare = text.lstrip("+-").replace("_", "").lower()
+    base = (
+        "base 60"
+        if ":" in bare
+        else "hexadecimal"
+        if bare.startswith("0x")
+        else "binary"
+        if bare.startswith("0b")
+        else "octal"
+    )
+    return InputError(
+        f"number is not in decimal notation: YAML reads {text} as "
+        f"{'an' if base == 'octal' else 'a'} {base} number",
+        file=path,
+        line=line,
+        hint="write it in decimal digits, or quote it if it is text",
+    )
+
+
 class _Builder:
     """Turns a composed YAML node graph into data, bounding expansion."""
 
@@ -248,6 +274,8 @@ class _Builder:
                 value: Any = Decimal(text)
             except InvalidOperation:
                 return text
+        elif node.tag == "tag:yaml.org,2002:int" and not _DECIMAL_INT.fullmatch(node.value):
+            raise _notation_error(node.value, self.path, line)
         elif node.tag == "tag:yaml.org,2002:int" and len(node.value) > 4 * MAX_EXPONENT:
             # Far beyond the bound: do not even convert (int() is quadratic, and
             # refuses more than 4300 digits with a ValueError).
@@ -314,7 +342,18 @@ def parse_yaml_text(text: str, path: Path, raw: bytes | None = None) -> SourceDo
 def load_yaml(path: Path, *, what: str) -> SourceDocument:
     """Read and parse a YAML file; ``what`` names it in errors ("workload", ...)."""
     raw = read_bytes(path, what=what)
-    return parse_yaml_text(_decode(raw, path, what), path, raw)
+    text = _decode(raw, path, what)
+    try:
+        return parse_yaml_text(text, path, raw)
+    except InputError as exc:
+        if not exc.message.startswith("malformed YAML"):
+            raise
+        from costplan.validation import looks_like_error, query_file_kind
+
+        kind = query_file_kind(text)
+        if kind is None:
+            raise
+        raise looks_like_error(kind, what, path) from None
 
 
 def _json_object(path: Path) -> Any:
@@ -359,10 +398,33 @@ def load_json(path: Path, *, what: str) -> SourceDocument:
             object_pairs_hook=_json_object(path),
         )
     except json.JSONDecodeError as exc:
+        kind = _yaml_kind(text, path, exc.pos == 0)
+        if kind is not None:
+            from costplan.validation import looks_like_error
+
+            raise looks_like_error(kind, what, path) from None
         raise InputError(f"malformed JSON: {exc.msg}", file=path, line=exc.lineno) from exc
     except RecursionError as exc:
         raise InputError("document is nested too deeply", file=path) from exc
     return SourceDocument(path=path, data=data, sha256=hashlib.sha256(raw).hexdigest())
+
+
+def _yaml_kind(text: str, path: Path, at_start: bool) -> str | None:
+    """For a JSON reader given something else: a query file, or (when the JSON broke
+    at its first character) which costplan YAML file ``text`` is (``"price sheet
+    (YAML)"``...); None if it is none of them."""
+    from costplan.validation import kind_of, query_file_kind
+
+    if query_file_kind(text):
+        return "query file"
+    if not at_start:
+        return None
+    try:
+        data = parse_yaml_text(text, path).data
+    except InputError:
+        return None
+    kind = kind_of(data)
+    return None if kind is None else f"{kind} (YAML)"
 
 
 def load_document(path: Path, *, what: str) -> SourceDocument:

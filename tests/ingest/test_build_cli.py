@@ -44,11 +44,21 @@ def test_build_writes_a_loadable_workload(data: Path, tmp_path: Path, run) -> No
     assert summ["shared_prefix_tokens"] == 66
     # output mean 1400/6 = 233.3 -> 234; p95 (quantile_disc of 100 150 200 250 300 400) = 400
     assert summ["output_tokens"] == {"mean": 234, "p95": 400}
-    # gpt-4o's own traffic: output 200 300 100 400 -> mean 250, p95 400
-    assert summ["profiles"]["gpt-4o"] == {"output_tokens": {"mean": 250, "p95": 400}}
+    # gpt-4o's own traffic: output 200 300 100 400 -> mean 250, p95 400; latencies
+    # 1000 2000 1500 3000 ms -> p50 (1500 + 2000) / 2 = 1750, p95 2000 + 0.85 x 1000 = 2850
+    assert summ["profiles"]["gpt-4o"] == {
+        "output_tokens": {"mean": 250, "p95": 400},
+        "latency_ms": {"p50": 1750, "p95": 2850},
+    }
     cls = tasks["classify"]
     # o4-mini: output (500-400, 700-600) = 100 each; reasoning (400 + 600) / 2 = 500
-    assert cls["profiles"]["o4-mini"] == {"output_tokens": 100, "reasoning_tokens": 500}
+    # its latencies (endTime - startTime) 2000 and 4000 ms: p50 3000, p95 by linear
+    # interpolation at rank 0.95 x 1 -> 2000 + 0.95 x 2000 = 3900
+    assert cls["profiles"]["o4-mini"] == {
+        "output_tokens": 100,
+        "reasoning_tokens": 500,
+        "latency_ms": {"p50": 3000, "p95": 3900},
+    }
     assert "reasoning_tokens" not in cls  # billed only where measured: per model
     # shares of requests: summarize 4 of 6 on gpt-4o -> 0.666667 / 0.333333 (sum exactly 1)
     assert doc["current"]["summarize"] == {"gpt-4o": 0.666667, "gpt-4o-mini": 0.333333}

@@ -32,7 +32,7 @@ def test_imported_models_and_providers(result: ImportResult) -> None:
         "anthropic/claude-sonnet-4.5": "anthropic",
         "perplexity/sonar": "perplexity",
         "deepseek/deepseek-r1": "deepseek",
-        "meta-llama/llama-3.3-70b-instruct:free": "meta-llama",
+        "meta-llama/llama-3.3-70b-instruct:free": "meta",  # canonical id (pricing/names.py)
         "~google/gemini-flash-latest": "google",
     }
     assert result.source.startswith("OpenRouter openrouter_small.json (sha256 ")

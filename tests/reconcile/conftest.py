@@ -66,6 +66,20 @@ quality:
   delta: {m-d: 0.9}
 """
 
+#: One task split by a quality floor: 0.8 over m-a (0.7) and m-b (0.9) needs at least half
+#: on m-b, so the cheapest plan is 5,000 / 5,000 (test_synthetic.py derives its costs).
+MIX_WORKLOAD = """name: mix
+period: month
+objective: min_cost
+prices: prices.yaml
+tasks:
+  - {name: split, volume: 10000, prompt: {tokens: 2000}, output_tokens: 500,
+     allow: [m-a, m-b], min_quality: 0.8}
+quality:
+  split: {m-a: 0.7, m-b: 0.9}
+"""
+
+
 HEADER = "task,model,timestamp,end_time,requests,prompt_tokens,cached_tokens,output_tokens\n"
 
 

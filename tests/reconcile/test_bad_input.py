@@ -54,6 +54,7 @@ def test_unknown_model_and_task_are_reported_with_counts_and_spend(
     beta = next(t for t in data["tasks"] if t["name"] == "beta")
     mystery = next(m for m in beta["models"] if m["model"] == "mystery-model")
     assert (mystery["actual_requests"], mystery["actual_cost_usd"]) == (300, "1.25")
+    assert mystery["logged_spend_usd"] == "1.25"
     assert mystery["priced"] is False
     # never dropped: without them actual is $152.80 (see test_synthetic); with them
     # 152.80 + 1.25 + 0.072 = $154.122
@@ -157,3 +158,42 @@ def test_an_output_over_a_usage_file_is_refused(planned: Path, run: Runner) -> N
         assert r.code == 2, (target, r.err)
         assert "--focus is the same file as the usage file" in r.err, r.err
         assert (planned / "usage.csv").read_bytes() == before
+
+
+def test_buckets_across_a_period_bound_are_said_so(planned: Path, run: Runner) -> None:
+    """A request belongs to the period it starts in: a bucket that starts on 30 November
+    and ends on 1 December is counted whole (and said so); one that starts on 31 October
+    and ends in November is left out (and counted in the warning)."""
+    straddle = (
+        "alpha,m-a,2026-11-30T12:00:00Z,2026-12-01T12:00:00Z,100,100000,0,20000\n"
+        "alpha,m-a,2026-10-31T12:00:00Z,2026-11-01T12:00:00Z,7,7000,0,1400\n"
+    )
+    (planned / "usage.csv").write_text(USAGE + straddle)
+    data, _ = reconcile(run, "--usage", "usage.csv", "--period", "2026-11")
+    assert data["warnings"] == [
+        "warning: 7 requests start outside the period 2026-11-01T00:00:00Z to "
+        "2026-12-01T00:00:00Z: left out of actual",
+        "warning: 1 usage buckets (100 requests) start in the period and end after it: "
+        "counted whole in the period",
+    ]
+    alpha = next(t for t in data["tasks"] if t["name"] == "alpha")
+    # 11,000 + 100 requests at $0.0018 (1000 x $1/M + 200 x $4/M) = $19.98
+    assert (alpha["actual_requests"], alpha["actual_cost_usd"]) == (11100, "19.98")
+
+
+def test_the_terminal_report_lists_unknown_models_and_tasks(planned: Path, run: Runner) -> None:
+    extra = (
+        "beta,mystery-model,2026-11-03T00:00:00Z,2026-11-04T00:00:00Z,300,600000,0,150000,1.25\n"
+        "omega,m-a,2026-11-05T00:00:00Z,2026-11-06T00:00:00Z,40,40000,0,8000,\n"
+    )
+    lines = USAGE.splitlines(keepends=True)
+    body = "".join(line.rstrip("\n") + ",\n" for line in lines[1:])
+    (planned / "usage.csv").write_text(SPEND_HEADER + body + extra)
+    r = run("reconcile", "plan.yaml", "--usage", "usage.csv")
+    assert r.code == 0, r.err
+    out = " ".join(r.out.split())
+    assert ("note: unknown model 'mystery-model' (task 'beta'): 300 requests, $1.2500 logged; "
+            "in no price sheet, counted at its logged spend") in out
+    # 40 x (1000 x $1/M + 200 x $4/M) = $0.072
+    assert "note: unplanned task 'omega': 40 requests, $0.0720 (all in the unplanned effect)" in out
+    assert "omega (unplanned)" in out

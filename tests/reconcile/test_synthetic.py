@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.cli.conftest import Runner
-from tests.reconcile.conftest import HEADER, usage_rows
+from tests.reconcile.conftest import HEADER, MIX_WORKLOAD, usage_rows
 
 # --- the plan, by hand ---------------------------------------------------------------------
 # alpha on m-a: 1000 input x $1/M + 200 output x $4/M = $0.0010 + $0.0008 = $0.0018 a query;
@@ -87,6 +87,41 @@ def test_the_month_decomposes_into_exactly_the_known_effects(run: Runner) -> Non
 
 
 @pytest.mark.usefixtures("month")
+def test_requests_and_tokens_by_kind_per_task_per_model_and_in_total(run: Runner) -> None:
+    data = reconcile_json(run, "--prices", "actual.yaml")
+    # plan, per query: alpha 1000 prompt + 200 out; beta 2000 + 500; gamma 2500 prompt
+    # (500 + the 2000-token prefix, 0.8 x 2000 = 1600 of it read from the cache) + 100 out;
+    # delta 1000 + 100; 10,000 queries each. Actual: conftest.USAGE.
+    by_name = {t["name"]: t for t in data["tasks"]}
+    assert by_name["gamma"]["plan_tokens"] == {"prompt": "25000000", "cached": "16000000",
+                                               "output": "1000000", "reasoning": "0"}
+    assert by_name["beta"]["actual_tokens"] == {  # 8,000 + 2,000 requests of 2000 + 500
+        "prompt": 20_000_000, "cached": 0, "output": 5_000_000, "reasoning": 0}
+    models = {m["model"]: m for m in data["models"]}
+    assert list(models) == ["m-a", "m-b", "m-c", "m-d", "m-x"]
+    assert models["m-a"] == {
+        "model": "m-a", "provider": "openai", "plan_requests": 10000, "actual_requests": 11000,
+        "plan_tokens": {"prompt": "10000000", "cached": "0", "output": "2000000",
+                        "reasoning": "0"},
+        "actual_tokens": {"prompt": 11_000_000, "cached": 0, "output": 2_200_000,
+                          "reasoning": 0},
+        "plan_cost_usd": "18", "actual_cost_usd": "19.8",
+    }
+    assert (models["m-x"]["plan_requests"], models["m-x"]["actual_requests"],
+            models["m-x"]["actual_cost_usd"]) == (0, 2000, "4")
+    # totals: plan 4 x 10,000 requests; prompt 10M + 20M + 25M + 10M = 65M, cached 16M,
+    # output 2M + 5M + 1M + 1M = 9M. Actual 11,000 + 10,000 x 3 requests; prompt
+    # 11M + 16M + 4M + 25M + 10M = 66M, cached 10M, output 2.2M + 4M + 1M + 1M + 1M = 9.2M.
+    assert data["totals"] == {
+        "plan_requests": 40000, "actual_requests": 41000,
+        "plan_tokens": {"prompt": "65000000", "cached": "16000000", "output": "9000000",
+                        "reasoning": "0"},
+        "actual_tokens": {"prompt": 66_000_000, "cached": 10_000_000, "output": 9_200_000,
+                          "reasoning": 0},
+    }
+
+
+@pytest.mark.usefixtures("month")
 def test_effects_sum_exactly_to_the_difference_per_task_and_in_total(run: Runner) -> None:
     data = reconcile_json(run, "--prices", "actual.yaml")
     for item in [data, *data["tasks"]]:
@@ -133,18 +168,6 @@ def test_lengths_change(month: Path, run: Runner) -> None:
     assert alpha["actual_cost_usd"] == "22"
 
 
-MIX_WORKLOAD = """name: mix
-period: month
-objective: min_cost
-prices: prices.yaml
-tasks:
-  - {name: split, volume: 10000, prompt: {tokens: 2000}, output_tokens: 500,
-     allow: [m-a, m-b], min_quality: 0.8}
-quality:
-  split: {m-a: 0.7, m-b: 0.9}
-"""
-
-
 def test_mix_between_planned_models(month: Path, run: Runner) -> None:
     """A floor of 0.8 over qualities 0.7 (m-a) and 0.9 (m-b) needs at least half on m-b:
     the cheapest plan is 5,000 / 5,000. The month sends 7,000 to m-a and 3,000 to m-b."""
@@ -164,6 +187,10 @@ def test_mix_between_planned_models(month: Path, run: Runner) -> None:
     assert split["effects"] == {e: ("-8" if e == "mix" else "0") for e in EFFECTS}
     # on plan: min(0.5, 0.7) + min(0.5, 0.3) = 0.8
     assert split["on_plan_share"] == "0.8"
+    # quality-weighted (m-a 0.7, m-b 0.9): (0.5 x 0.7 + 0.3 x 0.9) / (0.5 x 0.7 + 0.5 x 0.9)
+    #   = (0.35 + 0.27) / 0.8 = 0.775 on plan, 0.225 off
+    assert (split["off_plan_share"], split["quality_weighted_off_plan_share"]) == ("0.2",
+                                                                                  "0.225")
 
 
 @pytest.mark.usefixtures("month")
@@ -173,11 +200,23 @@ def test_api_reconcile_gives_the_same_integers(run: Runner) -> None:
     reconcile_json(run)  # writes plan.yaml
     rec = reconcile(Path("plan.yaml"), [Path("usage.csv")], prices=[Path("actual.yaml")])
     e = rec.result.effects
-    # pico-dollars: $1.80 = 1.8e12
-    assert (e.volume, e.unplanned, e.cache, e.price) == (
-        1_800_000_000_000, -12_000_000_000_000, 5_400_000_000_000, 10_000_000_000_000,
-    )
+    # pico-dollars: $1.80 = 1.8e12; mix and length exactly 0
+    assert e.as_dict() == {
+        "volume": 1_800_000_000_000, "mix": 0, "length": 0, "cache": 5_400_000_000_000,
+        "price": 10_000_000_000_000, "unplanned": -12_000_000_000_000,
+    }
+    # $157.60 and $162.80
+    assert (rec.result.plan_cost_pusd, rec.result.actual_cost_pusd) == (
+        157_600_000_000_000, 162_800_000_000_000)
     assert rec.result.actual_cost_pusd - rec.result.plan_cost_pusd == e.total
+    # per task, to the pico-dollar (the by-hand figures above, x 10^12)
+    for t in rec.result.tasks:
+        plan, actual, effects = EXPECTED_TASKS[t.name]
+        assert (t.plan_cost_pusd, t.actual_cost_pusd) == (
+            int(Decimal(plan) * 10**12), int(Decimal(actual) * 10**12)), t.name
+        assert t.effects.as_dict() == {
+            k: int(Decimal(effects.get(k, "0")) * 10**12) for k in EFFECTS}, t.name
+        assert t.effects.total == t.actual_cost_pusd - t.plan_cost_pusd
 
 
 @pytest.mark.usefixtures("month")
@@ -190,3 +229,12 @@ def test_text_reports_show_the_effects(run: Runner, fmt: str) -> None:
     assert "plan $157.60, actual $162.80: +$5.20 (+3.30%)" in out
     for amount in ("-$12.00", "+$5.40", "+$10.00"):
         assert amount in out
+    # the per-model and total table: 40,000 planned and 41,000 actual requests,
+    # 65,000,000 / 66,000,000 prompt tokens (see the test above)
+    assert "Per model and in total" in out
+    lines = out.splitlines()
+    i = next(k for k, line in enumerate(lines) if "65,000,000" in line)
+    for figure in ("total", "plan", "40,000", "16,000,000", "9,000,000", "$157.60"):
+        assert figure in lines[i], lines[i]
+    for figure in ("actual", "41,000", "66,000,000", "10,000,000", "9,200,000", "$162.80"):
+        assert figure in lines[i + 1], lines[i + 1]

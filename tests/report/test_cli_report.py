@@ -65,7 +65,7 @@ def test_report_command_rerenders_a_saved_plan(run: Runner, basic: Path, tmp_pat
     assert r.out.startswith("# costplan: basic (max_quality, per month)\n")
     out = tmp_path / "again.html"
     r = run("report", plan_file, "-o", out)
-    assert (r.code, r.out, r.err) == (0, "", "")
+    assert (r.code, r.out, r.err) == (0, "", f"report written to {out}\n")
     assert out.read_text().startswith("<!DOCTYPE html>")
     r = run("report", plan_file, "--format", "html")
     assert r.code == 0
@@ -100,7 +100,7 @@ def test_export_litellm_and_csv(run: Runner, basic: Path, tmp_path: Path) -> Non
     assert {d["model_name"] for d in config["model_list"]} == {"a", "b"}
     out = tmp_path / "plan.csv"
     r = run("export", plan_file, "--to", "csv", "-o", out)
-    assert (r.code, r.out, r.err) == (0, "", "")
+    assert (r.code, r.out, r.err) == (0, "", f"csv export written to {out}\n")
     assert out.read_text().startswith("task,model,provider,mode,count,")
 
 
@@ -137,7 +137,7 @@ def test_report_with_frontier_draws_it_and_marks_the_plan(
     plan_file, page = tmp_path / "plan.yaml", tmp_path / "r.html"
     assert run("optimize", basic / "workload.yaml", "-q", "-o", plan_file).code == 0
     r = run("report", plan_file, "--frontier", "-n", "4", "-o", page)
-    assert (r.code, r.err) == (0, "")
+    assert (r.code, r.err) == (0, f"report written to {page}\n")
     text = page.read_text()
     svgs = [ET.fromstring(s) for s in re.findall(r"<svg\b.*?</svg>", text, flags=re.S)]
     assert len(svgs) == 2

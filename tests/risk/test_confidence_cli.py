@@ -42,7 +42,8 @@ def test_floor_confidence_moves_the_split(make: Make) -> None:
     assert t.p_floor_met is not None
     assert t.p_floor_met >= 0.9
     assert plan.chance is not None
-    assert plan.status == "optimal"
+    assert plan.status == "feasible"  # no checkable certificate for the cone bound
+    assert plan.gap == 0
 
 
 def test_confidence_plan_file_is_verified(make: Make, tmp_path: Path, run: Runner) -> None:

@@ -26,6 +26,11 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         return
     total = sum(FUZZ_CASES.values())
     parts = ", ".join(f"{name} {n}" for name, n in sorted(FUZZ_CASES.items()))
-    terminalreporter.write_line(f"trust: {total} fuzz cases run ({parts})")
+    from tests.trust.test_fuzz import fuzz_seed  # imported: fuzz cases ran
+
+    terminalreporter.write_line(
+        f"trust: {total} fuzz cases run ({parts}); fuzz seed {fuzz_seed()} "
+        "(COSTPLAN_FUZZ_SEED replays or changes it)"
+    )
     outcomes = ", ".join(f"{name}: {n}" for name, n in sorted(FUZZ_OUTCOMES.items()))
     terminalreporter.write_line(f"trust: fuzz outcomes: {outcomes}")

@@ -6,7 +6,10 @@ name the standard library, PyYAML, numpy, tiktoken, DuckDB, ``costplan.errors`` 
 checker's own modules. DuckDB reads query files for the checker because costplan's
 own query reader is pyarrow (plus an exact Python fallback), so the two share no
 parser; the one exception is ``queryfile.py`` opening an Arrow IPC container with
-pyarrow (DuckDB has no IPC reader offline), whose columns DuckDB then converts.
+pyarrow (DuckDB has no IPC reader offline), whose columns DuckDB then converts. The
+checker's re-derivation of a search proof (``search.py``, ``searchq.py``) builds its own
+integer model from its own rows and hands only that last exact step to OR-Tools CP-SAT, a
+third-party solver (no costplan code).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import costplan.verify
 PACKAGE = Path(costplan.verify.__file__).parent
 ALLOWED_THIRD_PARTY = {"yaml", "numpy", "tiktoken", "duckdb"}
 #: Per-module exceptions, each argued in the module docstring above.
-ALLOWED_IN = {"queryfile.py": {"pyarrow"}}
+ALLOWED_IN = {"queryfile.py": {"pyarrow"}, "search.py": {"ortools"}, "searchq.py": {"ortools"}}
 ALLOWED_COSTPLAN = {"costplan.errors"}
 
 

@@ -9,6 +9,10 @@ after the run, and ``{tmp}`` is still empty.
 
 Cases with ``signal`` run in a child process whose writes are slowed down
 (tests.trust._slow_writer); the signal is sent while the output is being written.
+Cases with ``missing`` run in a child process where those modules cannot be
+imported (``sys.modules[name] = None``, as when the package is not installed;
+``name:empty`` makes it an empty module, as an old version without what costplan
+imports from it), before costplan is imported.
 """
 
 from __future__ import annotations
@@ -97,14 +101,15 @@ def test_manifest_matches_folders() -> None:
     assert len(names) == len(set(names)), "duplicate case names"
     folders = {p.name for p in BAD.iterdir() if p.is_dir() and not p.name.startswith("_")}
     assert folders == set(names)
-    assert len(CASES) >= 198  # issue 11 grew the corpus from 111
+    assert len(CASES) >= 286  # issue 11 grew the corpus from 111 (round two: 88 more)
     kinds = {c["input"] for c in CASES}
     assert {"workload", "prices", "samples", "plan", "queries", "cli"} <= kinds
     for c in CASES:
         assert c.get("expect") or c.get("message"), c["name"]
 
 
-IN_PROCESS = [c for c in CASES if "signal" not in c]
+IN_PROCESS = [c for c in CASES if "signal" not in c and "missing" not in c]
+MISSING = [c for c in CASES if "missing" in c]
 SIGNALLED = [c for c in CASES if "signal" in c]
 
 
@@ -170,3 +175,44 @@ def test_bad_input_in_a_fresh_process(name: str, tmp_path: Path) -> None:
     )
     _check(case, proc.returncode, proc.stderr, tmp_path)
     assert proc.stdout == ""
+
+
+#: A child process in which the case's modules cannot be imported, then the CLI.
+_BLOCKED_MAIN = (
+    "import sys, types\n{blocks}\nfrom costplan.cli.app import main\nmain(sys.argv[1:])\n"
+)
+
+
+def _blocks(missing: list[str]) -> str:
+    lines = []
+    for entry in missing:
+        name, _, how = entry.partition(":")
+        value = f"types.ModuleType({name!r})" if how == "empty" else "None"
+        lines.append(f"sys.modules[{name!r}] = {value}")
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("case", MISSING, ids=[c["name"] for c in MISSING])
+def test_missing_package_fails_cleanly(
+    case: dict[str, Any], tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """One line naming the package and the pip command, exit 2, nothing written."""
+    work = tmp_path_factory.mktemp("work")
+    _setup(case, work)
+    before = _snapshot(work)
+    args = [_fill(a, case, tmp_path, work) for a in shlex.split(case["args"])]
+    path = os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])
+    proc = subprocess.run(
+        [sys.executable, "-c", _BLOCKED_MAIN.format(blocks=_blocks(case["missing"])), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": path, "COLUMNS": "200"},
+    )
+    _check(case, proc.returncode, proc.stderr, tmp_path, work)
+    assert "pip install" in proc.stderr
+    assert proc.stdout == ""
+    assert not list(tmp_path.iterdir()), "a failed command left output behind"
+    assert _snapshot(work) == before, "a failed command changed a file"

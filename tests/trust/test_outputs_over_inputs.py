@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -428,3 +429,97 @@ def test_stdout_truncating_an_input_is_refused_in_a_real_process(folder: Folder)
                            stderr=subprocess.PIPE, text=True, env=env, check=False)  # fmt: skip
     assert r.returncode == 0, r.stderr
     assert (folder.root / "elsewhere.txt").read_text().startswith("# costplan: basic")
+
+
+# --- standard error redirected onto an input ---------------------------------------------
+
+
+def _run_with_stderr(
+    stderr: Any, tty: Path, monkeypatch: pytest.MonkeyPatch, *args: str | Path
+) -> tuple[int, str]:
+    """Run the CLI in-process with ``sys.stderr`` a real file object (as a shell's
+    ``2>``/``2>>`` gives the process); the controlling terminal is the file ``tty``.
+    Return the exit code and what reached the terminal."""
+    from costplan import safeio
+    from costplan.cli.app import main
+
+    monkeypatch.setattr(safeio, "TTY", str(tty))
+    code = 0
+    saved = sys.stderr
+    sys.stderr = stderr
+    try:
+        main([str(a) for a in args])
+    except SystemExit as exc:
+        code = int(exc.code or 0) if not isinstance(exc.code, str) else 1
+    finally:
+        if sys.stderr is not stderr:
+            sys.stderr.close()
+        sys.stderr = saved
+        stderr.close()
+    return code, tty.read_text() if tty.exists() else ""
+
+
+@pytest.mark.parametrize("name", sorted(n for n, c in COMMANDS.items() if _inputs(c)))
+def test_stderr_appended_to_an_input_is_refused_and_nothing_changes(
+    name: str, folder: Folder, run: Runner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """``costplan NAME ... 2>> INPUT``: exit 2, every file unchanged (not even the
+    error line is appended), the one-line refusal on the terminal instead."""
+    cmd = COMMANDS[name]
+    folder.fresh_dirs()
+    _RECORDING.append(set())
+    try:
+        r = run(*name.split(), *_stdout_args(folder, name, cmd))
+    finally:
+        opened = _RECORDING.pop()
+    assert r.code == 0, f"costplan {name} failed in a normal run: {r.err}"
+    root, out = str(folder.root.resolve()), str(folder.out.resolve())
+    inputs = sorted(Path(p) for p in opened if p.startswith(root + os.sep)
+                    and not p.startswith(out + os.sep) and Path(p).is_file())  # fmt: skip
+    assert inputs, f"costplan {name} has input parameters but opened no input"
+    for k, source in enumerate(inputs):
+        folder.fresh_dirs()
+        before = folder.snapshot()
+        tty = tmp_path / f"tty{k}"
+        code, shown = _run_with_stderr(open(source, "a"), tty, monkeypatch,  # noqa: SIM115
+                                       *name.split(), *_stdout_args(folder, name, cmd))  # fmt: skip
+        where = f"costplan {name} 2>> {source.name}"
+        assert code == 2, (where, code, shown)
+        assert shown.startswith("error: "), (where, shown)
+        assert shown.count("\n") == 1, (where, shown)
+        assert "standard error is redirected to this " in shown, (where, shown)
+        assert source.name in shown, (where, shown)
+        assert folder.snapshot() == before, f"{where}: a file changed"
+        assert not any(folder.out.iterdir()), f"{where}: an output was written"
+
+
+def _costplan(args: list[str], stderr: Any) -> int:
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2] / "src")}
+    r = subprocess.run([sys.executable, "-m", "costplan", *args], stdout=subprocess.DEVNULL,
+                       stderr=stderr, env=env, check=False, stdin=subprocess.DEVNULL)  # fmt: skip
+    return r.returncode
+
+
+def test_stderr_onto_an_input_in_a_real_process(folder: Folder) -> None:
+    """``report plan.yaml 2> plan.yaml``: the shell's '2>' has emptied the plan (that
+    cannot be prevented) and costplan refuses, exit 2, writing nothing into it;
+    ``2>> plan.yaml`` and ``optimize workload.yaml 2>> prices.yaml`` (an input not on
+    the command line) leave the file byte-identical; a file that is not an input
+    gets the error as usual."""
+    plan, prices = folder.kinds["plan"], folder.kinds["prices"]
+    kept, kept_prices = plan.read_bytes(), prices.read_bytes()
+    with open(plan, "wb") as err:  # what the shell's '2>' does before exec
+        assert _costplan(["report", str(plan)], err) == 2
+    assert plan.read_bytes() == b""
+    plan.write_bytes(kept)
+    with open(plan, "ab") as err:
+        assert _costplan(["report", str(plan), "--points", "many"], err) == 2
+    assert plan.read_bytes() == kept
+    with open(prices, "ab") as err:
+        assert _costplan(["optimize", str(folder.kinds["workload"]), "-q"], err) == 2
+    assert prices.read_bytes() == kept_prices
+    log = folder.root / "log.txt"
+    with open(log, "ab") as err:
+        assert _costplan(["report", str(plan)], err) == 0
+        assert _costplan(["report", str(folder.root / "nope.yaml")], err) == 2
+    assert log.read_text() == f"error: {folder.root / 'nope.yaml'}: plan file not found\n"

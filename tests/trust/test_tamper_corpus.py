@@ -58,10 +58,13 @@ def test_tampered_plan_is_refused(
     plan.write_text(yaml.safe_dump(doc, sort_keys=False))
     r = run("verify", plan, "--workload", folder / "workload.yaml")
     assert r.code == 1, (r.out, r.err)
-    assert case["expect"] in r.out.splitlines(), r.out
+    if "expect" in case:
+        assert case["expect"] in r.out.splitlines(), r.out
+    else:
+        assert any(line.startswith(case["expect_start"]) for line in r.out.splitlines()), r.out
 
 
 def test_every_case_names_a_key_path() -> None:
     for case in CASES:
-        key = case["expect"].split(": ", 1)[0]
+        key = (case.get("expect") or case["expect_start"]).split(": ", 1)[0]
         assert re.fullmatch(r"[a-z_*]+(\.[a-z_0-9:.\-*]+|\[\d+\])*", key), case["name"]

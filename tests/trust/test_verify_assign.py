@@ -104,7 +104,7 @@ def test_optimal_per_query_plans_need_a_proof_the_checker_can_rederive(
         (None, "status: 'optimal' without a certificate"),
         ({"version": 1, "proof": "core"}, "status: 'optimal' without a valid certificate"),
         ({"version": 1, "sense": "max", "objective": str(z), "bound": str(z), "prices": {},
-          "proof": "core"}, "status: 'optimal' is not proven by the certificate (proof: 'core'"),
+          "proof": "magic"}, "status: 'optimal' is not proven by the certificate (proof: 'magic'"),
     ):  # fmt: skip
         doc["certificate"] = cert
         plan.write_text(yaml.safe_dump(doc, sort_keys=False))
@@ -146,3 +146,26 @@ def test_per_query_lagrangian_bound_from_zero_prices(run: Runner, tmp_path: Path
             assert code == 0, lines
         else:
             assert f"status: 'optimal' but the certificate proves only {d} against {z}" in lines
+
+
+def test_a_false_optimal_per_query_claim_is_refused_by_the_checkers_search(
+    run: Runner, tmp_path: Path
+) -> None:
+    """The plan's recorded budget raised from $0.3 to $1,000: the same rows, claimed optimal
+    with the same certificate, leave most of the budget unspent, and every query could take
+    its best model (the hand oracle above): the checker's own search finds that better plan."""
+    q, rows, plan = _assigned(run, tmp_path)
+    doc = yaml.safe_load(plan.read_text())
+    assert doc["status"] == "optimal"
+    assert doc["certificate"]["proof"] in ("core", "search", "lagrangian")
+    z = round(Decimal(doc["totals"]["quality_queries"]) * 10**6)
+    assert z < _best_quality(q)  # at $0.3 not every query is on its best model
+    doc["budget_usd"] = "1000"
+    doc["certificate"]["prices"] = {}
+    doc["certificate"]["lagrangian_bound"] = None
+    doc["certificate"]["proof"] = "core"
+    plan.write_text(yaml.safe_dump(doc, sort_keys=False))
+    code, lines = _verify(run, q, rows, plan)
+    assert code == 1
+    want = "status: 'optimal' is not re-derived from the certificate: the checker's search found"
+    assert any(line.startswith(want) for line in lines), lines

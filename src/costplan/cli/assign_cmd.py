@@ -8,17 +8,22 @@ from typing import TYPE_CHECKING
 import typer
 
 from costplan.cli.common import (
+    OBJECTIVES,
     OUTPUT_TOKENS,
     TIME_LIMIT,
     BudgetOption,
     InputPath,
     OutputPath,
     PricesOption,
+    choice_option,
+    claim_stdout,
     console,
+    format_option,
     number,
     output_console,
     parse_budget,
     paths,
+    write_json,
 )
 
 if TYPE_CHECKING:
@@ -63,7 +68,14 @@ def assign(
     ),
     prices: list[Path] | None = PricesOption,
     budget: str | None = BudgetOption,
-    objective: str = typer.Option("max_quality", "--objective", help="max_quality or min_cost."),
+    objective: str = choice_option(
+        "max_quality",
+        "--objective",
+        choices=OBJECTIVES,
+        phrase="max_quality or min_cost",
+        help="max_quality: best quality within the budget; min_cost: least cost above "
+        "--min-quality.",
+    ),
     min_quality: str | None = typer.Option(
         None, "--min-quality", help="min_cost: mean quality floor over all queries (0..1)."
     ),
@@ -102,6 +114,7 @@ def assign(
         60.0, "--time-limit", parser=number(TIME_LIMIT), help="Solver time limit, s."
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or report."),
+    fmt: str = format_option("table", "json"),
 ) -> None:
     """Assign every query to one model: best quality within budget, or least cost above a floor."""
     from decimal import Decimal
@@ -115,9 +128,10 @@ def assign(
     from costplan.pricing.load import load_price_sheets
     from costplan.queries import load_queries
     from costplan.report.terminal import render_plan
+    from costplan.safeio import is_stdout
 
-    if objective not in ("max_quality", "min_cost"):
-        raise InputError("--objective must be max_quality or min_cost", value=objective)
+    if fmt == "json":
+        claim_stdout("--format json")  # the plan document, as in a .json plan file
     if not prices:
         raise InputError("--prices is required for assign", hint="pass --prices prices.yaml")
 
@@ -184,9 +198,18 @@ def assign(
         write_assignments(result, out)
     if plan_out is not None:
         write_plan(result.plan, plan_out)
+    if fmt == "json":
+        from costplan.plan import plan_to_dict
+
+        write_json(plan_to_dict(result.plan))
     if not quiet:
-        con = output_console(out, plan_out)  # stderr when an output is stdout
-        render_plan(result.plan, con)
-        con.print(summary_line(result.plan, qs.size), markup=False)
+        # stderr when an output is stdout
+        con = console(stderr=True) if fmt == "json" else output_console(out, plan_out)
+        if fmt != "json":
+            render_plan(result.plan, con)
+            con.print(summary_line(result.plan, qs.size), markup=False)
+        for path, what in ((out, "assignments"), (plan_out, "plan")):
+            if path is not None and not is_stdout(path):
+                con.print(f"{what} written to {path}", markup=False)
     if result.plan.status != "optimal":
         raise typer.Exit(3)

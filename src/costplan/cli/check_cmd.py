@@ -21,8 +21,10 @@ from costplan.cli.common import (
     TIME_LIMIT,
     InputPath,
     PriceChangeOption,
+    claim_stdout,
     console,
     echo,
+    format_option,
     number,
     paths,
 )
@@ -74,7 +76,7 @@ def check(
     reoptimize: bool = typer.Option(
         False, "--reoptimize", help="Also solve again with the new prices and compare."
     ),
-    fmt: str = typer.Option("table", "--format", help="table, markdown or json."),
+    fmt: str = format_option("table", "markdown", "json", phrase="table, markdown or json"),
     time_limit: float = typer.Option(
         60.0,
         "--time-limit",
@@ -85,15 +87,12 @@ def check(
     """Re-price saved plans with new prices; exit 1 when a budget or threshold breaks."""
     from costplan.check import check_plan
     from costplan.cli.common import parse_budget
-    from costplan.errors import CheckFailedError, InputError
+    from costplan.errors import CheckFailedError
     from costplan.planio import read_plan
     from costplan.pricing.whatif import parse_price_changes
-    from costplan.validation import did_you_mean
 
-    if fmt not in FORMATS:
-        raise InputError(
-            "--format must be table, markdown or json", value=fmt, hint=did_you_mean(fmt, FORMATS)
-        )
+    if fmt == "json":
+        claim_stdout("--format json")
     budget_usd = parse_budget(budget)
     max_pct = parse_percent(max_increase, "--max-increase")
     changes = parse_price_changes(price_change)
@@ -115,9 +114,9 @@ def check(
         for w in r.warnings:
             echo(f"warning: {r.plan_path}: {w}", err=True)
     if fmt == "json":
-        typer.echo(json.dumps(_json(results), indent=2))
+        echo(json.dumps(_json(results), indent=2))
     elif fmt == "markdown":
-        typer.echo(_markdown(results), nl=False)
+        echo(_markdown(results), nl=False)
     else:
         _terminal(results)
     failed = [(r.plan_path, f) for r in results for f in r.failures]

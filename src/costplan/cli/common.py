@@ -26,10 +26,22 @@ if TYPE_CHECKING:
     from costplan.errors import CostplanError
 
 
+_NOUNS = {
+    "prices": "price sheet",
+    "plan": "plan file",
+    "queries": "query file",
+    "catalog": "catalog file",
+    "traffic": "traffic log",
+    "evals": "eval file",
+    "assignments": "assignments file",
+}
+
+
 class InputPath:
     """Parser of a path parameter that names an input of kind ``kind``.
 
-    Inputs are checked and registered when they are read (through
+    ``-`` is standard input (:data:`costplan.safeio.STDIN`; ``./-`` is a file named
+    ``-``). Inputs are checked and registered when they are read (through
     :func:`costplan.safeio.read_input`), not here; ``kind`` ("workload",
     "prices", "plan", "queries", "catalog") tells the CLI tests what to pass.
     """
@@ -38,7 +50,30 @@ class InputPath:
         self.kind = kind
 
     def __call__(self, text: str | Path) -> Path:
-        return Path(text)
+        from costplan.safeio import STDIN
+
+        if str(text) != "-" or isinstance(text, Path):
+            return Path(text)
+        from costplan.errors import InputError
+        from costplan.safeio import current
+
+        if self.kind == "workload":
+            raise InputError(
+                "the workload cannot be standard input (-): its prices: and samples are "
+                "found from its folder",
+                hint="give the workload file (price sheets, plans and query files can be -)",
+            )
+        session = current()
+        noun = _NOUNS.get(self.kind, self.kind)
+        if session is not None:
+            if session.stdin_argument is not None:
+                raise InputError(
+                    f"standard input (-) is already the {session.stdin_argument}; "
+                    "only one input can be -",
+                    hint=f"give the {noun} as a file",
+                )
+            session.stdin_argument = noun
+        return STDIN
 
 
 class OutputPath:
@@ -60,6 +95,82 @@ class OutputPath:
         return path
 
 
+class Choice:
+    """Parser of an option with a fixed set of values: anything else is a one-line
+    :class:`~costplan.errors.InputError` (exit 2) ``OPTION must be PHRASE (got 'x')``,
+    with a did-you-mean hint. Used with :func:`choice_option`, which lists the
+    values in ``--help``."""
+
+    def __init__(self, option: str, choices: tuple[str, ...], phrase: str | None = None):
+        self.option = option
+        self.choices = choices
+        self.phrase = phrase or "one of " + ", ".join(choices)
+
+    def __call__(self, text: str) -> str:
+        from costplan.errors import InputError
+        from costplan.validation import did_you_mean
+
+        if text in self.choices:
+            return text
+        raise InputError(
+            f"{self.option} must be {self.phrase}",
+            value=text,
+            hint=did_you_mean(text, self.choices),
+        )
+
+
+def choice_option(
+    default: Any,
+    *flags: str,
+    choices: tuple[str, ...],
+    help: str,
+    phrase: str | None = None,
+) -> Any:
+    """A Typer option taking one of ``choices`` (listed in ``--help`` as ``[a|b]``)."""
+
+    def complete(incomplete: str) -> list[str]:  # shell completion of the values
+        return [c for c in choices if c.startswith(incomplete)]
+
+    return typer.Option(
+        default,
+        *flags,
+        metavar="[" + "|".join(choices) + "]",
+        parser=Choice(flags[0], choices, phrase),
+        autocompletion=complete,
+        help=help,
+    )
+
+
+def format_option(
+    *formats: str, default: str = "table", help: str | None = None, phrase: str | None = None
+) -> Any:
+    """The shared ``--format``/``-f`` option of every command that prints results.
+
+    ``json`` is one JSON document on standard output (money as exact decimal
+    strings), described by ``costplan schema output-<command>``.
+    """
+    text = help or (
+        f"Output format (default {default}); json: one JSON document on stdout, "
+        "schema: costplan schema output-<command>."
+    )
+    return choice_option(default, "--format", "-f", choices=formats, help=text, phrase=phrase)
+
+
+def claim_stdout(option: str) -> None:
+    """Declare standard output as this command's ``option`` output (``--format json``):
+    another output also naming ``-`` is refused (:func:`costplan.safeio.declare_output`)."""
+    declare_output(STDOUT, option)
+
+
+def write_json(payload: Any) -> None:
+    """``payload`` as indented JSON (UTF-8, trailing newline) on standard output."""
+    import json
+
+    from costplan.safeio import write_output
+
+    write_output(STDOUT, json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+
+
 def output_console(*outputs: Path | None) -> Console:
     """The console for a command's terminal report: stderr when one of its
     outputs is standard output (so stdout carries exactly that output)."""
@@ -75,6 +186,15 @@ PricesOption = typer.Option(
 )
 BudgetOption = typer.Option(
     None, "--budget", help="Budget in USD per period; overrides the workload."
+)
+OBJECTIVES = ("max_quality", "min_cost")
+ObjectiveOption = choice_option(
+    None,
+    "--objective",
+    choices=OBJECTIVES,
+    phrase="max_quality or min_cost",
+    help="max_quality: best quality within the budget; min_cost: cheapest plan meeting "
+    "the floors. Overrides the workload.",
 )
 PriceChangeOption = typer.Option(
     None,

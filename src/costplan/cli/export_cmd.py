@@ -6,14 +6,18 @@ from pathlib import Path
 
 import typer
 
-from costplan.cli.common import InputPath, OutputPath
+from costplan.cli.common import InputPath, OutputPath, choice_option, echo
+
+TARGETS = ("litellm", "csv")  # mirrors costplan.export.EXPORTERS (a test keeps them equal)
 
 
 def export(
     plan_file: Path = typer.Argument(
         ..., metavar="PLAN", help="Plan file (.yaml or .json).", parser=InputPath("plan")
     ),
-    to: str = typer.Option(..., "--to", help="litellm (proxy config YAML) or csv."),
+    to: str = choice_option(
+        ..., "--to", choices=TARGETS, help="litellm (proxy config YAML) or csv."
+    ),
     out: Path | None = typer.Option(
         None,
         "--out",
@@ -23,11 +27,10 @@ def export(
     ),
 ) -> None:
     """Export a plan: LiteLLM routing weights per task, or one CSV row per allocation."""
-    from costplan.errors import InputError
-    from costplan.export import EXPORTERS, export_plan
+    from costplan.export import export_plan
     from costplan.planio import read_plan
-    from costplan.safeio import STDOUT, write_output
+    from costplan.safeio import STDOUT, is_stdout, write_output
 
-    if to not in EXPORTERS:  # before reading the plan: a usage error wins
-        raise InputError(f"--to must be one of {', '.join(EXPORTERS)}", value=to)
     write_output(STDOUT if out is None else out, export_plan(read_plan(plan_file), to))
+    if out is not None and not is_stdout(out):
+        echo(f"{to} export written to {out}", err=True)

@@ -13,9 +13,13 @@ from costplan.cli.common import (
     InputPath,
     OutputPath,
     PricesOption,
+    claim_stdout,
+    console,
+    format_option,
     number,
     output_console,
     paths,
+    write_json,
 )
 from costplan.errors import InputError
 from costplan.numbers import MAX_BUDGET_USD, NumberRule, parse_number
@@ -82,6 +86,12 @@ def frontier(
         help="Solver time limit per point, seconds.",
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No terminal report."),
+    fmt: str = format_option("table", "json"),
+    latency: bool = typer.Option(
+        False,
+        "--latency",
+        help="Three-way frontier: cost, quality and p95 latency (plans no other beats on all).",
+    ),
 ) -> None:
     """Cost-quality frontier: the best plan at every budget, its knee and AIQ."""
     from costplan.api import load_inputs
@@ -90,22 +100,57 @@ def frontier(
     from costplan.report.chart_text import render_frontier
     from costplan.safeio import is_stdout, write_output
 
+    if fmt == "json":
+        if latency:
+            raise InputError("--format json does not cover --latency frontiers yet")
+        claim_stdout("--format json")
     n = parse_points(points)
     span = parse_aiq_range(aiq_range)
     if out is not None and not is_stdout(out) and out.suffix.lower() != ".csv":
         raise InputError("frontier file must end in .csv", file=out, value=out.suffix or out.name)
     table = load_inputs(workload, paths(prices))
+    if latency:
+        _latency_frontier(table, n, time_limit, out, quiet)
+        return
     result = compute_frontier(table, points=n, breakpoints=breakpoints, time_limit_s=time_limit)
     if out is not None:
         write_output(out, frontier_csv(result))
+    if fmt == "json":
+        from costplan.jsonout import frontier_json
+
+        write_json(frontier_json(result, span))
     if not quiet:
-        con = output_console(out)  # stderr when the points go to stdout
-        render_frontier(result, con)
-        if span is not None:
+        # stderr when the points go to stdout
+        con = console(stderr=True) if fmt == "json" else output_console(out)
+        if fmt != "json":
+            render_frontier(result, con)
+        if span is not None and fmt != "json":
             lo, hi = span
             value = result.aiq_between(budget_to_pusd(lo), budget_to_pusd(hi))
             con.print(f"AIQ over {fmt_usd(lo)} to {fmt_usd(hi)}: {value}", markup=False)
         if out is not None and not is_stdout(out):
             con.print(f"frontier written to {out} ({len(result.points)} points)", markup=False)
     if not result.all_optimal:
+        raise typer.Exit(3)
+
+
+def _latency_frontier(
+    table: object, n: int, time_limit: float, out: Path | None, quiet: bool
+) -> None:
+    """``frontier --latency``: the cost / quality / latency frontier."""
+    from costplan.latency_frontier import latency_csv, latency_frontier, latency_lines
+    from costplan.options import OptionTable
+    from costplan.safeio import is_stdout, write_output
+
+    assert isinstance(table, OptionTable)
+    points = latency_frontier(table, points=n, time_limit_s=time_limit)
+    if out is not None:
+        write_output(out, latency_csv(points))
+    if not quiet:
+        con = output_console(out)
+        for line in latency_lines(points, table.workload.period):
+            con.print(line, markup=False)
+        if out is not None and not is_stdout(out):
+            con.print(f"frontier written to {out} ({len(points)} points)", markup=False)
+    if any(p.plan.status != "optimal" for p in points):
         raise typer.Exit(3)

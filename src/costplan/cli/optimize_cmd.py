@@ -11,13 +11,18 @@ from costplan.cli.common import (
     TIME_LIMIT,
     BudgetOption,
     InputPath,
+    ObjectiveOption,
     OutputPath,
     PriceChangeOption,
     PricesOption,
+    claim_stdout,
+    console,
+    format_option,
     number,
     output_console,
     parse_budget,
     paths,
+    write_json,
 )
 from costplan.cli.report_cmd import report_format, write_report
 
@@ -26,9 +31,7 @@ def optimize(
     workload: Path = typer.Argument(..., help="Workload YAML file.", parser=InputPath("workload")),
     prices: list[Path] | None = PricesOption,
     budget: str | None = BudgetOption,
-    objective: str | None = typer.Option(
-        None, "--objective", help="max_quality or min_cost; overrides the workload."
-    ),
+    objective: str | None = ObjectiveOption,
     out: Path | None = typer.Option(
         None,
         "--out",
@@ -72,14 +75,14 @@ def optimize(
         parser=OutputPath("--report", (".md", ".html")),
     ),
     price_change: list[str] | None = PriceChangeOption,
+    fmt: str = format_option("table", "json"),
 ) -> None:
     """Choose models for every task: best quality within budget, or least cost above floors."""
     from costplan.api import load_inputs
     from costplan.cli.check_cmd import price_change_line
-    from costplan.errors import InputError
     from costplan.optimize import optimize as run
     from costplan.options import OptionTable, build_options
-    from costplan.plan import Plan
+    from costplan.plan import Plan, plan_to_dict
     from costplan.planio import write_plan
     from costplan.pricing.whatif import apply_price_changes, parse_price_changes
     from costplan.report.terminal import render_plan
@@ -93,6 +96,8 @@ def optimize(
         )
     if objective is not None and objective not in ("max_quality", "min_cost"):
         raise InputError("--objective must be max_quality or min_cost", value=objective)
+    if fmt == "json":
+        claim_stdout("--format json")  # the plan document, as in a .json plan file
     report_formats = [(p, report_format(p)) for p in reports or ()]  # fail before solving
     changes = parse_price_changes(price_change)
     table = before = load_inputs(workload, paths(prices))
@@ -129,12 +134,19 @@ def optimize(
         write_plan(plan, out)
     for path, fmt in report_formats:
         write_report(plan, path, fmt)
+    if fmt == "json":
+        write_json(plan_to_dict(plan))
     if not quiet:
-        con = output_console(out, *(reports or ()))  # stderr when an output is stdout
-        render_plan(plan, con)
-        if out is not None and not is_stdout(out):
-            con.print(f"plan written to {out}", markup=False)
+        # stderr when an output is stdout
+        con = console(stderr=True) if fmt == "json" else output_console(out, *(reports or ()))
+        if fmt != "json":
+            render_plan(plan, con)
+        written: list[tuple[Path | None, str]] = [(out, "plan")]
+        written += [(p, "report") for p in reports or ()]
+        for target, what in written:
+            if target is not None and not is_stdout(target):
+                con.print(f"{what} written to {target}", markup=False)
         if changes:
-            con.print(price_change_line(before, plan, solve))
+            con.print(price_change_line(before, plan, solve), markup=False)
     if plan.status != "optimal" and (plan.gap is None or not plan.gap <= gap):
         raise typer.Exit(3)  # stopped by the time limit above the accepted gap

@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
-from costplan.cli.common import InputPath, OutputPath, echo, print_error
+from costplan.cli.common import (
+    InputPath,
+    OutputPath,
+    choice_option,
+    claim_stdout,
+    echo,
+    format_option,
+    print_error,
+    write_json,
+)
 
 app = typer.Typer(
     name="prices",
@@ -27,13 +37,15 @@ def validate(
         ..., help="Price sheet files (YAML, or JSON by suffix).", parser=InputPath("prices")
     ),
     strict: bool = typer.Option(False, "--strict", help="Warnings fail too (exit 2)."),
+    fmt: str = format_option("table", "json"),
 ) -> None:
     """Check price sheets: schema errors (exit 2) and suspicious prices (warnings).
 
     Each finding is one line on stderr, 'error: FILE:LINE: KEY: MESSAGE (got VALUE)'
     or 'warning: ...'; one summary line per file goes to stdout. Exit 0 when every
     file is valid (warnings allowed), 2 when one is not, or when --strict and any
-    warning was found.
+    warning was found. With --format json the findings are in one JSON document on
+    stdout instead (same exit codes).
     """
     from costplan.errors import InputError
     from costplan.pricing.lint import lint_price_sheet
@@ -41,8 +53,12 @@ def validate(
     from costplan.safeio import OutputOverInputError
     from costplan.yamlsource import load_document
 
+    as_json = fmt == "json"
+    if as_json:
+        claim_stdout("--format json")
     failed = False
     warned = 0
+    results: list[dict[str, Any]] = []
     for path in files:
         try:
             doc = load_document(path, what="price sheet")
@@ -50,26 +66,49 @@ def validate(
         except OutputOverInputError:
             raise  # not a finding about this sheet: nothing may be written
         except InputError as exc:
-            print_error(exc)
-            echo(f"{path}: invalid")
             failed = True
+            results.append(_file_json(path, None, [exc.render()], []))
+            if not as_json:
+                print_error(exc)
+                echo(f"{path}: invalid")
             continue
-        warnings = lint_price_sheet(doc, sheet)
-        for w in warnings:
-            echo(f"warning: {w.render()}", err=True)
+        warnings = [w.render() for w in lint_price_sheet(doc, sheet)]
         warned += len(warnings)
-        noun = "warning" if len(warnings) == 1 else "warnings"
-        echo(f"{path}: ok ({len(sheet.models)} models, {len(warnings)} {noun})")
-    if strict and warned and not failed:
-        typer.echo(f"error: {warned} warning(s) with --strict", err=True)
-    if failed or (strict and warned):
+        results.append(_file_json(path, len(sheet.models), [], warnings))
+        if not as_json:
+            for w in warnings:
+                echo(f"warning: {w}", err=True)
+            noun = "warning" if len(warnings) == 1 else "warnings"
+            echo(f"{path}: ok ({len(sheet.models)} models, {len(warnings)} {noun})")
+    ok = not (failed or (strict and warned))
+    if as_json:
+        write_json({"format": 1, "valid": ok, "strict": strict, "files": results})
+    elif strict and warned and not failed:
+        echo(f"error: {warned} warning(s) with --strict", err=True)
+    if not ok:
         raise typer.Exit(2)
+
+
+def _file_json(
+    path: Path, models: int | None, errors: list[str], warnings: list[str]
+) -> dict[str, Any]:
+    """One file's entry of ``prices validate --format json``."""
+    return {
+        "file": str(path),
+        "valid": not errors,
+        "models": models,
+        "errors": errors,
+        "warnings": warnings,
+    }
 
 
 @app.command("import")
 def import_(
-    catalog: str = typer.Option(
-        ..., "--from", help="The catalog: genai-prices (installed package), litellm, openrouter."
+    catalog: str = choice_option(
+        ...,
+        "--from",
+        choices=CATALOGS,
+        help="The catalog: genai-prices (installed package), litellm, openrouter.",
     ),
     file: Path | None = typer.Argument(
         None,
@@ -106,13 +145,10 @@ def import_(
     the reason; prices rounded to 6 decimals are listed too. Nothing is written
     when there is an error.
     """
-    from costplan.errors import InputError
     from costplan.pricing.catalogs.common import Selector
     from costplan.pricing.catalogs.run import import_catalog, parse_as_of, report_tsv
     from costplan.safeio import is_stdout, write_output
 
-    if catalog not in CATALOGS:
-        raise InputError("--from must be one of " + ", ".join(CATALOGS), value=catalog)
     selector = Selector(tuple(provider or ()), tuple(model or ()))
     imported = import_catalog(catalog, file, selector, parse_as_of(as_of), out)
     result = imported.result
@@ -125,7 +161,7 @@ def import_(
             f"listed in {report_skipped}" if report_skipped else "list them with --report-skipped"
         )
         k = len({(n.provider, n.model) for n in notes})
-        typer.echo(
+        echo(
             f"note: {k} imported {'model has' if k == 1 else 'models have'} caveats "
             f"(catalog prices, modes or fields not represented, later price changes); {where}",
             err=True,
@@ -134,7 +170,7 @@ def import_(
         write_output(report_skipped, report_tsv(result.findings))
     write_output(out, imported.text)
     providers = {m.provider for m in result.models.values()}
-    typer.echo(
+    echo(
         f"wrote {out}: {len(result.models)} models from {len(providers)} providers, "
         f"as of {result.as_of.isoformat()} ({len(result.of_kind('skipped'))} skipped, "
         f"{len(result.of_kind('rounded'))} rounded)",
@@ -146,18 +182,17 @@ def import_(
 def diff(
     old: Path = typer.Argument(..., help="The old price sheet.", parser=InputPath("prices")),
     new: Path = typer.Argument(..., help="The new price sheet.", parser=InputPath("prices")),
-    fmt: str = typer.Option("table", "--format", "-f", help="table, markdown or json."),
+    fmt: str = format_option("table", "markdown", "json"),
 ) -> None:
     """Models added, removed and re-priced between two sheets.
 
     Exit 0 whatever changed; 2 when a sheet is invalid.
     """
-    from costplan.errors import InputError
     from costplan.pricing.diff import diff_price_sheets, diff_to_json, render_markdown, render_table
     from costplan.pricing.load import load_price_sheet
 
-    if fmt not in FORMATS:
-        raise InputError("--format must be one of " + ", ".join(FORMATS), value=fmt)
+    if fmt == "json":
+        claim_stdout("--format json")
     d = diff_price_sheets(load_price_sheet(old), load_price_sheet(new))
     render = {"table": render_table, "markdown": render_markdown, "json": diff_to_json}[fmt]
-    typer.echo(render(d, str(old), str(new)), nl=False)
+    echo(render(d, str(old), str(new)), nl=False)

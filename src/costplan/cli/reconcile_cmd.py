@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from costplan.cli.common import InputPath, OutputPath, echo, output_console, paths
+from costplan.cli.common import (
+    InputPath,
+    OutputPath,
+    echo,
+    format_option,
+    output_console,
+    paths,
+)
 
 if TYPE_CHECKING:
     from costplan.reconcile.run import Reconciled
@@ -23,16 +30,21 @@ FORMATS = ("table", "markdown", "json")
 REPORT_SUFFIXES = (".md", ".html", ".json")
 
 
-def _pairs(values: list[str] | None, option: str) -> dict[str, str]:
-    from costplan.cli.workload_cmd import _pairs as pairs
-
-    return pairs(values, option)
-
-
 def _pct(text: str | None, option: str) -> Decimal | None:
     from costplan.cli.check_cmd import parse_percent
 
     return parse_percent(text, option)
+
+
+def _requests(values: list[str] | None) -> dict[str, int]:
+    from costplan.cli.workload_cmd import parse_pairs
+    from costplan.numbers import NumberRule, parse_whole
+
+    return {
+        key: parse_whole(n, NumberRule(f"--requests {key}=N", Decimal(0), Decimal(10**12),
+                                       whole=True))
+        for key, n in parse_pairs(values, "--requests").items()
+    }
 
 
 def _report_text(rec: Reconciled, fmt: str, gate: list[str] | None) -> str:
@@ -99,15 +111,20 @@ def reconcile(
     task_map: list[str] | None = typer.Option(
         None, "--task-map", help="LOGGED=PLANTASK task name (repeatable)."
     ),
+    requests: list[str] | None = typer.Option(
+        None, "--requests", help="TASK=N or TASK/MODEL=N requests, for usage reports without "
+        "request counts (Anthropic's; repeatable).",
+    ),
     strict: bool = typer.Option(False, "--strict", help="Fail on the first malformed row."),
     max_overrun: str | None = typer.Option(
         None, "--max-overrun", help="Exit 1 when actual cost exceeds the plan by more than this %."
     ),
     max_mix_drift: str | None = typer.Option(
         None, "--max-mix-drift",
-        help="Exit 1 when more than this % of a task's requests went elsewhere than planned.",
+        help="Exit 1 when more than this % of a task's quality-weighted traffic went elsewhere "
+        "than planned.",
     ),
-    fmt: str = typer.Option("table", "--format", help="table, markdown or json (stdout)."),
+    fmt: str = format_option("table", "markdown", "json", phrase="table, markdown or json"),
     out: Path | None = typer.Option(
         None, "--out", "-o", help="Report file: .md, .html (waterfall chart) or .json.",
         parser=OutputPath("--out", REPORT_SUFFIXES),
@@ -117,18 +134,20 @@ def reconcile(
         parser=OutputPath("--focus", (".csv",)),
     ),
 ) -> None:
-    """Plan against actual usage: per task and model, effects that add up exactly, a gate."""
+    """Plan against actual usage: per task and model, effects that add up exactly, a gate.
+
+    Exit codes: 0 reconciled, within every threshold given; 1 a --max-overrun or
+    --max-mix-drift threshold broken (one reason per line on stderr, every requested
+    output written first); 2 invalid input (one line naming the file, key or value).
+    """
+    from costplan.cli.workload_cmd import parse_pairs
     from costplan.errors import CheckFailedError, InputError
     from costplan.reconcile import render
     from costplan.reconcile.gate import Thresholds, reasons
     from costplan.reconcile.load import UsageRequest
     from costplan.reconcile.run import ReconcileRequest, reconcile
     from costplan.safeio import STDOUT, is_stdout, write_output
-    from costplan.validation import did_you_mean
 
-    if fmt not in FORMATS:
-        raise InputError("--format must be table, markdown or json", value=fmt,
-                         hint=did_you_mean(fmt, FORMATS))
     out_fmt = _out_format(out) if out is not None else None
     if fmt != "table" and out is not None and is_stdout(out):
         raise InputError(f"--out - and --format {fmt} both write to standard output (-)")
@@ -137,8 +156,9 @@ def reconcile(
         plan=plan,
         usage=UsageRequest(
             files=paths(usage), fmt=usage_format, task_key=task_key,
-            mapping=_pairs(mapping, "--map"), aliases=_pairs(model, "--model"),
-            task_map=_pairs(task_map, "--task-map"), period=period, strict=strict,
+            mapping=parse_pairs(mapping, "--map"), aliases=parse_pairs(model, "--model"),
+            task_map=parse_pairs(task_map, "--task-map"), period=period, strict=strict,
+            requests=_requests(requests),
         ),
         prices=paths(prices), plan_prices=paths(plan_prices), workload=workload,
     )

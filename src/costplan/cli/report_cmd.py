@@ -11,7 +11,15 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from costplan.cli.common import POINTS, TIME_LIMIT, InputPath, OutputPath, number
+from costplan.cli.common import (
+    POINTS,
+    TIME_LIMIT,
+    InputPath,
+    OutputPath,
+    choice_option,
+    echo,
+    number,
+)
 from costplan.errors import InputError
 from costplan.safeio import STDOUT, is_stdout
 
@@ -89,8 +97,13 @@ def report(
     plan_file: Path = typer.Argument(
         ..., metavar="PLAN", help="Plan file (.yaml or .json).", parser=InputPath("plan")
     ),
-    fmt: str | None = typer.Option(
-        None, "--format", "-f", help="md or html; default: from -o's suffix, else md."
+    fmt: str | None = choice_option(
+        None,
+        "--format",
+        "-f",
+        choices=REPORT_FORMATS,
+        phrase="md or html",
+        help="md or html; default: from -o's suffix, else md.",
     ),
     out: Path | None = typer.Option(
         None,
@@ -118,10 +131,10 @@ def report(
     """Render a saved plan as a markdown or self-contained HTML report."""
     from costplan.planio import read_plan
 
-    if fmt is not None and fmt not in REPORT_FORMATS:
-        raise InputError("--format must be md or html", value=fmt)
     if fmt is None:
         fmt = "md" if out is None else report_format(out, "--out")
     plan = read_plan(plan_file)
     front = plan_frontier(plan, points, time_limit) if frontier else None
     write_report(plan, STDOUT if out is None else out, fmt, front)
+    if out is not None and not is_stdout(out):
+        echo(f"report written to {out}", err=True)

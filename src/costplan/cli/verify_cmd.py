@@ -6,7 +6,16 @@ from pathlib import Path
 
 import typer
 
-from costplan.cli.common import InputPath, PriceChangeOption, PricesOption, paths
+from costplan.cli.common import (
+    InputPath,
+    PriceChangeOption,
+    PricesOption,
+    claim_stdout,
+    echo,
+    format_option,
+    paths,
+    write_json,
+)
 
 
 def verify(
@@ -34,6 +43,7 @@ def verify(
         parser=InputPath("assignments"),
     ),
     price_change: list[str] | None = PriceChangeOption,
+    fmt: str = format_option("table", "json"),
 ) -> None:
     """Re-derive every number of a plan from the raw inputs; exit 1 naming each violation."""
     from costplan.safeio import claim_input
@@ -42,9 +52,11 @@ def verify(
     def register(path: Path, what: str) -> None:
         claim_input(path, what=what)  # an input like any other: stdout must not be it
 
+    if fmt == "json":
+        claim_stdout("--format json")
     checker_io.ON_READ.append(register)
     try:
-        _verify(plan_file, workload, paths(prices), queries, assignments, price_change)
+        _verify(plan_file, workload, paths(prices), queries, assignments, price_change, fmt)
     finally:
         checker_io.ON_READ.remove(register)
 
@@ -56,12 +68,17 @@ def _verify(
     queries: Path | None,
     assignments: Path | None,
     price_change: list[str] | None,
+    fmt: str,
 ) -> None:
     from costplan.errors import InputError
+    from costplan.safeio import claim_input, is_stdin
     from costplan.verify import Sources, check_file
     from costplan.verify.queryfile import read_rows
     from costplan.verify.raw import read_file
 
+    label = str(plan_file)  # "-" for standard input, in messages
+    if is_stdin(plan_file):  # the checker reads files: standard input's spool
+        plan_file = claim_input(plan_file, what="plan file")
     raw = read_file(plan_file, "plan file")
     if not isinstance(raw.data, dict):
         raise InputError("a plan file is a mapping", file=plan_file)
@@ -84,13 +101,28 @@ def _verify(
         rows=None if assignments is None else read_rows(assignments),
     )
     found = check_file(plan_file, sources)
-    if found:
-        for v in found:
-            typer.echo(str(v))
-        raise typer.Exit(1)
     tasks = raw.data.get("tasks") or []
     rows_n = sum(len(t.get("allocations") or []) for t in tasks if isinstance(t, dict))
-    typer.echo(
-        f"verified: {plan_file}: {len(tasks)} task(s), {rows_n} allocation row(s), "
+    if fmt == "json":
+        write_json(
+            {
+                "format": 1,
+                "plan": label,
+                "verified": not found,
+                "violations": [str(v) for v in found],
+                "tasks": len(tasks),
+                "allocations": rows_n,
+                "status": raw.data.get("status"),
+            }
+        )
+    elif found:
+        for v in found:
+            echo(str(v))
+    if found:
+        raise typer.Exit(1)
+    if fmt == "json":
+        return
+    echo(
+        f"verified: {label}: {len(tasks)} task(s), {rows_n} allocation row(s), "
         f"status {raw.data.get('status')} re-derived from the raw inputs"
     )

@@ -16,7 +16,8 @@ app = typer.Typer(
 )
 
 
-def _pairs(values: list[str] | None, option: str) -> dict[str, str]:
+def parse_pairs(values: list[str] | None, option: str) -> dict[str, str]:
+    """Repeated ``KEY=VALUE`` option values as a dict (the last one of a key wins)."""
     from costplan.errors import InputError
 
     out: dict[str, str] = {}
@@ -40,7 +41,7 @@ def _whole(text: str, what: str, high: int) -> int:
 def _volumes(values: list[str] | None) -> dict[str, int]:
     return {
         task: _whole(n, f"--volume {task}=N", 10**11)
-        for task, n in _pairs(values, "--volume").items()
+        for task, n in parse_pairs(values, "--volume").items()
     }
 
 
@@ -110,11 +111,11 @@ def build(
         eval_format=eval_format,
         task_key=task_key,
         period=period,
-        mapping=_pairs(mapping, "--map"),
-        aliases=_pairs(model, "--model"),
+        mapping=parse_pairs(mapping, "--map"),
+        aliases=parse_pairs(model, "--model"),
         ignored=tuple(ignore_model or ()),
         volumes=_volumes(volume),
-        task_map=_pairs(task_map, "--task-map"),
+        task_map=parse_pairs(task_map, "--task-map"),
         scorer=scorer,
         metric=metric,
         eval_model=eval_model,

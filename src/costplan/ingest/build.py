@@ -12,7 +12,8 @@ Arithmetic (all exact; rounding in the user's disfavour, i.e. costs up):
   ``reasoning_tokens`` is 0 and each model's measured reasoning goes in its
   ``profiles`` entry (reasoning is billed only where measured);
 * per-model ``profiles``: traffic measurements for models that ran, eval
-  measurements for the others;
+  measurements for the others; ``latency_ms: {p50, p95}`` (whole ms, rounded up)
+  where the traffic (else the evals) has a latency;
 * ``current``: each model's share of the task's requests, rounded to 1e-6 by
   largest remainder so that the shares sum to exactly 1;
 * ``objective: min_cost`` with ``min_quality`` = today's quality where every
@@ -23,6 +24,7 @@ Arithmetic (all exact; rounding in the user's disfavour, i.e. costs up):
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -177,9 +179,20 @@ def _profiles(
             reasoning = e.reasoning_mean
         if reasoning is not None:
             p["reasoning_tokens"] = _ceil(reasoning)
+        latency = _latency(t) or _latency(e)
+        if latency is not None:
+            p["latency_ms"] = latency
         if p:
             out[m] = p
     return out
+
+
+def _latency(source: ModelTraffic | EvalResult | None) -> dict[str, int] | None:
+    """Measured p50/p95 latency (traffic first, then evals) in whole ms, rounded up."""
+    if source is None or source.latency_p50_ms is None or source.latency_p95_ms is None:
+        return None
+    p50 = math.ceil(source.latency_p50_ms)
+    return {"p50": p50, "p95": max(p50, math.ceil(source.latency_p95_ms))}
 
 
 def _eval_map(

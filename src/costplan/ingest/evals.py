@@ -382,6 +382,9 @@ def read_evals(
     ``model``: the model of files that do not name one (lm-eval results without a
     model name, lm-eval samples); files that name their models keep them.
     """
+    from costplan.safeio import library_path
+
+    path = library_path(path)  # standard input: its spool file
     if not path.is_file():
         raise InputError("eval file not found", file=path)
     fmt = fmt or detect_eval(path)

@@ -17,8 +17,9 @@ from costplan.ingest.names import Resolver, Seen, check_known
 from costplan.ingest.sql import connect
 from costplan.ingest.summarize import TrafficSummary, summarize
 from costplan.ingest.traffic import read_traffic
-from costplan.safeio import claim_input, is_stdout
+from costplan.safeio import check_output, claim_input, is_stdout, shown
 from costplan.workload.model import MINUTES_PER_PERIOD
+from costplan.workload.schema import MAX_NAME
 
 #: Why ``-o -`` is refused: the workload names its sidecar file (and its hash), so the
 #: two cannot be split between standard output and a file named after ``-``.
@@ -71,6 +72,15 @@ def _check_request(req: BuildRequest) -> None:
         raise InputError(STDOUT_REFUSED, hint="give a file name, e.g. -o workload.yaml")
     if not req.traffic and not req.evals:
         raise InputError("give at least one --traffic or --evals file")
+    if req.name is None and len(req.out.stem) > MAX_NAME:
+        raise InputError(
+            f"the workload's name would be --out's file name, which is longer than {MAX_NAME} "
+            "characters",
+            file=shown(req.out),
+            hint="give --name NAME",
+        )
+    # The sidecar's name is longer than --out's: a legal --out may make it one the OS rejects.
+    check_output(sidecar_path(req.out), "the sidecar (NAME.empirical.json)")
     if req.period not in MINUTES_PER_PERIOD:
         raise InputError(
             "unknown --period", value=req.period, hint="one of " + ", ".join(MINUTES_PER_PERIOD)

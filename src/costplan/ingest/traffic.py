@@ -343,6 +343,9 @@ def read_traffic(
     mapping: Mapping[str, str] | None = None,
 ) -> Source:
     """The normalised rows of one traffic file (lazily: SQL, not yet executed)."""
+    from costplan.safeio import library_path
+
+    path = library_path(path)  # standard input: its spool file
     if not path.is_file():
         raise InputError("traffic file not found", file=path)
     fmt = fmt or detect(path)

@@ -25,6 +25,7 @@ from typing import Any
 
 from costplan.pricing.dump import number
 from costplan.pricing.model import MODES, RATE_FIELDS, ModelPrice, PriceSchedule, PriceSheet, Rates
+from costplan.pricing.names import canonical_provider
 
 Value = Decimal | int | str
 _HUNDRED = Decimal(100)
@@ -107,6 +108,12 @@ def model_fields(model: ModelPrice) -> dict[str, Value]:
     for mode in MODES[1:]:
         if mode in model.modes:
             out |= _schedule_fields(model.modes[mode], f"{mode}.")
+    for mode, lat in model.latency_ms.items():
+        prefix = "" if mode == "standard" else f"{mode}."
+        out[f"{prefix}latency_ms.p50"] = lat.p50
+        out[f"{prefix}latency_ms.p95"] = lat.p95
+    for region, uplift in sorted(model.regions.items()):
+        out[f"regions.{region}.uplift_pct"] = uplift
     if model.context_window is not None:
         out["context_window"] = model.context_window
     if model.max_output_tokens is not None:
@@ -134,19 +141,70 @@ def _same(a: Value | None, b: Value | None) -> bool:
     return a == b and type(a) is type(b)
 
 
+def _spellings(model: ModelPrice) -> list[str]:
+    """The names ``model`` may go by in another catalog: its name, its aliases, and its
+    name without a ``provider/`` part naming its own provider (LiteLLM's
+    ``gemini/gemini-2.5-pro`` is genai-prices' ``gemini-2.5-pro``)."""
+    out = [model.name, *model.aliases]
+    head, slash, tail = model.name.partition("/")
+    if slash and tail and canonical_provider(head) == model.provider:
+        out.append(tail)
+    return out
+
+
+def match_models(old: PriceSheet, new: PriceSheet) -> dict[str, str]:
+    """Old model name -> the new sheet's model it is, by canonical name.
+
+    A model matches by its own name first, then by any of its spellings
+    (:func:`_spellings`) resolved through the other sheet's names and aliases
+    (:func:`costplan.pricing.names.resolve_name`), looking both ways; each model
+    is matched at most once, old models in sorted order."""
+    own = set(new.models)  # canonical names only (``in new.models`` also resolves aliases)
+    pairs: dict[str, str] = {n: n for n in old.models if n in own}
+    taken = set(pairs.values())
+
+    def first(names: list[str], sheet: PriceSheet, used: set[str]) -> str | None:
+        for n in names:
+            found = sheet.canonical(n)
+            if found is not None and found not in used:
+                return found
+        return None
+
+    for n in sorted(set(old.models) - set(pairs)):
+        found = first(_spellings(old.models[n]), new, taken)
+        if found is not None:
+            pairs[n] = found
+            taken.add(found)
+    matched_old = set(pairs)
+    for m in sorted(set(new.models) - taken):
+        found = first(_spellings(new.models[m]), old, matched_old)
+        if found is not None:
+            pairs[found] = m
+            matched_old.add(found)
+    return pairs
+
+
 def diff_price_sheets(old: PriceSheet, new: PriceSheet) -> SheetDiff:
-    """Models added, removed and changed from ``old`` to ``new`` (sorted by name)."""
-    added = tuple(_summary(new.models[n]) for n in sorted(set(new.models) - set(old.models)))
-    removed = tuple(_summary(old.models[n]) for n in sorted(set(old.models) - set(new.models)))
+    """Models added, removed and changed from ``old`` to ``new`` (sorted by name).
+
+    Models are paired by canonical name (:func:`match_models`), so a sheet imported
+    from another catalog is compared model by model; a pair whose names differ is
+    shown as ``OLD = NEW``. Aliases themselves are not compared."""
+    pairs = match_models(old, new)
+    paired_new = set(pairs.values())
+    added = tuple(_summary(new.models[n]) for n in sorted(set(new.models) - paired_new))
+    removed = tuple(_summary(old.models[n]) for n in sorted(set(old.models) - set(pairs)))
     changed: list[ModelChange] = []
-    for name in sorted(set(old.models) & set(new.models)):
-        a, b = model_fields(old.models[name]), model_fields(new.models[name])
+    for name in sorted(pairs):
+        other = pairs[name]
+        a, b = model_fields(old.models[name]), model_fields(new.models[other])
         keys = list(a) + [k for k in b if k not in a]
         changes = tuple(
             FieldChange(k, a.get(k), b.get(k)) for k in keys if not _same(a.get(k), b.get(k))
         )
         if changes:
-            changed.append(ModelChange(name, changes))
+            label = name if name == other else f"{name} = {other}"
+            changed.append(ModelChange(label, changes))
     return SheetDiff(added, removed, tuple(changed), old.as_of, new.as_of)
 
 

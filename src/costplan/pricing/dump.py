@@ -108,10 +108,14 @@ def tokenizer_value(spec: TokenizerSpec) -> str:
 def _model_lines(model: ModelPrice) -> list[str]:
     lines = [f"  {scalar(model.name)}:", f"    provider: {scalar(model.provider)}"]
     lines += _schedule_lines(model.standard, "    ")
+    if "standard" in model.latency_ms:
+        lines.append(f"    latency_ms: {_latency(model, 'standard')}")
     for mode in MODES[1:]:
         if mode in model.modes:
             lines.append(f"    {mode}:")
             lines += _schedule_lines(model.modes[mode], "      ")
+            if mode in model.latency_ms:
+                lines.append(f"      latency_ms: {_latency(model, mode)}")
     if model.context_window is not None:
         lines.append(f"    context_window: {model.context_window}")
     if model.max_output_tokens is not None:
@@ -120,6 +124,14 @@ def _model_lines(model: ModelPrice) -> list[str]:
         lines.append(f"    min_cacheable_tokens: {model.min_cacheable_tokens}")
     if model.tokenizer is not None:
         lines.append(f"    tokenizer: {tokenizer_value(model.tokenizer)}")
+    if model.regions:
+        lines.append("    regions:")
+        for region, uplift in sorted(model.regions.items()):
+            lines.append(f"      {scalar(region)}: {{uplift_pct: {number(uplift)}}}")
+    for key, names in (("aliases", model.aliases), ("alias_prefixes", model.alias_prefixes)):
+        if names:
+            lines.append(f"    {key}:")
+            lines += [f"      - {scalar(n)}" for n in names]
     limits = model.limits
     if limits.tokens_per_minute is not None or limits.requests_per_minute is not None:
         items = [
@@ -132,6 +144,11 @@ def _model_lines(model: ModelPrice) -> list[str]:
         ]
         lines.append(f"    limits: {_flow(items)}")
     return lines
+
+
+def _latency(model: ModelPrice, mode: str) -> str:
+    lat = model.latency_ms[mode]
+    return _flow([("p50", str(lat.p50)), ("p95", str(lat.p95))])
 
 
 def dump_price_sheet(sheet: PriceSheet, *, header: str | None = None) -> str:

@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from costplan.errors import InputError
+from costplan.latency import LatencyMs
 from costplan.money import PrecisionError, amount_up, price_to_pusd_per_token, price_up
 from costplan.pricing.model import (
     RATE_FIELDS,
@@ -18,6 +19,7 @@ from costplan.pricing.model import (
     Rates,
     Tier,
 )
+from costplan.pricing.names import canonical_provider
 from costplan.pricing.schema import ModeIn, ModelIn, PriceSheetIn, RatesIn, TierIn
 from costplan.tokens.tokenizer import parse_tokenizer
 from costplan.validation import validate
@@ -161,7 +163,7 @@ class _Converter:
         )
         return ModelPrice(
             name=name,
-            provider=m.provider,
+            provider=canonical_provider(m.provider),
             standard=std,
             modes=modes,
             context_window=m.context_window,
@@ -169,6 +171,16 @@ class _Converter:
             tokenizer=tokenizer,
             limits=limits,
             min_cacheable_tokens=m.min_cacheable_tokens,
+            latency_ms={
+                mode: LatencyMs(spec.latency_ms.p50, spec.latency_ms.p95)
+                for mode, spec in (
+                    ("standard", m), ("batch", m.batch), ("flex", m.flex), ("priority", m.priority)
+                )
+                if spec is not None and spec.latency_ms is not None
+            },
+            regions={r: spec.uplift_pct for r, spec in m.regions.items()},
+            aliases=tuple(m.aliases),
+            alias_prefixes=tuple(m.alias_prefixes),
         )
 
 
@@ -206,6 +218,7 @@ def sheet_from_document(doc: SourceDocument) -> PriceSheet:
                 name,
                 hint="model names are case-sensitive: use one spelling",
             )
+    _check_aliases(doc, parsed, folded)
     models = {name: conv.model(name, m) for name, m in parsed.models.items()}
     return PriceSheet(
         models=models,
@@ -215,6 +228,31 @@ def sheet_from_document(doc: SourceDocument) -> PriceSheet:
         paths=(doc.path,),
         sha256={str(doc.path): doc.sha256},
     )
+
+
+def _check_aliases(doc: SourceDocument, parsed: PriceSheetIn, folded: dict[str, str]) -> None:
+    """An alias names one model only: never another model's name (in any case), nor
+    another alias; an alias prefix belongs to one model."""
+    owner: dict[str, str] = {}
+    prefix_owner: dict[str, str] = {}
+    for name, m in parsed.models.items():
+        for j, alias in enumerate(m.aliases):
+            key = ("models", name, "aliases", j)
+            if alias.casefold() in folded:
+                raise doc.error(
+                    f"alias is the name of model {folded[alias.casefold()]!r}", key, alias
+                )
+            first = owner.setdefault(alias.casefold(), name)
+            if first != name:
+                raise doc.error(f"alias is also an alias of {first!r}", key, alias)
+        for j, prefix in enumerate(m.alias_prefixes):
+            first = prefix_owner.setdefault(prefix, name)
+            if first != name:
+                raise doc.error(
+                    f"alias prefix is also one of {first!r}",
+                    ("models", name, "alias_prefixes", j),
+                    prefix,
+                )
 
 
 def load_price_sheet(path: Path) -> PriceSheet:
@@ -244,14 +282,20 @@ def load_price_sheets(paths: Sequence[Path]) -> PriceSheet:
         seen.append(p)
         doc = load_document(p, what="price sheet")
         new = sheet_from_document(doc)
-        for name in new.models:
-            here = f"{p}:{doc.line_of(('models', name))}"
+        keyed: list[tuple[str, tuple[str | int, ...]]] = [(n, ("models", n)) for n in new.models]
+        keyed += [
+            (a, ("models", n, "aliases", j))
+            for n, m in new.models.items()
+            for j, a in enumerate(m.aliases)
+        ]
+        for name, key in keyed:
+            here = f"{p}:{doc.line_of(key)}"
             first = owner.setdefault(name.casefold(), (name, here))
             if first[1] != here:
                 same = "" if first[0] == name else f" (as {first[0]!r})"
                 raise doc.error(
                     f"model is also defined in another price sheet: {first[1]}{same}",
-                    ("models", name),
+                    key,
                     name,
                     hint="define each model in one sheet (remove it from one of them)",
                 )

@@ -9,12 +9,14 @@ and genai-prices use); the highest threshold exceeded wins.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from costplan.latency import LatencyMs
+from costplan.pricing.names import AliasIndex
 from costplan.tokens.tokenizer import TokenizerSpec
 
 MODES = ("standard", "batch", "flex", "priority")
@@ -108,12 +110,57 @@ class ModelPrice:
     #: Shortest prefix the provider caches (tokens); None: the documented default
     #: (:func:`costplan.pricing.caching.min_cacheable_tokens`).
     min_cacheable_tokens: int | None = None
+    #: Other exact names of this model (dated ids, LiteLLM ``alias_of`` entries).
+    aliases: tuple[str, ...] = ()
+    #: Name prefixes that mean this model (genai-prices ``starts_with`` matchers).
+    alias_prefixes: tuple[str, ...] = ()
+    #: Typical latency by mode (``latency_ms`` keys); a task profile's own wins.
+    latency_ms: Mapping[str, LatencyMs] = field(default_factory=dict)
+    #: Regions it is served in -> uplift in percent (``costplan.pricing.regions``).
+    regions: Mapping[str, Decimal] = field(default_factory=dict)
 
     def schedule(self, mode: str) -> PriceSchedule:
         return self.standard if mode == "standard" else self.modes[mode]
 
     def available_modes(self) -> tuple[str, ...]:
         return ("standard", *(m for m in MODES[1:] if m in self.modes))
+
+
+class ModelTable(Mapping[str, ModelPrice]):
+    """A sheet's models by canonical name; a lookup also resolves aliases.
+
+    Iteration and ``len`` see canonical names only. ``table[name]`` for a name
+    that is not a model's but resolves by alias or as a variant ``BASE@LEVEL``
+    (:func:`costplan.pricing.names.resolve_name`) returns that model under the
+    name asked for (so a workload's name stays its name in plans and reports).
+    """
+
+    def __init__(self, models: Mapping[str, ModelPrice]) -> None:
+        self._models = dict(models)
+        self._index = AliasIndex(
+            (n, m.aliases, m.alias_prefixes) for n, m in self._models.items()
+        )
+
+    def canonical(self, name: str) -> str | None:
+        """The canonical model name ``name`` means, or None."""
+        return name if name in self._models else self._index.canonical(name, self._models)
+
+    def __getitem__(self, name: str) -> ModelPrice:
+        if name in self._models:
+            return self._models[name]
+        target = self._index.canonical(name, self._models) if isinstance(name, str) else None
+        if target is None:
+            raise KeyError(name)
+        return replace(self._models[target], name=name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._models)
+
+    def __len__(self) -> int:
+        return len(self._models)
+
+    def __repr__(self) -> str:
+        return f"ModelTable({self._models!r})"
 
 
 @dataclass(frozen=True)
@@ -128,6 +175,16 @@ class PriceSheet:
     sha256: Mapping[str, str] = field(default_factory=dict)
     #: What-if changes applied to the files' prices, in order (``--price-change`` texts).
     changes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.models, ModelTable):
+            object.__setattr__(self, "models", ModelTable(self.models))
+
+    def canonical(self, name: str) -> str | None:
+        """The canonical model name ``name`` means here (itself, or by alias), or None."""
+        models = self.models
+        assert isinstance(models, ModelTable)
+        return models.canonical(name)
 
     def merged_with(self, other: PriceSheet) -> PriceSheet:
         """Both sheets' models; a model in both is taken from ``other``."""

@@ -36,6 +36,19 @@ class TierIn(RatesIn):
     above_input_tokens: PositiveInt
 
 
+class LatencyIn(_Strict):
+    """Median and p95 latency of one request in this mode, whole milliseconds."""
+
+    p50: Annotated[int, Field(ge=0, le=10**9), WholeNumber]
+    p95: Annotated[int, Field(ge=0, le=10**9), WholeNumber]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> LatencyIn:
+        if self.p95 < self.p50:
+            raise ValueError("latency p95 must be >= its p50")
+        return self
+
+
 Discount = Annotated[Decimal, Field(gt=0, lt=1, allow_inf_nan=False), DecimalNumber]
 Rate = Annotated[Decimal, Field(gt=0, allow_inf_nan=False), DecimalNumber]
 
@@ -52,6 +65,9 @@ class ModeIn(_Strict):
     reasoning_usd_per_mtok: Price | None = None
     request_usd: Price | None = None
     tiers: list[TierIn] = []
+    latency_ms: LatencyIn | None = Field(
+        default=None, description="typical latency in this mode: {p50, p95} milliseconds"
+    )
 
     @model_validator(mode="after")
     def _discount_or_rates(self) -> ModeIn:
@@ -72,6 +88,15 @@ class LimitsIn(_Strict):
     requests_per_minute: PositiveInt | None = None
 
 
+Uplift = Annotated[Decimal, Field(ge=0, le=1000, allow_inf_nan=False), DecimalNumber]
+
+
+class RegionIn(_Strict):
+    """Serving in a region (data residency): every price raised by ``uplift_pct`` percent."""
+
+    uplift_pct: Uplift = Decimal(0)
+
+
 class ModelIn(RatesIn):
     provider: Annotated[str, Field(min_length=1)]
     tiers: list[TierIn] = []
@@ -85,6 +110,19 @@ class ModelIn(RatesIn):
     min_cacheable_tokens: Annotated[int, Field(ge=0, le=10**8), WholeNumber] | None = Field(
         default=None,
         description="shortest prefix the provider caches, in tokens (default by provider)",
+    )
+    latency_ms: LatencyIn | None = Field(
+        default=None, description="typical standard-mode latency: {p50, p95} milliseconds"
+    )
+    regions: dict[Annotated[str, Field(min_length=1)], RegionIn] = Field(
+        default={},
+        description="regions the model is served in, each with its uplift: {eu: {uplift_pct: 10}}",
+    )
+    aliases: list[Annotated[str, Field(min_length=1)]] = Field(
+        default=[], description="other exact names of this model (dated ids, alias_of entries)"
+    )
+    alias_prefixes: list[Annotated[str, Field(min_length=1)]] = Field(
+        default=[], description="names starting with one of these mean this model"
     )
 
 

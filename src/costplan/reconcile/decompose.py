@@ -129,6 +129,7 @@ class ModelLine:
     planned: bool  # the plan allocates queries of the task to it
     priced: bool  # actual usage priced from a sheet (else at logged spend)
     plan_requests: int
+    plan_quality_micro: int  # sum over the model's allocations of count x quality (micro)
     plan_cost_pusd: int
     plan_tokens: Mapping[str, Fraction]  # prompt, cached, output, reasoning (expected)
     actual_requests: int
@@ -148,6 +149,7 @@ class TaskResult:
     effects: Effects
     lines: tuple[ModelLine, ...]
     on_plan_share: Fraction | None  # sum_m min(plan share, actual share); None: no traffic
+    quality_on_plan_share: Fraction | None  # the same, quality-weighted (see on_plan_shares)
     basis_pusd: Fraction  # the plan's c_j - lin at its own tokens, on the actual traffic
 
 
@@ -323,17 +325,39 @@ def _task(
     effects = Effects(volume=d[0], unplanned=d[1], mix=d[2], length=d[3], cache=d[4], price=d[5])
     return TaskResult(
         name, tp is not None, volume, a_total, plan_cost, actual_cost, effects, tuple(lines),
-        _on_plan(lines, volume, a_total), basis,
+        *on_plan_shares(lines, volume, a_total), basis,
     )
 
 
-def _on_plan(lines: list[ModelLine], volume: int, requests: int) -> Fraction | None:
+def on_plan_shares(
+    lines: list[ModelLine], volume: int, requests: int
+) -> tuple[Fraction | None, Fraction | None]:
+    """The share of a task's traffic that ran where the plan said: by requests, and
+    quality-weighted. Both are None when the plan has no volume or the month no traffic.
+
+    With ``p_m = plan requests on m / plan volume`` and ``a_m = actual requests on m /
+    actual requests`` (unplanned models have ``p_m = 0``):
+
+    * by requests: ``sum_m min(p_m, a_m)``;
+    * quality-weighted: each planned request weighs the quality its model has in the
+      plan for the task, ``q_m = Q_m / n_m`` (``Q_m`` = the plan's count x quality over
+      m's allocations, exact): ``sum_m min(p_m, a_m) q_m / sum_m p_m q_m``, the share of
+      the plan's quality-weighted traffic that ran on the model the plan said. Traffic
+      that leaves a good model weighs more than traffic that leaves a weaker one; an
+      unplanned model needs no quality (its ``p_m`` is 0). With equal qualities it is the
+      request share, and it is too when every planned quality is 0.
+    """
     if not volume or not requests:
-        return None
-    return sum(
-        (min(Fraction(x.plan_requests, volume), Fraction(x.actual_requests, requests))
-         for x in lines), Fraction(0),
-    )
+        return None, None
+    by_requests = Fraction(0)
+    weighted = Fraction(0)
+    for x in lines:
+        kept = min(Fraction(x.plan_requests, volume), Fraction(x.actual_requests, requests))
+        by_requests += kept
+        if x.plan_requests:
+            weighted += kept * Fraction(x.plan_quality_micro, x.plan_requests)
+    mass = Fraction(sum(x.plan_quality_micro for x in lines), volume)  # sum_m p_m q_m
+    return by_requests, (weighted / mass if mass else by_requests)
 
 
 def _line(task: str, model: str, g: Group | None, mine: list[_Alloc] | None, cost: int,
@@ -354,6 +378,7 @@ def _line(task: str, model: str, g: Group | None, mine: list[_Alloc] | None, cos
         planned=bool(allocs),
         priced=g.priced if g is not None else True,
         plan_requests=sum(x.a.count for x in allocs),
+        plan_quality_micro=sum(x.a.quality_micro_total for x in allocs),
         plan_cost_pusd=sum(x.a.cost_pusd for x in allocs),
         plan_tokens=plan_tokens,
         actual_requests=g.requests if g else 0,

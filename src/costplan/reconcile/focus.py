@@ -4,33 +4,32 @@ One row per (scenario, task, model) with traffic or cost, ``scenario`` being
 ``plan`` or ``actual``, so that FinOps tools can load the plan beside the bill.
 Columns (FinOps Open Cost and Usage Specification 1.2):
 
-* the 21 mandatory ones: ``BilledCost``, ``BillingAccountId``, ``BillingAccountName``,
+* the 22 mandatory ones: ``BilledCost``, ``BillingAccountId``, ``BillingAccountName``,
   ``BillingCurrency``, ``BillingPeriodEnd``, ``BillingPeriodStart``, ``ChargeCategory``,
   ``ChargeClass``, ``ChargeDescription``, ``ChargePeriodEnd``, ``ChargePeriodStart``,
   ``ContractedCost``, ``EffectiveCost``, ``InvoiceIssuerName``, ``ListCost``,
   ``PricingQuantity``, ``PricingUnit``, ``ProviderName``, ``PublisherName``,
-  ``ServiceCategory``, ``ServiceName``;
+  ``ServiceCategory``, ``ServiceName``, ``ServiceSubcategory``;
 * the conditional and recommended ones that apply: ``ChargeFrequency``,
-  ``ConsumedQuantity``, ``ConsumedUnit``, ``ServiceSubcategory``, ``SkuId`` (= model),
-  ``Tags``;
+  ``ConsumedQuantity``, ``ConsumedUnit``, ``SkuId`` (= model), ``Tags``;
 * custom columns, prefixed ``x_`` as the specification requires: ``x_Scenario``,
   ``x_Task``, ``x_Requests``, ``x_InputTokens`` (cached included),
   ``x_CachedInputTokens``, ``x_OutputTokens``, ``x_ReasoningTokens``, ``x_LoggedCost``.
 
-Rules kept (tests/reconcile/test_focus.py checks each): every cost column is a
-plain decimal (no exponent, no separators, ``.`` as the decimal point), exact to the
-pico-dollar, and the four costs are equal (list prices, no discounts or
-commitments); ``BillingCurrency`` is ``USD`` (ISO 4217); every date-time is ISO 8601
-UTC ``YYYY-MM-DDTHH:MM:SSZ``, starts inclusive and ends exclusive (the reconciled
-period, which is also the billing period); ``ChargeCategory`` is ``Usage``,
-``ChargeClass`` null (no corrections), ``ChargeFrequency`` ``Usage-Based``,
-``ServiceCategory`` ``AI and Machine Learning`` and ``ServiceSubcategory``
-``Generative AI``; ``ConsumedQuantity`` is a positive decimal in ``ConsumedUnit``
-``Tokens`` (input + output + reasoning; the plan's expected counts may be
-fractional), ``PricingQuantity``/``PricingUnit`` the same; ``Tags`` is a JSON object
-of provider-prefixed keys (``costplan/scenario``, ``costplan/task``,
-``costplan/workload``). The plan lines' costs sum exactly to the plan's cost, the
-actual lines' to the actual cost.
+Rules kept (tests/reconcile/test_focus.py checks each): every cost column is a plain
+decimal (no exponent, no separators, ``.`` as the decimal point), exact to the
+pico-dollar (the logged spend in ``x_LoggedCost`` likewise), and the four costs are
+equal (list prices, no discounts or commitments); ``BillingCurrency`` is ``USD`` (ISO
+4217); every date-time is ISO 8601 UTC ``YYYY-MM-DDTHH:MM:SSZ``, starts inclusive and
+ends exclusive (the reconciled period, which is also the billing period);
+``ChargeCategory`` is ``Usage``, ``ChargeClass`` null (no corrections),
+``ChargeFrequency`` ``Usage-Based``, ``ServiceCategory`` ``AI and Machine Learning``
+and ``ServiceSubcategory`` ``Generative AI``; ``ConsumedQuantity`` is a positive
+decimal in ``ConsumedUnit`` ``Tokens`` (input + output + reasoning; the plan's
+expected counts may be fractional), ``PricingQuantity``/``PricingUnit`` the same;
+``Tags`` is a JSON object of provider-prefixed keys (``costplan/scenario``,
+``costplan/task``, ``costplan/workload``). The plan lines' costs sum exactly to the
+plan's cost, the actual lines' to the actual cost.
 """
 
 from __future__ import annotations
@@ -43,8 +42,8 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from costplan.money import usd_str
-from costplan.reconcile.load import _iso
-from costplan.reconcile.render import frac_str
+from costplan.reconcile.load import iso_utc
+from costplan.reconcile.render import frac_str, plain_decimal
 
 if TYPE_CHECKING:
     from costplan.reconcile.decompose import ModelLine
@@ -64,7 +63,7 @@ COLUMNS = (
 
 def _rows(rec: Reconciled) -> Iterator[dict[str, str]]:
     u = rec.usage
-    start, end = _iso(u.period.start), _iso(u.period.end)
+    start, end = iso_utc(u.period.start), iso_utc(u.period.end)
     account = rec.plan.workload
     for t in rec.result.tasks:
         for x in t.lines:
@@ -103,7 +102,7 @@ def _row(x: ModelLine, scenario: str) -> dict[str, str] | None:
     else:
         cost, requests = x.actual_cost_pusd, x.actual_requests
         tok = {k: Fraction(v) for k, v in x.actual_tokens.items()}
-        logged = "" if x.spend_usd is None else f"{x.spend_usd:f}"
+        logged = "" if x.spend_usd is None else plain_decimal(x.spend_usd)
     if not requests and not cost:
         return None
     quantity = tok["prompt"] + tok["output"] + tok["reasoning"]

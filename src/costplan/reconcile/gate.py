@@ -3,12 +3,17 @@
 * ``--max-overrun P``: actual cost above the plan's by more than ``P`` percent,
   exactly: ``100 x (actual - plan) > P x plan`` (+10.00% passes ``--max-overrun 10``);
   with a plan cost of 0, any actual cost is an overrun.
-* ``--max-mix-drift P``: a task whose *off-plan share*, ``1 - sum over models of
-  min(plan share, actual share)`` (the share of its requests that went elsewhere than
-  the plan said, unplanned models included), exceeds ``P`` percent. A task the plan
-  does not have is off plan entirely (100%). A planned task without traffic has no
-  share (its volume shows in the overrun). The share is of requests, not
-  quality-weighted: the plan has no quality for unplanned models.
+* ``--max-mix-drift P``: a task whose *quality-weighted off-plan share* exceeds ``P``
+  percent, exactly. It is ``1 - sum_m min(p_m, a_m) q_m / sum_m p_m q_m``, with ``p_m``
+  and ``a_m`` the planned and actual shares of the task's requests on model ``m`` and
+  ``q_m`` the quality the plan has for ``m`` on the task
+  (:func:`costplan.reconcile.decompose.on_plan_shares`): the share of the plan's
+  quality-weighted traffic that did not run on the model the plan said, so traffic
+  leaving a model of quality 0.9 weighs more than traffic leaving one of 0.7; with
+  equal qualities it is the share of requests. Unplanned models need no quality (the
+  plan gives them none, and their ``p_m`` is 0). A task the plan does not have is off
+  plan entirely (100%). A planned task without traffic has no share (its volume shows
+  in the overrun). The request share (unweighted) is reported beside it.
 
 Exit codes of ``costplan reconcile`` (README, "Plan against actual"): 0 within every
 threshold given (or none given), 1 some threshold broken (the reasons on stderr, one
@@ -44,11 +49,13 @@ def _usd(pusd: int) -> str:
     return f"${Decimal(pusd) / PUSD_PER_USD:,.2f}"
 
 
-def off_plan_share(t: TaskResult) -> Fraction | None:
-    """``1 - on-plan share``; 1 for a task the plan does not have; None without a share."""
+def off_plan_share(t: TaskResult, *, quality_weighted: bool = False) -> Fraction | None:
+    """``1 - on-plan share`` (by requests, or quality-weighted); 1 for a task the plan
+    does not have; None without a share."""
     if not t.planned:
         return Fraction(1) if t.actual_requests else None
-    return None if t.on_plan_share is None else 1 - t.on_plan_share
+    on = t.quality_on_plan_share if quality_weighted else t.on_plan_share
+    return None if on is None else 1 - on
 
 
 def _elsewhere(t: TaskResult) -> str:
@@ -78,12 +85,13 @@ def reasons(r: Reconciliation, th: Thresholds) -> list[str]:
     if th.max_mix_drift_pct is not None:
         limit = th.max_mix_drift_pct
         for t in r.tasks:
-            off = off_plan_share(t)
+            off = off_plan_share(t, quality_weighted=True)
             if off is None or off * 100 <= Fraction(limit):
                 continue
             what = "is not in the plan" if not t.planned else "went elsewhere than the plan said"
             out.append(
-                f"task {t.name!r}: {_pct(off)} of its {t.actual_requests:,} requests {what} "
-                f"({_elsewhere(t)}), more than --max-mix-drift {limit}%"
+                f"task {t.name!r}: {_pct(off)} of its traffic (quality-weighted; "
+                f"{t.actual_requests:,} requests) {what} ({_elsewhere(t)}), more than "
+                f"--max-mix-drift {limit}%"
             )
     return out

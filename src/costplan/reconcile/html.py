@@ -40,7 +40,7 @@ def waterfall_svg(rec: Reconciled) -> str:
     effects = r.effects.as_dict()
     plan = float(pusd_to_usd(r.plan_cost_pusd))
     labels = ["plan", *STAGES, "actual"]
-    with charts._style("costplan-waterfall"):
+    with charts.chart_style("costplan-waterfall"):
         fig = Figure(figsize=(8.0, 3.6), dpi=100)
         ax = fig.add_subplot()
         level = plan
@@ -55,11 +55,11 @@ def waterfall_svg(rec: Reconciled) -> str:
             patch = ax.bar([k], [height], bottom=[bottom], color=colour, width=0.6)
             patch.patches[0].set_gid(f"costplan-waterfall-{k}")
         ax.set_xticks(range(len(labels)), labels)
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: charts._money_label(v)))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: charts.money_label(v)))
         ax.set_ylabel("cost per period (USD)")
         ax.grid(axis="y", color="#dddddd", linewidth=0.6)
         ax.set_axisbelow(True)
-        return charts._svg(fig, "chart-waterfall", "plan to actual, by effect")
+        return charts.figure_svg(fig, "chart-waterfall", "plan to actual, by effect")
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
@@ -108,7 +108,8 @@ def render_html(rec: Reconciled, gate: Sequence[str] | None) -> str:
         "</section>", '<section id="effects">', "<h2>Where the difference came from</h2>",
         *_table(*render.effect_rows(rec)), "</section>",
         '<section id="models">', "<h2>Per task and model</h2>", *_table(*render.model_rows(rec)),
-        "</section>",
+        "</section>", '<section id="totals">', "<h2>Per model and in total</h2>",
+        *_table(*render.total_rows(rec)), "</section>",
     ]
     lines = [*rec.warnings, *rec.result.notes]
     if lines:

@@ -20,6 +20,15 @@ whose length differs from the plan's, buckets that straddle a period bound, and 
 files whose time spans overlap while carrying traffic of the same (task, model)
 (the same requests may be counted twice, e.g. a gateway log beside a provider's
 usage report).
+
+Request counts. Usage reports that count tokens but not requests (Anthropic's
+messages usage report) take them from ``--requests TASK=N`` or ``TASK/MODEL=N``
+(the task and model as reconciled: after ``--task-map`` and name resolution), as
+``workload build`` takes ``--volume``: a (task, model) whose rows have no request
+count gets ``N`` (plus the counted rows' requests, if others have counts); ``TASK=N``
+serves when the task's uncounted usage is on one model. Without a count the run
+stops (exit 2) naming the task and model; a ``--requests`` key that matches no
+uncounted usage is refused too (a typo would otherwise be silently ignored).
 """
 
 from __future__ import annotations
@@ -40,6 +49,9 @@ if TYPE_CHECKING:
     from costplan.ingest.traffic import Source
 
 DAY = timedelta(days=1)
+#: A usage row (a report's bucket) without a request count; a per-request row without
+#: one is one request.
+_UNCOUNTED = "(n_missing AND NOT per_request)"
 
 
 @dataclass(frozen=True)
@@ -89,6 +101,7 @@ class UsageRequest:
     task_map: Mapping[str, str] = field(default_factory=dict)
     period: str | None = None
     strict: bool = False
+    requests: Mapping[str, int] = field(default_factory=dict)  # TASK or TASK/MODEL -> N
 
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -129,7 +142,8 @@ def _utc(us: int) -> datetime:
     return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=int(us))
 
 
-def _iso(t: datetime) -> str:
+def iso_utc(t: datetime) -> str:
+    """``t`` as ISO 8601 UTC to the second: ``YYYY-MM-DDTHH:MM:SSZ``."""
     return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -151,7 +165,8 @@ def _span_warnings(
                 more = f" and {len(common) - 3} more" if len(common) > 3 else ""
                 out.append(
                     f"warning: overlapping usage: {sources[a].path} and {sources[b].path} both "
-                    f"cover {_iso(_utc(lo))} to {_iso(_utc(hi))} with traffic of {pairs}{more}: "
+                    f"cover {iso_utc(_utc(lo))} to {iso_utc(_utc(hi))} with traffic of "
+                    f"{pairs}{more}: "
                     "the same requests may be counted twice"
                 )
     return out
@@ -162,13 +177,13 @@ def _period_warnings(
 ) -> list[str]:
     out = []
     c0, c1 = covered
-    span = f"usage covers {_iso(c0)} to {_iso(c1)}"
+    span = f"usage covers {iso_utc(c0)} to {iso_utc(c1)}"
     if period.given:
         if c0 - period.start > DAY or period.end - c1 > DAY:
             covered_days = Decimal(int((c1 - c0).total_seconds())) / 86400
             out.append(
                 f"warning: partial period: {span}, {covered_days:.1f} of the period's "
-                f"{period.days:.1f} days ({_iso(period.start)} to {_iso(period.end)}); "
+                f"{period.days:.1f} days ({iso_utc(period.start)} to {iso_utc(period.end)}); "
                 "actual figures are not extrapolated"
             )
         length = period.end - period.start
@@ -204,13 +219,15 @@ def _bounds(con: duckdb.DuckDBPyConnection, req: UsageRequest) -> tuple[Period, 
 def _outside(con: duckdb.DuckDBPyConnection, inside: str, period: Period) -> list[str]:
     out = []
     row = con.execute(
-        f"SELECT count(*), sum(n)::BIGINT, sum(spend), count(spend) FROM ok WHERE NOT {inside}"
+        f"SELECT count(*), coalesce(sum(n) FILTER (NOT {_UNCOUNTED}), 0)::BIGINT, sum(spend), "
+        f"count(spend), count(*) FILTER ({_UNCOUNTED}) FROM ok WHERE NOT {inside}"
     ).fetchone()
     if row and row[0]:
         spend = f", ${Decimal(row[2]):.4f} logged" if row[3] else ""
+        rows = f" and {int(row[4]):,} usage rows without request counts" if row[4] else ""
         out.append(
-            f"warning: {int(row[1]):,} requests{spend} start outside the period "
-            f"{_iso(period.start)} to {_iso(period.end)}: left out of actual"
+            f"warning: {int(row[1]):,} requests{rows}{spend} start outside the period "
+            f"{iso_utc(period.start)} to {iso_utc(period.end)}: left out of actual"
         )
     end_us = int((period.end - _utc(0)) / timedelta(microseconds=1))
     row = con.execute(
@@ -232,10 +249,12 @@ def _groups(
 
     resolve = Resolver(known, req.aliases, ())
     merged: dict[tuple[str, str], list[Any]] = {}
+    uncounted: set[tuple[str, str]] = set()
     for r in con.execute(
-        f"""SELECT task, model, sum(n)::BIGINT, sum(prompt)::HUGEINT, sum(cached)::HUGEINT,
+        f"""SELECT task, model, coalesce(sum(n) FILTER (NOT {_UNCOUNTED}), 0)::BIGINT,
+              sum(prompt)::HUGEINT, sum(cached)::HUGEINT,
               sum(output)::HUGEINT, sum(coalesce(reasoning, 0))::HUGEINT, sum(spend),
-              count(spend)
+              count(spend), bool_or({_UNCOUNTED})
             FROM ok WHERE {inside} GROUP BY task, model ORDER BY task, model"""
     ).fetchall():
         task = req.task_map.get(r[0], r[0])
@@ -247,10 +266,45 @@ def _groups(
         if r[8]:
             e[5] = (e[5] or Decimal(0)) + Decimal(r[7])
         e[7].append(r[1])
+        if r[9]:
+            uncounted.add(key)
+    for key, n in _given_requests(uncounted, req.requests).items():
+        merged[key][0] += n
     return tuple(
         Group(t, m, e[0], e[1], e[2], e[3], e[4], e[5], e[6], tuple(sorted(e[7])))
         for (t, m), e in sorted(merged.items())
     )
+
+
+def _given_requests(
+    uncounted: set[tuple[str, str]], given: Mapping[str, int]
+) -> dict[tuple[str, str], int]:
+    """``--requests`` for each uncounted (task, model) (see the module docstring)."""
+    out: dict[tuple[str, str], int] = {}
+    used: set[str] = set()
+    for task, model in sorted(uncounted):
+        pair = f"{task}/{model}"
+        key = pair if pair in given else task
+        if key in given and (key == pair or sum(1 for t, _m in uncounted if t == task) == 1):
+            out[(task, model)] = given[key]
+            used.add(key)
+        else:
+            several = task in given
+            raise InputError(
+                f"task {task!r}, model {model!r}: the usage has no request counts "
+                "(Anthropic's usage report has none); reconcile needs requests"
+                + (" (the task's uncounted usage is on several models)" if several else ""),
+                hint=f"give --requests {pair}=N" + ("" if several else f" or {task}=N")
+                + ", or use logs with request counts (LiteLLM, OTel, a generic file)",
+            )
+    unused = sorted(set(given) - used)
+    if unused:
+        raise InputError(
+            "--requests names no usage without request counts", value=unused[0],
+            hint="keys are TASK or TASK/MODEL as reconciled"
+            + (": " + ", ".join(f"{t}/{m}" for t, m in sorted(uncounted)) if uncounted else ""),
+        )
+    return out
 
 
 def load_usage(req: UsageRequest, known: set[str], plan_minutes: int) -> Usage:
@@ -270,12 +324,6 @@ def load_usage(req: UsageRequest, known: set[str], plan_minutes: int) -> Usage:
         for p in req.files
     ]
     summary = summarize(con, sources, strict=req.strict, sample_size=0)
-    if summary.without_counts:
-        raise InputError(
-            f"task {summary.without_counts[0]!r}: the usage report has no request counts "
-            "(Anthropic's has none); reconcile needs requests",
-            hint="use the gateway's logs (LiteLLM, OTel) or a generic file with a requests column",
-        )
     warnings = []
     if summary.malformed:
         first = summary.malformed_first[0].render()
@@ -290,7 +338,7 @@ def load_usage(req: UsageRequest, known: set[str], plan_minutes: int) -> Usage:
     ).fetchone()
     if row is None or not row[2]:
         raise InputError(
-            f"no usage in the period {_iso(period.start)} to {_iso(period.end)}",
+            f"no usage in the period {iso_utc(period.start)} to {iso_utc(period.end)}",
             hint="check --period",
         )
     covered = (_utc(row[0]), _utc(row[1]))

@@ -10,15 +10,16 @@ row's effects add up to its printed difference.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from costplan.money import cents, pusd_to_usd, usd_str
-from costplan.reconcile.decompose import EFFECTS, Effects, TaskResult
+from costplan.reconcile.decompose import EFFECTS, Effects, ModelLine, TaskResult
 from costplan.reconcile.gate import off_plan_share
-from costplan.reconcile.load import _iso
+from costplan.reconcile.load import iso_utc
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -26,6 +27,48 @@ if TYPE_CHECKING:
     from costplan.reconcile.run import Reconciled
 
 JSON_FORMAT_VERSION = 1
+TOKEN_KINDS = ("prompt", "cached", "output", "reasoning")
+
+
+@dataclass(frozen=True)
+class Sums:
+    """Plan and actual requests, tokens by kind (prompt includes cached) and costs,
+    summed over some (task, model) lines: a task, a model across tasks, or everything."""
+
+    plan_requests: int
+    actual_requests: int
+    plan_tokens: dict[str, Fraction]
+    actual_tokens: dict[str, int]
+    plan_cost_pusd: int
+    actual_cost_pusd: int
+
+
+def sums(lines: Iterable[ModelLine]) -> Sums:
+    items = list(lines)
+    return Sums(
+        sum(x.plan_requests for x in items), sum(x.actual_requests for x in items),
+        {k: sum((Fraction(x.plan_tokens[k]) for x in items), Fraction(0)) for k in TOKEN_KINDS},
+        {k: sum(x.actual_tokens[k] for x in items) for k in TOKEN_KINDS},
+        sum(x.plan_cost_pusd for x in items), sum(x.actual_cost_pusd for x in items),
+    )
+
+
+def by_model(rec: Reconciled) -> list[tuple[str, str, Sums]]:
+    """(model, provider, sums over every task's line of it), in model order."""
+    lines: dict[str, list[ModelLine]] = {}
+    for t in rec.result.tasks:
+        for x in t.lines:
+            lines.setdefault(x.model, []).append(x)
+    return [(m, xs[0].provider, sums(xs)) for m, xs in sorted(lines.items())]
+
+
+def _tokens_json(s: Sums) -> dict[str, Any]:
+    return {
+        "plan_requests": s.plan_requests,
+        "actual_requests": s.actual_requests,
+        "plan_tokens": {k: frac_str(v) for k, v in s.plan_tokens.items()},
+        "actual_tokens": dict(s.actual_tokens),
+    }
 
 
 def frac_str(x: Fraction, places: int = 6) -> str:
@@ -41,12 +84,19 @@ def frac_str(x: Fraction, places: int = 6) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+def plain_decimal(d: Decimal) -> str:
+    """An exact decimal without exponent or trailing zeros (``1.25``, not ``1.250000``)."""
+    text = f"{d:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def _effects(e: Effects) -> dict[str, str]:
     return {k: usd_str(v) for k, v in e.as_dict().items()}
 
 
 def _task_json(t: TaskResult) -> dict[str, Any]:
     off = off_plan_share(t)
+    qoff = off_plan_share(t, quality_weighted=True)
     return {
         "name": t.name,
         "planned": t.planned,
@@ -58,7 +108,10 @@ def _task_json(t: TaskResult) -> dict[str, Any]:
         "effects": _effects(t.effects),
         "on_plan_share": None if t.on_plan_share is None else frac_str(t.on_plan_share),
         "off_plan_share": None if off is None else frac_str(off),
+        "quality_weighted_off_plan_share": None if qoff is None else frac_str(qoff),
         "basis_usd": frac_str(t.basis_pusd / 10**12, 12),
+        "plan_tokens": {k: frac_str(v) for k, v in sums(t.lines).plan_tokens.items()},
+        "actual_tokens": dict(sums(t.lines).actual_tokens),
         "models": [
             {
                 "model": x.model,
@@ -71,7 +124,7 @@ def _task_json(t: TaskResult) -> dict[str, Any]:
                 "actual_cost_usd": usd_str(x.actual_cost_pusd),
                 "plan_tokens": {k: frac_str(v) for k, v in x.plan_tokens.items()},
                 "actual_tokens": dict(x.actual_tokens),
-                "logged_spend_usd": None if x.spend_usd is None else f"{x.spend_usd:f}",
+                "logged_spend_usd": None if x.spend_usd is None else plain_decimal(x.spend_usd),
             }
             for x in t.lines
         ],
@@ -86,9 +139,9 @@ def to_json(rec: Reconciled, gate: Sequence[str] | None) -> dict[str, Any]:
         "plan": str(rec.plan_path),
         "workload": rec.plan.workload,
         "plan_period": rec.plan.period,
-        "period": {"start": _iso(u.period.start), "end": _iso(u.period.end),
+        "period": {"start": iso_utc(u.period.start), "end": iso_utc(u.period.end),
                    "given": u.period.given},
-        "covered": {"start": _iso(u.covered[0]), "end": _iso(u.covered[1])},
+        "covered": {"start": iso_utc(u.covered[0]), "end": iso_utc(u.covered[1])},
         "usage": [{"file": str(f), "format": fmt} for f, fmt in zip(u.files, u.formats,
                                                                     strict=True)],
         "plan_prices": [str(p) for p in rec.plan_price_paths],
@@ -99,6 +152,13 @@ def to_json(rec: Reconciled, gate: Sequence[str] | None) -> dict[str, Any]:
         "effects": _effects(r.effects),
         "effect_order": ["volume", "unplanned", "mix", "length", "cache", "price"],
         "tasks": [_task_json(t) for t in r.tasks],
+        "models": [
+            {"model": m, "provider": p, **_tokens_json(s),
+             "plan_cost_usd": usd_str(s.plan_cost_pusd),
+             "actual_cost_usd": usd_str(s.actual_cost_pusd)}
+            for m, p, s in by_model(rec)
+        ],
+        "totals": _tokens_json(sums(x for t in r.tasks for x in t.lines)),
         "gate": None if gate is None else {"passed": not gate, "reasons": list(gate)},
         "warnings": list(rec.warnings),
         "notes": list(r.notes),
@@ -122,22 +182,24 @@ def _share(x: Fraction | None) -> str:
 
 
 def task_rows(rec: Reconciled) -> tuple[list[str], list[list[str]]]:
-    """Per task and total: requests, share on plan, cost, difference."""
-    header = ["task", "plan requests", "actual requests", "on plan", "plan cost",
-              "actual cost", "difference"]
+    """Per task and total: requests, share on plan (by requests and quality-weighted,
+    :func:`costplan.reconcile.decompose.on_plan_shares`), cost, difference."""
+    header = ["task", "plan requests", "actual requests", "on plan", "on plan (quality)",
+              "plan cost", "actual cost", "difference"]
     rows = []
     tasks = list(rec.result.tasks)
     for t in tasks:
         rows.append([
             t.name + ("" if t.planned else " (unplanned)"), f"{t.plan_volume:,}",
-            f"{t.actual_requests:,}", _share(t.on_plan_share),
+            f"{t.actual_requests:,}", _share(t.on_plan_share), _share(t.quality_on_plan_share),
             _money(pusd_to_usd(t.plan_cost_pusd)), _money(pusd_to_usd(t.actual_cost_pusd)),
             _signed(pusd_to_usd(t.actual_cost_pusd - t.plan_cost_pusd)),
         ])
     r = rec.result
     rows.append([
         "total", f"{sum(t.plan_volume for t in tasks):,}",
-        f"{sum(t.actual_requests for t in tasks):,}", "", _money(pusd_to_usd(r.plan_cost_pusd)),
+        f"{sum(t.actual_requests for t in tasks):,}", "", "",
+        _money(pusd_to_usd(r.plan_cost_pusd)),
         _money(pusd_to_usd(r.actual_cost_pusd)),
         _signed(pusd_to_usd(r.actual_cost_pusd - r.plan_cost_pusd)),
     ])
@@ -174,6 +236,26 @@ def model_rows(rec: Reconciled) -> tuple[list[str], list[list[str]]]:
     return header, rows
 
 
+def _tok(x: Fraction | int) -> str:
+    return f"{round(x):,}"
+
+
+def total_rows(rec: Reconciled) -> tuple[list[str], list[list[str]]]:
+    """Per model (across tasks) and in total, a plan row and an actual row: requests,
+    tokens by kind and cost (planned tokens are expected counts, shown rounded)."""
+    header = ["model", "", "requests", *TOKEN_KINDS, "cost"]
+    everything = sums(x for t in rec.result.tasks for x in t.lines)
+    rows = []
+    for name, s in [*((m, s) for m, _p, s in by_model(rec)), ("total", everything)]:
+        rows.append([name, "plan", f"{s.plan_requests:,}",
+                     *(_tok(s.plan_tokens[k]) for k in TOKEN_KINDS),
+                     _money(pusd_to_usd(s.plan_cost_pusd))])
+        rows.append(["", "actual", f"{s.actual_requests:,}",
+                     *(_tok(s.actual_tokens[k]) for k in TOKEN_KINDS),
+                     _money(pusd_to_usd(s.actual_cost_pusd))])
+    return header, rows
+
+
 def headline(rec: Reconciled) -> str:
     r, u = rec.result, rec.usage
     diff = pusd_to_usd(r.actual_cost_pusd - r.plan_cost_pusd)
@@ -182,7 +264,7 @@ def headline(rec: Reconciled) -> str:
     return (
         f"plan {_money(pusd_to_usd(r.plan_cost_pusd))}, actual "
         f"{_money(pusd_to_usd(r.actual_cost_pusd))}: {_signed(diff)}{pct} "
-        f"({_iso(u.period.start)} to {_iso(u.period.end)})"
+        f"({iso_utc(u.period.start)} to {iso_utc(u.period.end)})"
     )
 
 
@@ -204,9 +286,10 @@ def render_terminal(rec: Reconciled, console: Console, gate: Sequence[str] | Non
         ("Plan against actual, per task", task_rows(rec)),
         ("Where the difference came from (USD)", effect_rows(rec)),
         ("Per task and model (actual tokens)", model_rows(rec)),
+        ("Per model and in total (tokens by kind, plan and actual)", total_rows(rec)),
     ):
         table = Table(title=title, title_justify="left")
-        left = 2 if header[1] == "model" else 1
+        left = 2 if header[1] in ("model", "") else 1
         for i, h in enumerate(header):
             table.add_column(h, justify="left" if i < left else "right")
         for row in rows:
@@ -241,6 +324,7 @@ def render_markdown(rec: Reconciled, gate: Sequence[str] | None) -> str:
     out += ["## Where the difference came from", "", *md_table(*effect_rows(rec)),
             _md_escape(METHOD), ""]
     out += ["## Per task and model", "", *md_table(*model_rows(rec))]
+    out += ["## Per model and in total", "", *md_table(*total_rows(rec))]
     lines = [*rec.warnings, *rec.result.notes]
     if lines:
         out += ["## Notes", "", *(f"- {_md_escape(n)}" for n in lines), ""]

@@ -50,14 +50,14 @@ def _sha(path: Path) -> str:
 
 def reconcile(req: ReconcileRequest) -> Reconciled:
     """Read everything, decompose, and return the result (nothing is written here)."""
-    from costplan.check import _workload_path
+    from costplan.check import resolve_workload_path
     from costplan.planio import read_plan
     from costplan.pricing.load import load_price_sheets
     from costplan.workload.load import load_workload
     from costplan.workload.model import MINUTES_PER_PERIOD
 
     plan = read_plan(req.plan)
-    wpath = _workload_path(plan, req.plan, req.workload)
+    wpath = resolve_workload_path(plan, req.plan, req.workload)
     workload = load_workload(wpath)
     plan_paths = tuple(req.plan_prices) or workload.price_paths
     if not plan_paths:

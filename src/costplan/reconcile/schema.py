@@ -17,6 +17,23 @@ _EFFECTS = {
     "required": ["volume", "mix", "length", "cache", "price", "unplanned"],
     "additionalProperties": False,
 }
+_KINDS = ["prompt", "cached", "output", "reasoning"]
+_PLAN_TOKENS = {"type": "object", "required": _KINDS, "additionalProperties": _TOKENS,
+                "description": "expected tokens by kind (prompt includes cached), exact"}
+_ACTUAL_TOKENS = {"type": "object", "required": _KINDS,
+                  "additionalProperties": {"type": "integer", "minimum": 0}}
+_SUMS = {
+    "plan_requests": {"type": "integer", "minimum": 0},
+    "actual_requests": {"type": "integer", "minimum": 0},
+    "plan_tokens": _PLAN_TOKENS, "actual_tokens": _ACTUAL_TOKENS,
+}
+_MODEL_TOTAL = {
+    "type": "object", "description": "one model across every task",
+    "required": ["model", "provider", *_SUMS, "plan_cost_usd", "actual_cost_usd"],
+    "properties": {"model": {"type": "string"}, "provider": {"type": "string"}, **_SUMS,
+                   "plan_cost_usd": _USD, "actual_cost_usd": _USD},
+    "additionalProperties": False,
+}
 _MODEL = {
     "type": "object",
     "required": ["model", "provider", "planned", "priced", "plan_requests", "actual_requests",
@@ -38,14 +55,19 @@ _TASK = {
     "type": "object",
     "required": ["name", "planned", "plan_volume", "actual_requests", "plan_cost_usd",
                  "actual_cost_usd", "difference_usd", "effects", "on_plan_share",
-                 "off_plan_share", "basis_usd", "models"],
+                 "off_plan_share", "quality_weighted_off_plan_share", "basis_usd", "plan_tokens",
+                 "actual_tokens", "models"],
     "properties": {
         "name": {"type": "string"}, "planned": {"type": "boolean"},
         "plan_volume": {"type": "integer", "minimum": 0},
         "actual_requests": {"type": "integer", "minimum": 0},
         "plan_cost_usd": _USD, "actual_cost_usd": _USD, "difference_usd": _USD,
         "effects": _EFFECTS, "on_plan_share": _SHARE, "off_plan_share": _SHARE,
+        "quality_weighted_off_plan_share": {
+            **_SHARE, "description": "the --max-mix-drift measure: 1 - sum_m min(plan share, "
+            "actual share) x plan quality / sum_m plan share x plan quality"},
         "basis_usd": {"type": "string"},
+        "plan_tokens": _PLAN_TOKENS, "actual_tokens": _ACTUAL_TOKENS,
         "models": {"type": "array", "items": _MODEL},
     },
     "additionalProperties": False,
@@ -59,7 +81,8 @@ SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["format", "plan", "workload", "plan_period", "period", "covered", "usage",
                  "plan_prices", "prices", "plan_cost_usd", "actual_cost_usd", "difference_usd",
-                 "effects", "effect_order", "tasks", "gate", "warnings", "notes"],
+                 "effects", "effect_order", "tasks", "models", "totals", "gate", "warnings",
+                 "notes"],
     "properties": {
         "format": {"const": 1},
         "plan": {"type": "string"}, "workload": {"type": "string"},
@@ -75,6 +98,9 @@ SCHEMA: dict[str, Any] = {
         "effects": _EFFECTS,
         "effect_order": {"type": "array", "items": {"type": "string"}},
         "tasks": {"type": "array", "items": _TASK},
+        "models": {"type": "array", "items": _MODEL_TOTAL},
+        "totals": {"type": "object", "required": list(_SUMS), "properties": _SUMS,
+                   "additionalProperties": False},
         "gate": {"oneOf": [{"type": "null"}, {
             "type": "object", "required": ["passed", "reasons"],
             "properties": {"passed": {"type": "boolean"},

@@ -67,21 +67,24 @@ def mpl_text(text: str) -> str:
     return printable(text).replace("$", r"\$")
 
 
-def _money_label(value: float) -> str:
+def money_label(value: float) -> str:
+    """An axis label for ``value`` USD: whole dollars from $100, cents below (mathtext-safe)."""
     if value == 0:
         return mpl_text("$0")
     return mpl_text(f"${value:,.0f}" if abs(value) >= 100 else f"${value:,.2f}")
 
 
 @contextmanager
-def _style(salt: str) -> Iterator[None]:
+def chart_style(salt: str) -> Iterator[None]:
+    """costplan's matplotlib settings, with ``salt`` for SVG ids that do not change between runs."""
     import matplotlib
 
     with matplotlib.rc_context({**_RC, "svg.hashsalt": salt}):
         yield
 
 
-def _svg(fig: Figure, prefix: str, title: str) -> str:
+def figure_svg(fig: Figure, prefix: str, title: str) -> str:
+    """``fig`` as an SVG element to inline in HTML (no metadata; see :func:`inline_svg`)."""
     buf = io.StringIO()
     fig.savefig(buf, format="svg", metadata=_NO_METADATA, bbox_inches="tight")
     return inline_svg(buf.getvalue(), prefix=prefix, title=title)
@@ -128,7 +131,7 @@ def allocation_svg(tables: PlanTables) -> str:
     task_names = [t.task.name for t in tables.tasks]
     ypos = {id(t.task): len(tables.tasks) - 1 - i for i, t in enumerate(tables.tasks)}
 
-    with _style("costplan-allocation"):
+    with chart_style("costplan-allocation"):
         fig = Figure(figsize=(8.0, 1.4 + 0.42 * max(1, len(task_names))), dpi=100)
         ax = fig.add_subplot()
         left = dict.fromkeys(ypos, 0.0)
@@ -150,14 +153,14 @@ def allocation_svg(tables: PlanTables) -> str:
             seen.add(label)
             left[key] += float(r.cost)
         ax.set_yticks(range(len(task_names)), [mpl_text(n) for n in reversed(task_names)])
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: _money_label(v)))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: money_label(v)))
         ax.set_xlabel("cost per period (USD)")
         ax.set_xlim(left=0)
         ax.grid(axis="x", color="#dddddd", linewidth=0.6)
         ax.set_axisbelow(True)
         if labels:
             ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
-        return _svg(fig, "chart-allocation", "cost by task and model")
+        return figure_svg(fig, "chart-allocation", "cost by task and model")
 
 
 def frontier_svg(
@@ -176,7 +179,7 @@ def frontier_svg(
     from matplotlib.figure import Figure
     from matplotlib.ticker import FuncFormatter
 
-    with _style("costplan-frontier"):
+    with chart_style("costplan-frontier"):
         fig = Figure(figsize=(8.0, 4.2), dpi=100)
         ax = fig.add_subplot()
         (line,) = ax.plot(
@@ -219,9 +222,9 @@ def frontier_svg(
                 float(budget), color="#888888", linestyle="--", linewidth=1, label="budget"
             )
             rule.set_gid("costplan-budget")
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: _money_label(v)))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: money_label(v)))
         ax.set_xlabel("cost per period (USD)")
         ax.set_ylabel("mean quality")
         ax.grid(color="#dddddd", linewidth=0.6)
         ax.legend(loc="lower right", frameon=False)
-        return _svg(fig, "chart-frontier", "quality-cost frontier")
+        return figure_svg(fig, "chart-frontier", "quality-cost frontier")

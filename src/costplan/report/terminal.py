@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from costplan.money import cents, fmt_usd, pusd_to_usd
-from costplan.options import OptionTable
-from costplan.plan import Plan
+from costplan.money import cents, fmt_usd, fmt_usd_sig, pusd_to_usd
+from costplan.options import Option, OptionTable
+from costplan.plan import Allocation, Plan, TaskPlan
 from costplan.report.tables import gap_text as fmt_gap
 from costplan.report.tables import period_line, quality_line
 from costplan.textsafe import printable
@@ -33,49 +34,69 @@ def _pct(x: Decimal) -> str:
     return f"{x * 100:+.1f}%"
 
 
-def render_plan(plan: Plan, console: Console) -> None:
-    """Allocation per task, totals against budget, baselines side by side."""
+def _fits(table: Table, console: Console) -> bool:
+    """True when ``table`` can be drawn at its natural width (nothing wrapped or cut)."""
+    from rich.measure import Measurement
+
+    wide = console.options.update_width(10_000)  # measure unclamped by the terminal
+    return Measurement.get(console, wide, table).maximum <= console.width
+
+
+def _plan_table(plan: Plan, rows: list[tuple[TaskPlan, Allocation]], row_cents: list[Decimal],
+                *, narrow: bool) -> Table:
+    """The allocation table. ``narrow`` (a terminal too narrow for the wide one, e.g. 80
+    columns): no task column, each task a heading row above its models, light borders,
+    the floor in the heading's quality column, names wrapped (never cut to an ambiguous
+    prefix), numbers never wrapped."""
     per = _PER.get(plan.period, plan.period)
     title = f"costplan: {plan.workload} ({plan.objective}, per {per})"
-    table = Table(title=title, title_justify="left", show_lines=False)
-    table.add_column("task")
-    table.add_column("model (mode)")
-    table.add_column("queries", justify="right")
-    table.add_column("share", justify="right")
-    table.add_column("quality", justify="right")
-    table.add_column("$/1k queries", justify="right")
-    table.add_column("cost", justify="right")
-
-    rows = [(t, a) for t in plan.tasks for a in t.allocations]
-    row_cents = cents([pusd_to_usd(a.cost_pusd) for _, a in rows])
+    if narrow:
+        table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False)
+        table.add_column("task / model (mode)", overflow="fold")
+    else:
+        table = Table(title=title, title_justify="left", show_lines=False)
+        table.add_column("task")
+        table.add_column("model (mode)")
+    for name in ("queries", "share", "quality", "$/1k" if narrow else "$/1k queries", "cost"):
+        table.add_column(name, justify="right", no_wrap=narrow)
     for i, ((t, a), c) in enumerate(zip(rows, row_cents, strict=True)):
         first = i == 0 or rows[i - 1][0] is not t
-        if first and i > 0:
+        if first and i > 0 and not narrow:
             table.add_section()
         share = Decimal(a.count) / t.volume if t.volume else Decimal(0)
         floor = f" (>= {t.min_quality})" if first and t.min_quality is not None else ""
-        table.add_row(
-            t.name + floor if first else "",
-            a.label,
+        numbers = (
             f"{a.count:,}",
             f"{share * 100:.1f}%",
             f"{a.quality:.3f}",
             fmt_usd(pusd_to_usd(a.cost_per_query_pusd * 1000), places=4),
             fmt_usd(c),
         )
+        if narrow:  # the task's floor stands in its quality column
+            if first:
+                at_least = "" if t.min_quality is None else f">= {t.min_quality}"
+                table.add_row(t.name, "", "", at_least, style="bold")
+            table.add_row("  " + a.label, *numbers)
+        else:
+            table.add_row(t.name + floor if first else "", a.label, *numbers)
     total = sum(row_cents, Decimal(0))
     table.add_section()
-    table.add_row(
-        "total",
-        "",
-        f"{plan.volume:,}",
-        "",
-        f"{plan.mean_quality:.4f}",
-        "",
-        fmt_usd(total),
-        style="bold",
+    cells = (f"{plan.volume:,}", "", f"{plan.mean_quality:.4f}", "", fmt_usd(total))
+    table.add_row("total", *cells, style="bold") if narrow else table.add_row(
+        "total", "", *cells, style="bold"
     )
+    return table
+
+
+def render_plan(plan: Plan, console: Console) -> None:
+    """Allocation per task, totals against budget, baselines side by side."""
+    rows = [(t, a) for t in plan.tasks for a in t.allocations]
+    row_cents = cents([pusd_to_usd(a.cost_pusd) for _, a in rows])
+    table = _plan_table(plan, rows, row_cents, narrow=False)
+    if not _fits(table, console):
+        table = _plan_table(plan, rows, row_cents, narrow=True)
     console.print(table)
+    total = sum(row_cents, Decimal(0))
 
     lines = []
     if plan.budget_pusd is not None:
@@ -108,26 +129,41 @@ def render_plan(plan: Plan, console: Console) -> None:
     if plan.today is not None:
         _render_today(plan, console)
     if plan.baselines:
-        base = Table(title="against simple policies", title_justify="left")
-        base.add_column("policy")
-        base.add_column("cost", justify="right")
-        base.add_column("mean quality", justify="right")
-        base.add_column("floors")
-        base.add_column("plan vs policy", justify="right")
-        for b in plan.baselines:
-            b_cost = pusd_to_usd(b.cost_pusd)
-            saving = b_cost - total
-            dq = plan.mean_quality - b.mean_quality
-            versus = f"saves {fmt_usd(saving)}" if saving >= 0 else f"costs {fmt_usd(-saving)} more"
-            versus += f", quality {dq:+.4f}"
-            base.add_row(
-                Text.assemble(printable(b.label), "\n", (printable(b.description), "dim")),
-                fmt_usd(b_cost) + ("" if b.within_budget else " (over budget)"),
-                f"{b.mean_quality:.4f}",
-                "met" if b.meets_floors else "missed",
-                versus,
-            )
+        base = _baseline_table(plan, total, narrow=False)
+        if not _fits(base, console):
+            base = _baseline_table(plan, total, narrow=True)
         console.print(base)
+
+
+def _baseline_table(plan: Plan, total: Decimal, *, narrow: bool) -> Table:
+    """The plan against simple policies; ``narrow``: light borders, and the longest word
+    of a label (a model name) sets the policy column's minimum width (never cut)."""
+    title = "against simple policies"
+    if narrow:
+        base = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False)
+        longest = max(len(w) for b in plan.baselines for w in [*b.label.split(), ""])
+        base.add_column("policy", overflow="fold", min_width=min(longest, 40))
+    else:
+        base = Table(title=title, title_justify="left")
+        base.add_column("policy")
+    base.add_column("cost", justify="right")
+    base.add_column("mean quality", justify="right")
+    base.add_column("floors")
+    base.add_column("plan vs policy", justify="right")
+    for b in plan.baselines:
+        b_cost = pusd_to_usd(b.cost_pusd)
+        saving = b_cost - total
+        dq = plan.mean_quality - b.mean_quality
+        versus = f"saves {fmt_usd(saving)}" if saving >= 0 else f"costs {fmt_usd(-saving)} more"
+        versus += f", quality {dq:+.4f}"
+        base.add_row(
+            Text.assemble(printable(b.label), "\n", (printable(b.description), "dim")),
+            fmt_usd(b_cost) + ("" if b.within_budget else " (over budget)"),
+            f"{b.mean_quality:.4f}",
+            "met" if b.meets_floors else "missed",
+            versus,
+        )
+    return base
 
 
 def _render_today(plan: Plan, console: Console) -> None:
@@ -152,53 +188,105 @@ def _render_today(plan: Plan, console: Console) -> None:
         console.print(t)
 
 
-def render_estimate(table: OptionTable, console: Console) -> None:
-    """The option table: tokens, cost per query and per period, or why excluded."""
+#: Options shown per task by ``costplan estimate`` without ``--all``.
+ESTIMATE_TOP = 5
+
+
+def best_options(opts: list[Option], top: int = ESTIMATE_TOP) -> list[Option]:
+    """The options worth showing first: usable ones on the cost-quality front (no other
+    usable option is at most as dear and at least as good, one of them strictly), the
+    ``top`` best in quality, listed cheapest first (ties: the order given)."""
+    usable = [o for o in opts if o.excluded is None]
+    front = [
+        o
+        for o in usable
+        if not any(
+            p.cost_pusd <= o.cost_pusd
+            and p.quality >= o.quality
+            and (p.cost_pusd < o.cost_pusd or p.quality > o.quality)
+            for p in usable
+        )
+    ]
+    kept = sorted(front, key=lambda o: -o.quality)[:top]
+    return sorted(kept, key=lambda o: o.cost_pusd)
+
+
+def _estimate_note(o: Option) -> str:
+    note = o.excluded or ""
+    if o.cost_source == "measured":
+        note = (note + "; " if note else "") + "measured cost"
+    if o.kind == "model" and o.detail:  # e.g. a prefix below the cacheable minimum
+        note = (note + "; " if note else "") + o.detail
+    return note
+
+
+def render_estimate(table: OptionTable, console: Console, *, show_all: bool = False) -> None:
+    """The option table grouped per task: each task's best options (:func:`best_options`)
+    with a count of the others, or with ``show_all`` every option (excluded ones dimmed,
+    the reason on the line below). Money has the places it needs
+    (:func:`costplan.money.fmt_usd_sig`); token columns only when they fit. A ``*`` after
+    a model marks token counts estimated from another tokenizer."""
+    out = _estimate_table(table, show_all=show_all, tokens=show_all)
+    if show_all and not _fits(out, console):
+        out = _estimate_table(table, show_all=True, tokens=False)
+    console.print(out)
+    if any(o.tokens_estimated for o in table.options):
+        console.print(
+            "* prompt tokens estimated from o200k_base counts times a family factor", markup=False
+        )
+
+
+def _estimate_table(table: OptionTable, *, show_all: bool, tokens: bool) -> Table:
     w = table.workload
     per = _PER.get(w.period, w.period)
-    out = Table(title=f"costplan estimate: {w.name} (per {per})", title_justify="left")
-    for col, just in (
-        ("task", "left"),
-        ("model (mode)", "left"),
-        ("prompt tok", "right"),
-        ("cached", "right"),
-        ("output", "right"),
-        ("quality", "right"),
-        ("$/query", "right"),
-        ("cost of pass", "right"),
-        ("cost / " + per, "right"),
-        ("note", "left"),
-    ):
-        out.add_column(col, justify=just)  # type: ignore[arg-type]
+    what = "every option" if show_all else f"best options (up to {ESTIMATE_TOP} per task)"
+    out = Table(
+        title=f"costplan estimate: {w.name} (per {per}), {what}",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+    )
+    out.add_column("task / model (mode)", overflow="fold")
+    out.add_column("quality", justify="right", no_wrap=True)
+    if tokens:
+        for col in ("prompt tok", "cached", "output"):
+            out.add_column(col, justify="right", no_wrap=True)
+    out.add_column("$/query", justify="right", no_wrap=True)
+    out.add_column("cost / " + per, justify="right", no_wrap=True)
     for t in w.tasks:
         opts = table.for_task(t.name, usable_only=False)
+        at_least = "" if t.min_quality is None else f">= {t.min_quality}"
+        out.add_row(t.name, at_least, style="bold")
         if not opts:
-            out.add_row(t.name, "-", "", "", "", "", "", "", "", "no scored model is allowed")
-        for i, o in enumerate(opts):
+            out.add_row("  no scored model is allowed", style="dim")
+            continue
+        shown = opts if show_all else best_options(opts)
+        for o in shown:
             per_query = pusd_to_usd(o.cost_pusd)
-            pass_cost = fmt_usd(per_query / o.quality, places=6) if o.quality > 0 else "n/a"
-            note = o.excluded or ""
-            if o.tokens_estimated:
-                note = (note + "; " if note else "") + f"tokens estimated ({o.tokenizer})"
-            if o.cost_source == "measured":
-                note = (note + "; " if note else "") + "measured cost"
-            if o.kind == "model" and o.detail:  # e.g. a prefix below the cacheable minimum
-                note = (note + "; " if note else "") + o.detail
-            out.add_row(
-                t.name if i == 0 else "",
-                o.label,
-                f"{o.prompt_tokens_mean:,.1f}",
-                f"{o.cached_tokens:,}",
-                f"{o.output_tokens:,}",
-                f"{o.quality:.3f}",
-                fmt_usd(per_query, places=6),
-                pass_cost,
-                fmt_usd(per_query * t.volume),
-                note,
-                style="dim" if o.excluded else None,
-            )
-        out.add_section()
-    console.print(out)
+            cells = ["  " + o.label + (" *" if o.tokens_estimated else ""), f"{o.quality:.3f}"]
+            if tokens:
+                cells += [
+                    f"{o.prompt_tokens_mean:,.1f}",
+                    f"{o.cached_tokens:,}",
+                    f"{o.output_tokens:,}",
+                ]
+            cells += [fmt_usd_sig(per_query), fmt_usd_sig(per_query * t.volume)]
+            out.add_row(*cells, style="dim" if o.excluded else None)
+            note = _estimate_note(o) if show_all else ""
+            if note:
+                out.add_row("    " + note, style="dim")
+        hidden = len(opts) - len(shown)
+        if hidden:
+            out.add_row(f"  ({hidden} more: --all)", style="dim")
+    return out
+
+
+def _g(x: Decimal | float, sign: str = "") -> str:
+    """4 significant digits for people: ``5.686``, ``0.001045``, ``0`` (never ``0e+2``,
+    which is how Python's ``g`` spells a Decimal zero with a positive exponent)."""
+    if x == 0:
+        return "+0" if sign else "0"
+    return f"{x:{sign}.4g}"
 
 
 def _usd(pusd: int) -> str:
@@ -234,14 +322,14 @@ def explanation_lines(plan: Plan, *, max_runner_ups: int = 5) -> list[str]:
     if m is not None:
         rate = m.quality_per_usd
         per_1k = rate * 1000 / plan.volume if plan.volume else Decimal(0)
-        lp = "" if m.lp_quality_per_usd is None else f"; LP shadow price {m.lp_quality_per_usd:.4g}"
+        lp = "" if m.lp_quality_per_usd is None else f"; LP shadow price {_g(m.lp_quality_per_usd)}"
         proven = "" if m.status == "optimal" else " (re-solve not proven optimal)"
         where = "budget" if plan.objective == "max_quality" else "the plan's cost"
         gain = Decimal(m.quality_gain_micro) / 10**6
         buys = f"{gain:+,f} quality-weighted queries" if gain else "no quality"
         out.append(
             f"  marginal value of budget: +{_usd(m.delta_pusd)} over {where} {_usd(m.at_pusd)} "
-            f"buys {buys} ({rate:.4g} per $1{lp}; mean quality {per_1k:+.4g} per $1k){proven}"
+            f"buys {buys} ({_g(rate)} per $1{lp}; mean quality {_g(per_1k, '+')} per $1k){proven}"
         )
     if e.floors:
         parts = [

@@ -72,6 +72,7 @@ class LinearRow:
     rhs: int
     label: str
     name: str = ""
+    unit: int = 1  # this row is the documented (rational) row times ``unit``
 
     @property
     def key(self) -> str:

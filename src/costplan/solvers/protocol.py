@@ -154,7 +154,10 @@ def infeasible(n: int, method: str, wall_s: float = 0.0, **kw: Any) -> Solution:
 
 
 def certificate_to_dict(
-    sol: Solution, objective_unit: str, checkable: tuple[str, ...] = ("lagrangian",)
+    sol: Solution,
+    objective_unit: str,
+    checkable: tuple[str, ...] = ("lagrangian", "search"),
+    units: Mapping[str, int] | None = None,
 ) -> dict[str, Any] | None:
     """The plan file's ``certificate`` mapping (``docs/certificate.md``), exact strings.
 
@@ -163,6 +166,7 @@ def certificate_to_dict(
     than one the checker must refuse: the file then claims what the solver proved, and says
     (by the absence) that no certificate re-derives it."""
     c = sol.certificate
+    units = units or {}
     if c is None or sol.bound is None:
         return None
     if sol.status == "optimal" and c.proof not in checkable:
@@ -173,13 +177,15 @@ def certificate_to_dict(
         "objective_unit": objective_unit,
         "objective": str(sol.objective),
         "bound": str(sol.bound),
-        "prices": {k: rational_str(v) for k, v in sorted(c.prices.items()) if v != 0},
+        "prices": {
+            k: rational_str(v * units.get(k, 1)) for k, v in sorted(c.prices.items()) if v != 0
+        },
         "lagrangian_bound": None
         if c.lagrangian_bound is None
         else rational_str(c.lagrangian_bound),
         "proof": c.proof,
         "scaling": [{"row": s.row, "unit": s.unit, "direction": s.direction} for s in sol.scaling],
-        "slack": {k: rational_str(v) for k, v in sol.slack.items()},
+        "slack": {k: rational_str(v / units.get(k, 1)) for k, v in sol.slack.items()},
         "core": None
         if c.core_threshold is None
         else {

@@ -42,7 +42,8 @@ class Sources:
     price sheets (empty: the workload's ``prices:``); ``price_changes``: what-if
     changes applied in order; ``queries``: the query file of an ``assign`` plan;
     ``rows``: its per-query rows (read from an assignments file, or handed over
-    in memory before they are written).
+    in memory before they are written); ``settings``: an ``assign`` plan's settings,
+    or ``latency_cap_ms`` (a p95 SLO on every task: a ``frontier --latency`` level).
     """
 
     workload: Path | None = None
@@ -72,14 +73,17 @@ def check_document(doc: Mapping[str, Any], sources: Sources) -> list[Violation]:
         return found.items
     from costplan.verify.classplan import ClassChecker
     from costplan.verify.costs import Pricer
-    from costplan.verify.prices import load_sheets
-    from costplan.verify.tasks import read_workload
+    from costplan.verify.prices import in_region, load_sheets
+    from costplan.verify.tasks import capped, read_workload
 
     workload = read_workload(sources.workload)
+    cap = sources.settings.get("latency_cap_ms")
+    if cap is not None:  # a latency level of ``frontier --latency``: an SLO on every task
+        workload = capped(workload, int(cap))
     paths = sources.prices or workload.price_paths
     if not paths:
         raise InputError("no price sheet given", file=sources.workload, key="prices")
-    sheet = load_sheets(paths, sources.price_changes)
+    sheet = in_region(load_sheets(paths, sources.price_changes), workload.region)
     ClassChecker(data, workload, sheet, Pricer(workload, sheet), found).run()
     return found.items
 

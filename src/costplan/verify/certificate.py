@@ -22,7 +22,7 @@ solver's integer search, which this checker does not re-derive: such an
 
 from __future__ import annotations
 
-from collections.abc import Container
+from collections.abc import Callable, Container
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -99,7 +99,18 @@ def check_certificate(ch: ClassChecker, z: int, f: Findings) -> None:
     opened = open_certificate(ch.doc, z, f)
     if opened is not None:
         cert, sense, u = opened
-        judge(ch.doc, cert, z, u, lagrangian(ch, cert, sense, f), sense, f)
+        pr = priced(ch, cert, sense, f)
+        if pr is None:
+            judge(ch.doc, cert, z, u, None, sense, f)
+            return
+
+        def search() -> str | None:
+            from costplan.verify.search import prove
+
+            assert pr is not None
+            return prove(pr, ch.w.tasks, ch.w.shares, z, _coef)
+
+        judge(ch.doc, cert, z, u, pr.d, sense, f, search)
 
 
 def open_certificate(
@@ -134,8 +145,12 @@ def open_certificate(
 
 
 def judge(doc: dict[str, Any], cert: dict[str, Any], z: int, u: Fraction | None,
-          d: Fraction | None, sense: str, f: Findings) -> None:  # fmt: skip
-    """The status rule once ``D`` is recomputed (None: the prices were invalid)."""
+          d: Fraction | None, sense: str, f: Findings,
+          search: Callable[[], str | None] | None = None) -> None:  # fmt: skip
+    """The status rule once ``D`` is recomputed (None: the prices were invalid).
+
+    ``search``: the checker's own re-derivation of a ``proof: search`` (None when it proves
+    that no plan beats ``z``, else why not); without one such a proof is refused."""
     status = doc.get("status")
     if d is None:
         if status == "optimal":
@@ -161,13 +176,41 @@ def judge(doc: dict[str, Any], cert: dict[str, Any], z: int, u: Fraction | None,
     tight = floor_(d) == z if sense == "max" else ceil(d) == z
     if proof == "lagrangian" and not tight:
         f.add(("status",), f"'optimal' but the certificate proves only {d} against {z}")
+    elif proof in ("search", "core") and search is not None:
+        if not tight and (why := search()) is not None:
+            f.add(("status",), f"'optimal' is not re-derived from the certificate: {why} "
+                  f"(its bound is {d}, the objective {z})")  # fmt: skip
     elif proof != "lagrangian":
         f.add(("status",), f"'optimal' is not proven by the certificate (proof: {show(proof)}; "
               f"its bound is {d}, the objective {z})")  # fmt: skip
 
 
+@dataclass(frozen=True)
+class Priced:
+    """The rows the checker built and the certificate's prices on them (all exact).
+
+    ``values[t][k]``: the priced value ``a_o`` of option ``options[t][k]``; ``d``: the
+    Lagrangian bound ``D``; ``rhs``: side rows; ``budget``: ``B`` in pusd (None: no budget);
+    ``floors``: ``f_t`` in micro-units by task name."""
+
+    sense: str
+    options: dict[str, list[Opt]]
+    values: dict[str, list[Fraction]]
+    prices: dict[str, Fraction]
+    rhs: dict[str, Fraction]
+    budget: int | None
+    floors: dict[str, int]
+    d: Fraction
+
+
 def lagrangian(ch: ClassChecker, cert: dict[str, Any], sense: str, f: Findings) -> Fraction | None:
     """``D`` for the certificate's prices over every usable option, or None if invalid."""
+    got = priced(ch, cert, sense, f)
+    return None if got is None else got.d
+
+
+def priced(ch: ClassChecker, cert: dict[str, Any], sense: str, f: Findings) -> Priced | None:
+    """The rows, the prices and ``D`` (module docstring), or None if the prices are invalid."""
     w, doc = ch.w, ch.doc
     robust = bool(doc.get("robust"))
     options = {t.name: ch.usable_options(t, robust) for t in w.tasks}
@@ -187,21 +230,22 @@ def lagrangian(ch: ClassChecker, cert: dict[str, Any], sense: str, f: Findings) 
     sgn = 1 if sense == "max" else -1
     total = lam * (big_b or 0) + sum((side[r] * rhs[r] for r in rhs), Fraction(0))
     total *= sgn
+    values: dict[str, list[Fraction]] = {}
     for t in w.tasks:
         opts = options[t.name]
-        if not opts:
-            continue
         mu = prices.get(f"floor:{t.name}", Fraction(0))
         ft = floors.get(t.name, 0)
-        values = []
+        vals = []
         for o in opts:
             rows = sum((side[r] * _coef(r, o, w.shares) for r in rhs if side[r]), Fraction(0))
             if sense == "max":
-                values.append(o.q - lam * o.b + mu * (o.q - ft) - rows)
+                vals.append(o.q - lam * o.b + mu * (o.q - ft) - rows)
             else:
-                values.append(o.c + lam * o.b - mu * (o.q - ft) + rows)
-        total += t.volume * (max(values) if sense == "max" else min(values))
-    return total
+                vals.append(o.c + lam * o.b - mu * (o.q - ft) + rows)
+        values[t.name] = vals
+        if vals:
+            total += t.volume * (max(vals) if sense == "max" else min(vals))
+    return Priced(sense, options, values, prices, rhs, big_b, floors, total)
 
 
 def read_prices(

@@ -296,6 +296,9 @@ class ClassChecker:
             total95 += reach * c.cost_p95
             spread += reach * c.sd
         assert first is not None
+        slow = self.cascade_too_slow(spec, cascade)
+        if slow:
+            self.f.add((*key, "model"), f"cascade {name!r} is not usable: {slow}")
         cost = OptionCost(ceil(total), ceil(total95), first.prompt_mean, 0, None, "cascade",
                           ceil(spread), first.samples)  # fmt: skip
         return cost, cascade.quality, steps, "cascade"
@@ -355,8 +358,9 @@ class ClassChecker:
         else:
             z = total
             check_claim(f, doc, Fraction(total, PUSD))
-        if "certificate" in doc:  # plans from the certified solvers (docs/certificate.md)
-            check_certificate(self, z, f)
+        # unconditional (docs/certificate.md): an optimal plan without a certificate the
+        # checker accepts is refused; a feasible plan without one claims only its bound
+        check_certificate(self, z, f)
 
     def usable_options(self, spec: TaskSpec, robust: bool) -> list[Opt]:
         """Every option the task may use (certificate bounds range over all of them)."""
@@ -392,9 +396,24 @@ class ClassChecker:
                 total += reach * c.cost
                 total95 += reach * c.cost_p95
             else:
+                if self.cascade_too_slow(spec, cascade):
+                    continue
                 b = ceil(total95) if robust else ceil(total)
                 out.append(Opt(micro(cascade.quality), ceil(total), b, tuple(steps)))
         return out
+
+    def cascade_too_slow(self, spec: TaskSpec, cascade: Any) -> str | None:
+        """A cascade's p95 is the sum of its steps' (unknown if any is): over the SLO?"""
+        if spec.slo_ms is None:
+            return None
+        total = 0
+        for model_name in cascade.steps:
+            model = self.sheet.models.get(model_name)
+            p95 = None if model is None else spec.p95_ms(model, cascade.mode)
+            if p95 is None:
+                return spec.too_slow(None)
+            total += p95
+        return spec.too_slow(total)
 
 
 def check_shares(f: Findings, spend: dict[str, Fraction], total: int | Fraction,

@@ -188,6 +188,8 @@ class Pricer:
             excluded = f"p95 request of {needed:,} tokens exceeds the context window"
         elif model.max_output_tokens is not None and out > model.max_output_tokens:
             excluded = f"p95 output of {out:,} tokens exceeds max output"
+        else:
+            excluded = task.too_slow(task.p95_ms(model, mode))
         mean = Fraction(sum(counts), n)
         per_query = ceil(mean) + task.shared + task.output_mean + task.reasoning
         return OptionCost(ceil(total / n), cost_p95, mean, per_query, excluded, "tokens", sd, n)

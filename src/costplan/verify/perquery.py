@@ -34,6 +34,7 @@ from costplan.verify.classplan import (
     check_shares,
 )
 from costplan.verify.findings import Findings, exact, show, usd
+from costplan.verify.names import one_id_shares, provider_id
 from costplan.verify.prices import PUSD, Model, Schedule, load_sheets
 from costplan.verify.queryfile import Queries, QueryRows, read_queries
 
@@ -56,7 +57,7 @@ def _certificate_rule(doc: dict[str, Any], f: Findings) -> None:
     (With the query file :mod:`costplan.verify.perquerycert` recomputes the bound; a
     ``core`` proof needs an exact re-solve of the core, which this checker does not have.)
     """
-    if "certificate" not in doc or doc.get("status") != "optimal":
+    if doc.get("status") != "optimal":
         return
     cert = doc.get("certificate")
     if cert is None:
@@ -207,21 +208,34 @@ class _PerQuery:
         self._compare(cost, qmicro)
         self._aggregate(code, labels, cost, qmicro)
         self._constraints(code, labels, providers, cost, tok, qmicro)
-        if "certificate" in self.doc:
-            from costplan.verify.certificate import judge, open_certificate
-            from costplan.verify.perquerycert import lagrangian
+        from costplan.verify.certificate import judge, open_certificate
+        from costplan.verify.perquerycert import priced
 
-            z = int(qmicro.sum()) if self.doc.get("objective") == "max_quality" else int(
-                cost.sum())  # fmt: skip
-            opened = open_certificate(self.doc, z, f)
-            if opened is not None:
-                cert, sense, u = opened
-                judge(self.doc, cert, z, u, lagrangian(self, output, cert, f), sense, f)
+        # unconditional: an optimal plan without a certificate is refused (open_certificate)
+        z = int(qmicro.sum()) if self.doc.get("objective") == "max_quality" else int(
+            cost.sum())  # fmt: skip
+        opened = open_certificate(self.doc, z, f)
+        if opened is None:
+            return
+        cert, sense, u = opened
+        pr = priced(self, output, cert, f)
+
+        def search() -> str | None:
+            from costplan.verify.searchq import prove
+
+            assert pr is not None
+            return prove(self, pr, z)
+
+        judge(self.doc, cert, z, u, None if pr is None else pr.d, sense, f, search)
 
     def share_cap(self, provider: str) -> Fraction | None:
         """The provider's own cap, else the ``*`` cap, else None (a cap of 0 is a cap)."""
         caps = self.settings.get("max_provider_share") or {}
-        value = caps[provider] if provider in caps else caps.get("*")
+        own = [exact(v) for p, v in caps.items() if p != "*" and provider_id(str(p)) == provider]
+        mine = [x for x in own if x is not None]
+        if mine:
+            return min(mine)
+        value = caps.get("*")
         return None if value is None else exact(value)
 
     def _option(self, model_name: str, mode: str, idx: npt.NDArray[np.int64],
@@ -373,8 +387,8 @@ class _PerQuery:
         for k in range(len(labels)):
             prov = providers[k]
             spend[prov] = spend.get(prov, Fraction(0)) + int(cost[code == k].sum())
-        shares = {str(p): x for p, v in (s.get("max_provider_share") or {}).items()
-                  if (x := exact(v)) is not None}  # fmt: skip
+        shares = one_id_shares({str(p): x for p, v in (s.get("max_provider_share") or {}).items()
+                                if (x := exact(v)) is not None})  # fmt: skip
         check_shares(f, spend, total, shares)
         objective = (Fraction(qtotal, 10**6) if doc.get("objective") == "max_quality"
                      else Fraction(total, PUSD))  # fmt: skip

@@ -17,6 +17,8 @@ denominator and the sums are Python integers (numpy object arrays).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
@@ -56,9 +58,44 @@ def _rows(pq: _PerQuery) -> dict[str, Fraction]:
     return rhs
 
 
+@dataclass(frozen=True)
+class Column:
+    """One usable option over every query: ``fits`` where the query may use it, quality
+    ``v`` (micro), cost ``c`` (pusd), tokens sent, and the priced value ``red`` (times
+    ``den``; None where it does not fit)."""
+
+    model: str
+    provider: str
+    fits: npt.NDArray[np.bool_]
+    v: npt.NDArray[Any]
+    c: npt.NDArray[Any]
+    tokens: npt.NDArray[Any]
+    red: npt.NDArray[Any]
+
+
+@dataclass(frozen=True)
+class PricedQueries:
+    """The certificate's prices on the plan's rows: ``D``, and every option's column."""
+
+    maximise: bool
+    prices: dict[str, Fraction]
+    rhs: dict[str, Fraction]
+    den: int
+    columns: Callable[[], Iterator[Column]]  # recomputed on each pass: one column in memory
+    best: npt.NDArray[Any]  # per query, the best ``red`` (times ``den``)
+    d: Fraction
+
+
 def lagrangian(pq: _PerQuery, output: npt.NDArray[np.int64], cert: dict[str, Any],
                f: Findings) -> Fraction | None:  # fmt: skip
     """``D`` for the certificate's prices, or None when they are invalid (named in ``f``)."""
+    got = priced(pq, output, cert, f)
+    return None if got is None else got.d
+
+
+def priced(pq: _PerQuery, output: npt.NDArray[np.int64], cert: dict[str, Any],
+           f: Findings) -> PricedQueries | None:  # fmt: skip
+    """The columns, the prices and ``D``; None when the prices are invalid (named in ``f``)."""
     qs, doc, s = pq.qs, pq.doc, pq.settings
     maximise = doc.get("objective") == "max_quality"
     labels = _rows(pq)
@@ -68,7 +105,41 @@ def lagrangian(pq: _PerQuery, output: npt.NDArray[np.int64], cert: dict[str, Any
     den = math.lcm(1, *(p.denominator for p in prices.values()))
     num = {k: int(p * den) for k, p in prices.items()}
     g_n = len(qs.ids)
+
+    def columns() -> Iterator[Column]:
+        return _columns(pq, output, num, den, maximise)
+
     best: npt.NDArray[Any] | None = None
+    for col in columns():
+        if best is None:
+            best = col.red
+        else:
+            red = col.red
+            pick = np.asarray([b is None or (r is not None and (r > b if maximise else r < b))
+                               for r, b in zip(red, best, strict=True)])  # fmt: skip
+            best = np.where(pick, red, best)
+    if best is None or any(b is None for b in best):
+        return None
+    total = sum((Fraction(b) for b in best), Fraction(0)) / den
+    constant = Fraction(0)
+    if maximise and "budget" in prices:
+        budget = exact(doc.get("budget_usd")) or Fraction(0)
+        scaled = budget * 10**12
+        constant += prices["budget"] * (scaled.numerator // scaled.denominator)  # rounded down
+    if not maximise and "quality" in prices:
+        floor = exact(s.get("min_quality")) or Fraction(0)
+        constant += prices["quality"] * _ceil(floor * 10**6 * g_n)
+    side = sum((prices.get(r, Fraction(0)) * rhs for r, rhs in labels.items()
+                if r not in ("budget", "quality")), Fraction(0))  # fmt: skip
+    d = constant + side + total if maximise else constant - side + total
+    return PricedQueries(maximise, prices, labels, den, columns, best, d)
+
+
+def _columns(pq: _PerQuery, output: npt.NDArray[np.int64], num: dict[str, int], den: int,
+             maximise: bool) -> Iterator[Column]:  # fmt: skip
+    """Every usable option's column, one at a time, in a fixed order (models sorted, then
+    the sheet's modes)."""
+    qs, s = pq.qs, pq.settings
     tasks = np.asarray(qs.tasks, dtype=object)
     allowed = s.get("modes", ["standard", "batch"])
     models = sorted(m for k, m in enumerate(qs.models) if (qs.quality[:, k] >= 0).any())
@@ -86,6 +157,7 @@ def lagrangian(pq: _PerQuery, output: npt.NDArray[np.int64], cert: dict[str, Any
             fits &= prompt + qs.cached + output <= model.context_window
         if model.max_output_tokens is not None:
             fits &= output <= model.max_output_tokens
+        sent = (prompt + qs.cached + output).astype(object)
         for mode, schedule in model.modes:
             if mode not in allowed:
                 continue
@@ -100,8 +172,7 @@ def lagrangian(pq: _PerQuery, output: npt.NDArray[np.int64], cert: dict[str, Any
                     m, _, what = rest.rpartition(":")
                     if m != name:
                         continue
-                    a: Any = 1 if what == "requests" else (prompt + qs.cached + output).astype(
-                        object)  # fmt: skip
+                    a: Any = 1 if what == "requests" else sent
                 elif kind == "share":
                     cap = pq.share_cap(rest) or Fraction(0)
                     a = c * (int(model.provider == rest) - cap)  # Fractions: exact
@@ -112,23 +183,4 @@ def lagrangian(pq: _PerQuery, output: npt.NDArray[np.int64], cert: dict[str, Any
                     continue
                 red = red - a * n_r if maximise else red + a * n_r
             red = np.where(fits, red, None)
-            if best is None:
-                best = red
-            else:
-                pick = np.asarray([b is None or (r is not None and (r > b if maximise else r < b))
-                                   for r, b in zip(red, best, strict=True)])  # fmt: skip
-                best = np.where(pick, red, best)
-    if best is None or any(b is None for b in best):
-        return None
-    total = sum((Fraction(b) for b in best), Fraction(0)) / den
-    constant = Fraction(0)
-    if maximise and "budget" in prices:
-        budget = exact(doc.get("budget_usd")) or Fraction(0)
-        scaled = budget * 10**12
-        constant += prices["budget"] * (scaled.numerator // scaled.denominator)  # rounded down
-    if not maximise and "quality" in prices:
-        floor = exact(s.get("min_quality")) or Fraction(0)
-        constant += prices["quality"] * _ceil(floor * 10**6 * g_n)
-    side = sum((prices.get(r, Fraction(0)) * rhs for r, rhs in labels.items()
-                if r not in ("budget", "quality")), Fraction(0))  # fmt: skip
-    return constant + side + total if maximise else constant - side + total
+            yield Column(name, model.provider, fits, v, c, sent, red)

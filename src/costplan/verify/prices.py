@@ -18,6 +18,11 @@ restated; every number is a :class:`~fractions.Fraction` from its source text):
 * ``derived`` rounds **up** to the exact unit (10**-6 USD per Mtok), derived fees up to a
   pico-dollar: the README's rounding table (always in the user's disfavour).
 * Several sheets: a model in a later sheet replaces the earlier one entirely.
+* Regions: a workload's ``region:`` raises every rate and fee of a model listing it
+  by its ``uplift_pct`` (derived, rounded up); models listing other regions only
+  are not usable (:func:`in_region`).
+* Names: providers compared by one id, model names resolved through aliases
+  (:mod:`costplan.verify.names`).
 
 Absent ``cache_read`` bills cached input at the input rate; absent ``reasoning``
 bills reasoning tokens at the output rate.
@@ -34,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from costplan.errors import InputError
+from costplan.verify.names import Named, provider_id
 from costplan.verify.raw import RawFile, as_number, read_file
 
 PUSD = 10**12
@@ -135,6 +141,10 @@ class Model:
     requests_per_minute: int | None
     tokens_per_minute: int | None
     min_cacheable_tokens: int | None = None
+    aliases: tuple[str, ...] = ()
+    alias_prefixes: tuple[str, ...] = ()
+    latency_p95: tuple[tuple[str, int], ...] = ()  # (mode, p95 ms) from ``latency_ms``
+    regions: tuple[tuple[str, Fraction], ...] = ()  # (region, uplift percent)
 
     def schedule(self, mode: str) -> Schedule | None:
         return dict(self.modes).get(mode)
@@ -216,7 +226,7 @@ class _Reader:
         limits = spec.get("limits") or {}
         return Model(
             name=name,
-            provider=str(spec.get("provider", "")),
+            provider=provider_id(str(spec.get("provider", ""))),
             modes=tuple(modes),
             context_window=_opt_int(spec.get("context_window"), f"{where}.context_window"),
             max_output_tokens=_opt_int(spec.get("max_output_tokens"), f"{where}.max_output"),
@@ -224,6 +234,17 @@ class _Reader:
             requests_per_minute=_opt_int(limits.get("requests_per_minute"), f"{where}.limits"),
             tokens_per_minute=_opt_int(limits.get("tokens_per_minute"), f"{where}.limits"),
             min_cacheable_tokens=_opt_int(spec.get("min_cacheable_tokens"), f"{where}.min_cache"),
+            aliases=tuple(str(a) for a in spec.get("aliases") or ()),
+            regions=tuple(
+                (str(r), _num((v or {}).get("uplift_pct", 0), f"{where}.regions.{r}"))
+                for r, v in (spec.get("regions") or {}).items()
+            ),
+            latency_p95=tuple(
+                (mode, _opt_int(lat.get("p95"), f"{where}.latency_ms") or 0)
+                for mode, part in (("standard", spec), *((m, spec.get(m)) for m in MODE_NAMES))
+                if isinstance(part, dict) and isinstance(lat := part.get("latency_ms"), dict)
+            ),
+            alias_prefixes=tuple(str(a) for a in spec.get("alias_prefixes") or ()),
         )
 
 
@@ -239,7 +260,42 @@ def load_sheets(paths: Sequence[Path], changes: Sequence[str] = ()) -> Sheet:
             models[str(name)] = reader.model(str(name), spec)
     for text in changes:
         models = apply_change(models, text)
-    return Sheet(models, tuple(files))
+    return Sheet(named(models), tuple(files))
+
+
+def in_region(sheet: Sheet, region: str | None) -> Sheet:
+    """The sheet as billed in ``region``: a model listing it has every rate times
+    ``(100 + uplift) / 100`` (``derived``) and every fee so (``derived_fee``); a model
+    listing other regions only is left out (not usable); one listing none is as is."""
+    if region is None:
+        return sheet
+    out: dict[str, Model] = {}
+    for name, m in sheet.models.items():
+        regions = dict(m.regions)
+        if regions and region not in regions:
+            continue
+        factor = (100 + regions.get(region, Fraction(0))) / 100
+
+        def up(r: Rates, factor: Fraction = factor) -> Rates:
+            return r.with_rates({k: derived(v * factor) for k, v in r.usd_per_mtok},
+                                derived_fee(r.fee_usd * factor))  # fmt: skip
+
+        out[name] = replace(m, modes=tuple((mode, s.mapped(up)) for mode, s in m.modes))
+    return Sheet(named(out), sheet.files)
+
+
+def named(models: dict[str, Model]) -> dict[str, Model]:
+    """``models`` whose lookups also resolve aliases and alias prefixes
+    (:mod:`costplan.verify.names`); the first model listing an alias keeps it."""
+    aliases: dict[str, str] = {}
+    prefixes: dict[str, str] = {}
+    for name, m in models.items():
+        for a in m.aliases:
+            if a not in models:
+                aliases.setdefault(a, name)
+        for p in m.alias_prefixes:
+            prefixes.setdefault(p, name)
+    return Named(models, aliases, prefixes, lambda m, n: replace(m, name=n))
 
 
 # ---------------------------------------------------------------- what-if changes

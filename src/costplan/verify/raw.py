@@ -61,16 +61,36 @@ class RawFile:
     raw: bytes
 
 
+def _not_regular(what: str, mode: int, path: Path) -> InputError:
+    kind = next(
+        (
+            name
+            for test, name in (
+                (stat.S_ISDIR, "a directory"),
+                (stat.S_ISFIFO, "a FIFO (named pipe)"),
+                (stat.S_ISCHR, "a character device"),
+                (stat.S_ISBLK, "a block device"),
+                (stat.S_ISSOCK, "a socket"),
+            )
+            if test(mode)
+        ),
+        "not a regular file",
+    )
+    return InputError(f"{what} is {kind}, expected a regular file", file=path)
+
+
 def read_bytes(path: Path, what: str) -> bytes:
     try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
-            raise InputError(f"{what} is not a regular file", file=path)
+        mode = os.stat(path).st_mode
+        if not stat.S_ISREG(mode):
+            raise _not_regular(what, mode, path)
         for observe in ON_READ:
             observe(path, what)
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
         try:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                raise InputError(f"{what} is not a regular file", file=path)
+            mode = os.fstat(fd).st_mode
+            if not stat.S_ISREG(mode):
+                raise _not_regular(what, mode, path)
             chunks, total = [], 0
             while chunk := os.read(fd, min(1 << 20, MAX_BYTES + 1 - total)):
                 chunks.append(chunk)

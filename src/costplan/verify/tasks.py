@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from costplan.errors import InputError
+from costplan.verify.names import one_id_shares
 from costplan.verify.raw import RawFile, as_number, read_file
 
 #: Minutes per planning period (the README's periods; month = 30 days).
@@ -84,6 +85,24 @@ class TaskSpec:
     volume_p95: int | None = None
     volume_cv: Fraction | None = None
     volume_poisson: bool = False
+    #: p95 latency SLO (ms), None without one; profiled p95 per (model, mode)
+    slo_ms: int | None = None
+    latency_p95: tuple[tuple[str, str, int], ...] = ()
+
+    def p95_ms(self, model: Any, mode: str) -> int | None:
+        """A profile's p95 for (model, mode), else the sheet model's, else None."""
+        for name, m, p95 in self.latency_p95:
+            if name == model.name and m == mode:
+                return p95
+        return dict(model.latency_p95).get(mode)
+
+    def too_slow(self, p95: int | None) -> str | None:
+        """Why a p95 breaks the SLO (unknown or above it), or None."""
+        if self.slo_ms is None:
+            return None
+        if p95 is None:
+            return "no p95 latency known for a task with a latency SLO"
+        return f"p95 latency {p95:,} ms is above the SLO" if p95 > self.slo_ms else None
 
     def cache_choices(self) -> tuple[str, ...]:
         """The policy's choices in order: a fixed TTL, or none and each TTL with a rate."""
@@ -113,6 +132,7 @@ class WorkloadSpec:
     quality_stats: dict[str, dict[str, tuple[int | None, Fraction | None]]] = dataclasses.field(
         default_factory=dict
     )
+    region: str | None = None
 
 
 def _frac(value: Any, key: str) -> Fraction:
@@ -148,6 +168,20 @@ def _profiles(i: int, t: dict[str, Any]) -> tuple[tuple[str, tuple[Any, Any, Any
             mean, p95 = _output(p["output_tokens"], f"{where}.output_tokens")
         r = p.get("reasoning_tokens")
         out.append((str(model), (mean, p95, None if r is None else _int(r, where))))
+    return tuple(out)
+
+
+def _latencies(i: int, t: dict[str, Any]) -> tuple[tuple[str, str, int], ...]:
+    """(model, mode, p95) of every profiled latency: ``{p50, p95}`` is standard's."""
+    out = []
+    for model, p in (t.get("profiles") or {}).items():
+        lat = p.get("latency_ms")
+        if not isinstance(lat, dict):
+            continue
+        where = f"tasks[{i}].profiles.{model}.latency_ms"
+        per_mode = {"standard": lat} if "p95" in lat else lat
+        for mode, v in per_mode.items():
+            out.append((str(model), str(mode), _int(v["p95"], where)))
     return tuple(out)
 
 
@@ -211,7 +245,19 @@ def _task(i: int, t: dict[str, Any]) -> TaskSpec:
         cache_rates=hit_rates,
         profiles=_profiles(i, t),
         cache_ttl=str(cache.get("ttl", "auto")) if isinstance(cache, dict) else "auto",
+        slo_ms=None if t.get("max_latency_p95_ms") is None
+        else _int(t["max_latency_p95_ms"], f"tasks[{i}].max_latency_p95_ms"),
+        latency_p95=_latencies(i, t),
     )
+
+
+def capped(w: WorkloadSpec, cap_ms: int) -> WorkloadSpec:
+    """``w`` with every task's p95 latency SLO at most ``cap_ms``."""
+    tasks = tuple(
+        dataclasses.replace(t, slo_ms=cap_ms if t.slo_ms is None else min(t.slo_ms, cap_ms))
+        for t in w.tasks
+    )
+    return dataclasses.replace(w, tasks=tasks)
 
 
 def read_workload(path: Path) -> WorkloadSpec:
@@ -241,8 +287,8 @@ def read_workload(path: Path) -> WorkloadSpec:
             )
             for m, c in (cons.get("capacity") or {}).items()
         }
-        shares = {str(p): _frac(s, f"constraints.max_provider_share.{p}")
-                  for p, s in (cons.get("max_provider_share") or {}).items()}  # fmt: skip
+        shares = one_id_shares({str(p): _frac(s, f"constraints.max_provider_share.{p}")
+                                for p, s in (cons.get("max_provider_share") or {}).items()})
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise InputError(f"workload structure not readable: {exc!r}", file=path) from None
     prices = w.get("prices")
@@ -260,6 +306,7 @@ def read_workload(path: Path) -> WorkloadSpec:
         capacity=capacity,
         use_rate_limits=bool(cons.get("use_rate_limits", False)),
         shares=shares,
+        region=None if w.get("region") is None else str(w["region"]),
         price_paths=tuple(path.parent / p for p in names),
         volume_correlation=_frac(w.get("volume_correlation", 0), "volume_correlation"),
         quality_stats=stats,

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
+from costplan.latency import LatencyMs
 from costplan.risk.volume import FIXED, VolumeSpread, spread_of
 from costplan.tokens.samples import load_sample_texts
 from costplan.validation import did_you_mean, validate
@@ -21,7 +24,7 @@ from costplan.workload.model import (
     Task,
     Workload,
 )
-from costplan.workload.schema import OutputIn, QualityIn, TaskIn, VolumeIn, WorkloadIn
+from costplan.workload.schema import LatencyIn, OutputIn, QualityIn, TaskIn, VolumeIn, WorkloadIn
 from costplan.yamlsource import SourceDocument, load_yaml
 
 
@@ -49,6 +52,7 @@ def _task(doc: SourceDocument, i: int, t: TaskIn, allow_outside: bool) -> Task:
             Profile(
                 output=_output(p.output_tokens) if p.output_tokens is not None else None,
                 reasoning_tokens=p.reasoning_tokens,
+                latency_ms=_latency(p.latency_ms),
             ),
         )
         for m, p in t.profiles.items()
@@ -80,6 +84,7 @@ def _task(doc: SourceDocument, i: int, t: TaskIn, allow_outside: bool) -> Task:
             for c in t.cascades
         ),
         profiles=profiles,
+        max_latency_p95_ms=t.max_latency_p95_ms,
     )
 
 
@@ -100,6 +105,13 @@ def _volume(doc: SourceDocument, i: int, t: TaskIn) -> tuple[int, VolumeSpread]:
             f"mean {v.mean}, p05 {v.p05}, p95 {v.p95}",
         )
     return v.mean, spread
+def _latency(spec: LatencyIn | Mapping[Any, LatencyIn] | None) -> dict[str, LatencyMs]:
+    """A profile's ``latency_ms``: ``{p50, p95}`` is the standard mode's."""
+    if spec is None:
+        return {}
+    if isinstance(spec, LatencyIn):
+        return {"standard": LatencyMs(spec.p50, spec.p95)}
+    return {mode: LatencyMs(v.p50, v.p95) for mode, v in spec.items()}
 
 
 def _output(spec: int | OutputIn) -> OutputSpec:
@@ -219,6 +231,7 @@ def workload_from_document(doc: SourceDocument) -> Workload:
         if w.constraints
         else Constraints(),
         doc=doc,
+        region=w.region,
     )
 
 

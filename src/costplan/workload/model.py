@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
+from costplan.latency import LatencyMs
 from costplan.risk.volume import FIXED, VolumeSpread
 from costplan.yamlsource import SourceDocument
 
@@ -42,6 +43,8 @@ class Profile:
 
     output: OutputSpec | None = None
     reasoning_tokens: int | None = None
+    #: Measured latency by serving mode (``costplan.latency``).
+    latency_ms: Mapping[str, LatencyMs] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -130,6 +133,13 @@ class Task:
     cache: CachePolicy | None = None
     #: the period volume's spread around ``volume`` (README "Uncertainty")
     volume_spread: VolumeSpread = FIXED
+    #: The task's p95 latency SLO in milliseconds (``costplan.latency``), or None.
+    max_latency_p95_ms: int | None = None
+
+    def latency_for(self, model: str, mode: str) -> LatencyMs | None:
+        """The model's measured latency on this task in ``mode``, or None."""
+        p = self.profile(model)
+        return p.latency_ms.get(mode) if p is not None else None
 
 
 @dataclass(frozen=True)
@@ -150,11 +160,17 @@ class Constraints:
 def share_cap(caps: Mapping[str, Decimal], provider: str) -> Decimal | None:
     """The spend-share cap of ``provider``: its own entry, else ``'*'``, else None.
 
-    A cap of 0 is a cap (no spend with the provider), never "no cap": callers must
-    not test the result for truth, only for ``None``.
+    Keys are compared by canonical provider id
+    (:func:`costplan.pricing.names.canonical_provider`: ``gemini`` caps ``google``);
+    two keys meaning one provider: the smaller cap holds. A cap of 0 is a cap (no
+    spend with the provider), never "no cap": callers must not test the result for
+    truth, only for ``None``.
     """
-    if provider in caps:
-        return caps[provider]
+    from costplan.pricing.names import canonical_provider
+
+    own = [v for k, v in caps.items() if k != "*" and canonical_provider(k) == provider]
+    if own:
+        return min(own)
     return caps.get("*")
 
 
@@ -184,6 +200,8 @@ class Workload:
     current: Mapping[str, Mapping[str, Decimal]] = field(default_factory=dict)
     empirical: tuple[Path, str] | None = None  # (sidecar path, sha256)
     volume_correlation: Decimal = Decimal(0)  # of every two tasks' volume errors
+    #: Where requests must be served (``costplan.pricing.regions``), or None.
+    region: str | None = None
 
     @property
     def path(self) -> Path | None:

@@ -31,8 +31,10 @@ def _name(value: object) -> object:
     return value
 
 
+#: Longest task, model or workload name (characters).
+MAX_NAME = 200
 Name = Annotated[
-    str, Field(min_length=1, max_length=200, pattern=r"^[^\s].*$"), BeforeValidator(_name)
+    str, Field(min_length=1, max_length=MAX_NAME, pattern=r"^[^\s].*$"), BeforeValidator(_name)
 ]
 PERIODS = ("hour", "day", "week", "month", "quarter", "year")
 
@@ -95,11 +97,31 @@ class CascadeIn(_Strict):
         return self
 
 
+class LatencyIn(_Strict):
+    """Median and p95 latency of one request, in whole milliseconds."""
+
+    p50: Annotated[int, Field(ge=0, le=10**9), WholeNumber]
+    p95: Annotated[int, Field(ge=0, le=10**9), WholeNumber]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> LatencyIn:
+        if self.p95 < self.p50:
+            raise ValueError("latency p95 must be >= its p50")
+        return self
+
+
+LatencyByMode = dict[Literal["standard", "batch", "flex", "priority"], LatencyIn]
+
+
 class ProfileIn(_Strict):
     """One model's measured token profile on a task; missing fields fall back to the task's."""
 
     output_tokens: Tokens | OutputIn | None = None
     reasoning_tokens: Tokens | None = None
+    latency_ms: LatencyIn | LatencyByMode | None = Field(
+        default=None,
+        description="measured latency: {p50, p95} (standard mode) or one per mode",
+    )
 
 
 class QualityIn(_Strict):
@@ -185,6 +207,9 @@ class TaskIn(_Strict):
     cascades: list[CascadeIn] = []
     profiles: dict[Name, ProfileIn] = {}
     cache: CacheIn | None = None
+    max_latency_p95_ms: Annotated[int, Field(gt=0, le=10**9), WholeNumber] | None = Field(
+        default=None, description="latency SLO: options with a higher or unknown p95 are excluded"
+    )
 
     @model_validator(mode="after")
     def _cache_needs_prefix(self) -> TaskIn:
@@ -252,3 +277,8 @@ class WorkloadIn(_Strict):
     )
     # Per query; bounded so that exact pico-dollar costs stay inside int64.
     measured_cost_usd: dict[Name, dict[Name, MeasuredCost]] | None = None
+    region: Name | None = Field(
+        default=None,
+        description="data-residency region: each model's regions.<region> uplift applies, "
+        "models that list regions without it are excluded",
+    )

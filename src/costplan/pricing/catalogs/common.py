@@ -299,3 +299,39 @@ def fit_context(
         )
         out = None
     return ctx, out
+
+
+# --- names -----------------------------------------------------------------------
+
+
+def tidy_aliases(models: Mapping[str, ModelPrice], findings: Findings) -> dict[str, ModelPrice]:
+    """``models`` with every alias a price sheet would refuse dropped, with a note:
+    an alias that is (in any case) a model's name, or that an earlier model (in sorted
+    order) already has; an alias prefix an earlier model already has."""
+    from dataclasses import replace
+
+    names = {n.casefold() for n in models}
+    seen: set[str] = set()
+    seen_prefixes: set[str] = set()
+    out: dict[str, ModelPrice] = {}
+    for name in sorted(models):
+        m = models[name]
+        keep: list[str] = []
+        dropped: list[str] = []
+        for a in m.aliases:
+            folded = a.casefold()
+            if folded in names or folded in seen:
+                dropped.append(a)
+            else:
+                seen.add(folded)
+                keep.append(a)
+        prefixes = [p for p in m.alias_prefixes if p not in seen_prefixes]
+        dropped += [p + "*" for p in m.alias_prefixes if p in seen_prefixes]
+        seen_prefixes.update(prefixes)
+        if dropped:
+            findings.note(
+                m.provider, name,
+                "aliases left out (another model has the name): " + ", ".join(dropped),
+            )  # fmt: skip
+        out[name] = replace(m, aliases=tuple(keep), alias_prefixes=tuple(prefixes))
+    return {n: out[n] for n in models}

@@ -32,8 +32,14 @@ How a catalog model becomes a costplan model, at the date ``as_of``:
   ``service_tier=priority`` -> ``priority``; a mode is the standard prices with
   the variant's overrides (first matching variant wins per key, as in
   genai-prices). Other variants (``service_tier=fast``, routes, search types)
-  have no costplan mode and are noted.
-* **Names.** The catalog's model id; the provider is the catalog's provider id.
+  have no costplan mode and are noted, except regional routes (``route:
+  VENDOR/REGION``) that raise every price by one factor: they become the model's
+  ``regions: {REGION: {uplift_pct: ...}}`` (:mod:`costplan.pricing.regions`).
+* **Names.** The catalog's model id; the provider is the catalog's provider id made
+  canonical (:func:`costplan.pricing.names.canonical_provider`). The model's name
+  matcher is kept: ``equals`` clauses as ``aliases``, ``starts_with`` clauses as
+  ``alias_prefixes`` (others are noted); an alias that another model's name or an
+  earlier model already has is dropped with a note (:func:`tidy_aliases`).
   When several selected providers list the same id, the provider genai-prices
   itself picks for the bare id (``calc_price`` without ``provider_id``) keeps it
   and the others are named ``id@provider``.
@@ -59,9 +65,11 @@ from costplan.pricing.catalogs.common import (
     make_rates,
     per_mtok,
     request_fee,
+    tidy_aliases,
     tokenizer_for,
 )
 from costplan.pricing.model import ModelPrice, PriceSchedule, Rates, Tier
+from costplan.pricing.names import canonical_provider
 
 if TYPE_CHECKING:
     from genai_prices import types as gp
@@ -151,10 +159,12 @@ def import_genai_prices_with_entries(
         if name in models:
             findings.skip(provider.id, info.id, f"name {name!r} is already taken by another model")
             continue
-        models[name] = replace(price, name=name)
+        bare = "@" not in name  # a qualified id@provider takes no aliases (the bare id has them)
+        aliases, prefixes = _matcher_names(provider.id, info, findings, gp) if bare else ((), ())
+        models[name] = replace(price, name=name, aliases=aliases, alias_prefixes=prefixes)
         entries.append(CatalogEntry(name, provider, info))
     result = ImportResult(
-        models=models,
+        models=tidy_aliases(models, findings),
         as_of=as_of,
         source=f"genai-prices {pkg_version} bundled data",
         findings=tuple(findings.items),
@@ -183,6 +193,38 @@ def _names(priced: list[tuple[Any, Any, ModelPrice]], providers: list[Any]) -> l
         bare = found is not None and found[0] is provider and found[1] is info
         out.append(info.id if bare else f"{info.id}@{provider.id}")
     return out
+
+
+def _matcher_names(
+    pid: str, info: Any, findings: Findings, gp: Any
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Aliases (``equals`` clauses) and alias prefixes (``starts_with``) of the model's
+    matcher, through ``or``; any other clause (``contains``, ``and``, regex, ...)
+    cannot be a sheet name and is noted."""
+    exact: list[str] = []
+    prefixes: list[str] = []
+    other: list[str] = []
+
+    def walk(clause: Any) -> None:
+        if isinstance(clause, gp.ClauseOr):
+            for c in clause.or_:
+                walk(c)
+        elif isinstance(clause, gp.ClauseEquals):
+            if clause.equals != info.id:
+                exact.append(clause.equals)
+        elif isinstance(clause, gp.ClauseStartsWith):
+            prefixes.append(clause.starts_with)
+        else:
+            other.append(type(clause).__name__.removeprefix("Clause").lower())
+
+    if getattr(info, "match", None) is not None:
+        walk(info.match)
+    if other:
+        findings.note(
+            pid, info.id,
+            "name matcher clauses not carried as aliases: " + ", ".join(sorted(set(other))),
+        )  # fmt: skip
+    return tuple(dict.fromkeys(exact)), tuple(dict.fromkeys(prefixes))
 
 
 def _model_price(
@@ -220,19 +262,59 @@ def _model_price(
         mode_schedule = _schedule({**prices, **overrides}, log, f"{mode}.")
         if mode_schedule != schedule:
             modes[mode] = mode_schedule
-    _note_other_variants(info, ts, findings, pid, mid, gp)
+    regions = _regions(info, ts, prices, findings, pid, mid, gp)
+    _note_other_variants(info, ts, findings, pid, mid, gp, set(regions))
     _note_future_prices(info, as_of, findings, pid, mid, gp)
     log.report(findings, pid, mid)
 
     ctx, _ = fit_context(info.context_window, None, findings, pid, mid)
     return ModelPrice(
         name=mid,
-        provider=pid,
+        provider=canonical_provider(pid),
         standard=schedule,
         modes=modes,
         context_window=ctx,
         tokenizer=tokenizer_for(pid, mid),
+        regions=regions,
     )
+
+
+def _regions(
+    info: Any, ts: datetime, prices: Mapping[str, Any], findings: Findings, pid: str, mid: str,
+    gp: Any,
+) -> dict[str, Decimal]:  # fmt: skip
+    """Regional routes (``route: VENDOR/REGION`` variants) as uplifts: the region's
+    ``uplift_pct`` when every overridden price is the standard one times the same
+    factor (exactly, after costplan's rounding up) and no other price differs."""
+    from costplan.money import price_up
+
+    out: dict[str, Decimal] = {}
+    routes = {
+        v.when["route"]
+        for v in getattr(info, "price_variants", None) or ()
+        if set(v.when) == {"route"} and "/" in str(v.when["route"])
+    }
+    for route in sorted(routes):
+        region = str(route).rsplit("/", 1)[1]
+        try:
+            overrides = _overrides(info, ts, {"route": route}, gp)
+        except Unrepresentable:
+            continue
+        pairs = [(prices.get(k), v) for k, v in overrides.items()]
+        if not pairs or any(not isinstance(a, Decimal) or not isinstance(b, Decimal) or not a
+                            for a, b in pairs):  # fmt: skip
+            continue
+        base, routed = pairs[0]
+        uplift = ((routed / base - 1) * 100).normalize()
+        factor = (100 + uplift) / 100
+        same = set(overrides) == {k for k in prices if k in TEXT_KEYS} and all(
+            price_up(a * factor) == b for a, b in pairs
+        )
+        if uplift >= 0 and same and uplift == uplift.quantize(Decimal("1e-6")):
+            out[region] = uplift
+        else:
+            findings.note(pid, mid, f"route {route} is not one uplift on every price: left out")
+    return out
 
 
 def _price_dict(price: Any) -> dict[str, Any]:
@@ -273,9 +355,15 @@ def _overrides(info: Any, ts: datetime, context: Mapping[str, str], gp: Any) -> 
 
 
 def _note_other_variants(
-    info: Any, ts: datetime, findings: Findings, pid: str, mid: str, gp: Any
-) -> None:
+    info: Any, ts: datetime, findings: Findings, pid: str, mid: str, gp: Any,
+    regions: set[str] = frozenset(),  # type: ignore[assignment]
+) -> None:  # fmt: skip
     mode_whens = [dict(c) for c in MODE_CONTEXTS.values()]
+    mode_whens += [
+        dict(v.when)
+        for v in getattr(info, "price_variants", None) or ()
+        if set(v.when) == {"route"} and str(v.when["route"]).rsplit("/", 1)[-1] in regions
+    ]
     seen: set[str] = set()
     for variant in getattr(info, "price_variants", None) or ():
         if dict(variant.when) in mode_whens or not _price_dict(variant.prices):

@@ -24,6 +24,11 @@ reported). The mapping follows LiteLLM's own cost code (``_get_token_base_cost``
   ``*_flex`` / ``*_priority`` -> ``flex`` / ``priority`` with LiteLLM's
   fallbacks: a missing tier-specific key falls back to the standard key, above a
   threshold too.
+* **Names.** An entry with ``alias_of: TARGET`` is not a model of its own: it becomes
+  one of TARGET's ``aliases`` (skipped, with the reason, when TARGET is not
+  imported). The provider is LiteLLM's ``litellm_provider`` made canonical
+  (:func:`costplan.pricing.names.canonical_provider`: ``gemini`` and
+  ``vertex_ai-*`` are ``google``).
 * **Context.** ``max_input_tokens`` -> ``context_window``, ``max_output_tokens``.
 * **Skipped, with the reason:** models whose ``mode`` is not ``chat``,
   ``completion`` or ``responses`` (embeddings, images, audio, ...), models without
@@ -53,10 +58,12 @@ from costplan.pricing.catalogs.common import (
     fit_context,
     make_rates,
     per_mtok,
+    tidy_aliases,
     to_decimal,
     tokenizer_for,
 )
 from costplan.pricing.model import ModelPrice, PriceSchedule, Rates, Tier
+from costplan.pricing.names import canonical_provider
 from costplan.yamlsource import load_json
 
 PRICED_MODES = ("chat", "completion", "responses")
@@ -120,6 +127,7 @@ def import_litellm(path: Path, selector: Selector, as_of: date) -> ImportResult:
         )
     findings = Findings()
     models: dict[str, ModelPrice] = {}
+    alias_of: dict[str, tuple[str, str]] = {}  # alias -> (provider, target)
     for name, entry in data.items():
         if name == "sample_spec":
             continue
@@ -127,16 +135,40 @@ def import_litellm(path: Path, selector: Selector, as_of: date) -> ImportResult:
         provider = provider if isinstance(provider, str) and provider else "unknown"
         if not selector.matches(provider, name):
             continue
+        target = entry.get("alias_of") if isinstance(entry, dict) else None
+        if isinstance(target, str) and target:
+            alias_of[name] = (provider, target)
+            continue
         try:
             models[name] = _model(name, provider, entry, findings)
         except Unrepresentable as exc:
             findings.skip(provider, name, str(exc))
+    _attach_aliases(models, alias_of, findings)
     return ImportResult(
-        models=models,
+        models=tidy_aliases(models, findings),
         as_of=as_of,
         source=f"LiteLLM {path.name} (sha256 {doc.sha256[:12]})",
         findings=tuple(findings.items),
     )
+
+
+def _attach_aliases(
+    models: dict[str, ModelPrice], alias_of: Mapping[str, tuple[str, str]], findings: Findings
+) -> None:
+    """Each ``alias_of`` entry becomes an alias of its (imported) target model; an
+    alias of an alias follows the chain; a target not imported skips the alias."""
+    from dataclasses import replace
+
+    for alias, (provider, target) in alias_of.items():
+        seen = {alias}
+        while target in alias_of and target not in seen:
+            seen.add(target)
+            target = alias_of[target][1]
+        if target not in models:
+            findings.skip(provider, alias, f"alias of {target!r}, which is not imported")
+            continue
+        m = models[target]
+        models[target] = replace(m, aliases=(*m.aliases, alias))
 
 
 def _model(name: str, provider: str, entry: object, findings: Findings) -> ModelPrice:
@@ -190,7 +222,7 @@ def _model(name: str, provider: str, entry: object, findings: Findings) -> Model
     )
     return ModelPrice(
         name=name,
-        provider=provider,
+        provider=canonical_provider(provider),
         standard=standard,
         modes=modes,
         context_window=ctx,

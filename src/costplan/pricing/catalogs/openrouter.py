@@ -46,6 +46,7 @@ from costplan.pricing.catalogs.common import (
     tokenizer_for,
 )
 from costplan.pricing.model import ModelPrice, PriceSchedule
+from costplan.pricing.names import canonical_provider
 from costplan.yamlsource import load_json
 
 #: OpenRouter pricing field -> costplan rate (USD per token -> per million).
@@ -153,7 +154,7 @@ def _model(
     ctx, out = fit_context(context, top.get("max_completion_tokens"), findings, provider, model_id)
     return ModelPrice(
         name=model_id,
-        provider=provider,
+        provider=canonical_provider(provider),
         standard=PriceSchedule(make_rates(rates, fee)),
         context_window=ctx,
         max_output_tokens=out,
