@@ -80,6 +80,7 @@ def optimize(
     """Choose models for every task: best quality within budget, or least cost above floors."""
     from costplan.api import load_inputs
     from costplan.cli.check_cmd import price_change_line
+    from costplan.errors import InputError
     from costplan.optimize import optimize as run
     from costplan.options import OptionTable, build_options
     from costplan.plan import Plan, plan_to_dict
