@@ -159,12 +159,16 @@ def _constraint_error(
     )
 
 
-def _side_rows(table: OptionTable, options: list[Option]) -> tuple[LinearRow, ...]:
+def _side_rows(
+    table: OptionTable, options: list[Option], fixed: dict[str, int] | None = None
+) -> tuple[LinearRow, ...]:
     """Capacity rows per model and spend-share rows per provider (see README).
 
     Cascades count towards every model and provider they use, weighted by the
-    fraction of queries that reach each step.
+    fraction of queries that reach each step. ``fixed``: fixed charges per provider
+    (commitment fees): in its share row ``spend(p) + F_p <= s (spend + F)``.
     """
+    fixed = fixed or {}
     w = table.workload
     c = w.constraints
     rows: list[LinearRow] = []
@@ -220,10 +224,9 @@ def _side_rows(table: OptionTable, options: list[Option]) -> tuple[LinearRow, ..
         # spend(prov) <= s * spend(all)  <=>  spend(prov) - s * spend(all) <= 0
         s = Fraction(share)
         coefs = [_spend(o, prov) - s * o.cost_pusd for o in options]
+        rhs = s * sum(fixed.values()) - fixed.get(prov, 0)
         rows.append(
-            _integer_row(
-                coefs, Fraction(0), f"{prov} at most {share * 100:g}% of spend", f"share:{prov}"
-            )
+            _integer_row(coefs, rhs, f"{prov} at most {share * 100:g}% of spend", f"share:{prov}")
         )
     return tuple(rows)
 
@@ -486,9 +489,14 @@ def optimize(
     objective = objective or w.objective
     budget_pusd = resolve_budget(table, budget_usd, objective)
     if confidence is not None or floor_confidence is not None:
+        from costplan.commitments import refuse
+
+        refuse(table, "--confidence / --floor-confidence")
         return _optimize_chance(
             table, objective, budget_pusd, time_limit_s, inputs, confidence, floor_confidence
         )
+    if w.commitments:
+        return _optimize_commitments(table, objective, budget_pusd, time_limit_s, inputs, robust)
     options, sol = solve_table(
         table,
         objective=objective,
@@ -522,6 +530,30 @@ def optimize(
         )
         plan = dataclasses.replace(plan, explanations=why)
     if table.workload.current:  # the 'current' allocation as a baseline, same sheets
+        from costplan.today import compare
+
+        plan = dataclasses.replace(plan, today=compare(table, plan))
+    return plan
+
+
+def _optimize_commitments(
+    table: OptionTable,
+    objective: Objective,
+    budget_pusd: int | None,
+    time_limit_s: float,
+    inputs: dict[str, str] | None,
+    robust: bool,
+) -> Plan:
+    """The best plan over every on/off subset of the commitments (:mod:`costplan.commitments`),
+    checked; no explanations (they re-solve without commitments)."""
+    from costplan.commitments import plan_with_commitments
+
+    plan: Plan = plan_with_commitments(
+        table, objective=objective, budget_pusd=budget_pusd, time_limit_s=time_limit_s,
+        inputs=inputs, robust=robust,
+    )  # fmt: skip
+    plan = verify_plan(plan, table)
+    if table.workload.current:
         from costplan.today import compare
 
         plan = dataclasses.replace(plan, today=compare(table, plan))
@@ -596,13 +628,10 @@ def _optimize_chance(
         solver={"name": f"{sol.method} + {chance['method']}", "money_scale_pusd": sol.scale},
         inputs=inputs,
     )  # fmt: skip
-    note = (
-        f"chance-constrained plan ({chance['method']}, {res.rounds} solve(s)): "
-        + "; ".join(
-            f"{what} >= {c}"
-            for what, c in (("P(cost <= budget)", confidence),
-                            ("P(floor met)", floor_confidence)) if c is not None
-        )
+    note = f"chance-constrained plan ({chance['method']}, {res.rounds} solve(s)): " + "; ".join(
+        f"{what} >= {c}"
+        for what, c in (("P(cost <= budget)", confidence), ("P(floor met)", floor_confidence))
+        if c is not None
     )
     plan = dataclasses.replace(plan, chance=chance, notes=(*plan.notes, note))
     verify_plan(plan, table)
@@ -647,7 +676,7 @@ def _cache_notes(table: OptionTable, options: Sequence[Option], counts: Sequence
     notes = []
     for o, n in zip(options, counts, strict=True):
         task = table.workload.task(o.task)
-        if n <= 0 or o.kind != "model" or task.cache is None:
+        if n <= 0 or o.kind != "model" or task.cache is None or o.commitment:
             continue
         schedule = table.sheet.models[o.model].schedule(o.mode)
         note = break_even_note(o.task, o.label, schedule, o.cache, task.cache.hit_rates)
@@ -687,6 +716,7 @@ def plan_from_counts(
                     kind=o.kind,
                     detail=o.detail,
                     cache=o.cache,
+                    commitment=o.commitment,
                     cost_p95_per_query_pusd=o.cost_p95_pusd,
                     cost_sd_per_query_pusd=o.cost_sd_pusd,
                     quality_se=o.quality_se,
@@ -707,7 +737,12 @@ def plan_from_counts(
             t.name,
             t.volume,
             t.min_quality,
-            tuple(sorted(by_task[t.name], key=lambda a: (-a.count, a.model, a.mode, a.cache))),
+            tuple(
+                sorted(
+                    by_task[t.name],
+                    key=lambda a: (-a.count, a.model, a.mode, a.cache, a.commitment),
+                )
+            ),
             samples=samples.get(t.name, 1),
             volume_spread=t.volume_spread,
         )

@@ -49,6 +49,7 @@ class Row:
     sd: int = 0  # spread of one query's cost (README "Uncertainty")
     samples: int = 1
     se: float | None = None  # standard error of the quality (README "Uncertainty")
+    commitment: str = ""  # served under this commitment (costplan.verify.commitments)
 
 
 def _count(value: Any) -> int | None:
@@ -75,6 +76,7 @@ class ClassChecker:
     ) -> None:
         self.doc, self.w, self.sheet, self.f = doc, w, sheet, f
         self.pricer = pricer
+        self.fees = 0  # fixed commitment fees of the plan (set by the side-constraint checks)
 
     # ------------------------------------------------------------ entry point
     def run(self) -> list[list[Row]]:
@@ -98,7 +100,7 @@ class ClassChecker:
         from costplan.verify.risk import check_quality, check_risk
 
         try:
-            check_risk(doc, w, rows, f)
+            check_risk(doc, w, rows, f, self.fees)
             check_quality(doc, w, rows, f)
         except (OverflowError, ValueError, ZeroDivisionError, TypeError) as exc:
             f.add(("risk",), f"figures out of any float's range or malformed ({exc})")
@@ -132,7 +134,9 @@ class ClassChecker:
             if not isinstance(a, dict):
                 f.add(akey, "not a mapping")
                 continue
-            ident = tuple(repr(a.get(k)) for k in ("kind", "model", "mode", "cache"))
+            ident = tuple(
+                repr(a.get(k)) for k in ("kind", "model", "mode", "cache", "commitment")
+            )
             if ident in seen:
                 f.add(akey, f"{a.get('model')} ({a.get('mode')}) is allocated twice")
             seen.add(ident)
@@ -195,6 +199,12 @@ class ClassChecker:
         else:
             f.add((*key, "kind"), f"unknown allocation kind {kind!r}")
             priced = None
+        commit = str(a.get("commitment") or "")
+        if priced is not None and commit:
+            from costplan.verify.commitments import committed_row
+
+            cspec = self.w.commitments.get(commit)
+            priced = committed_row(f, key, self.sheet, cspec, kind, name, mode, priced)
         if priced is None:
             stated = _pusd(a.get("cost_per_query_usd")) or 0
             stated95 = _pusd(a.get("cost_p95_per_query_usd")) or 0
@@ -228,7 +238,8 @@ class ClassChecker:
         if "quality_stderr" in a and not _same_float(a.get("quality_stderr"), se):
             f.add((*key, "quality_stderr"), f"{show(a.get('quality_stderr'))}, the workload's "
                   f"n / stderr give {se!r}")  # fmt: skip
-        return Row(count, cost.cost, cost.cost_p95, quality, steps, cost.sd, cost.samples, se)
+        return Row(count, cost.cost, cost.cost_p95, quality, steps, cost.sd, cost.samples, se,
+                   commit)  # fmt: skip
 
     def _usage(self, key: Key, u: Any, spec: TaskSpec, cost: OptionCost) -> None:
         if u is None:
@@ -332,6 +343,11 @@ class ClassChecker:
             if tok_cap is not None and tokens[m] > tok_cap:
                 self.f.add(("tasks",), f"model {m!r} uses {float(tokens[m]):,.0f} tokens, "
                            f"above its capacity {tok_cap:,}")  # fmt: skip
+        from costplan.verify.commitments import check_commitments
+
+        self.fees = check_commitments(self.f, self.doc, self.w.commitments, self.sheet, rows,
+                                      spend)  # fmt: skip
+        total += self.fees
         check_shares(self.f, spend, total, self.w.shares)
         self._totals(rows, total)
 
@@ -342,7 +358,7 @@ class ClassChecker:
         if totals.get("volume") != volume:
             f.add(("totals", "volume"), f"{show(totals.get('volume'))}, rows sum to {volume:,}")
         self._money(("totals", "cost_usd"), totals.get("cost_usd"), total)
-        total95 = sum(r.count * r.cost_p95 for task_rows in rows for r in task_rows)
+        total95 = sum(r.count * r.cost_p95 for task_rows in rows for r in task_rows) + self.fees
         self._money(("totals", "cost_p95_usd"), totals.get("cost_p95_usd"), total95)
         quality = sum((r.count * r.quality for t in rows for r in t), Fraction(0))
         self._near(("totals", "quality_queries"), totals.get("quality_queries"), quality,
