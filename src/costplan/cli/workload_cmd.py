@@ -84,7 +84,11 @@ def build(
         None, "--task-map", help="EVALTASK=TASK (repeatable)."
     ),
     scorer: str | None = typer.Option(None, "--scorer", help="inspect-ai scorer to read."),
-    metric: str = typer.Option("acc,none", "--metric", help="lm-eval metric key."),
+    metric: str | None = typer.Option(
+        None,
+        "--metric",
+        help="lm-eval metric key (default: acc,none, else each task's first numeric metric).",
+    ),
     eval_model: str | None = typer.Option(
         None, "--eval-model", help="Model name for eval files that do not name one."
     ),

@@ -45,7 +45,7 @@ class BuildRequest:
     volumes: Mapping[str, int] = field(default_factory=dict)
     task_map: Mapping[str, str] = field(default_factory=dict)
     scorer: str | None = None
-    metric: str = "acc,none"
+    metric: str | None = None
     eval_model: str | None = None
     name: str | None = None
     strict: bool = False
