@@ -10,7 +10,7 @@ Real-world variation each reader accepts (from the formats' documented schemas):
   ``score`` of version-1 logs); values ``C``/``I``/``P``/``N``, ``yes``/``no``,
   booleans or numbers; ``model_usage`` keyed by the eval's model (else its only
   entry); ``input_tokens`` *excludes* cache reads and writes (inspect-ai's
-  ``ModelUsage``), which are added back.
+  ``ModelUsage``), which are added back. A sample's epochs are one item.
 * promptfoo: the output file's ``results`` holding a summary (``{version,
   results: [...]}``, versions 2 and 3) or the summary itself (``{version: 2,
   results: [...], table, stats}``); ``provider`` an object or a string; results
@@ -114,7 +114,7 @@ def inspect_sql(path: Path, scorer: str | None) -> tuple[str, str]:
                     AS s, problem FROM docs),
         picked AS (SELECT *, {pick} AS sc, {usage} AS u FROM samples)
         SELECT line, j->'eval'->>'task' AS task, j->'eval'->>'model' AS model,
-          s->>'id' || coalesce('#' || (s->>'epoch'), '') AS item,
+          s->>'id' AS item,
           CASE json_type(sc->'value') WHEN 'OBJECT' THEN NULL WHEN 'ARRAY' THEN NULL
                ELSE sc->>'value' END AS score_raw,
           {inp} AS input_raw, u->>'output_tokens' AS output_raw,

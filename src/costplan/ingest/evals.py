@@ -191,10 +191,44 @@ def _aggregate(
 
 
 @dataclass(frozen=True)
+class EvalItem:
+    """One item's score for one model (the mean over its epochs or repeats, half-even to
+    1e-6) and its largest measured input and output (output including reasoning; None
+    where not measured). ``item`` is None where the file names no item."""
+
+    task: str
+    model: str
+    item: str | None
+    score: Decimal
+    input_tokens: int | None
+    output_tokens: int | None
+
+
+@dataclass(frozen=True)
 class EvalRead:
     results: tuple[EvalResult, ...]
     malformed: int
     first_malformed: str | None
+    items: tuple[EvalItem, ...] = ()  # empty for summaries (lm-eval results)
+
+
+def _items(con: duckdb.DuckDBPyConnection) -> tuple[EvalItem, ...]:
+    rows = con.execute(
+        "SELECT task, model, item, avg(score::DECIMAL(38,12)), max(input), "
+        "max(output + coalesce(reasoning, 0)) FROM ev WHERE bad IS NULL "
+        "GROUP BY task, model, item ORDER BY task, model, item"
+    ).fetchall()
+    return tuple(
+        EvalItem(
+            t,
+            m,
+            i,
+            Decimal(sc).quantize(_SIX, rounding=ROUND_HALF_EVEN),
+            None if a is None else int(a),
+            None if b is None else int(b),
+        )
+        for t, m, i, sc, a, b in rows
+    )
 
 
 def read_evals(
@@ -237,6 +271,7 @@ def read_evals(
         else:
             sql, unit = _generic_sql(con, src, task_key, mapping or {})
         results = _aggregate(con, sql, path, unit, strict)
+        items = _items(con)
         bad = con.execute(
             "SELECT count(*), min_by(line::VARCHAR || ': ' || bad, line) FROM ev "
             "WHERE bad IS NOT NULL"
@@ -247,7 +282,7 @@ def read_evals(
         raise InputError(
             "no usable eval items" + (f" (first malformed: {first})" if first else ""), file=path
         )
-    return EvalRead(tuple(results), n_bad, first)
+    return EvalRead(tuple(results), n_bad, first, items)
 
 
 def merge(results: Sequence[EvalResult]) -> dict[tuple[str, str], EvalResult]:
