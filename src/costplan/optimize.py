@@ -31,7 +31,13 @@ from costplan.plan import Allocation, Baseline, Plan, TaskPlan
 from costplan.preflight import verify_plan
 from costplan.solvers.classlevel import ClassProblem, ClassSolution, LinearRow, solve_class
 from costplan.validation import did_you_mean
-from costplan.workload.model import MINUTES_PER_PERIOD, Objective, Workload, share_cap
+from costplan.workload.model import (
+    MINUTES_PER_PERIOD,
+    Capacity,
+    Objective,
+    Workload,
+    share_cap,
+)
 
 
 @dataclass(frozen=True)
@@ -122,13 +128,17 @@ def certificate_of(
     return certificate_to_dict(sol, unit, units=units)
 
 
-def _usage(options: list[Option], model: str, what: str) -> list[Fraction]:
-    """Per query of each option: requests ("requests") or tokens sent to ``model``."""
+def _usage(
+    options: list[Option], model: str, what: str, canon: dict[str, str] | None = None
+) -> list[Fraction]:
+    """Per query of each option: requests ("requests") or tokens sent to ``model``
+    (``canon``: name -> sheet model, so variants and aliases count as their model)."""
+    canon = canon or {}
     out = []
     for o in options:
         total = Fraction(0)
         for c in o.components:
-            if c.model == model:
+            if canon.get(c.model, c.model) == model:
                 total += Fraction(c.reach) * (1 if what == "requests" else c.tokens_per_query)
         out.append(total)
     return out
@@ -159,6 +169,10 @@ def _constraint_error(
     )
 
 
+def _least(a: int | None, b: int | None) -> int | None:
+    return b if a is None else a if b is None else min(a, b)
+
+
 def _side_rows(
     table: OptionTable, options: list[Option], fixed: dict[str, int] | None = None
 ) -> tuple[LinearRow, ...]:
@@ -179,10 +193,20 @@ def _side_rows(
                 w, "capacity", name, "capacity for a model that is not in the price sheet",
                 table.sheet.models,
             )  # fmt: skip
-    used_models = sorted({comp.model for o in options for comp in o.components})
+    # Capacity is the sheet model's: its variants and aliases share it (README "Names").
+    from costplan.commitments import sheet_model
+
+    names = {comp.model for o in options for comp in o.components} | set(c.capacity)
+    canon = {n: sheet_model(table, n) for n in names}
+    caps: dict[str, Capacity] = {}
+    for name, given in c.capacity.items():  # two keys for one model: the smaller holds
+        had = caps.get(canon[name], Capacity())
+        caps[canon[name]] = Capacity(_least(had.requests, given.requests),
+                                     _least(had.tokens, given.tokens))  # fmt: skip
+    used_models = sorted({canon[comp.model] for o in options for comp in o.components})
     for m in used_models:
         limits = table.sheet.models[m].limits
-        cap = c.capacity.get(m)
+        cap = caps.get(m)
         requests = cap.requests if cap and cap.requests is not None else None
         tokens = cap.tokens if cap and cap.tokens is not None else None
         if c.use_rate_limits:
@@ -193,7 +217,7 @@ def _side_rows(
         if requests is not None:
             rows.append(
                 _integer_row(
-                    _usage(options, m, "requests"),
+                    _usage(options, m, "requests", canon),
                     Fraction(requests),
                     f"capacity of {m}: {requests:,} requests",
                     f"capacity:{m}:requests",
@@ -202,7 +226,7 @@ def _side_rows(
         if tokens is not None:
             rows.append(
                 _integer_row(
-                    _usage(options, m, "tokens"),
+                    _usage(options, m, "tokens", canon),
                     Fraction(tokens),
                     f"capacity of {m}: {tokens:,} tokens",
                     f"capacity:{m}:tokens",

@@ -60,8 +60,9 @@ def _rows(ch: ClassChecker, used: dict[str, list[Opt]]) -> dict[str, Fraction]:
     w = ch.w
     rhs: dict[str, Fraction] = {}
     models = {s.model for opts in used.values() for o in opts for s in o.steps}
+    caps = ch.capacities()  # by sheet model, as the steps are
     for m in sorted(models):
-        req, tok = w.capacity.get(m, (None, None))
+        req, tok = caps.get(m, (None, None))
         model = ch.sheet.models.get(m)
         if w.use_rate_limits and model is not None:
             minutes = MINUTES.get(w.period, 0)

@@ -62,9 +62,9 @@ def read_commitments(raw: Any) -> dict[str, CommitSpec]:
 
 
 def canonical(sheet: Sheet, name: str) -> str:
-    target = getattr(sheet.models, "target", None)
-    found = target(name) if target is not None else None
-    return found if isinstance(found, str) else name
+    from costplan.verify.names import canonical_model
+
+    return canonical_model(sheet.models, name)
 
 
 def committed_row(
