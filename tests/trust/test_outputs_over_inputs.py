@@ -129,6 +129,7 @@ class Folder:
             "workload": root / "basic" / "workload.yaml",
             "prices": root / "basic" / "prices.yaml",
             "queries": root / "queries.csv",
+            "predictions": root / "queries.csv",  # assign --predictions: a query file
             "catalog": root / "catalog.json",
             "plan": root / "plan.yaml",
             "traffic": root / "traffic.csv",  # DuckDB reads these two (see LIBRARY_READ)
@@ -294,11 +295,12 @@ def test_dash_writes_the_same_bytes_to_stdout(
     as_file = folder.links / f"file{suffix}"
     r = run(*name.split(), *folder.args(name, cmd, {option: str(as_file)}))
     assert r.code == 0, r.err
+    before = {p: p.read_bytes() for p in folder.out.iterdir()}  # the first run's other outputs
     r = run(*name.split(), *folder.args(name, cmd, {option: "-"}))
     if (name, option) in NO_STDOUT:
         assert (r.code, r.out) == (2, "")
         assert r.err == f"error: {NO_STDOUT[name, option]}\n"
-        assert not any(folder.out.iterdir())
+        assert {p: p.read_bytes() for p in folder.out.iterdir()} == before  # nothing written
         return
     assert r.code == 0, r.err
     assert r.out == as_file.read_text()
@@ -310,6 +312,8 @@ NO_STDOUT = {
     ("workload build", "--out"): "--out - (standard output) cannot be used: workload build "
     "writes a sidecar (NAME.empirical.json) beside the workload, which names it; give a file "
     "name, e.g. -o workload.yaml",
+    ("workload build", "--queries-out"): "--queries-out - (standard output) cannot be used: "
+    "give a file",
 }
 
 
