@@ -15,7 +15,8 @@ from fractions import Fraction
 from typing import Any
 
 from costplan.exact import rational_str
-from costplan.explain import Explanations, explanations_to_dict
+from costplan.explain import Explanations
+from costplan.explainio import explanations_to_dict
 from costplan.money import quality_to_micro, usd_str
 from costplan.options import QUALITY_SCALE, option_label
 from costplan.risk.period import PeriodRisk

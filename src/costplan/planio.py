@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from costplan.errors import InputError
 from costplan.exact import parse_rational
-from costplan.explain import read_explanations
+from costplan.explainio import read_explanations
 from costplan.money import PrecisionError, budget_to_pusd, pusd_to_usd, usd_to_pusd
 from costplan.options import QUALITY_SCALE
 from costplan.plan import PLAN_FORMAT_VERSION, Allocation, Baseline, Plan, TaskPlan, plan_to_dict
