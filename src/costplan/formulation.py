@@ -23,7 +23,13 @@ from costplan.money import floor_to_micro
 from costplan.options import Option, OptionTable
 from costplan.solvers.classlevel import ClassProblem, ClassSolution, LinearRow
 from costplan.validation import did_you_mean
-from costplan.workload.model import MINUTES_PER_PERIOD, Objective, Workload, share_cap
+from costplan.workload.model import (
+    MINUTES_PER_PERIOD,
+    Capacity,
+    Objective,
+    Workload,
+    share_cap,
+)
 
 
 @dataclass(frozen=True)
@@ -88,7 +94,7 @@ def index_table(
     return Indexed(options, problem)
 
 
-def _integer_row(coefs: Sequence[Fraction], rhs: Fraction, label: str, name: str) -> LinearRow:
+def integer_row(coefs: Sequence[Fraction], rhs: Fraction, label: str, name: str) -> LinearRow:
     """``sum coef x <= rhs`` with rational data, as an equivalent all-integer row (times the
     common denominator; exact). Integers beyond int64 stay Python ints (``dtype=object``): a
     back end that needs int64 scales them itself and records it (``Solution.scaling``)."""
@@ -114,13 +120,17 @@ def certificate_of(
     return certificate_to_dict(sol, unit, units=units)
 
 
-def _usage(options: list[Option], model: str, what: str) -> list[Fraction]:
-    """Per query of each option: requests ("requests") or tokens sent to ``model``."""
+def _usage(
+    options: list[Option], model: str, what: str, canon: dict[str, str] | None = None
+) -> list[Fraction]:
+    """Per query of each option: requests ("requests") or tokens sent to ``model``
+    (``canon``: name -> sheet model, so variants and aliases count as their model)."""
+    canon = canon or {}
     out = []
     for o in options:
         total = Fraction(0)
         for c in o.components:
-            if c.model == model:
+            if canon.get(c.model, c.model) == model:
                 total += Fraction(c.reach) * (1 if what == "requests" else c.tokens_per_query)
         out.append(total)
     return out
@@ -151,12 +161,20 @@ def _constraint_error(
     )
 
 
-def side_rows(table: OptionTable, options: list[Option]) -> tuple[LinearRow, ...]:
+def _least(a: int | None, b: int | None) -> int | None:
+    return b if a is None else a if b is None else min(a, b)
+
+
+def side_rows(
+    table: OptionTable, options: list[Option], fixed: dict[str, int] | None = None
+) -> tuple[LinearRow, ...]:
     """Capacity rows per model and spend-share rows per provider (see README).
 
     Cascades count towards every model and provider they use, weighted by the
-    fraction of queries that reach each step.
+    fraction of queries that reach each step. ``fixed``: fixed charges per provider
+    (commitment fees): in its share row ``spend(p) + F_p <= s (spend + F)``.
     """
+    fixed = fixed or {}
     w = table.workload
     c = w.constraints
     rows: list[LinearRow] = []
@@ -167,10 +185,20 @@ def side_rows(table: OptionTable, options: list[Option]) -> tuple[LinearRow, ...
                 w, "capacity", name, "capacity for a model that is not in the price sheet",
                 table.sheet.models,
             )  # fmt: skip
-    used_models = sorted({comp.model for o in options for comp in o.components})
+    # Capacity is the sheet model's: its variants and aliases share it (README "Names").
+    from costplan.commitments import sheet_model
+
+    names = {comp.model for o in options for comp in o.components} | set(c.capacity)
+    canon = {n: sheet_model(table, n) for n in names}
+    caps: dict[str, Capacity] = {}
+    for name, given in c.capacity.items():  # two keys for one model: the smaller holds
+        had = caps.get(canon[name], Capacity())
+        caps[canon[name]] = Capacity(_least(had.requests, given.requests),
+                                     _least(had.tokens, given.tokens))  # fmt: skip
+    used_models = sorted({canon[comp.model] for o in options for comp in o.components})
     for m in used_models:
         limits = table.sheet.models[m].limits
-        cap = c.capacity.get(m)
+        cap = caps.get(m)
         requests = cap.requests if cap and cap.requests is not None else None
         tokens = cap.tokens if cap and cap.tokens is not None else None
         if c.use_rate_limits:
@@ -180,8 +208,8 @@ def side_rows(table: OptionTable, options: list[Option]) -> tuple[LinearRow, ...
                 tokens = limits.tokens_per_minute * minutes
         if requests is not None:
             rows.append(
-                _integer_row(
-                    _usage(options, m, "requests"),
+                integer_row(
+                    _usage(options, m, "requests", canon),
                     Fraction(requests),
                     f"capacity of {m}: {requests:,} requests",
                     f"capacity:{m}:requests",
@@ -189,8 +217,8 @@ def side_rows(table: OptionTable, options: list[Option]) -> tuple[LinearRow, ...
             )
         if tokens is not None:
             rows.append(
-                _integer_row(
-                    _usage(options, m, "tokens"),
+                integer_row(
+                    _usage(options, m, "tokens", canon),
                     Fraction(tokens),
                     f"capacity of {m}: {tokens:,} tokens",
                     f"capacity:{m}:tokens",
@@ -212,9 +240,8 @@ def side_rows(table: OptionTable, options: list[Option]) -> tuple[LinearRow, ...
         # spend(prov) <= s * spend(all)  <=>  spend(prov) - s * spend(all) <= 0
         s = Fraction(share)
         coefs = [_spend(o, prov) - s * o.cost_pusd for o in options]
+        rhs = s * sum(fixed.values()) - fixed.get(prov, 0)
         rows.append(
-            _integer_row(
-                coefs, Fraction(0), f"{prov} at most {share * 100:g}% of spend", f"share:{prov}"
-            )
+            integer_row(coefs, rhs, f"{prov} at most {share * 100:g}% of spend", f"share:{prov}")
         )
     return tuple(rows)

@@ -31,7 +31,9 @@ from costplan.options import Option, OptionTable
 from costplan.plan import Allocation, Plan, TaskPlan
 from costplan.preflight import verify_plan
 from costplan.solvers.classlevel import ClassProblem, ClassSolution, solve_class
-from costplan.workload.model import Objective
+from costplan.workload.model import (
+    Objective,
+)
 
 
 def _explain_infeasible(
@@ -177,9 +179,14 @@ def optimize(
     objective = objective or w.objective
     budget_pusd = resolve_budget(table, budget_usd, objective)
     if confidence is not None or floor_confidence is not None:
+        from costplan.commitments import refuse
+
+        refuse(table, "--confidence / --floor-confidence")
         return _optimize_chance(
             table, objective, budget_pusd, time_limit_s, inputs, confidence, floor_confidence
         )
+    if w.commitments:
+        return _optimize_commitments(table, objective, budget_pusd, time_limit_s, inputs, robust)
     options, sol = solve_table(
         table,
         objective=objective,
@@ -218,6 +225,30 @@ def optimize(
         )
         plan = dataclasses.replace(plan, explanations=why)
     if table.workload.current:  # the 'current' allocation as a baseline, same sheets
+        from costplan.today import compare
+
+        plan = dataclasses.replace(plan, today=compare(table, plan))
+    return plan
+
+
+def _optimize_commitments(
+    table: OptionTable,
+    objective: Objective,
+    budget_pusd: int | None,
+    time_limit_s: float,
+    inputs: dict[str, str] | None,
+    robust: bool,
+) -> Plan:
+    """The best plan over every on/off subset of the commitments (:mod:`costplan.commitments`),
+    checked; no explanations (they re-solve without commitments)."""
+    from costplan.commitments import plan_with_commitments
+
+    plan: Plan = plan_with_commitments(
+        table, objective=objective, budget_pusd=budget_pusd, time_limit_s=time_limit_s,
+        inputs=inputs, robust=robust,
+    )  # fmt: skip
+    plan = verify_plan(plan, table)
+    if table.workload.current:
         from costplan.today import compare
 
         plan = dataclasses.replace(plan, today=compare(table, plan))
@@ -340,7 +371,7 @@ def _cache_notes(table: OptionTable, options: Sequence[Option], counts: Sequence
     notes = []
     for o, n in zip(options, counts, strict=True):
         task = table.workload.task(o.task)
-        if n <= 0 or o.kind != "model" or task.cache is None:
+        if n <= 0 or o.kind != "model" or task.cache is None or o.commitment:
             continue
         schedule = table.sheet.models[o.model].schedule(o.mode)
         note = break_even_note(o.task, o.label, schedule, o.cache, task.cache.hit_rates)
@@ -380,6 +411,7 @@ def plan_from_counts(
                     kind=o.kind,
                     detail=o.detail,
                     cache=o.cache,
+                    commitment=o.commitment,
                     cost_p95_per_query_pusd=o.cost_p95_pusd,
                     cost_sd_per_query_pusd=o.cost_sd_pusd,
                     quality_se=o.quality_se,
@@ -400,7 +432,12 @@ def plan_from_counts(
             t.name,
             t.volume,
             t.min_quality,
-            tuple(sorted(by_task[t.name], key=lambda a: (-a.count, a.model, a.mode, a.cache))),
+            tuple(
+                sorted(
+                    by_task[t.name],
+                    key=lambda a: (-a.count, a.model, a.mode, a.cache, a.commitment),
+                )
+            ),
             samples=samples.get(t.name, 1),
             volume_spread=t.volume_spread,
         )

@@ -21,7 +21,15 @@ from costplan.exact import parse_rational
 from costplan.explainio import read_explanations
 from costplan.money import PrecisionError, budget_to_pusd, pusd_to_usd, usd_to_pusd
 from costplan.options import QUALITY_SCALE
-from costplan.plan import PLAN_FORMAT_VERSION, Allocation, Baseline, Plan, TaskPlan, plan_to_dict
+from costplan.plan import (
+    PLAN_FORMAT_VERSION,
+    Allocation,
+    Baseline,
+    CommitmentUse,
+    Plan,
+    TaskPlan,
+    plan_to_dict,
+)
 from costplan.risk.period import PeriodRisk
 from costplan.risk.volume import FIXED, VolumeSpread
 from costplan.safeio import is_stdout, write_output
@@ -57,6 +65,7 @@ class AllocationIn(_In):
     kind: str = "model"
     detail: str = ""
     cache: Literal["", "none", "5m", "1h"] = ""
+    commitment: str = ""
     per_query: bool = False
     quality_queries: Annotated[Decimal, Field(ge=0)] | None = None
     cost_p95_per_query_usd: Usd = Decimal(0)
@@ -111,6 +120,20 @@ class BaselineIn(_In):
     within_budget: bool
 
 
+class CommitmentIn(_In):
+    name: str
+    model: str
+    mode: str
+    fee_usd: Usd
+    capacity: dict[Literal["requests", "tokens"], Annotated[int, Field(ge=0)]]
+    price_factor: Annotated[Decimal, Field(ge=0, le=1)]
+    taken: bool
+    used: Annotated[int, Field(ge=0)] = 0
+    break_even: Annotated[int, Field(ge=0)] | None = None
+    with_value: int | None = None
+    without_value: int | None = None
+
+
 class PlanFileIn(_In):
     format: int
     workload: str
@@ -137,6 +160,7 @@ class PlanFileIn(_In):
     risk: RiskIn | None = None  # the period cost's distribution (costplan.risk)
     quality_risk: dict[str, Any] | None = None  # re-derived from the rows when written
     chance: dict[str, Any] | None = None  # chance constraints the plan meets (the checker's)
+    commitments: list[CommitmentIn] = []  # README "Commitments"
 
 
 def dump_plan(plan: Plan, fmt: str) -> str:
@@ -193,6 +217,7 @@ def plan_from_document(doc: SourceDocument) -> Plan:
                     kind=a.kind,
                     detail=a.detail,
                     cache=a.cache,
+                    commitment=a.commitment,
                     cost_total_pusd=(
                         _pusd(doc, a.cost_usd, (*key, "cost_usd")) if a.per_query else None
                     ),
@@ -224,9 +249,7 @@ def plan_from_document(doc: SourceDocument) -> Plan:
         spread = FIXED if sp is None else VolumeSpread(
             sp.kind, sd=sp.sd, mode=sp.mode, s1=sp.s1, s2=sp.s2, stated=sp.stated
         )  # fmt: skip
-        tasks.append(
-            TaskPlan(t.name, t.volume, t.min_quality, tuple(allocs), t.samples, spread)
-        )
+        tasks.append(TaskPlan(t.name, t.volume, t.min_quality, tuple(allocs), t.samples, spread))
     volume = sum(t.volume for t in p.tasks)
     baselines = tuple(
         Baseline(
@@ -265,7 +288,20 @@ def plan_from_document(doc: SourceDocument) -> Plan:
         assign=p.assign,
         risk=_risk(doc, p.risk),
         chance=p.chance,
+        commitments=tuple(_commitment(doc, k, c) for k, c in enumerate(p.commitments)),
     )
+
+
+def _commitment(doc: SourceDocument, k: int, c: CommitmentIn) -> CommitmentUse:
+    if len(c.capacity) != 1:
+        raise doc.error("a commitment's capacity gives one unit", ("commitments", k, "capacity"),
+                        c.capacity)  # fmt: skip
+    ((unit, amount),) = c.capacity.items()
+    return CommitmentUse(
+        c.name, c.model, c.mode, unit, amount, _pusd(doc, c.fee_usd, ("commitments", k,
+        "fee_usd")), c.price_factor, c.taken, c.used, c.break_even, c.with_value,
+        c.without_value,
+    )  # fmt: skip
 
 
 def _risk(doc: SourceDocument, r: RiskIn | None) -> PeriodRisk | None:
@@ -307,6 +343,8 @@ def _gap(doc: SourceDocument, text: str | None) -> Fraction | None:
     if gap < 0:
         raise doc.error("gap must be >= 0", ("gap",), text)
     return gap
+
+
 def _today(doc: SourceDocument, data: dict[str, Any] | None) -> TodayVsPlan | None:
     if data is None:
         return None
@@ -332,7 +370,7 @@ def read_plan(path: Path) -> Plan:
 
 #: The note a plan file written before costplan.risk gets when it is read.
 MIGRATED_NOTE = (
-    "migrated: this plan file predates the period-cost distribution (README \"Uncertainty\"); "
+    'migrated: this plan file predates the period-cost distribution (README "Uncertainty"); '
     "its cost at p95 lengths ('budget at risk') is no risk figure and is no longer shown; "
     "re-run costplan optimize for P50/P95/P99 and P(cost <= budget)"
 )
@@ -413,11 +451,11 @@ def _check_risk(doc: SourceDocument, plan: Plan) -> None:
         return
     from costplan.plan import risk_to_dict
     from costplan.risk.period import period_risk
-    from costplan.risk.plans import task_costs
+    from costplan.risk.plans import period_parts
 
     r = plan.risk
     again = period_risk(
-        task_costs(plan), rho=r.volume_correlation, budget_pusd=plan.budget_pusd,
+        period_parts(plan), rho=r.volume_correlation, budget_pusd=plan.budget_pusd,
         draws=r.draws or 1, seed=r.seed,
     )  # fmt: skip
     want, got = risk_to_dict(again), risk_to_dict(r)
