@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from costplan.common_schema import LatencyIn
 from costplan.latency import LatencyMs
 from costplan.risk.volume import FIXED, VolumeSpread, spread_of
 from costplan.tokens.samples import load_sample_texts
@@ -24,7 +25,7 @@ from costplan.workload.model import (
     Task,
     Workload,
 )
-from costplan.workload.schema import LatencyIn, OutputIn, QualityIn, TaskIn, VolumeIn, WorkloadIn
+from costplan.workload.schema import OutputIn, QualityIn, TaskIn, VolumeIn, WorkloadIn
 from costplan.yamlsource import SourceDocument, load_yaml
 
 
