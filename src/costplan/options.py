@@ -150,6 +150,8 @@ class OptionTable:
     options: tuple[Option, ...]
     #: A p95 latency cap on every task beyond its own SLO (``frontier --latency``).
     latency_cap_ms: int | None = None
+    #: Per task, the only models it may use beyond its own ``allow`` (``optimize --noise``).
+    allow_override: Mapping[str, tuple[str, ...]] | None = None
 
     def for_task(self, task: str, *, usable_only: bool = True) -> list[Option]:
         return [

@@ -22,6 +22,7 @@ from costplan.explain import read_explanations
 from costplan.money import PrecisionError, budget_to_pusd, pusd_to_usd, usd_to_pusd
 from costplan.options import QUALITY_SCALE
 from costplan.plan import PLAN_FORMAT_VERSION, Allocation, Baseline, Plan, TaskPlan, plan_to_dict
+from costplan.risk.evidence_io import NoiseIn, StabilityIn, noise_section, stability_section
 from costplan.risk.period import PeriodRisk
 from costplan.risk.volume import FIXED, VolumeSpread
 from costplan.safeio import is_stdout, write_output
@@ -137,6 +138,8 @@ class PlanFileIn(_In):
     risk: RiskIn | None = None  # the period cost's distribution (costplan.risk)
     quality_risk: dict[str, Any] | None = None  # re-derived from the rows when written
     chance: dict[str, Any] | None = None  # chance constraints the plan meets (the checker's)
+    noise: NoiseIn | None = None  # optimize --noise (costplan.risk.evidence)
+    stability: StabilityIn | None = None  # optimize --stability K
 
 
 def dump_plan(plan: Plan, fmt: str) -> str:
@@ -224,9 +227,7 @@ def plan_from_document(doc: SourceDocument) -> Plan:
         spread = FIXED if sp is None else VolumeSpread(
             sp.kind, sd=sp.sd, mode=sp.mode, s1=sp.s1, s2=sp.s2, stated=sp.stated
         )  # fmt: skip
-        tasks.append(
-            TaskPlan(t.name, t.volume, t.min_quality, tuple(allocs), t.samples, spread)
-        )
+        tasks.append(TaskPlan(t.name, t.volume, t.min_quality, tuple(allocs), t.samples, spread))
     volume = sum(t.volume for t in p.tasks)
     baselines = tuple(
         Baseline(
@@ -265,6 +266,8 @@ def plan_from_document(doc: SourceDocument) -> Plan:
         assign=p.assign,
         risk=_risk(doc, p.risk),
         chance=p.chance,
+        noise=noise_section(doc, p.noise),
+        stability=stability_section(doc, p.stability),
     )
 
 
@@ -307,6 +310,8 @@ def _gap(doc: SourceDocument, text: str | None) -> Fraction | None:
     if gap < 0:
         raise doc.error("gap must be >= 0", ("gap",), text)
     return gap
+
+
 def _today(doc: SourceDocument, data: dict[str, Any] | None) -> TodayVsPlan | None:
     if data is None:
         return None
@@ -332,7 +337,7 @@ def read_plan(path: Path) -> Plan:
 
 #: The note a plan file written before costplan.risk gets when it is read.
 MIGRATED_NOTE = (
-    "migrated: this plan file predates the period-cost distribution (README \"Uncertainty\"); "
+    'migrated: this plan file predates the period-cost distribution (README "Uncertainty"); '
     "its cost at p95 lengths ('budget at risk') is no risk figure and is no longer shown; "
     "re-run costplan optimize for P50/P95/P99 and P(cost <= budget)"
 )
