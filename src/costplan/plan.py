@@ -26,6 +26,8 @@ from costplan.today import TodayVsPlan
 from costplan.today import to_dict as today_to_dict
 
 PLAN_FORMAT_VERSION = 1
+#: The period of a per-query plan (costplan assign): the query file's own span.
+AS_GIVEN = "(as given)"
 
 
 def mean_quality(quality_micro_total: int, volume: int) -> Decimal:

@@ -80,7 +80,7 @@ class SpreadIn(BaseModel):
 class RiskIn(_In):
     """The ``risk`` section (README "Uncertainty"); re-derived from the rows on reading."""
 
-    method: Literal["normal", "monte_carlo"]
+    method: Literal["normal", "monte_carlo", "exact"]
     volume_correlation: Annotated[Decimal, Field(ge=0, le=1)]
     draws: Annotated[int, Field(ge=1)] = 0
     seed: Annotated[int, Field(ge=0)] = 0
@@ -418,13 +418,16 @@ def _check_risk(doc: SourceDocument, plan: Plan) -> None:
         return
     from costplan.plan import risk_to_dict
     from costplan.risk.period import period_risk
-    from costplan.risk.plans import task_costs
+    from costplan.risk.plans import risk_of_plan, task_costs
 
     r = plan.risk
-    again = period_risk(
-        task_costs(plan), rho=r.volume_correlation, budget_pusd=plan.budget_pusd,
-        draws=r.draws or 1, seed=r.seed,
-    )  # fmt: skip
+    if any(a.per_query for t in plan.tasks for a in t.allocations):
+        again = risk_of_plan(plan)
+    else:
+        again = period_risk(
+            task_costs(plan), rho=r.volume_correlation, budget_pusd=plan.budget_pusd,
+            draws=r.draws or 1, seed=r.seed,
+        )  # fmt: skip
     want, got = risk_to_dict(again), risk_to_dict(r)
     for k, v in want.items():
         if got.get(k) != v:
