@@ -27,21 +27,33 @@ def solved() -> Plan:
 
 
 def _check_weights(plan: Plan, config: dict) -> None:  # type: ignore[type-arg]
-    by_task: dict[str, list[dict]] = {}  # type: ignore[type-arg]
+    """Each task's synchronous allocations form the group <task>, its batch ones the group
+    batch:<task>; weights sum to exactly 1 per group, and each is the allocation's share
+    of its group's queries (within the 6-decimal rounding)."""
+    by_group: dict[str, list[dict]] = {}  # type: ignore[type-arg]
     for d in config["model_list"]:
-        by_task.setdefault(d["model_name"], []).append(d)
-    assert set(by_task) == {t.name for t in plan.tasks if t.volume}
+        by_group.setdefault(d["model_name"], []).append(d)
+    expected = {}
     for t in plan.tasks:
-        deployments = by_task[t.name]
-        assert len(deployments) == len(t.allocations)
+        for batch in (False, True):
+            mine = [a for a in t.allocations if a.count and (a.mode == "batch") == batch]
+            if mine:
+                expected["batch:" + t.name if batch else t.name] = (t, mine)
+    assert set(by_group) == set(expected)
+    for group, (t, allocs) in expected.items():
+        deployments = by_group[group]
+        assert len(deployments) == len(allocs)
         weights = [Decimal(str(d["litellm_params"]["weight"])) for d in deployments]
-        assert sum(weights, Decimal(0)) == 1  # exactly, per task
-        for a, d, w in zip(t.allocations, deployments, weights, strict=True):
+        assert sum(weights, Decimal(0)) == 1  # exactly, per group
+        total = sum(a.count for a in allocs)
+        for a, d, w in zip(allocs, deployments, weights, strict=True):
             assert isinstance(d["litellm_params"]["weight"], float)
-            assert abs(w - Decimal(a.count) / t.volume) < Decimal("0.000001")
-            assert Decimal(d["model_info"]["costplan_share"]) == w
+            assert abs(w - Decimal(a.count) / total) < Decimal("0.000001")
+            share = Decimal(d["model_info"]["costplan_share"])
+            assert abs(share - Decimal(a.count) / t.volume) < Decimal("0.000001")
             assert d["model_info"]["costplan_count"] == a.count
             assert d["model_info"]["costplan_serving_mode"] == a.mode
+            assert (a.mode == "batch") == group.startswith("batch:")
 
 
 def test_litellm_config_is_valid_yaml_with_plan_shares(solved: Plan) -> None:
@@ -52,6 +64,10 @@ def test_litellm_config_is_valid_yaml_with_plan_shares(solved: Plan) -> None:
     _check_weights(solved, config)
     models = {d["litellm_params"]["model"] for d in config["model_list"]}
     assert models <= {"openai/small", "anthropic/big"}
+    assert "LITELLM_MASTER_KEY" in text  # the proxy refuses to start without one
+    for d in config["model_list"]:
+        provider = d["litellm_params"]["model"].split("/")[0].upper()
+        assert d["litellm_params"]["api_key"] == f"os.environ/{provider}_API_KEY"
 
 
 def test_litellm_names_batch_cascade_and_providers() -> None:
@@ -62,25 +78,29 @@ def test_litellm_names_batch_cascade_and_providers() -> None:
     entries = [(d["model_name"], d["litellm_params"]["model"]) for d in config["model_list"]]
     assert entries == [
         (TASK_1, "openai/m|1"),
-        (TASK_1, "gemini/big*"),  # google -> LiteLLM's gemini/ prefix
-        (TASK_2, "openai/m|1"),
-        (TASK_2, "gemini/big*"),
+        (TASK_1, "vertex_ai/big*"),  # google, not a Gemini model: Vertex AI's model garden
+        (TASK_2, "vertex_ai/big*"),
         (TASK_2, "anthropic/<b>c</b>"),
         (TASK_3, "openai/m|1"),
         (TASK_3, "openai/m|1"),  # the cascade's first step
+        ("batch:" + TASK_2, "openai/m|1"),  # batch: its own group, after the traffic
     ]
     weights = [d["litellm_params"]["weight"] for d in config["model_list"]]
-    assert weights == [0.333333, 0.666667, 0.333334, 0.333333, 0.333333, 0.428571, 0.571429]
-    batch = config["model_list"][2]
+    # TASK_1 1:2 of 3; TASK_2's synchronous 5:5 of 10 (the batch 5 apart, alone: 1);
+    # TASK_3 3:4 of 7 = 0.428571|4 and 0.571428|6 -> the larger remainder gets the unit.
+    assert weights == [0.333333, 0.666667, 0.5, 0.5, 0.428571, 0.571429, 1.0]
+    batch = config["model_list"][6]
     assert batch["model_info"]["costplan_serving_mode"] == "batch"
+    assert batch["model_info"]["costplan_share"] == "0.333334"  # 5 of TASK_2's 15 (rounded)
     assert "batch API" in batch["model_info"]["costplan_note"]
-    cascade = config["model_list"][6]["model_info"]
+    cascade = config["model_list"][5]["model_info"]
     assert cascade["costplan_cascade"] == "mini-then-big: m|1 -> big* (escalating 20%)"
     # A person reading the file sees the batch and cascade caveats right above the entries.
     lines = text.splitlines()
-    i = lines.index(f"- model_name: {TASK_2}")
+    i = lines.index(f"- model_name: batch:{TASK_2}")
     assert lines[i - 2].startswith("# batch: m|1 (batch) for '$x$ & _y_ *z*' is priced for")
     assert lines[i - 1].startswith("#   submit these queries as batch jobs")
+    assert any(x.startswith("# Batch jobs: the queries below") for x in lines[:i])
     assert any(
         x.startswith("# cascade mini-then-big (m|1 -> big* (escalating 20%))") for x in lines
     )

@@ -31,6 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 from costplan.errors import InfeasibleError, InputError, InternalError, SolverLimitError
+from costplan.hindsight import notes_for as hindsight_notes
 from costplan.money import floor_to_micro, fmt_over_budget
 from costplan.options import tokenizer_for
 from costplan.plan import AS_GIVEN, Allocation, Plan, TaskPlan
@@ -297,6 +298,7 @@ def assign(
     # The independent checker re-prices the plan document, query by query, before anyone sees it.
     plan = verify_assignment(plan, qs, sheet, [options[k] for k in range(len(options))],
                       result.choice, chosen_cost, chosen_q)  # fmt: skip
+    plan = dataclasses.replace(plan, notes=(*plan.notes, *hindsight_notes(qs)))
     if budget_pusd is not None and int(chosen_cost.sum()) > budget_pusd:
         raise InternalError("per-query assignment exceeds the budget (a solver bug)")
     if not feasible[g, result.choice].all():

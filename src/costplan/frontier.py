@@ -401,6 +401,9 @@ def compute_frontier(
     """
     if not 2 <= points <= MAX_POINTS:
         raise InputError(f"points must be between 2 and {MAX_POINTS}", value=points)
+    from costplan.commitments import refuse
+
+    refuse(table, "frontier")
     w = table.workload
     _, cheapest = solve_table(
         table, objective="min_cost", budget_pusd=None, time_limit_s=time_limit_s

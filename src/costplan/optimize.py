@@ -31,7 +31,13 @@ from costplan.plan import Allocation, Baseline, Plan, TaskPlan
 from costplan.preflight import verify_plan
 from costplan.solvers.classlevel import ClassProblem, ClassSolution, LinearRow, solve_class
 from costplan.validation import did_you_mean
-from costplan.workload.model import MINUTES_PER_PERIOD, Objective, Workload, share_cap
+from costplan.workload.model import (
+    MINUTES_PER_PERIOD,
+    Capacity,
+    Objective,
+    Workload,
+    share_cap,
+)
 
 
 @dataclass(frozen=True)
@@ -122,13 +128,17 @@ def certificate_of(
     return certificate_to_dict(sol, unit, units=units)
 
 
-def _usage(options: list[Option], model: str, what: str) -> list[Fraction]:
-    """Per query of each option: requests ("requests") or tokens sent to ``model``."""
+def _usage(
+    options: list[Option], model: str, what: str, canon: dict[str, str] | None = None
+) -> list[Fraction]:
+    """Per query of each option: requests ("requests") or tokens sent to ``model``
+    (``canon``: name -> sheet model, so variants and aliases count as their model)."""
+    canon = canon or {}
     out = []
     for o in options:
         total = Fraction(0)
         for c in o.components:
-            if c.model == model:
+            if canon.get(c.model, c.model) == model:
                 total += Fraction(c.reach) * (1 if what == "requests" else c.tokens_per_query)
         out.append(total)
     return out
@@ -159,12 +169,20 @@ def _constraint_error(
     )
 
 
-def _side_rows(table: OptionTable, options: list[Option]) -> tuple[LinearRow, ...]:
+def _least(a: int | None, b: int | None) -> int | None:
+    return b if a is None else a if b is None else min(a, b)
+
+
+def _side_rows(
+    table: OptionTable, options: list[Option], fixed: dict[str, int] | None = None
+) -> tuple[LinearRow, ...]:
     """Capacity rows per model and spend-share rows per provider (see README).
 
     Cascades count towards every model and provider they use, weighted by the
-    fraction of queries that reach each step.
+    fraction of queries that reach each step. ``fixed``: fixed charges per provider
+    (commitment fees): in its share row ``spend(p) + F_p <= s (spend + F)``.
     """
+    fixed = fixed or {}
     w = table.workload
     c = w.constraints
     rows: list[LinearRow] = []
@@ -175,10 +193,20 @@ def _side_rows(table: OptionTable, options: list[Option]) -> tuple[LinearRow, ..
                 w, "capacity", name, "capacity for a model that is not in the price sheet",
                 table.sheet.models,
             )  # fmt: skip
-    used_models = sorted({comp.model for o in options for comp in o.components})
+    # Capacity is the sheet model's: its variants and aliases share it (README "Names").
+    from costplan.commitments import sheet_model
+
+    names = {comp.model for o in options for comp in o.components} | set(c.capacity)
+    canon = {n: sheet_model(table, n) for n in names}
+    caps: dict[str, Capacity] = {}
+    for name, given in c.capacity.items():  # two keys for one model: the smaller holds
+        had = caps.get(canon[name], Capacity())
+        caps[canon[name]] = Capacity(_least(had.requests, given.requests),
+                                     _least(had.tokens, given.tokens))  # fmt: skip
+    used_models = sorted({canon[comp.model] for o in options for comp in o.components})
     for m in used_models:
         limits = table.sheet.models[m].limits
-        cap = c.capacity.get(m)
+        cap = caps.get(m)
         requests = cap.requests if cap and cap.requests is not None else None
         tokens = cap.tokens if cap and cap.tokens is not None else None
         if c.use_rate_limits:
@@ -189,7 +217,7 @@ def _side_rows(table: OptionTable, options: list[Option]) -> tuple[LinearRow, ..
         if requests is not None:
             rows.append(
                 _integer_row(
-                    _usage(options, m, "requests"),
+                    _usage(options, m, "requests", canon),
                     Fraction(requests),
                     f"capacity of {m}: {requests:,} requests",
                     f"capacity:{m}:requests",
@@ -198,7 +226,7 @@ def _side_rows(table: OptionTable, options: list[Option]) -> tuple[LinearRow, ..
         if tokens is not None:
             rows.append(
                 _integer_row(
-                    _usage(options, m, "tokens"),
+                    _usage(options, m, "tokens", canon),
                     Fraction(tokens),
                     f"capacity of {m}: {tokens:,} tokens",
                     f"capacity:{m}:tokens",
@@ -220,10 +248,9 @@ def _side_rows(table: OptionTable, options: list[Option]) -> tuple[LinearRow, ..
         # spend(prov) <= s * spend(all)  <=>  spend(prov) - s * spend(all) <= 0
         s = Fraction(share)
         coefs = [_spend(o, prov) - s * o.cost_pusd for o in options]
+        rhs = s * sum(fixed.values()) - fixed.get(prov, 0)
         rows.append(
-            _integer_row(
-                coefs, Fraction(0), f"{prov} at most {share * 100:g}% of spend", f"share:{prov}"
-            )
+            _integer_row(coefs, rhs, f"{prov} at most {share * 100:g}% of spend", f"share:{prov}")
         )
     return tuple(rows)
 
@@ -486,9 +513,14 @@ def optimize(
     objective = objective or w.objective
     budget_pusd = resolve_budget(table, budget_usd, objective)
     if confidence is not None or floor_confidence is not None:
+        from costplan.commitments import refuse
+
+        refuse(table, "--confidence / --floor-confidence")
         return _optimize_chance(
             table, objective, budget_pusd, time_limit_s, inputs, confidence, floor_confidence
         )
+    if w.commitments:
+        return _optimize_commitments(table, objective, budget_pusd, time_limit_s, inputs, robust)
     options, sol = solve_table(
         table,
         objective=objective,
@@ -522,6 +554,30 @@ def optimize(
         )
         plan = dataclasses.replace(plan, explanations=why)
     if table.workload.current:  # the 'current' allocation as a baseline, same sheets
+        from costplan.today import compare
+
+        plan = dataclasses.replace(plan, today=compare(table, plan))
+    return plan
+
+
+def _optimize_commitments(
+    table: OptionTable,
+    objective: Objective,
+    budget_pusd: int | None,
+    time_limit_s: float,
+    inputs: dict[str, str] | None,
+    robust: bool,
+) -> Plan:
+    """The best plan over every on/off subset of the commitments (:mod:`costplan.commitments`),
+    checked; no explanations (they re-solve without commitments)."""
+    from costplan.commitments import plan_with_commitments
+
+    plan: Plan = plan_with_commitments(
+        table, objective=objective, budget_pusd=budget_pusd, time_limit_s=time_limit_s,
+        inputs=inputs, robust=robust,
+    )  # fmt: skip
+    plan = verify_plan(plan, table)
+    if table.workload.current:
         from costplan.today import compare
 
         plan = dataclasses.replace(plan, today=compare(table, plan))
@@ -596,13 +652,10 @@ def _optimize_chance(
         solver={"name": f"{sol.method} + {chance['method']}", "money_scale_pusd": sol.scale},
         inputs=inputs,
     )  # fmt: skip
-    note = (
-        f"chance-constrained plan ({chance['method']}, {res.rounds} solve(s)): "
-        + "; ".join(
-            f"{what} >= {c}"
-            for what, c in (("P(cost <= budget)", confidence),
-                            ("P(floor met)", floor_confidence)) if c is not None
-        )
+    note = f"chance-constrained plan ({chance['method']}, {res.rounds} solve(s)): " + "; ".join(
+        f"{what} >= {c}"
+        for what, c in (("P(cost <= budget)", confidence), ("P(floor met)", floor_confidence))
+        if c is not None
     )
     plan = dataclasses.replace(plan, chance=chance, notes=(*plan.notes, note))
     verify_plan(plan, table)
@@ -647,7 +700,7 @@ def _cache_notes(table: OptionTable, options: Sequence[Option], counts: Sequence
     notes = []
     for o, n in zip(options, counts, strict=True):
         task = table.workload.task(o.task)
-        if n <= 0 or o.kind != "model" or task.cache is None:
+        if n <= 0 or o.kind != "model" or task.cache is None or o.commitment:
             continue
         schedule = table.sheet.models[o.model].schedule(o.mode)
         note = break_even_note(o.task, o.label, schedule, o.cache, task.cache.hit_rates)
@@ -687,6 +740,7 @@ def plan_from_counts(
                     kind=o.kind,
                     detail=o.detail,
                     cache=o.cache,
+                    commitment=o.commitment,
                     cost_p95_per_query_pusd=o.cost_p95_pusd,
                     cost_sd_per_query_pusd=o.cost_sd_pusd,
                     quality_se=o.quality_se,
@@ -707,7 +761,12 @@ def plan_from_counts(
             t.name,
             t.volume,
             t.min_quality,
-            tuple(sorted(by_task[t.name], key=lambda a: (-a.count, a.model, a.mode, a.cache))),
+            tuple(
+                sorted(
+                    by_task[t.name],
+                    key=lambda a: (-a.count, a.model, a.mode, a.cache, a.commitment),
+                )
+            ),
             samples=samples.get(t.name, 1),
             volume_spread=t.volume_spread,
         )

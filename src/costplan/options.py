@@ -122,6 +122,7 @@ class Option:
     samples: int = 1
     quality_se: float | None = None  # standard error of ``quality`` (costplan.risk.quality)
     latency: LatencyMs | None = None  # p50/p95 ms (costplan.latency), None: unknown
+    commitment: str = ""  # served under this commitment (costplan.commitments), "": on demand
 
     @property
     def quality_micro(self) -> int:
@@ -129,15 +130,18 @@ class Option:
 
     @property
     def label(self) -> str:
-        return option_label(self.model, self.kind, self.mode, self.cache)
+        return option_label(self.model, self.kind, self.mode, self.cache, self.commitment)
 
 
-def option_label(model: str, kind: str, mode: str, cache: str = "") -> str:
-    """``big``, ``big (batch)``, ``big (batch, 1h cache)``, ``cascade c (no cache)``..."""
+def option_label(model: str, kind: str, mode: str, cache: str = "", commitment: str = "") -> str:
+    """``big``, ``big (batch)``, ``big (batch, 1h cache)``, ``cascade c (no cache)``,
+    ``big (committed: ptu-1)``..."""
     name = f"cascade {model}" if kind == "cascade" else model
     parts = [mode] if mode != "standard" else []
     if cache:
         parts.append("no cache" if cache == NO_CACHE else f"{cache} cache")
+    if commitment:
+        parts.append(f"committed: {commitment}")
     return f"{name} ({', '.join(parts)})" if parts else name
 
 

@@ -63,6 +63,7 @@ _ALLOCATION = obj(
         "provider": STR,
         "mode": {"enum": ["standard", "batch", "flex", "priority"]},
         "cache": {"enum": ["none", "5m", "1h"]},
+        "commitment": STR,
         "count": INT,
         "share": DEC,
         "cost_per_query_usd": USD,
@@ -78,7 +79,22 @@ _ALLOCATION = obj(
         "cost_sd_per_query_usd": USD,
         "usage_per_query": _USAGE,
     },
-    optional=("cache", "quality_stderr", "cost_sd_per_query_usd"),
+    optional=("cache", "commitment", "quality_stderr", "cost_sd_per_query_usd"),
+)
+_COMMITMENT = obj(
+    {
+        "name": STR,
+        "model": STR,
+        "mode": {"enum": ["standard", "batch", "flex", "priority"]},
+        "fee_usd": USD,
+        "capacity": {"type": "object"},
+        "price_factor": DEC,
+        "taken": BOOL,
+        "used": INT,
+        "break_even": nullable(INT),
+        "with_value": nullable(STR),
+        "without_value": nullable(STR),
+    }
 )
 _TASK = obj(
     {
@@ -164,10 +180,11 @@ PLAN: dict[str, Any] = obj(
         "chance": {"type": "object"},
         "noise": _NOISE,
         "stability": _STABILITY,
+        "commitments": array(_COMMITMENT),  # README "Commitments"
     },
     optional=(
         "certificate", "assign", "explanations", "today", "risk", "quality_risk", "chance",
-        "noise", "stability",
+        "noise", "stability", "commitments",
     ),
 )  # fmt: skip
 

@@ -60,6 +60,7 @@ class Allocation:
     cache: str = ""  # a cache policy's choice: "none", "5m" or "1h" (see costplan.options)
     cost_sd_per_query_pusd: int = 0  # spread of one query's cost (costplan.risk.moments)
     quality_se: float | None = None  # standard error of ``quality`` (costplan.risk.quality)
+    commitment: str = ""  # served under this commitment (costplan.commitments), "": on demand
 
     @property
     def per_query(self) -> bool:
@@ -85,7 +86,7 @@ class Allocation:
 
     @property
     def label(self) -> str:
-        return option_label(self.model, self.kind, self.mode, self.cache)
+        return option_label(self.model, self.kind, self.mode, self.cache, self.commitment)
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,35 @@ class Baseline:
 
 
 @dataclass(frozen=True)
+class CommitmentUse:
+    """One commitment the workload offers, as planned (README "Commitments").
+
+    ``used``: committed units (requests or tokens) the plan serves under it; ``break_even``:
+    the units at which its fee equals what it saves, ``fee / ((1 - price_factor) x r)`` with
+    ``r`` the on-demand cost per unit of the model's use (rounded up; None: it saves nothing
+    per unit); ``with_value`` / ``without_value``: the objective (quality micro-units or
+    pico-dollars, fees included) of the best plan with it and without it (None: none)."""
+
+    name: str
+    model: str
+    mode: str
+    unit: str  # "requests" | "tokens"
+    capacity: int
+    fee_pusd: int
+    price_factor: Decimal
+    taken: bool
+    used: int = 0
+    break_even: int | None = None
+    with_value: int | None = None
+    without_value: int | None = None
+
+    @property
+    def pays(self) -> bool:
+        """The best plan with it beats the best plan without it (the solver's choice)."""
+        return self.taken
+
+
+@dataclass(frozen=True)
 class Plan:
     workload: str
     period: str
@@ -158,10 +188,17 @@ class Plan:
     chance: Mapping[str, Any] | None = None  # chance constraints met (costplan.risk.chance)
     noise: NoiseSection | None = None  # optimize --noise (costplan.risk.evidence)
     stability: StabilitySection | None = None  # optimize --stability K
+    commitments: tuple[CommitmentUse, ...] = ()  # offered commitments, taken or not
+
+    @property
+    def fees_pusd(self) -> int:
+        """Fixed commitment fees of the period (taken commitments)."""
+        return sum(c.fee_pusd for c in self.commitments if c.taken)
 
     @property
     def cost_pusd(self) -> int:
-        return sum(t.cost_pusd for t in self.tasks)
+        """Usage of every task plus the fixed commitment fees."""
+        return sum(t.cost_pusd for t in self.tasks) + self.fees_pusd
 
     @property
     def volume(self) -> int:
@@ -177,7 +214,7 @@ class Plan:
 
     @property
     def cost_p95_pusd(self) -> int:
-        return sum(a.cost_p95_pusd for t in self.tasks for a in t.allocations)
+        return sum(a.cost_p95_pusd for t in self.tasks for a in t.allocations) + self.fees_pusd
 
     @property
     def quality_risk(self) -> QualityRisk:
@@ -243,6 +280,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
                         "provider": a.provider,
                         "mode": a.mode,
                         **({"cache": a.cache} if a.cache else {}),
+                        **({"commitment": a.commitment} if a.commitment else {}),
                         "count": a.count,
                         "share": f"{Decimal(a.count) / t.volume:.6f}" if t.volume else "0",
                         "cost_per_query_usd": usd_str(a.cost_per_query_pusd),
@@ -294,6 +332,28 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         **({} if plan.chance is None else {"chance": dict(plan.chance)}),
         **({} if plan.noise is None else {"noise": noise_to_dict(plan.noise)}),
         **({} if plan.stability is None else {"stability": stability_to_dict(plan.stability)}),
+        **(
+            {"commitments": [commitment_to_dict(c) for c in plan.commitments]}
+            if plan.commitments
+            else {}
+        ),
+    }
+
+
+def commitment_to_dict(c: CommitmentUse) -> dict[str, Any]:
+    """A plan file's ``commitments`` entry (README "Commitments")."""
+    return {
+        "name": c.name,
+        "model": c.model,
+        "mode": c.mode,
+        "fee_usd": usd_str(c.fee_pusd),
+        "capacity": {c.unit: c.capacity},
+        "price_factor": f"{c.price_factor:f}",
+        "taken": c.taken,
+        "used": c.used,
+        "break_even": c.break_even,
+        "with_value": None if c.with_value is None else str(c.with_value),
+        "without_value": None if c.without_value is None else str(c.without_value),
     }
 
 

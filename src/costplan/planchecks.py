@@ -120,12 +120,12 @@ def check_consistency(doc: SourceDocument, plan: Plan) -> None:
 
 
 def _check_rows(c: _Checker, i: int, tp: Any, rows: list[Any], want: list[Any]) -> None:
-    seen: dict[tuple[str, str, str], int] = {}
+    seen: dict[tuple[str, ...], int] = {}
     for j, (a, raw, w) in enumerate(zip(tp.allocations, rows, want, strict=False)):
         key: tuple[str | int, ...] = ("tasks", i, "allocations", j)
         c.one_of(a.mode, MODES, (*key, "mode"))
         c.one_of(a.kind, KINDS, (*key, "kind"))
-        ident = (a.model, a.mode, a.kind)
+        ident = (a.model, a.mode, a.kind, a.cache, a.commitment)
         if ident in seen:
             raise c.doc.error(
                 f"the same model and mode twice in one task (first at allocations[{seen[ident]}])",

@@ -21,7 +21,15 @@ from costplan.exact import parse_rational
 from costplan.explain import read_explanations
 from costplan.money import PrecisionError, budget_to_pusd, pusd_to_usd, usd_to_pusd
 from costplan.options import QUALITY_SCALE
-from costplan.plan import PLAN_FORMAT_VERSION, Allocation, Baseline, Plan, TaskPlan, plan_to_dict
+from costplan.plan import (
+    PLAN_FORMAT_VERSION,
+    Allocation,
+    Baseline,
+    CommitmentUse,
+    Plan,
+    TaskPlan,
+    plan_to_dict,
+)
 from costplan.risk.evidence_io import NoiseIn, StabilityIn, noise_section, stability_section
 from costplan.risk.period import PeriodRisk
 from costplan.risk.volume import FIXED, VolumeSpread
@@ -58,6 +66,7 @@ class AllocationIn(_In):
     kind: str = "model"
     detail: str = ""
     cache: Literal["", "none", "5m", "1h"] = ""
+    commitment: str = ""
     per_query: bool = False
     quality_queries: Annotated[Decimal, Field(ge=0)] | None = None
     cost_p95_per_query_usd: Usd = Decimal(0)
@@ -112,6 +121,20 @@ class BaselineIn(_In):
     within_budget: bool
 
 
+class CommitmentIn(_In):
+    name: str
+    model: str
+    mode: str
+    fee_usd: Usd
+    capacity: dict[Literal["requests", "tokens"], Annotated[int, Field(ge=0)]]
+    price_factor: Annotated[Decimal, Field(ge=0, le=1)]
+    taken: bool
+    used: Annotated[int, Field(ge=0)] = 0
+    break_even: Annotated[int, Field(ge=0)] | None = None
+    with_value: int | None = None
+    without_value: int | None = None
+
+
 class PlanFileIn(_In):
     format: int
     workload: str
@@ -140,6 +163,7 @@ class PlanFileIn(_In):
     chance: dict[str, Any] | None = None  # chance constraints the plan meets (the checker's)
     noise: NoiseIn | None = None  # optimize --noise (costplan.risk.evidence)
     stability: StabilityIn | None = None  # optimize --stability K
+    commitments: list[CommitmentIn] = []  # README "Commitments"
 
 
 def dump_plan(plan: Plan, fmt: str) -> str:
@@ -196,6 +220,7 @@ def plan_from_document(doc: SourceDocument) -> Plan:
                     kind=a.kind,
                     detail=a.detail,
                     cache=a.cache,
+                    commitment=a.commitment,
                     cost_total_pusd=(
                         _pusd(doc, a.cost_usd, (*key, "cost_usd")) if a.per_query else None
                     ),
@@ -268,7 +293,20 @@ def plan_from_document(doc: SourceDocument) -> Plan:
         chance=p.chance,
         noise=noise_section(doc, p.noise),
         stability=stability_section(doc, p.stability),
+        commitments=tuple(_commitment(doc, k, c) for k, c in enumerate(p.commitments)),
     )
+
+
+def _commitment(doc: SourceDocument, k: int, c: CommitmentIn) -> CommitmentUse:
+    if len(c.capacity) != 1:
+        raise doc.error("a commitment's capacity gives one unit", ("commitments", k, "capacity"),
+                        c.capacity)  # fmt: skip
+    ((unit, amount),) = c.capacity.items()
+    return CommitmentUse(
+        c.name, c.model, c.mode, unit, amount, _pusd(doc, c.fee_usd, ("commitments", k,
+        "fee_usd")), c.price_factor, c.taken, c.used, c.break_even, c.with_value,
+        c.without_value,
+    )  # fmt: skip
 
 
 def _risk(doc: SourceDocument, r: RiskIn | None) -> PeriodRisk | None:
@@ -418,14 +456,14 @@ def _check_risk(doc: SourceDocument, plan: Plan) -> None:
         return
     from costplan.plan import risk_to_dict
     from costplan.risk.period import period_risk
-    from costplan.risk.plans import risk_of_plan, task_costs
+    from costplan.risk.plans import period_parts, risk_of_plan
 
     r = plan.risk
     if any(a.per_query for t in plan.tasks for a in t.allocations):
         again = risk_of_plan(plan)
     else:
         again = period_risk(
-            task_costs(plan), rho=r.volume_correlation, budget_pusd=plan.budget_pusd,
+            period_parts(plan), rho=r.volume_correlation, budget_pusd=plan.budget_pusd,
             draws=r.draws or 1, seed=r.seed,
         )  # fmt: skip
     want, got = risk_to_dict(again), risk_to_dict(r)

@@ -103,6 +103,8 @@ DESCRIPTIONS: dict[str, str] = {
     "max_provider_share": "max share of spend per provider (0..1); '*' applies to every provider",
     "CapacityIn.requests": "requests per period the model can serve",
     "CapacityIn.tokens": "tokens per period the model can serve",
+    "CommitmentIn.name": "the commitment's name (plans and reports use it)",
+    "CommitmentIn.mode": "the serving mode the commitment covers",
     "OutputIn": "Output tokens per query: mean and optional p95.",
     "profiles": (
         "per-model token profiles measured for this task (output, reasoning); "

@@ -97,7 +97,8 @@ def test_export_litellm_and_csv(run: Runner, basic: Path, tmp_path: Path) -> Non
     assert r.code == 0, r.err
     config = yaml.safe_load(r.out)
     assert config["router_settings"] == {"routing_strategy": "simple-shuffle"}
-    assert {d["model_name"] for d in config["model_list"]} == {"a", "b"}
+    # task b (latency: batch) is split: its batch-mode queries are the group batch:b
+    assert {d["model_name"] for d in config["model_list"]} == {"a", "b", "batch:b"}
     out = tmp_path / "plan.csv"
     r = run("export", plan_file, "--to", "csv", "-o", out)
     assert (r.code, r.out, r.err) == (0, "", f"csv export written to {out}\n")

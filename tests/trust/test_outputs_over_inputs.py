@@ -122,6 +122,7 @@ class Folder:
         self.root = root
         shutil.copytree(DATA / "basic", root / "basic")
         (root / "queries.csv").write_text(QUERIES)
+        (root / "predictions.csv").write_text(QUERIES)  # assign --predictions: same queries
         (root / "traffic.csv").write_text(TRAFFIC)
         (root / "evals.csv").write_text(EVALS)
         shutil.copy(DATA / "catalogs" / "litellm_small.json", root / "catalog.json")
@@ -129,6 +130,7 @@ class Folder:
             "workload": root / "basic" / "workload.yaml",
             "prices": root / "basic" / "prices.yaml",
             "queries": root / "queries.csv",
+            "predictions": root / "predictions.csv",
             "catalog": root / "catalog.json",
             "plan": root / "plan.yaml",
             "traffic": root / "traffic.csv",  # DuckDB reads these two (see LIBRARY_READ)
@@ -294,6 +296,8 @@ def test_dash_writes_the_same_bytes_to_stdout(
     as_file = folder.links / f"file{suffix}"
     r = run(*name.split(), *folder.args(name, cmd, {option: str(as_file)}))
     assert r.code == 0, r.err
+    for left in folder.out.iterdir():  # the first run's other outputs (e.g. --queries-out)
+        left.unlink()
     r = run(*name.split(), *folder.args(name, cmd, {option: "-"}))
     if (name, option) in NO_STDOUT:
         assert (r.code, r.out) == (2, "")
@@ -310,6 +314,8 @@ NO_STDOUT = {
     ("workload build", "--out"): "--out - (standard output) cannot be used: workload build "
     "writes a sidecar (NAME.empirical.json) beside the workload, which names it; give a file "
     "name, e.g. -o workload.yaml",
+    ("workload build", "--queries-out"): "--queries-out - (standard output) cannot be used: "
+    "give a file",
 }
 
 

@@ -290,6 +290,8 @@ _ALLOWED = {
     # through safeio.claim_input by its owner.
     "ingest/records.py": "pending",
     "ingest/evals.py": "pending",
+    "ingest/eval_formats.py": "pending (moved out of ingest/evals.py: .eval zip entries, the "
+    "rebuilt JSON log in a temporary folder, lm-eval files)",
     "ingest/run.py": "pending (reads traffic files itself)",
     "today.py": "pending (reads a workload's empirical sidecar)",
     "workload/load.py": "pending (hashes a workload's empirical sidecar)",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,7 +28,34 @@ from costplan.cli.common import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from costplan.assign import Assignment
     from costplan.plan import Plan
+    from costplan.queries import QuerySet
+
+
+def _gap(
+    qs: QuerySet,
+    result: Assignment,
+    pred: QuerySet,
+    solve: Callable[[QuerySet, Callable[[int], None] | None], Assignment],
+) -> tuple[str, ...]:
+    """Solve on the predictions too; the lines comparing the two (see costplan.hindsight)."""
+    from costplan.hindsight import compare
+
+    p = solve(pred, None)
+    gap = compare(
+        qs,
+        pred,
+        int(result.quality_micro.sum()),
+        int(result.cost_pusd.sum()),
+        [o.model for o in p.options],
+        p.choice,
+        p.quality_micro,
+        int(p.cost_pusd.sum()),
+    )
+    return gap.lines(pred.path.name)
 
 
 def _pairs(values: list[str] | None, option: str) -> dict[str, str]:
@@ -113,6 +141,13 @@ def assign(
     time_limit: float = typer.Option(
         60.0, "--time-limit", parser=number(TIME_LIMIT), help="Solver time limit, s."
     ),
+    predictions: Path | None = typer.Option(
+        None,
+        "--predictions",
+        help="Predicted per-query quality (a query file with the same queries): also solve "
+        "on it and show the gap to the query file's (hindsight) assignment.",
+        parser=InputPath("predictions"),
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or report."),
     fmt: str = format_option("table", "json"),
 ) -> None:
@@ -179,9 +214,9 @@ def assign(
         def progress_cb(done: int) -> None:
             bar.update(task_id, completed=done)
 
-    try:
-        result = run(
-            qs,
+    def solve(queries: QuerySet, progress: Callable[[int], None] | None) -> Assignment:
+        return run(
+            queries,
             sheet,
             objective=objective,  # type: ignore[arg-type]
             budget_pusd=None if budget_usd is None else budget_to_pusd(budget_usd),
@@ -189,11 +224,21 @@ def assign(
             modes=("standard", "batch") if batch else ("standard",),
             side=AssignSideConstraints(requests, tokens, shares, floors),
             time_limit_s=time_limit,
-            progress=progress_cb,
+            progress=progress,
         )
+
+    try:
+        result = solve(qs, progress_cb)
     finally:
         if bar is not None:
             bar.stop()
+    gap_lines: tuple[str, ...] = ()
+    if predictions is not None:
+        gap_lines = _gap(qs, result, load_queries(predictions, default_output_tokens=output_tokens),
+                         solve)  # fmt: skip
+        result = dataclasses.replace(
+            result, plan=dataclasses.replace(result.plan, notes=(*result.plan.notes, *gap_lines))
+        )
     if out is not None:
         write_assignments(result, out)
     if plan_out is not None:

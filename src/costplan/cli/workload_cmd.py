@@ -84,7 +84,11 @@ def build(
         None, "--task-map", help="EVALTASK=TASK (repeatable)."
     ),
     scorer: str | None = typer.Option(None, "--scorer", help="inspect-ai scorer to read."),
-    metric: str = typer.Option("acc,none", "--metric", help="lm-eval metric key."),
+    metric: str | None = typer.Option(
+        None,
+        "--metric",
+        help="lm-eval metric key (default: acc,none, else each task's first numeric metric).",
+    ),
     eval_model: str | None = typer.Option(
         None, "--eval-model", help="Model name for eval files that do not name one."
     ),
@@ -94,6 +98,13 @@ def build(
         "1000", "--sample-size", help="Requests kept per task in the sidecar's sample."
     ),
     seed: str = typer.Option("0", "--seed", help="Seed of the token-length sample."),
+    queries_out: Path | None = typer.Option(
+        None,
+        "--queries-out",
+        help="Also write the evals' per-item scores as an assign query file (.jsonl): a "
+        "hindsight oracle, not a deployable router.",
+        parser=OutputPath("--queries-out", (".jsonl",)),
+    ),
 ) -> None:
     """Read traffic logs and/or eval results; write a workload YAML and its sidecar.
 
@@ -123,9 +134,10 @@ def build(
         strict=strict,
         sample_size=_whole(sample_size, "--sample-size", 1_000_000),
         seed=_whole(seed, "--seed", 2**31 - 1),
+        queries_out=queries_out,
     )
     result = run_build(request)
     err = console(stderr=True)
     for line in result.messages:
-        err.print(line, markup=False, highlight=False)
-    console().print(result.summary, markup=False, highlight=False)
+        err.print(line, markup=False, highlight=False, soft_wrap=True)
+    console().print(result.summary, markup=False, highlight=False, soft_wrap=True)

@@ -8,14 +8,16 @@ Formats (``--format`` names for ``--evals`` files; detected from content):
   ``model_usage[<eval model>]`` tokens; ``output_tokens`` includes reasoning
   (subtracted), latency is ``total_time``.
 * ``lm-eval``: lm-evaluation-harness results JSON: ``results[task]["acc,none"]``
-  (or ``--metric``), ``"acc_stderr,none"``, n from ``n-samples[task].effective``
+  (or ``--metric``; by default ``acc,none`` else the task's first numeric metric),
+  ``"acc_stderr,none"``, n from ``n-samples[task].effective``
   (else ``original``); the model from ``model_name`` or ``config.model_args``.
   A summary: no per-item scores, no tokens.
 * ``lm-eval-samples``: lm-evaluation-harness ``--log_samples`` output
   (``samples_<task>_<date>.jsonl``, one line per doc: ``doc_id``, ``filter``, and the
   metric's per-item value, e.g. ``"acc": 1.0``); the task from the file name, the
   model from ``--eval-model`` (the file does not name it), the metric from
-  ``--metric`` (its part before the comma).
+  ``--metric`` (its part before the comma; the part after it keeps that filter's
+  rows), by default ``acc`` else the file's ``metrics[0]``.
 * ``promptfoo``: ``promptfoo eval -o results.json`` (``results.results[]``:
   ``provider.id``, ``success``, ``score``, ``latencyMs``,
   ``response.tokenUsage.{prompt,completion,cached,completionDetails.reasoning}``);
@@ -23,25 +25,34 @@ Formats (``--format`` names for ``--evals`` files; detected from content):
   or the config's ``description``.
 * ``generic``: CSV or JSONL, one row per item: :data:`EVAL_FIELDS` (``--map``).
 
+The variations each format's reader accepts are listed in :mod:`.eval_formats`.
+
 Aggregation (DuckDB): ``score = mean``, ``n = count``, ``stderr = sqrt(var_samp / n)``
 (0 when n = 1), token means per (task, model) over the items that report them.
 """
 
 from __future__ import annotations
 
-import json
 import tempfile
-import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from costplan.errors import InputError
-from costplan.ingest.records import records, sniff
-from costplan.ingest.sql import ident, lit, run, token_expr
+from costplan.ingest.eval_formats import (
+    SIX,
+    inspect_sql,
+    inspect_zip,
+    item_rows,
+    lm_eval,
+    lm_samples_sql,
+    promptfoo_sql,
+)
+from costplan.ingest.records import sniff
+from costplan.ingest.sql import ident, run
 from costplan.ingest.traffic import _generic_base, generic_columns
 
 if TYPE_CHECKING:
@@ -59,7 +70,7 @@ EVAL_FIELDS: dict[str, tuple[str, ...]] = {
     "latency_ms": ("latency_ms",),
     "cost_usd": ("cost_usd", "cost"),
 }
-_SIX = Decimal("0.000001")
+_SIX = SIX
 
 
 @dataclass(frozen=True)
@@ -96,128 +107,11 @@ def detect_eval(path: Path) -> str:
         return "lm-eval-samples"
     if '"evalId"' in text or '"testIdx"' in text or '"promptIdx"' in text:
         return "promptfoo"
+    if '"gradingResult"' in text or ('"latencyMs"' in text and '"provider"' in text):
+        return "promptfoo"  # a version-2 summary written without the output file's wrapper
     if '"eval"' in text and ('"samples"' in text or '"model_usage"' in text or '"plan"' in text):
         return "inspect"
     return "generic"
-
-
-def _score(raw: str) -> str:
-    """A 0..1 score from inspect-style text: C/I/P/N, true/false, or a number."""
-    return (
-        f"(CASE upper(trim({raw})) WHEN 'C' THEN 1.0 WHEN 'I' THEN 0.0 WHEN 'P' THEN 0.5 "
-        f"WHEN 'N' THEN 0.0 WHEN 'TRUE' THEN 1.0 WHEN 'FALSE' THEN 0.0 "
-        f"ELSE TRY_CAST({raw} AS DOUBLE) END)"
-    )
-
-
-def _rows(raw: str, *, reasoning_in_output: bool) -> str:
-    """Typed eval rows ``(line, task, model, item, score, input, output, reasoning,
-    latency, cost, bad)`` from raw text rows."""
-    inp, i_bad = token_expr("input_raw", "input tokens")
-    out, o_bad = token_expr("output_raw", "output tokens")
-    rea, r_bad = token_expr("reasoning_raw", "reasoning tokens")
-    output = f"({out} - coalesce({rea}, 0))" if reasoning_in_output else out
-    score = _score("score_raw")
-    problems = ", ".join(
-        [
-            "problem",
-            "CASE WHEN model IS NULL OR trim(model) = '' THEN 'no model' END",
-            f"CASE WHEN score_raw IS NULL THEN 'no score' WHEN {score} IS NULL "
-            f"THEN 'bad score ' || score_raw WHEN {score} < 0 OR {score} > 1 "
-            "THEN 'score outside 0..1: ' || score_raw END",
-            i_bad,
-            o_bad,
-            r_bad,
-            f"CASE WHEN least({inp}, {out}, {rea}) < 0 THEN 'negative token count' END",
-        ]
-    )
-    return (
-        "SELECT line, coalesce(nullif(trim(task), ''), 'default') AS task, trim(model) AS model, "
-        f"item, {score} AS score, {inp} AS input, {output} AS output, {rea} AS reasoning, "
-        "TRY_CAST(latency_raw AS DOUBLE) AS latency, TRY_CAST(cost_raw AS DECIMAL(38,12)) AS cost, "
-        f"nullif(concat_ws('; ', {problems}), '') AS bad FROM ({raw})"
-    )
-
-
-def _inspect_sql(path: Path, scorer: str | None) -> tuple[str, str]:
-    recs, unit = records(path, "json")
-    pick = f"s->'scores'->{lit(scorer)}" if scorer else "s->'scores'->(json_keys(s->'scores')[1])"
-    usage = "s->'model_usage'->(j->'eval'->>'model')"
-    raw = f"""
-        WITH docs AS (SELECT line, j, problem FROM {recs}),
-        samples AS (SELECT line, j, unnest(from_json(coalesce(j->'samples', '[]'), '["JSON"]'))
-                    AS s, problem FROM docs)
-        SELECT line, j->'eval'->>'task' AS task, j->'eval'->>'model' AS model,
-          s->>'id' || coalesce('#' || (s->>'epoch'), '') AS item,
-          CASE json_type({pick}->'value') WHEN 'OBJECT' THEN NULL WHEN 'ARRAY' THEN NULL
-               ELSE {pick}->>'value' END AS score_raw,
-          {usage}->>'input_tokens' AS input_raw, {usage}->>'output_tokens' AS output_raw,
-          {usage}->>'reasoning_tokens' AS reasoning_raw,
-          (TRY_CAST(s->>'total_time' AS DOUBLE) * 1000)::VARCHAR AS latency_raw,
-          NULL::VARCHAR AS cost_raw, problem
-        FROM samples
-    """
-    return _rows(raw, reasoning_in_output=True), unit
-
-
-def _inspect_eval_zip(path: Path, tmp: Path) -> Path:
-    """Rebuild a JSON log from an ``.eval`` zip (header plus samples) in ``tmp``."""
-    try:
-        with zipfile.ZipFile(path) as z:
-            names = z.namelist()
-            header = json.loads(z.read("header.json")) if "header.json" in names else None
-            if header is None:
-                raise InputError("not an inspect-ai .eval log (no header.json)", file=path)
-            samples = [
-                json.loads(z.read(n))
-                for n in sorted(names)
-                if n.startswith("samples/") and n.endswith(".json")
-            ]
-    except (zipfile.BadZipFile, ValueError, KeyError) as exc:
-        raise InputError(f"cannot read inspect-ai .eval log: {exc}", file=path) from None
-    header["samples"] = samples
-    out = tmp / (path.stem + ".json")
-    out.write_text(json.dumps(header))
-    return out
-
-
-def _promptfoo_sql(path: Path, task_key: str | None) -> tuple[str, str]:
-    recs, unit = records(path, "json")
-    task = f"r->'vars'->>{lit(task_key)}" if task_key else "NULL::VARCHAR"
-    model = "regexp_replace(coalesce(r->'provider'->>'id', r->>'provider'), '^.*:', '')"
-    raw = f"""
-        WITH docs AS (SELECT line, j, problem FROM {recs}),
-        res AS (SELECT line, j, unnest(from_json(coalesce(j->'results'->'results', '[]'),
-                '["JSON"]')) AS r, problem FROM docs)
-        SELECT line, coalesce({task}, j->'config'->>'description') AS task, {model} AS model,
-          coalesce(r->>'testIdx', '') || '/' || coalesce(r->>'promptIdx', '') AS item,
-          coalesce(r->>'score', r->>'success') AS score_raw,
-          r->'response'->'tokenUsage'->>'prompt' AS input_raw,
-          r->'response'->'tokenUsage'->>'completion' AS output_raw,
-          r->'response'->'tokenUsage'->'completionDetails'->>'reasoning' AS reasoning_raw,
-          r->>'latencyMs' AS latency_raw, r->>'cost' AS cost_raw, problem
-        FROM res
-    """
-    return _rows(raw, reasoning_in_output=True), unit
-
-
-def _lm_samples_sql(path: Path, metric: str, model: str | None) -> tuple[str, str]:
-    if model is None:
-        raise InputError(
-            "lm-eval samples files do not name the model", file=path, hint="give --eval-model NAME"
-        )
-    name = path.stem.removeprefix("samples_")
-    task = name.rsplit("_", 1)[0] if "_" in name else name  # samples_<task>_<date>
-    recs, unit = records(path, "json")
-    key = metric.split(",", 1)[0]
-    raw = f"""
-        SELECT line, {lit(task)} AS task, {lit(model)} AS model, j->>'doc_id' AS item,
-          j->>{lit(key)} AS score_raw, NULL::VARCHAR AS input_raw, NULL::VARCHAR AS output_raw,
-          NULL::VARCHAR AS reasoning_raw, NULL::VARCHAR AS latency_raw, NULL::VARCHAR AS cost_raw,
-          problem
-        FROM {recs}
-    """
-    return _rows(raw, reasoning_in_output=False), unit
 
 
 def _generic_sql(
@@ -248,69 +142,7 @@ def _generic_sql(
           NULL::VARCHAR AS problem
         FROM {rel}
     """
-    return _rows(raw, reasoning_in_output=False), unit
-
-
-def _lm_eval(path: Path, metric: str, model: str | None) -> list[EvalResult]:
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InputError(f"cannot read lm-eval results: {exc}", file=path) from None
-    results = doc.get("results") if isinstance(doc, dict) else None
-    if not isinstance(results, dict) or not results:
-        raise InputError("lm-eval results file has no 'results'", file=path)
-    name = doc.get("model_name") or _pretrained(doc.get("config", {}).get("model_args")) or model
-    if not name:
-        raise InputError("lm-eval results name no model", file=path, hint="give --model NAME")
-    stderr_key = metric.replace(",", "_stderr,", 1) if "," in metric else metric + "_stderr"
-    samples = doc.get("n-samples", {})
-    out = []
-    for task, metrics in results.items():
-        if not isinstance(metrics, dict) or metric not in metrics:
-            continue
-        value = _decimal(metrics[metric], path, ("results", task, metric))
-        stderr = metrics.get(stderr_key)
-        counts = samples.get(task, {}) if isinstance(samples, dict) else {}
-        n = counts.get("effective", counts.get("original")) if isinstance(counts, dict) else None
-        out.append(
-            EvalResult(
-                task=task,
-                model=str(name),
-                score=value.quantize(_SIX, rounding=ROUND_HALF_EVEN),
-                n=int(n) if isinstance(n, int) and not isinstance(n, bool) else None,
-                stderr=(
-                    _decimal(stderr, path, ("results", task, stderr_key)).quantize(_SIX)
-                    if isinstance(stderr, (int, float)) and not isinstance(stderr, bool)
-                    else None
-                ),
-                source=str(path),
-            )
-        )
-    if not out:
-        raise InputError(
-            f"lm-eval results have no {metric!r} metric", file=path, hint="give --metric"
-        )
-    return out
-
-
-def _pretrained(model_args: Any) -> str | None:
-    if isinstance(model_args, dict):
-        return model_args.get("pretrained") or model_args.get("model")
-    if isinstance(model_args, str):
-        for part in model_args.split(","):
-            k, _, v = part.partition("=")
-            if k.strip() in ("pretrained", "model"):
-                return v.strip()
-    return None
-
-
-def _decimal(value: Any, path: Path, key: tuple[str, ...]) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InputError("not a number", file=path, key=key, value=value)
-    d = Decimal(repr(value))
-    if not d.is_finite() or d < 0 or d > 1:
-        raise InputError("score outside 0..1", file=path, key=key, value=value)
-    return d
+    return item_rows(raw, reasoning_in_output=False), unit
 
 
 def _aggregate(
@@ -359,10 +191,44 @@ def _aggregate(
 
 
 @dataclass(frozen=True)
+class EvalItem:
+    """One item's score for one model (the mean over its epochs or repeats, half-even to
+    1e-6) and its largest measured input and output (output including reasoning; None
+    where not measured). ``item`` is None where the file names no item."""
+
+    task: str
+    model: str
+    item: str | None
+    score: Decimal
+    input_tokens: int | None
+    output_tokens: int | None
+
+
+@dataclass(frozen=True)
 class EvalRead:
     results: tuple[EvalResult, ...]
     malformed: int
     first_malformed: str | None
+    items: tuple[EvalItem, ...] = ()  # empty for summaries (lm-eval results)
+
+
+def _items(con: duckdb.DuckDBPyConnection) -> tuple[EvalItem, ...]:
+    rows = con.execute(
+        "SELECT task, model, item, avg(score::DECIMAL(38,12)), max(input), "
+        "max(output + coalesce(reasoning, 0)) FROM ev WHERE bad IS NULL "
+        "GROUP BY task, model, item ORDER BY task, model, item"
+    ).fetchall()
+    return tuple(
+        EvalItem(
+            t,
+            m,
+            i,
+            Decimal(sc).quantize(_SIX, rounding=ROUND_HALF_EVEN),
+            None if a is None else int(a),
+            None if b is None else int(b),
+        )
+        for t, m, i, sc, a, b in rows
+    )
 
 
 def read_evals(
@@ -373,7 +239,7 @@ def read_evals(
     task_key: str | None = None,
     mapping: Mapping[str, str] | None = None,
     scorer: str | None = None,
-    metric: str = "acc,none",
+    metric: str | None = None,
     model: str | None = None,
     strict: bool = False,
 ) -> EvalRead:
@@ -391,20 +257,21 @@ def read_evals(
     if fmt not in EVAL_FORMATS:
         raise InputError("unknown eval format", value=fmt, hint="one of " + ", ".join(EVAL_FORMATS))
     if fmt == "lm-eval":
-        return EvalRead(tuple(_lm_eval(path, metric, model)), 0, None)
+        return EvalRead(tuple(lm_eval(path, metric, model)), 0, None)
     with tempfile.TemporaryDirectory(prefix="costplan-eval-") as tmp:
         src = path
         if fmt == "inspect" and sniff(path, 4) == b"PK\x03\x04":
-            src = _inspect_eval_zip(path, Path(tmp))
+            src = inspect_zip(path, Path(tmp))
         if fmt == "inspect":
-            sql, unit = _inspect_sql(src, scorer)
+            sql, unit = inspect_sql(src, scorer)
         elif fmt == "promptfoo":
-            sql, unit = _promptfoo_sql(src, task_key)
+            sql, unit = promptfoo_sql(src, task_key)
         elif fmt == "lm-eval-samples":
-            sql, unit = _lm_samples_sql(src, metric, model)
+            sql, unit = lm_samples_sql(src, metric, model)
         else:
             sql, unit = _generic_sql(con, src, task_key, mapping or {})
         results = _aggregate(con, sql, path, unit, strict)
+        items = _items(con)
         bad = con.execute(
             "SELECT count(*), min_by(line::VARCHAR || ': ' || bad, line) FROM ev "
             "WHERE bad IS NOT NULL"
@@ -415,7 +282,7 @@ def read_evals(
         raise InputError(
             "no usable eval items" + (f" (first malformed: {first})" if first else ""), file=path
         )
-    return EvalRead(tuple(results), n_bad, first)
+    return EvalRead(tuple(results), n_bad, first, items)
 
 
 def merge(results: Sequence[EvalResult]) -> dict[tuple[str, str], EvalResult]:

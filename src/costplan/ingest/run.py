@@ -8,18 +8,24 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from costplan.errors import InputError
+from costplan.hindsight import WARNING as HINDSIGHT
 from costplan.ingest.build import BuildOptions, Built, build
 from costplan.ingest.emit import sidecar_json, workload_yaml
-from costplan.ingest.evals import EvalResult, read_evals
+from costplan.ingest.evals import EvalItem, EvalResult, read_evals
 from costplan.ingest.names import Resolver, Seen, check_known
+from costplan.ingest.queries_out import query_lines
 from costplan.ingest.sql import connect
 from costplan.ingest.summarize import TrafficSummary, summarize
 from costplan.ingest.traffic import read_traffic
 from costplan.safeio import check_output, claim_input, is_stdout, shown
 from costplan.workload.model import MINUTES_PER_PERIOD
 from costplan.workload.schema import MAX_NAME
+
+if TYPE_CHECKING:
+    from costplan.pricing.model import PriceSheet
 
 #: Why ``-o -`` is refused: the workload names its sidecar file (and its hash), so the
 #: two cannot be split between standard output and a file named after ``-``.
@@ -45,12 +51,13 @@ class BuildRequest:
     volumes: Mapping[str, int] = field(default_factory=dict)
     task_map: Mapping[str, str] = field(default_factory=dict)
     scorer: str | None = None
-    metric: str = "acc,none"
+    metric: str | None = None
     eval_model: str | None = None
     name: str | None = None
     strict: bool = False
     sample_size: int = 1000
     seed: int = 0
+    queries_out: Path | None = None  # per-item eval scores as an assign query file
 
 
 @dataclass(frozen=True)
@@ -60,6 +67,7 @@ class BuildResult:
     built: Built
     messages: tuple[str, ...]
     summary: str
+    queries: int = 0  # lines written to --queries-out
 
 
 def sidecar_path(out: Path) -> Path:
@@ -81,6 +89,10 @@ def _check_request(req: BuildRequest) -> None:
         )
     # The sidecar's name is longer than --out's: a legal --out may make it one the OS rejects.
     check_output(sidecar_path(req.out), "the sidecar (NAME.empirical.json)")
+    if req.queries_out is not None:
+        if is_stdout(req.queries_out):
+            raise InputError("--queries-out - (standard output) cannot be used: give a file")
+        check_output(req.queries_out, "--queries-out")
     if req.period not in MINUTES_PER_PERIOD:
         raise InputError(
             "unknown --period", value=req.period, hint="one of " + ", ".join(MINUTES_PER_PERIOD)
@@ -112,7 +124,10 @@ def _read_traffic(req: BuildRequest) -> TrafficSummary | None:
     )
 
 
-def _read_evals(req: BuildRequest, messages: list[str]) -> list[EvalResult]:
+def _read_evals(
+    req: BuildRequest, messages: list[str], items: list[tuple[str, EvalItem]]
+) -> list[EvalResult]:
+    """Every eval file's results; their per-item scores appended to ``items``."""
     out: list[EvalResult] = []
     for p in req.evals:
         r = read_evals(
@@ -131,6 +146,7 @@ def _read_evals(req: BuildRequest, messages: list[str]) -> list[EvalResult]:
                 f"warning: {r.malformed:,} malformed eval rows skipped (first: {r.first_malformed})"
             )
         out.extend(r.results)
+        items.extend((str(p), i) for i in r.items)
     return out
 
 
@@ -158,7 +174,8 @@ def run_build(req: BuildRequest) -> BuildResult:
         _traffic_messages(req, traffic, messages)
     resolver = Resolver(sheet.models if sheet else None, req.aliases, req.ignored)
     evals = []
-    for r in _read_evals(req, messages):
+    items: list[tuple[str, EvalItem]] = []
+    for r in _read_evals(req, messages, items):
         if r.model in req.ignored or resolver(r.model) in req.ignored:
             messages.append(
                 f"note: --ignore-model: eval scores of {r.model} on {r.task!r} left out"
@@ -176,6 +193,7 @@ def run_build(req: BuildRequest) -> BuildResult:
         volumes=req.volumes,
         task_map=req.task_map,
         sidecar_name=side.name,
+        min_cacheable=_min_cacheable(sheet),
     )
     built = build(traffic, evals, resolver, opts)
     messages += [f"note: {n}" for n in built.notes]
@@ -186,11 +204,22 @@ def run_build(req: BuildRequest) -> BuildResult:
     doc = {**built.workload, "empirical": {"file": side.name, "sha256": digest}}
     text = workload_yaml(doc, _header(req))
     _validate(text, req.out)
+    queries: list[str] = []
+    if req.queries_out is not None:
+        kept = [(f, i) for f, i in items if i.model not in req.ignored
+                and resolver(i.model) not in req.ignored]  # fmt: skip
+        queries, notes = query_lines(kept, resolver, req.task_map, built.workload["tasks"])
+        messages += [f"note: {n}" for n in notes]
+        messages.append(f"warning: {HINDSIGHT}")
     _write(side, side_text)
     _write(req.out, text)
+    if req.queries_out is not None:
+        _write(req.queries_out, "".join(line + "\n" for line in queries))
     tasks = len(built.workload["tasks"])
     summary = f"workload written to {req.out} ({tasks} task{'s' * (tasks != 1)}), sidecar {side}"
-    return BuildResult(req.out, side, built, tuple(messages), summary)
+    if req.queries_out is not None:
+        summary += f"; {len(queries):,} per-item queries written to {req.queries_out}"
+    return BuildResult(req.out, side, built, tuple(messages), summary, len(queries))
 
 
 def _traffic_messages(req: BuildRequest, traffic: TrafficSummary, messages: list[str]) -> None:
@@ -217,6 +246,14 @@ def _traffic_messages(req: BuildRequest, traffic: TrafficSummary, messages: list
                     f"note: task {t.name!r}: {t.unkeyed:,} requests had no {req.task_key!r}; "
                     "named by the fallback (model_group, service.name, project or workspace)"
                 )
+
+
+def _min_cacheable(sheet: PriceSheet | None) -> dict[str, int]:
+    if sheet is None:
+        return {}
+    from costplan.pricing.caching import min_cacheable_tokens
+
+    return {name: min_cacheable_tokens(m) for name, m in sheet.models.items()}
 
 
 def _hashes(paths: tuple[Path, ...]) -> list[dict[str, str]]:

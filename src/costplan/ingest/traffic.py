@@ -17,6 +17,10 @@ Formats (``--format`` names; detected from content by :func:`detect`):
   ``output_tokens``). The report has no request counts: volumes need ``--volume``.
 * ``otel``: OpenTelemetry GenAI spans as OTLP JSON (``resourceSpans[].scopeSpans[]
   .spans[]``; one request per line, as the file exporter writes, or one document).
+  A span is a request when it names a model, an operation, ``gen_ai.provider.name``
+  or (conventions before 1.37) ``gen_ai.system``, unless its operation is a tool,
+  agent or embeddings one; token counts from ``gen_ai.usage.input_tokens`` /
+  ``output_tokens``, else the older ``prompt_tokens`` / ``completion_tokens``.
 * ``generic``: CSV, JSONL or Parquet with columns named by costplan's fields
   (:data:`GENERIC_FIELDS`) or mapped with ``--map COLUMN=FIELD``.
 """
@@ -194,6 +198,12 @@ def _anthropic(path: Path, key: str | None) -> tuple[str, str]:
     return parsed(raw, reasoning_in_output=False), unit
 
 
+#: GenAI operations that are not one inference request: tool calls, and agent spans whose
+#: usage (when they carry one) sums their child inference spans' (counting both would
+#: count the tokens twice); embeddings have no output. Their spans are skipped.
+_NOT_INFERENCE = "('execute_tool', 'invoke_agent', 'create_agent', 'embeddings')"
+
+
 def _otel(path: Path, key: str | None) -> tuple[str, str]:
     recs, unit = records(path, "json")
     kv = (
@@ -207,6 +217,7 @@ def _otel(path: Path, key: str | None) -> tuple[str, str]:
 
     k = f"coalesce({attr(key)}, {attr(key, 'ra')})" if key else "NULL::VARCHAR"
     model = f"coalesce({attr('gen_ai.request.model')}, {attr('gen_ai.response.model')})"
+    op = attr("gen_ai.operation.name")
     raw = f"""
         WITH rs AS (SELECT line, unnest(from_json(coalesce(j->'resourceSpans', '[]'),
                       '["JSON"]')) AS r, problem FROM {recs}),
@@ -218,15 +229,21 @@ def _otel(path: Path, key: str | None) -> tuple[str, str]:
         attrs AS (SELECT line, ra, sp, {kv.format(a="sp->'attributes'")} AS sa, problem FROM sp)
         SELECT line, sp->>'startTimeUnixNano' AS t0_raw, sp->>'endTimeUnixNano' AS t1_raw,
           coalesce({k}, {attr("service.name", "ra")}) AS task, {k} IS NOT NULL AS keyed,
-          {model} AS model, '1' AS n_raw, {attr("gen_ai.usage.input_tokens")} AS prompt_raw,
+          {model} AS model, '1' AS n_raw,
+          coalesce({attr("gen_ai.usage.input_tokens")},
+                   {attr("gen_ai.usage.prompt_tokens")}) AS prompt_raw,
           coalesce({attr("gen_ai.usage.cache_read.input_tokens")},
                    {attr("gen_ai.usage.cache_read_input_tokens")}) AS cached_raw,
-          {attr("gen_ai.usage.output_tokens")} AS output_raw,
+          coalesce({attr("gen_ai.usage.output_tokens")},
+                   {attr("gen_ai.usage.completion_tokens")}) AS output_raw,
           {attr("gen_ai.usage.reasoning.output_tokens")} AS reasoning_raw,
           NULL::VARCHAR AS spend_raw, NULL::VARCHAR AS latency_raw, problem
         FROM attrs
-        WHERE problem IS NOT NULL OR {model} IS NOT NULL
-           OR {attr("gen_ai.operation.name")} IS NOT NULL
+        WHERE problem IS NOT NULL
+           OR (coalesce({op} NOT IN {_NOT_INFERENCE}, true)
+               AND ({model} IS NOT NULL OR {op} IS NOT NULL
+                    OR {attr("gen_ai.provider.name")} IS NOT NULL
+                    OR {attr("gen_ai.system")} IS NOT NULL))
     """
     return parsed(raw, reasoning_in_output=True), unit
 

@@ -99,6 +99,7 @@ def _allocation(plan: Plan, t: tb.PlanTables) -> list[str]:
             + _cell(_e(fmt_usd(r.per_1k_usd, places=4)), num=True)
             + _money(r.cost)
         )
+    rows += [_cell(_e(label)) + _cell("") * 6 + _money(fee) for label, fee in t.fees]
     total = (
         _cell("total", head=True)
         + _cell("")
@@ -133,6 +134,7 @@ def _tasks(plan: Plan, t: tb.PlanTables) -> list[str]:
             + _cell(f"{task.mean_quality:.4f}", num=True)
             + _money(tt.cost)
         )
+    rows += [_cell(_e(label)) + _cell("") * 3 + _money(fee) for label, fee in t.fees]
     total = (
         _cell("total", head=True)
         + _cell(f"{plan.volume:,}", num=True)
@@ -287,6 +289,12 @@ def render_html(plan: Plan, frontier: Any = None) -> str:
         *_tasks(plan, t),
         "</section>",
     ]
+    if plan.commitments:
+        from costplan.report.commitments import HEADER, commitment_rows
+
+        body = ["".join(_cell(_e(x)) for x in r) for r in commitment_rows(plan)]
+        out += ['<section id="commitments">', "<h2>Commitments</h2>",
+                *_table([(_e(h), False) for h in HEADER], body), "</section>"]  # fmt: skip
     if plan.today is not None:
         out += _today(plan)
     if plan.baselines:

@@ -67,6 +67,7 @@ def _allocation(plan: Plan, t: tb.PlanTables) -> list[str]:
                 fmt_usd(r.cost),
             )
         )
+    rows += [(md_escape(label), "", "", "", "", "", "", fmt_usd(fee)) for label, fee in t.fees]
     rows.append(
         (
             "**total**",
@@ -96,6 +97,7 @@ def _tasks(plan: Plan, t: tb.PlanTables) -> list[str]:
                 fmt_usd(tt.cost),
             )
         )
+    rows += [(md_escape(label), "", "", "", fmt_usd(fee)) for label, fee in t.fees]
     rows.append(
         (
             "**total**",
@@ -205,6 +207,11 @@ def render_markdown(plan: Plan, frontier: Any = None) -> str:
         out.append(f"- {md_escape(quality)}")
     out += ["", "## Allocation", "", *_allocation(plan, t), ""]
     out += ["## Tasks", "", *_tasks(plan, t), ""]
+    if plan.commitments:
+        from costplan.report.commitments import HEADER, commitment_rows
+
+        rows = [tuple(md_escape(x) for x in r) for r in commitment_rows(plan)]
+        out += ["## Commitments", "", *_table(HEADER, "llrrrrl", rows), ""]
     if plan.today is not None:
         out += _today(plan)
     if plan.baselines:

@@ -66,13 +66,19 @@ class PlanTables:
     total_p95: Decimal  # == sum(row.cost_p95)
     budget: Decimal | None  # exact USD
     has_p95: bool  # the plan records p95 costs (plans written before they existed do not)
+    #: (label, cents) of each taken commitment's fixed fee, part of ``total``
+    fees: tuple[tuple[str, Decimal], ...] = ()
 
 
 def plan_tables(plan: Plan) -> PlanTables:
     """Rows and totals of ``plan`` (see the module docstring for the rounding rule)."""
     pairs = [(t, a) for t in plan.tasks for a in t.allocations]
-    row_cents = cents([pusd_to_usd(a.cost_pusd) for _, a in pairs])
-    row_p95 = cents([pusd_to_usd(a.cost_p95_pusd) for _, a in pairs])
+    taken = [c for c in plan.commitments if c.taken]
+    fee_usd = [pusd_to_usd(c.fee_pusd) for c in taken]
+    both = cents([*(pusd_to_usd(a.cost_pusd) for _, a in pairs), *fee_usd])
+    row_cents, fee_cents = both[: len(pairs)], both[len(pairs) :]
+    both95 = cents([*(pusd_to_usd(a.cost_p95_pusd) for _, a in pairs), *fee_usd])
+    row_p95 = both95[: len(pairs)]
     rows = tuple(
         Row(
             task=t,
@@ -99,10 +105,12 @@ def plan_tables(plan: Plan) -> PlanTables:
     return PlanTables(
         rows=rows,
         tasks=tasks,
-        total=sum(row_cents, Decimal(0)),
-        total_p95=sum(row_p95, Decimal(0)),
+        total=sum(both, Decimal(0)),
+        total_p95=sum(both95, Decimal(0)),
         budget=None if plan.budget_pusd is None else pusd_to_usd(plan.budget_pusd),
         has_p95=has_p95,
+        fees=tuple((f"commitment {c.name} (fixed fee)", x) for c, x in zip(taken, fee_cents,
+                                                                          strict=True)),
     )
 
 

@@ -13,11 +13,11 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from costplan.money import cents, fmt_usd, fmt_usd_sig, pusd_to_usd
+from costplan.money import fmt_usd, fmt_usd_sig, pusd_to_usd
 from costplan.options import Option, OptionTable
 from costplan.plan import Allocation, Plan, TaskPlan
 from costplan.report.tables import gap_text as fmt_gap
-from costplan.report.tables import period_line, quality_line
+from costplan.report.tables import period_line, plan_tables, quality_line
 from costplan.textsafe import printable
 
 _PER = {
@@ -80,6 +80,13 @@ def _plan_table(plan: Plan, rows: list[tuple[TaskPlan, Allocation]], row_cents: 
         else:
             table.add_row(t.name + floor if first else "", a.label, *numbers)
     total = sum(row_cents, Decimal(0))
+    fees = plan_tables(plan).fees
+    if fees:
+        table.add_section()
+    for label, fee in fees:  # fixed commitment fees (README "Commitments")
+        cells = ("", "", "", "", fmt_usd(fee))
+        table.add_row(label, *cells) if narrow else table.add_row(label, "", *cells)
+        total += fee
     table.add_section()
     cells = (f"{plan.volume:,}", "", f"{plan.mean_quality:.4f}", "", fmt_usd(total))
     table.add_row("total", *cells, style="bold") if narrow else table.add_row(
@@ -91,12 +98,13 @@ def _plan_table(plan: Plan, rows: list[tuple[TaskPlan, Allocation]], row_cents: 
 def render_plan(plan: Plan, console: Console) -> None:
     """Allocation per task, totals against budget, baselines side by side."""
     rows = [(t, a) for t in plan.tasks for a in t.allocations]
-    row_cents = cents([pusd_to_usd(a.cost_pusd) for _, a in rows])
+    tables = plan_tables(plan)
+    row_cents = [r.cost for r in tables.rows]
     table = _plan_table(plan, rows, row_cents, narrow=False)
     if not _fits(table, console):
         table = _plan_table(plan, rows, row_cents, narrow=True)
     console.print(table)
-    total = sum(row_cents, Decimal(0))
+    total = tables.total
 
     lines = []
     if plan.budget_pusd is not None:

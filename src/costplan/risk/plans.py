@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from costplan.plan import Plan
 from costplan.risk.period import PeriodRisk, TaskCosts, period_risk
+from costplan.risk.volume import FIXED
 
 
 def task_costs(plan: Plan) -> list[TaskCosts]:
@@ -37,4 +38,13 @@ def risk_of_plan(plan: Plan, rho: Decimal = Decimal(0)) -> PeriodRisk:
     """The plan's period risk (module docstring)."""
     if any(a.per_query for t in plan.tasks for a in t.allocations):
         return exact_risk(plan.cost_pusd, plan.budget_pusd)
-    return period_risk(task_costs(plan), rho=rho, budget_pusd=plan.budget_pusd)
+    return period_risk(period_parts(plan), rho=rho, budget_pusd=plan.budget_pusd)
+
+
+def period_parts(plan: Plan) -> list[TaskCosts]:
+    """:func:`task_costs` and, last, the commitment fees as one more part (one query of
+    fixed volume and no spread: a constant added to the period total)."""
+    costs = task_costs(plan)
+    if plan.fees_pusd:
+        costs.append(TaskCosts("commitment fees", FIXED, 1, ((1, plan.fees_pusd, 0),)))
+    return costs

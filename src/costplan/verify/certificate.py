@@ -60,8 +60,9 @@ def _rows(ch: ClassChecker, used: dict[str, list[Opt]]) -> dict[str, Fraction]:
     w = ch.w
     rhs: dict[str, Fraction] = {}
     models = {s.model for opts in used.values() for o in opts for s in o.steps}
+    caps = ch.capacities()  # by sheet model, as the steps are
     for m in sorted(models):
-        req, tok = w.capacity.get(m, (None, None))
+        req, tok = caps.get(m, (None, None))
         model = ch.sheet.models.get(m)
         if w.use_rate_limits and model is not None:
             minutes = MINUTES.get(w.period, 0)
@@ -99,6 +100,11 @@ def check_certificate(ch: ClassChecker, z: int, f: Findings) -> None:
     opened = open_certificate(ch.doc, z, f)
     if opened is not None:
         cert, sense, u = opened
+        if ch.w.commitments:  # proof: enumeration (costplan.verify.commitments)
+            from costplan.verify.commitments import check_enumeration
+
+            check_enumeration(f, ch.doc, cert, z, u, sense)
+            return
         pr = priced(ch, cert, sense, f)
         if pr is None:
             judge(ch.doc, cert, z, u, None, sense, f)

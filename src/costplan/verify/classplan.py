@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
+from costplan.verify.claims import check_budget, check_claim, check_shares
 from costplan.verify.costs import OptionCost, Pricer, cache_choices, ceil
 from costplan.verify.findings import Findings, Key, exact, show, usd
 from costplan.verify.prices import PUSD, Model, Sheet
@@ -19,6 +20,8 @@ from costplan.verify.tasks import LATENCY_MODES, MINUTES, TaskSpec, WorkloadSpec
 
 if TYPE_CHECKING:
     from costplan.verify.certificate import Opt
+
+__all__ = ["ClassChecker", "Row", "Step", "check_budget", "check_claim", "check_shares"]
 
 HALF_MICRO = Fraction(1, 2 * 10**6)
 #: Rounding slack per query of a stated quality sum: each query's quality may be rounded
@@ -49,6 +52,7 @@ class Row:
     sd: int = 0  # spread of one query's cost (README "Uncertainty")
     samples: int = 1
     se: float | None = None  # standard error of the quality (README "Uncertainty")
+    commitment: str = ""  # served under this commitment (costplan.verify.commitments)
 
 
 def _count(value: Any) -> int | None:
@@ -75,6 +79,7 @@ class ClassChecker:
     ) -> None:
         self.doc, self.w, self.sheet, self.f = doc, w, sheet, f
         self.pricer = pricer
+        self.fees = 0  # fixed commitment fees of the plan (set by the side-constraint checks)
 
     # ------------------------------------------------------------ entry point
     def run(self) -> list[list[Row]]:
@@ -98,7 +103,7 @@ class ClassChecker:
         from costplan.verify.risk import check_quality, check_risk
 
         try:
-            check_risk(doc, w, rows, f)
+            check_risk(doc, w, rows, f, self.fees)
             check_quality(doc, w, rows, f)
         except (OverflowError, ValueError, ZeroDivisionError, TypeError) as exc:
             f.add(("risk",), f"figures out of any float's range or malformed ({exc})")
@@ -132,7 +137,9 @@ class ClassChecker:
             if not isinstance(a, dict):
                 f.add(akey, "not a mapping")
                 continue
-            ident = tuple(repr(a.get(k)) for k in ("kind", "model", "mode", "cache"))
+            ident = tuple(
+                repr(a.get(k)) for k in ("kind", "model", "mode", "cache", "commitment")
+            )
             if ident in seen:
                 f.add(akey, f"{a.get('model')} ({a.get('mode')}) is allocated twice")
             seen.add(ident)
@@ -195,6 +202,12 @@ class ClassChecker:
         else:
             f.add((*key, "kind"), f"unknown allocation kind {kind!r}")
             priced = None
+        commit = str(a.get("commitment") or "")
+        if priced is not None and commit:
+            from costplan.verify.commitments import committed_row
+
+            cspec = self.w.commitments.get(commit)
+            priced = committed_row(f, key, self.sheet, cspec, kind, name, mode, priced)
         if priced is None:
             stated = _pusd(a.get("cost_per_query_usd")) or 0
             stated95 = _pusd(a.get("cost_p95_per_query_usd")) or 0
@@ -228,7 +241,8 @@ class ClassChecker:
         if "quality_stderr" in a and not _same_float(a.get("quality_stderr"), se):
             f.add((*key, "quality_stderr"), f"{show(a.get('quality_stderr'))}, the workload's "
                   f"n / stderr give {se!r}")  # fmt: skip
-        return Row(count, cost.cost, cost.cost_p95, quality, steps, cost.sd, cost.samples, se)
+        return Row(count, cost.cost, cost.cost_p95, quality, steps, cost.sd, cost.samples, se,
+                   commit)  # fmt: skip
 
     def _usage(self, key: Key, u: Any, spec: TaskSpec, cost: OptionCost) -> None:
         if u is None:
@@ -267,7 +281,8 @@ class ClassChecker:
         if a.get("provider") != model.provider:
             self.f.add((*key, "provider"), f"{show(a.get('provider'))}, the sheet says "
                        f"{model.provider!r}")  # fmt: skip
-        step = Step(name, model.provider, Fraction(1), cost.cost, cost.tokens_per_query)
+        step = Step(self.canon(name), model.provider, Fraction(1), cost.cost,
+                    cost.tokens_per_query)  # fmt: skip
         return cost, score, [step], cost.source
 
     def _cascade(self, key: Key, spec: TaskSpec, name: str, mode: str
@@ -291,7 +306,8 @@ class ClassChecker:
             if c.excluded:
                 self.f.add((*key, "model"), f"step {model_name!r} is not usable: {c.excluded}")
             first = first or c
-            steps.append(Step(model_name, model.provider, reach, c.cost, c.tokens_per_query))
+            steps.append(Step(self.canon(model_name), model.provider, reach, c.cost,
+                              c.tokens_per_query))  # fmt: skip
             total += reach * c.cost
             total95 += reach * c.cost_p95
             spread += reach * c.sd
@@ -318,8 +334,9 @@ class ClassChecker:
                     tokens[s.model] = tokens.get(s.model, Fraction(0)) + n * s.tokens
                     spend[s.provider] = spend.get(s.provider, Fraction(0)) + n * s.cost
         minutes = MINUTES.get(self.w.period, 0)
+        caps = self.capacities()
         for m in sorted(requests):
-            req_cap, tok_cap = self.w.capacity.get(m, (None, None))
+            req_cap, tok_cap = caps.get(m, (None, None))
             model = self.sheet.models.get(m)
             if self.w.use_rate_limits and model is not None:
                 if req_cap is None and model.requests_per_minute is not None:
@@ -332,6 +349,11 @@ class ClassChecker:
             if tok_cap is not None and tokens[m] > tok_cap:
                 self.f.add(("tasks",), f"model {m!r} uses {float(tokens[m]):,.0f} tokens, "
                            f"above its capacity {tok_cap:,}")  # fmt: skip
+        from costplan.verify.commitments import check_commitments
+
+        self.fees = check_commitments(self.f, self.doc, self.w.commitments, self.sheet, rows,
+                                      spend)  # fmt: skip
+        total += self.fees
         check_shares(self.f, spend, total, self.w.shares)
         self._totals(rows, total)
 
@@ -342,7 +364,7 @@ class ClassChecker:
         if totals.get("volume") != volume:
             f.add(("totals", "volume"), f"{show(totals.get('volume'))}, rows sum to {volume:,}")
         self._money(("totals", "cost_usd"), totals.get("cost_usd"), total)
-        total95 = sum(r.count * r.cost_p95 for task_rows in rows for r in task_rows)
+        total95 = sum(r.count * r.cost_p95 for task_rows in rows for r in task_rows) + self.fees
         self._money(("totals", "cost_p95_usd"), totals.get("cost_p95_usd"), total95)
         quality = sum((r.count * r.quality for t in rows for r in t), Fraction(0))
         self._near(("totals", "quality_queries"), totals.get("quality_queries"), quality,
@@ -362,6 +384,21 @@ class ClassChecker:
         # checker accepts is refused; a feasible plan without one claims only its bound
         check_certificate(self, z, f)
 
+    def canon(self, name: str) -> str:
+        """The sheet model ``name`` means (steps, capacities: per sheet model)."""
+        from costplan.verify.names import canonical_model
+
+        return canonical_model(self.sheet.models, name)
+
+    def capacities(self) -> dict[str, tuple[int | None, ...]]:
+        """The workload's capacities by sheet model (two keys for one: the smaller)."""
+        out: dict[str, tuple[int | None, ...]] = {}
+        for name, cap in self.w.capacity.items():
+            had = out.get(self.canon(name), (None, None))
+            out[self.canon(name)] = tuple(b if a is None else a if b is None else min(a, b)
+                                          for a, b in zip(had, cap, strict=True))  # fmt: skip
+        return out
+
     def usable_options(self, spec: TaskSpec, robust: bool) -> list[Opt]:
         """Every option the task may use (certificate bounds range over all of them)."""
         from costplan.verify.certificate import Opt, micro
@@ -379,7 +416,8 @@ class ClassChecker:
                     c = self.pricer.option(spec, model, mode, cache)
                     if c.excluded or why:
                         continue
-                    step = Step(name, model.provider, Fraction(1), c.cost, c.tokens_per_query)
+                    step = Step(self.canon(name), model.provider, Fraction(1), c.cost,
+                                c.tokens_per_query)  # fmt: skip
                     b = c.cost_p95 if robust else c.cost
                     out.append(Opt(micro(q), c.cost, b, (step,)))
         for cascade in spec.cascades:
@@ -392,7 +430,8 @@ class ClassChecker:
                 c = self.pricer.cheapest(spec, model, cascade.mode)
                 if c.excluded:
                     break
-                steps.append(Step(model_name, model.provider, reach, c.cost, c.tokens_per_query))
+                steps.append(Step(self.canon(model_name), model.provider, reach, c.cost,
+                                  c.tokens_per_query))  # fmt: skip
                 total += reach * c.cost
                 total95 += reach * c.cost_p95
             else:
@@ -414,73 +453,3 @@ class ClassChecker:
                 return spec.too_slow(None)
             total += p95
         return spec.too_slow(total)
-
-
-def check_shares(f: Findings, spend: dict[str, Fraction], total: int | Fraction,
-                 shares: dict[str, Fraction]) -> None:  # fmt: skip
-    """Each provider's spend is at most its cap (or the ``*`` cap) times the total.
-
-    A cap of 0 is a cap: that provider may not be paid at all.
-    """
-    for provider, spent in sorted(spend.items()):
-        cap = shares.get(provider)
-        if cap is None:
-            cap = shares.get("*")
-        if cap is None or cap >= 1:
-            continue
-        if spent > cap * total:
-            f.add(("tasks",), f"provider {provider!r} gets {usd(spent)} USD, more than "
-                  f"{float(cap * 100):g}% of the plan's {usd(total)} USD")  # fmt: skip
-
-
-def check_budget(f: Findings, doc: dict[str, Any], spend: int, *, robust: bool) -> None:
-    budget = exact(doc.get("budget_usd"))
-    if doc.get("budget_usd") is not None and budget is None:
-        f.add(("budget_usd",), f"{show(doc.get('budget_usd'))} is not an amount")
-        return
-    if budget is None:
-        if doc.get("objective") == "max_quality":
-            f.add(("budget_usd",), "a max_quality plan needs a budget")
-        return
-    limit = (budget * PUSD).numerator // (budget * PUSD).denominator  # a ceiling: round down
-    if spend > limit:
-        what = "p95 cost" if robust else "cost"
-        f.add(("budget_usd",), f"{what} {usd(spend)} USD exceeds the budget {usd(limit)} USD")
-
-
-def check_claim(f: Findings, doc: dict[str, Any], objective: Fraction) -> None:
-    """Status, gap and bound: the bound on the right side, ``optimal`` only at bound = value.
-
-    ``objective`` is in the bound's unit (quality_queries, or USD for min_cost).
-    """
-    status, gap = doc.get("status"), exact(doc.get("gap"))
-    if status not in ("optimal", "feasible"):
-        f.add(("status",), f"{status!r}, expected 'optimal' or 'feasible'")
-    if doc.get("gap") is None and doc.get("bound") is None and status != "optimal":
-        pass  # no bound, no gap (docs/certificate.md)
-    elif gap is None or gap < 0:
-        f.add(("gap",), f"{show(doc.get('gap'))} is not a number >= 0")
-    elif status == "optimal" and gap != 0:
-        f.add(("gap",), f"{show(doc.get('gap'))}: an optimal plan has gap 0")
-    kind = doc.get("objective")
-    if kind not in ("max_quality", "min_cost"):
-        f.add(("objective",), f"{kind!r} is unknown")
-        return
-    bound = exact(doc.get("bound"))
-    if bound is None:
-        if status == "optimal":
-            f.add(("bound",), "an optimal plan needs a bound")
-        return
-    unit = "quality_queries" if kind == "max_quality" else "usd"
-    if doc.get("bound_unit") != unit:
-        f.add(("bound_unit",), f"{show(doc.get('bound_unit'))}, a {kind} bound is in {unit!r}")
-    # Plans without a certificate (solvers before docs/certificate.md) write their bound
-    # from a float: above 2**53 base units it is only that close (the old verifier's
-    # relative 1e-9). With a certificate the bound is exact and compared exactly.
-    slack = 0 if "certificate" in doc else abs(objective) * Fraction(1, 10**9)
-    if kind == "max_quality" and bound < objective - slack:
-        f.add(("bound",), f"{show(doc.get('bound'))} is below the plan's quality "
-              f"{float(objective):.6f}: not an upper bound")  # fmt: skip
-    if kind == "min_cost" and bound > objective + slack:
-        f.add(("bound",), f"{show(doc.get('bound'))} is above the plan's cost "
-              f"{float(objective)} USD: not a lower bound")  # fmt: skip

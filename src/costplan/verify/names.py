@@ -92,3 +92,11 @@ class Named(dict[str, V]):
         if self.target(name) is None:
             return default
         return self[name]
+
+
+def canonical_model(models: Any, name: str) -> str:
+    """The sheet model ``name`` means in ``models`` (a :class:`Named`: aliases and variants
+    resolved), else ``name``: capacity and commitments are per sheet model."""
+    target = getattr(models, "target", None)
+    found = target(name) if target is not None else None
+    return found if isinstance(found, str) else name

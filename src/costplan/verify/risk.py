@@ -188,8 +188,10 @@ def _near_float(f: Findings, key: tuple[Any, ...], stated: Any, want: float | No
         f.add(key, f"{show(stated)}, recomputed {want!r}")
 
 
-def check_risk(doc: dict[str, Any], w: WorkloadSpec, rows: list[list[Row]], f: Findings) -> None:
-    """The ``risk`` section and each task's ``samples`` / ``volume_spread`` (module docs)."""
+def check_risk(doc: dict[str, Any], w: WorkloadSpec, rows: list[list[Row]], f: Findings,
+               fees: int = 0) -> None:  # fmt: skip
+    """The ``risk`` section and each task's ``samples`` / ``volume_spread`` (module docs);
+    ``fees``: fixed commitment fees, a constant added to the period total."""
     risk = doc.get("risk")
     if risk is None:
         if isinstance(doc.get("chance"), dict):
@@ -212,6 +214,8 @@ def check_risk(doc: dict[str, Any], w: WorkloadSpec, rows: list[list[Row]], f: F
         noise = sum(r.count * r.sd * r.sd for r in task_rows)
         err = Fraction(sum(r.count * r.sd for r in task_rows) ** 2, n)
         parts.append((kind, p, c, noise, float(err)))
+    if fees:  # fixed commitment fees: a constant part, last (README "Commitments")
+        parts.append(("fixed", {}, fees, 0, 0.0))
     _check_section(f, doc, risk, parts, float(w.volume_correlation))
 
 

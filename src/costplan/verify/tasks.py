@@ -134,6 +134,8 @@ class WorkloadSpec:
         default_factory=dict
     )
     region: str | None = None
+    #: name -> the checker's reading of a commitment (``costplan.verify.commitments``)
+    commitments: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 def _frac(value: Any, key: str) -> Fraction:
@@ -302,6 +304,9 @@ def read_workload(path: Path) -> WorkloadSpec:
             )
             for m, c in (cons.get("capacity") or {}).items()
         }
+        from costplan.verify.commitments import read_commitments
+
+        commitments = read_commitments(w.get("commitments"))
         shares = one_id_shares({str(p): _frac(s, f"constraints.max_provider_share.{p}")
                                 for p, s in (cons.get("max_provider_share") or {}).items()})
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -325,4 +330,5 @@ def read_workload(path: Path) -> WorkloadSpec:
         price_paths=tuple(path.parent / p for p in names),
         volume_correlation=_frac(w.get("volume_correlation", 0), "volume_correlation"),
         quality_stats=stats,
+        commitments=commitments,
     )

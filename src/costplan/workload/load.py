@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from costplan.common_schema import LatencyIn
 from costplan.latency import LatencyMs
@@ -17,6 +17,7 @@ from costplan.workload.model import (
     CachePolicy,
     Capacity,
     Cascade,
+    Commitment,
     Constraints,
     OutputSpec,
     Profile,
@@ -25,7 +26,14 @@ from costplan.workload.model import (
     Task,
     Workload,
 )
-from costplan.workload.schema import OutputIn, QualityIn, TaskIn, VolumeIn, WorkloadIn
+from costplan.workload.schema import (
+    MAX_COMMITMENTS,
+    OutputIn,
+    QualityIn,
+    TaskIn,
+    VolumeIn,
+    WorkloadIn,
+)
 from costplan.yamlsource import SourceDocument, load_yaml
 
 
@@ -106,6 +114,8 @@ def _volume(doc: SourceDocument, i: int, t: TaskIn) -> tuple[int, VolumeSpread]:
             f"mean {v.mean}, p05 {v.p05}, p95 {v.p95}",
         )
     return v.mean, spread
+
+
 def _latency(spec: LatencyIn | Mapping[Any, LatencyIn] | None) -> dict[str, LatencyMs]:
     """A profile's ``latency_ms``: ``{p50, p95}`` is the standard mode's."""
     if spec is None:
@@ -233,7 +243,43 @@ def workload_from_document(doc: SourceDocument) -> Workload:
         else Constraints(),
         doc=doc,
         region=w.region,
+        commitments=_commitments(doc, w),
     )
+
+
+def _commitments(doc: SourceDocument, w: WorkloadIn) -> tuple[Commitment, ...]:
+    """The workload's commitments: unique names, at most ``MAX_COMMITMENTS``."""
+    if len(w.commitments) > MAX_COMMITMENTS:
+        raise doc.error(
+            f"{len(w.commitments)} commitments: at most {MAX_COMMITMENTS} are planned exactly "
+            f"(every on/off subset is solved)",
+            ("commitments",),
+            len(w.commitments),
+            hint="drop the commitments that cannot pay, or plan them in groups",
+        )
+    out: list[Commitment] = []
+    for i, c in enumerate(w.commitments):
+        if any(o.name == c.name for o in out):
+            raise doc.error("commitment name repeats another", ("commitments", i, "name"), c.name)
+        unit: Literal["requests", "tokens"] = (
+            "requests" if c.capacity.requests is not None else "tokens"
+        )
+        amount = c.capacity.requests if c.capacity.requests is not None else c.capacity.tokens
+        assert amount is not None  # the schema requires exactly one
+        fee = c.fee_usd * 10**12
+        out.append(
+            Commitment(
+                c.name,
+                c.model,
+                c.mode,
+                int(fee.to_integral_value(rounding=ROUND_CEILING)),
+                unit,
+                amount,
+                c.price_factor,
+                i,
+            )
+        )
+    return tuple(out)
 
 
 def _check_profiles_and_current(doc: SourceDocument, w: WorkloadIn, names: dict[str, int]) -> None:

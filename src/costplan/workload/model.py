@@ -174,6 +174,23 @@ def share_cap(caps: Mapping[str, Decimal], provider: str) -> Decimal | None:
     return caps.get("*")
 
 
+@dataclass(frozen=True)
+class Commitment:
+    """A fixed charge the planner may buy (README "Commitments"): ``fee_pusd`` per period;
+    then up to ``capacity`` ``unit`` (``requests`` or ``tokens``) of ``model``'s use in
+    ``mode`` costs ``price_factor`` x its on-demand price (rounded up to a pico-dollar per
+    query), the rest on demand."""
+
+    name: str
+    model: str
+    mode: str
+    fee_pusd: int
+    unit: Literal["requests", "tokens"]
+    capacity: int
+    price_factor: Decimal = Decimal(0)
+    index: int = 0
+
+
 MINUTES_PER_PERIOD = {
     "hour": 60,
     "day": 1_440,
@@ -202,6 +219,8 @@ class Workload:
     volume_correlation: Decimal = Decimal(0)  # of every two tasks' volume errors
     #: Where requests must be served (``costplan.pricing.regions``), or None.
     region: str | None = None
+    #: Commitments the planner may buy, each on or off (``costplan.commitments``).
+    commitments: tuple[Commitment, ...] = ()
 
     @property
     def path(self) -> Path | None:

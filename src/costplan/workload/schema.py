@@ -236,6 +236,34 @@ class ConstraintsIn(_Strict):
 
 
 Budget = Annotated[Decimal, Field(ge=0, le=10**12, allow_inf_nan=False), DecimalNumber]
+#: Most commitments a workload may offer: the planner solves all 2**k on/off subsets.
+MAX_COMMITMENTS = 12
+
+
+class CommitmentIn(_Strict):
+    """Provisioned throughput, reserved capacity or a committed-use discount (README
+    "Commitments"): pay ``fee_usd`` every period; up to ``capacity`` of the model's use in
+    ``mode`` is then billed at ``price_factor`` x the on-demand price (0: prepaid)."""
+
+    name: Name
+    model: Name = Field(description="the price sheet's model (an alias or variant: its model)")
+    mode: Literal["standard", "batch", "flex", "priority"] = "standard"
+    fee_usd: Budget = Field(description="fixed cost per period, paid whether used or not")
+    capacity: CapacityIn = Field(
+        description="committed use per period: exactly one of requests or tokens "
+        "(tokens: prompt + output + reasoning, as the model's capacity counts them)"
+    )
+    price_factor: Share = Field(
+        default=Decimal(0),
+        description="share of the on-demand price paid for committed use (0: prepaid)",
+    )
+
+    @model_validator(mode="after")
+    def _one_unit(self) -> CommitmentIn:
+        if (self.capacity.requests is None) == (self.capacity.tokens is None):
+            raise ValueError("a commitment's capacity gives exactly one of requests or tokens")
+        return self
+
 MeasuredCost = Annotated[Decimal, Field(ge=0, le=1000, allow_inf_nan=False), DecimalNumber]
 
 
@@ -257,6 +285,11 @@ class WorkloadIn(_Strict):
     )
     empirical: EmpiricalIn | None = None
     constraints: ConstraintsIn | None = None
+    commitments: list[CommitmentIn] = Field(
+        default=[],
+        description="commitments the planner may buy (each on or off; at most "
+        f"{MAX_COMMITMENTS})",
+    )
     volume_correlation: Annotated[
         Decimal, Field(ge=0, le=1, allow_inf_nan=False), DecimalNumber
     ] = Field(
