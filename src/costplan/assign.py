@@ -196,10 +196,12 @@ def _side_rows(
     for m, limit in side.capacity_requests.items():
         mask = np.asarray([x == m for x in models])
         coef = np.broadcast_to(mask.astype(np.int64), cost.shape).copy()
-        rows.append(LinearConstraint(coef, limit, f"capacity of {m}: {limit:,} requests"))
+        rows.append(LinearConstraint(coef, limit, f"capacity of {m}: {limit:,} requests",
+                                     f"capacity:{m}:requests"))
     for m, limit in side.capacity_tokens.items():
         mask = np.asarray([x == m for x in models])
-        rows.append(LinearConstraint(token_use * mask, limit, f"capacity of {m}: {limit:,} tokens"))
+        rows.append(LinearConstraint(token_use * mask, limit, f"capacity of {m}: {limit:,} tokens",
+                                     f"capacity:{m}:tokens"))
     for prov in sorted(set(providers)):
         share = share_cap(side.max_provider_share, prov)
         if share is None or share >= 1:
@@ -213,7 +215,8 @@ def _side_rows(
             )
         mask = np.asarray([p == prov for p in providers])
         label = f"{prov} at most {share * 100:g}% of spend"
-        shares.append(ShareConstraint(cost * mask, cost, f.numerator, f.denominator, label))
+        shares.append(ShareConstraint(cost * mask, cost, f.numerator, f.denominator, label,
+                                      f"share:{prov}"))
     tasks = np.asarray(qs.tasks)
     for task, floor in side.task_min_quality.items():
         in_task = tasks == task
@@ -222,7 +225,8 @@ def _side_rows(
         f_micro = floor_to_micro(floor)
         # sum_{g in task} (floor - q) <= 0
         coef = np.where(in_task[:, None], f_micro - value, 0).astype(np.int64)
-        rows.append(LinearConstraint(coef, 0, f"task {task} mean quality >= {floor}"))
+        rows.append(LinearConstraint(coef, 0, f"task {task} mean quality >= {floor}",
+                                     f"floor:{task}"))
     return rows, shares
 
 

@@ -86,12 +86,19 @@ class TodayVsPlan:
 
 
 def _option(table: OptionTable, task_name: str, model: str) -> tuple[Option, bool]:
-    """The plan's standard-mode option for ``model`` on the task, and whether it is scored."""
+    """The plan's standard-mode option for ``model`` on the task, and whether it is scored.
+
+    A task with a cache policy has one such option per cache choice (none, 5m, 1h):
+    today is priced with the cheapest, so that today's cost, and the saving claimed
+    against it, is never overstated by a cache choice today did not make.
+    """
     from costplan.options import _Builder
 
-    for o in table.options:
-        if o.task == task_name and o.model == model and o.kind == "model" and o.mode == "standard":
-            return o, True
+    mine = [o for o in table.options
+            if o.task == task_name and o.model == model and o.kind == "model"
+            and o.mode == "standard"]  # fmt: skip
+    if mine:
+        return min(mine, key=lambda o: (o.cost_pusd, o.cache)), True
     task = table.workload.task(task_name)
     if model not in table.sheet.models:
         where = ", ".join(str(p) for p in table.sheet.paths) or "the price sheet"
@@ -102,7 +109,8 @@ def _option(table: OptionTable, task_name: str, model: str) -> tuple[Option, boo
             value=model,
         )
     options = _Builder(table.workload, table.sheet).model_options(task, model, Decimal(0))
-    standard = next(o for o in options if o.mode == "standard")
+    standard = min((o for o in options if o.mode == "standard"),
+                   key=lambda o: (o.cost_pusd, o.cache))  # fmt: skip
     return standard, False
 
 

@@ -169,8 +169,15 @@ def test_build_from_real_fixtures(data: Path, tmp_path: Path, run) -> None:  # t
     doc = yaml.safe_load(out.read_text())
     (task,) = doc["tasks"]
     # 3 requests from 2026-11-02 00:00 to 2026-11-03 12:00:03 (129,603 s): a day is
-    # 86,400 s -> ceil(3 x 86400 / 129603) = ceil(1.99995..) = 2
-    assert task["volume"] == 2
+    # 86,400 s -> ceil(3 x 86400 / 129603) = ceil(1.99995..) = 2. Days: 1, 2 -> mean 1.5,
+    # sample variance .5; D = 1 day, n = 2: cv^2 = (.5 / 2.25)(1/2 + 1/1) = 1/3,
+    # cv = .57735026.. rounded up = .577351
+    assert task["volume"] == {"mean": 2, "cv": 0.577351}
+    # one hit of 1000 cached tokens: shorter than gpt-4o-mini's 1024-token minimum, so no
+    # cache policy; the mean cached tokens floor(1000 / 3) = 333 stay billed as cache reads
+    assert "cache" not in task
+    assert task["shared_prefix_tokens"] == 333
+    assert "shorter than gpt-4o-mini's minimum cacheable prefix (1,024)" in r.err
     assert doc["quality"]["triage"]["gpt-4o-mini"] == {"score": 0.75, "n": 4, "stderr": 0.25}
     assert "no eval score" in r.err  # o4-mini runs today but has no score: no floor
 

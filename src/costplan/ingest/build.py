@@ -5,9 +5,15 @@ Arithmetic (all exact; rounding in the user's disfavour, i.e. costs up):
 * volume per period = ``ceil(requests x period / covered span)`` (span: first
   request start to last end; a span shorter than the period is *extrapolated*
   and a note says by how much); ``--volume TASK=N`` overrides;
+* with a day-by-day series of two days or more, ``volume: {mean, cv}`` (the cv from
+  the series, :mod:`.spread`; none with ``--volume``);
 * ``prompt.tokens`` = ``ceil(mean prompt) - floor(mean cached)`` and
   ``shared_prefix_tokens`` = ``floor(mean cached)`` (cached tokens are billed at
-  the cache-read price, so fewer of them is the conservative side);
+  the cache-read price, so fewer of them is the conservative side); for tasks
+  logged request by request with cache reads, the observed policy instead:
+  ``shared_prefix_tokens`` = the hits' mean cached tokens P (floor), ``prompt.tokens``
+  = ``ceil(mean prompt) - P`` and ``cache: {hit_rate: {5m: h}, ttl: auto}``
+  (:mod:`.spread`);
 * ``output_tokens`` = ``{mean: ceil(mean), p95}``; the task's
   ``reasoning_tokens`` is 0 and each model's measured reasoning goes in its
   ``profiles`` entry (reasoning is billed only where measured);
@@ -34,6 +40,7 @@ from typing import Any
 from costplan.errors import InputError
 from costplan.ingest.evals import EvalResult
 from costplan.ingest.names import Resolver
+from costplan.ingest.spread import cache_policy, volume_cv
 from costplan.ingest.summarize import ModelTraffic, TaskTraffic, TrafficSummary
 from costplan.workload.current import today_counts
 from costplan.workload.model import MINUTES_PER_PERIOD
@@ -49,6 +56,10 @@ class BuildOptions:
     volumes: Mapping[str, int] = field(default_factory=dict)
     task_map: Mapping[str, str] = field(default_factory=dict)  # eval task -> task
     sidecar_name: str = "workload.empirical.json"
+    #: sheet model -> its minimum cacheable prefix (costplan.pricing.caching); empty
+    #: without a price sheet
+    min_cacheable: Mapping[str, int] = field(default_factory=dict)
+    traffic_files: str | None = None  # where a task's traffic came from, for messages
 
 
 @dataclass(frozen=True)
@@ -123,12 +134,13 @@ def _merge_models(models: Sequence[ModelTraffic], resolve: Resolver) -> dict[str
     return merged
 
 
-def _volume(t: TaskTraffic, period: str, notes: list[str]) -> int:
+def _volume(t: TaskTraffic, period: str, notes: list[str], files: str | None = None) -> int:
     span = t.span_seconds
     if span <= 0:
         raise InputError(
             f"task {t.name!r}: its traffic covers no time (first start = last end), "
             "so no rate can be derived",
+            file=files,
             value=str(t.start),
             hint=f"give --volume {t.name}=N",
         )
@@ -236,7 +248,10 @@ def build(
         entry, side = _task_entry(name, t, models, per_model, scored, opts, notes)
         if t is not None:
             current[name] = shares({m: mt.requests for m, mt in models.items()})
-            floor = _today_quality(entry["volume"], current[name], per_model)
+            vol = entry["volume"]
+            floor = _today_quality(
+                vol["mean"] if isinstance(vol, dict) else vol, current[name], per_model
+            )
             if floor is None:
                 unscored = sorted(set(current[name]) - set(per_model))
                 notes.append(
@@ -293,9 +308,12 @@ def _task_entry(
             f"task {name!r} has no traffic: its volume is unknown", hint=f"give --volume {name}=N"
         )
     else:
-        volume = _volume(t, opts.period, notes)
-    entry["volume"] = volume
+        volume = _volume(t, opts.period, notes, opts.traffic_files)
+    cv = volume_cv(t.days, opts.period) if t is not None and name not in opts.volumes else None
+    entry["volume"] = {"mean": volume, "cv": cv} if cv else volume
+    policy = None
     if t is not None:
+        policy = _policy(t, models, opts, notes)
         n = t.requests
         prompt, cached = Fraction(t.prompt_tokens, n), Fraction(t.cached_tokens, n)
         output = Fraction(t.output_tokens, n)
@@ -310,15 +328,39 @@ def _task_entry(
                 hint="pass --traffic for it",
             )
         prompt, cached, output, p95 = max(inputs), Fraction(0), max(outputs), None
-    entry["prompt"] = {"tokens": _ceil(prompt) - _floor(cached)}
-    if _floor(cached):
-        entry["shared_prefix_tokens"] = _floor(cached)
+    prefix = _floor(cached) if policy is None else policy[0]
+    entry["prompt"] = {"tokens": _ceil(prompt) - prefix}
+    if prefix:
+        entry["shared_prefix_tokens"] = prefix
+    if policy is not None:
+        entry["cache"] = {"hit_rate": {"5m": policy[1]}, "ttl": "auto"}
     entry["output_tokens"] = _output(output, p95)
     profiled = sorted(set(per_model) | set(models))
     profiles = _profiles(name, profiled, models, scored)
     if profiles:
         entry["profiles"] = profiles
     return entry, side
+
+
+def _policy(
+    t: TaskTraffic, models: Mapping[str, ModelTraffic], opts: BuildOptions, notes: list[str]
+) -> tuple[int, Decimal] | None:
+    """The observed cache policy (:mod:`.spread`), unless its prefix is shorter than the
+    minimum cacheable prefix of a model run today: a policy would then deny the cache
+    reads the log shows, so the mean cached tokens stay billed as reads on every query."""
+    policy = cache_policy(t.requests, t.cache_hits, t.cached_in_hits)
+    if policy is None:
+        return None
+    short = sorted(m for m in models if policy[0] < opts.min_cacheable.get(m, 0))
+    if short:
+        notes.append(
+            f"task {t.name!r}: the cache hits' mean prefix ({policy[0]:,} tokens) is shorter "
+            f"than {short[0]}'s minimum cacheable prefix ({opts.min_cacheable[short[0]]:,}), "
+            "yet the log shows cache reads: no cache policy (the mean cached tokens are billed "
+            "as cache reads on every query)"
+        )
+        return None
+    return policy
 
 
 def _side(t: TaskTraffic, models: Mapping[str, ModelTraffic], volume: int) -> dict[str, Any]:

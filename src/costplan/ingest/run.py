@@ -8,6 +8,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from costplan.errors import InputError
 from costplan.hindsight import WARNING as HINDSIGHT
@@ -22,6 +23,9 @@ from costplan.ingest.traffic import read_traffic
 from costplan.safeio import check_output, claim_input, is_stdout, shown
 from costplan.workload.model import MINUTES_PER_PERIOD
 from costplan.workload.schema import MAX_NAME
+
+if TYPE_CHECKING:
+    from costplan.pricing.model import PriceSheet
 
 #: Why ``-o -`` is refused: the workload names its sidecar file (and its hash), so the
 #: two cannot be split between standard output and a file named after ``-``.
@@ -189,6 +193,8 @@ def run_build(req: BuildRequest) -> BuildResult:
         volumes=req.volumes,
         task_map=req.task_map,
         sidecar_name=side.name,
+        min_cacheable=_min_cacheable(sheet),
+        traffic_files=", ".join(shown(p) for p in req.traffic) or None,
     )
     built = build(traffic, evals, resolver, opts)
     messages += [f"note: {n}" for n in built.notes]
@@ -241,6 +247,14 @@ def _traffic_messages(req: BuildRequest, traffic: TrafficSummary, messages: list
                     f"note: task {t.name!r}: {t.unkeyed:,} requests had no {req.task_key!r}; "
                     "named by the fallback (model_group, service.name, project or workspace)"
                 )
+
+
+def _min_cacheable(sheet: PriceSheet | None) -> dict[str, int]:
+    if sheet is None:
+        return {}
+    from costplan.pricing.caching import min_cacheable_tokens
+
+    return {name: min_cacheable_tokens(m) for name, m in sheet.models.items()}
 
 
 def _hashes(paths: tuple[Path, ...]) -> list[dict[str, str]]:

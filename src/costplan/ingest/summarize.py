@@ -10,7 +10,8 @@ task whose rows stand for zero requests).
 Per task: requests, covered span (first start to last end), the day-by-day
 request series (UTC days), token quantiles (``quantile_disc``, per-request
 sources only), exact integer token sums, the observed cache-hit rate
-(cached / prompt tokens), per model: requests, logged spend, token means,
+(cached / prompt tokens; and, for per-request sources, the requests that read
+cached input and their cached tokens), per model: requests, logged spend, token means,
 output p95, reasoning mean where measured, latency p50/p95; and a bounded
 seeded sample of (prompt, cached, output, reasoning) per request, chosen by the
 smallest ``hash(file, line, seed)`` (deterministic whatever the thread count).
@@ -78,6 +79,10 @@ class TaskTraffic:
     models: tuple[ModelTraffic, ...]
     sample: tuple[tuple[int, int, int, int | None], ...]
     unkeyed: int  # requests whose --task-key was missing (a fallback named the task)
+    #: Requests that read cached input (cached > 0), when every row of the task is one
+    #: request (None for bucketed sources: a bucket cannot say how many requests hit).
+    cache_hits: int | None = None
+    cached_in_hits: int = 0  # cached tokens of those requests
 
     @property
     def span_seconds(self) -> Fraction:
@@ -138,21 +143,30 @@ class _Where:
         return InputError(f"{s.unit} {line}: {message}", file=s.path, value=value)
 
 
+def _named(*cols: str) -> str:
+    """SQL text ``prompt -4, cached 0, output 5`` of the given columns (NULLs left out)."""
+    return "concat_ws(', ', " + ", ".join(f"'{c} ' || {c}" for c in cols) + ")"
+
+
 _CHECKS = (
     (
         "negative token count",
         "least(prompt, cached, output, coalesce(reasoning, 0)) < 0",
-        "[prompt, cached, output, reasoning]",
+        _named("prompt", "cached", "output", "reasoning"),
     ),
     (
         f"absurd token count (over {MAX_TOKENS:,} per request)",
         f"greatest(prompt, output, coalesce(reasoning, 0)) > {MAX_TOKENS} * greatest(n, 1)",
-        "[prompt, output, reasoning]",
+        _named("n", "prompt", "output", "reasoning"),
     ),
-    ("cached tokens exceed prompt tokens", "cached > prompt", "[prompt, cached]"),
-    ("negative spend", "spend < 0", "spend"),
+    ("cached tokens exceed prompt tokens", "cached > prompt", _named("prompt", "cached")),
+    ("negative spend", "spend < 0", "rtrim(rtrim(spend::VARCHAR, '0'), '.')"),
     ("negative request count", "n < 0", "n"),
-    ("clock skew: ends before it starts", "t1 < t0", "[t0::VARCHAR, t1::VARCHAR]"),
+    (
+        "clock skew: ends before it starts",
+        "t1 < t0",
+        "'start ' || t0::VARCHAR || ', end ' || t1::VARCHAR",
+    ),
 )
 
 
@@ -283,7 +297,9 @@ def _tasks(
           sum(prompt) FILTER (per_request)::HUGEINT, sum(cached) FILTER (per_request)::HUGEINT,
           sum(output) FILTER (per_request)::HUGEINT, sum(reasoning) FILTER (per_request)::HUGEINT,
           count(*) FILTER (per_request), count(reasoning) FILTER (per_request),
-          NULL, NULL, bool_or(n_missing AND NOT per_request)
+          NULL, NULL, bool_or(n_missing AND NOT per_request),
+          count(*) FILTER (per_request AND cached > 0),
+          sum(cached) FILTER (per_request AND cached > 0)::HUGEINT, bool_and(per_request)
         FROM ok GROUP BY task ORDER BY task
         """
     ).fetchall()
@@ -335,6 +351,8 @@ def _tasks(
                 models=models.get(name, ()),
                 sample=samples.get(name, ()),
                 unkeyed=int(r[9] or 0),
+                cache_hits=int(r[23]) if r[25] else None,
+                cached_in_hits=int(r[24] or 0),
             )
         )
     return tuple(out), tuple(r[0] for r in totals if r[22])

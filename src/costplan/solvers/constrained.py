@@ -30,13 +30,22 @@ every side row, that plan *is* optimal here, with the same bound and certificate
 never runs (a constraint that does not bind costs nothing). Otherwise its plan is CP-SAT's
 solution hint.
 
+Lagrangian phase (:mod:`costplan.solvers.sidelag`), when some side row binds: the side
+rows are priced, the budget (or quality) row solved by the exact LP at each price, giving a
+plan that meets every row exactly and a bound ``D`` whose prices are the certificate (by the
+checker's row labels). That plan is CP-SAT's hint; it is the answer when ``floor(D)`` proves
+it optimal, when the problem has more than :data:`CPSAT_MAX_CHOICES` usable (query, option)
+pairs, or when CP-SAT stops (time or work limit) with nothing better: ``feasible`` with the
+exact gap to the best proven bound (CP-SAT's, the unconstrained optimum's, ``D``). Only when
+no plan at all is known is a ``SolverLimitError`` raised.
+
 Scale: the CP-SAT phase is intended for up to tens of thousands of queries with binding
-side constraints (the reduced model has a few booleans per query); past the time limit the
-best plan is returned as ``feasible`` with its gap.
+side constraints (the reduced model has a few booleans per query).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Sequence
@@ -50,10 +59,14 @@ import numpy.typing as npt
 from costplan.errors import SolverLimitError
 from costplan.solvers.cpsat import cp_solver
 from costplan.solvers.mckp import MckpProblem, MckpResult, relax
-from costplan.solvers.protocol import Certificate, Sense, Solution, settle
+from costplan.solvers.protocol import Certificate, Sense, Solution, round_bound, settle
+from costplan.solvers.sidelag import LagrangianResult, SideRow, lagrangian_plan
 
 I64 = npt.NDArray[np.int64]
 _LIMIT = 2**62
+#: Above this many usable (query, option) pairs CP-SAT is not tried: the Lagrangian plan and
+#: bound are the answer (CP-SAT builds one boolean per pair and stalls from ~10**5).
+CPSAT_MAX_CHOICES = 200_000
 
 
 @dataclass(frozen=True)
@@ -94,6 +107,11 @@ class ShareConstraint:
     num: int
     den: int
     label: str = ""
+    name: str = ""  # stable row label (share:<provider>)
+
+    @property
+    def key(self) -> str:
+        return self.name or self.label
 
     def combined(self) -> npt.NDArray[Any]:
         """``den * part - num * whole`` per (query, option), exact (object dtype if needed)."""
@@ -185,8 +203,22 @@ def solve_constrained(
         return free
     if free.status in ("optimal", "feasible") and _satisfies(free.choice, rows, shares):
         return _warm(free, problem, cost, value, rows, shares, time.perf_counter() - t0)
+    lag, lag_cert = _lagrangian(problem, cost, value, feasible, rows, shares)
+    maximize = problem.objective == "max_value"
+    sense: Sense = "max" if maximize else "min"
     if time_limit_s is not None:
         time_limit_s = max(0.1, time_limit_s - (time.perf_counter() - t0))
+    if lag.plan is not None and lag_cert is not None and lag_cert.lagrangian_bound is not None:
+        z = _objective(cost, value, lag.plan, maximize)
+        big = int(feasible.sum()) > CPSAT_MAX_CHOICES
+        if big or round_bound(lag_cert.lagrangian_bound, sense) == z:  # no search needed
+            info: dict[str, float | int] = {
+                     "groups": int(cost.shape[0]), "options": int(cost.shape[1]),
+                     "side_rows": len(rows) + len(shares), "cpsat_status": -1,
+                     "lagrangian_evaluations": lag.evaluations, "lagrangian_moves": lag.moves,
+                     "t_total": time.perf_counter() - t0}  # fmt: skip
+            return _finish(problem, cost, value, free, lag.plan, None, lag_cert, rows, shares,
+                           "lagrangian", info, t0)  # fmt: skip
     keep = undominated(cost, value, feasible, rows, shares)
     for name, arr in (
         ("costs", cost),
@@ -216,11 +248,12 @@ def solve_constrained(
         model.add(cp_model.LinearExpr.weighted_sum(xs, r.coef[gi, ki].tolist()) <= int(r.rhs))
     for j, s in enumerate(shares):
         _add_share(model, xs, s.part[gi, ki].tolist(), s.whole[gi, ki].tolist(), s, j)
-    if free.status in ("optimal", "feasible"):  # the unconstrained plan as a hint
-        hinted = ki == np.asarray(free.choice)[gi]
+    hint = lag.plan if lag.plan is not None else (
+        free.choice if free.status in ("optimal", "feasible") else None)  # fmt: skip
+    if hint is not None:  # the Lagrangian plan (else the unconstrained one) as a hint
+        hinted = ki == np.asarray(hint)[gi]
         for x, h in zip(xs, hinted.tolist(), strict=True):
             model.add_hint(x, h)
-    maximize = problem.objective == "max_value"
     if maximize:
         model.maximize(value_expr)
     else:
@@ -232,36 +265,106 @@ def solve_constrained(
         "options": int(cost.shape[1]),
         "kept_options": len(xs),
         "side_rows": len(rows) + len(shares),
-        "t_total": time.perf_counter() - t0,
+        "lagrangian_evaluations": lag.evaluations,
+        "lagrangian_moves": lag.moves,
+        "cpsat_status": int(code),
     }
     empty = np.zeros(cost.shape[0], dtype=np.int64)
     if code == cp_model.INFEASIBLE:
+        stats["t_total"] = time.perf_counter() - t0
         return Solution("infeasible", empty, 0, None, None, method="cp-sat", stats=stats)
-    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    bound: int | None = None
+    choice: I64 | None = None
+    method = "cp-sat"
+    if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        chosen = np.asarray([solver.boolean_value(x) for x in xs], dtype=np.bool_)
+        choice = empty.copy()
+        choice[gi[chosen]] = ki[chosen]
+        if code == cp_model.OPTIMAL:
+            bound = _objective(cost, value, choice, maximize)
+        else:
+            raw = float(solver.best_objective_bound)
+            margin = abs(raw) * 2.0**-50 + 1e-6
+            bound = math.floor(raw + margin) if maximize else math.ceil(raw - margin)
+    if lag.plan is not None and (choice is None or _better(
+            _objective(cost, value, lag.plan, maximize),
+            _objective(cost, value, choice, maximize), maximize)):  # fmt: skip
+        choice, method = lag.plan, "lagrangian (cp-sat did not improve it)"
+    if choice is None:
         raise SolverLimitError(
             "no plan satisfying the side constraints found within the time limit",
             hint="raise --time-limit",
         )
-    chosen = np.asarray([solver.boolean_value(x) for x in xs], dtype=np.bool_)
-    choice = empty.copy()
-    choice[gi[chosen]] = ki[chosen]
-    rows_idx = np.arange(cost.shape[0])
-    objective = int(
-        value[rows_idx, choice].sum(dtype=np.int64)
-        if maximize
-        else cost[rows_idx, choice].sum(dtype=np.int64)
-    )
-    if code == cp_model.OPTIMAL:
-        bound: int | None = objective
-    else:
-        raw = float(solver.best_objective_bound)
-        margin = abs(raw) * 2.0**-50 + 1e-6
-        bound = math.floor(raw + margin) if maximize else math.ceil(raw - margin)
-    cert = _certificate(problem, cost, value, feasible)
-    status, ub, gap = settle("max" if maximize else "min", objective, bound, cert)
+    stats["t_total"] = time.perf_counter() - t0
+    return _finish(problem, cost, value, free, choice, bound, lag_cert, rows, shares, method,
+                   stats, t0)  # fmt: skip
+
+
+def _finish(problem: MckpProblem, cost: I64, value: I64, free: MckpResult, choice: I64,
+            bound: int | None, lag_cert: Certificate | None, rows: Sequence[LinearConstraint],
+            shares: Sequence[ShareConstraint], method: str, stats: dict[str, float | int],
+            t0: float) -> MckpResult:  # fmt: skip
+    """The answer for a plan meeting every row: status by :func:`settle` from the best
+    bound known (CP-SAT's, the unconstrained problem's, the certificate's ``D``)."""
+    maximize = problem.objective == "max_value"
+    sense: Sense = "max" if maximize else "min"
+    if free.bound is not None:  # the problem without side rows is a relaxation
+        fb = int(free.bound)
+        bound = fb if bound is None else (min(bound, fb) if maximize else max(bound, fb))
+    objective = _objective(cost, value, choice, maximize)
+    cert = lag_cert or _certificate(problem, cost, value, np.asarray(problem.feasible))
+    if cert.lagrangian_bound is not None and cert.proof != "none":
+        tight = round_bound(cert.lagrangian_bound, sense) == objective
+        cert = dataclasses.replace(cert, proof="lagrangian" if tight else "search")
+    status, ub, gap = settle(sense, objective, bound, cert)
     slack = _slack(problem, cost, value, choice, rows, shares)
-    return Solution(status, choice, objective, ub, gap, cert, slack, (), "cp-sat",
+    return Solution(status, choice, objective, ub, gap, cert, slack, (), method,
                     time.perf_counter() - t0, stats)  # fmt: skip
+
+
+def _objective(cost: I64, value: I64, choice: I64, maximize: bool) -> int:
+    at = np.arange(cost.shape[0])
+    return int(value[at, choice].sum(dtype=np.int64) if maximize
+               else cost[at, choice].sum(dtype=np.int64))  # fmt: skip
+
+
+def _better(a: int, b: int, maximize: bool) -> bool:
+    return a > b if maximize else a < b
+
+
+def _lagrangian(
+    problem: MckpProblem,
+    cost: I64,
+    value: I64,
+    feasible: npt.NDArray[np.bool_],
+    rows: Sequence[LinearConstraint],
+    shares: Sequence[ShareConstraint],
+) -> tuple[LagrangianResult, Certificate | None]:
+    """The side rows priced by :mod:`costplan.solvers.sidelag`: its incumbent and the
+    certificate of its least ``D`` (prices by the checker's row labels)."""
+    maximize = problem.objective == "max_value"
+    side = [SideRow(r.coef, int(r.rhs), r.key) for r in rows]
+    side += [SideRow(s.combined(), 0, s.key, s.den) for s in shares]
+    extra: list[SideRow] = []
+    if maximize:
+        cap = None if problem.budget is None else int(problem.budget)
+        if problem.min_value is not None:
+            extra.append(SideRow(-value, -int(problem.min_value), "quality"))
+        obj, weight = value, cost
+    else:
+        cap = None if problem.min_value is None else -int(problem.min_value)
+        if problem.budget is not None:
+            extra.append(SideRow(cost, int(problem.budget), "budget"))
+        obj, weight = -cost, -value
+    lag = lagrangian_plan(obj, weight, feasible, cap, side, extra)
+    if lag.best is None:
+        return lag, None
+    prices = dict(lag.prices)
+    if lag.best.lam > 0 and cap is not None:
+        prices["budget" if maximize else "quality"] = lag.best.lam
+    d = lag.best.d if maximize else -lag.best.d
+    sense: Sense = "max" if maximize else "min"
+    return lag, Certificate(sense, prices, d, "search")
 
 
 def _row_sum(coef: I64, choice: I64) -> int:
@@ -299,7 +402,7 @@ def _slack(
         slack[r.key] = Fraction(int(r.rhs) - _row_sum(r.coef, choice))
     for s in shares:  # num * whole - den * part, in the share row's own (pusd x den) unit
         whole, part = _row_sum(s.whole, choice), _row_sum(s.part, choice)
-        slack[s.label or "share"] = Fraction(s.num * whole - s.den * part)
+        slack[s.key or "share"] = Fraction(s.num * whole - s.den * part)
     return slack
 
 

@@ -1,0 +1,226 @@
+"""Lagrangian pricing of per-query side rows: a feasible plan and an exact bound, at any size.
+
+Problem (canonical, maximise): every query ``g`` picks one feasible option ``k``::
+
+    maximise  sum_g o[g, k]          o = value (max_value) or -cost (min_cost)
+    s.t.      sum_g w[g, k] <= cap   the primary row: cost <= budget, or -value <= -min_value
+              sum_g a_r[g, k] <= b_r side rows r (capacity, share as ``den*part - num*whole``,
+                                     task floors), exact integers
+
+Pricing each side row at ``nu_r = n_r / DEN >= 0`` (exact rationals) leaves a multiple-choice
+knapsack on the primary row alone, whose LP :func:`costplan.solvers.mckp.relax` solves exactly
+on the integers ``DEN * o - sum_r n_r a_r``. For every such price vector::
+
+    D(nu) = (LP bound + sum_r n_r b_r) / DEN  >=  the constrained optimum
+
+(weak duality: the priced rows only add ``nu_r (b_r - a_r x) >= 0`` to a feasible plan's
+objective, and the LP bounds the knapsack). The search over ``nu`` is coordinate bisection:
+each violated row's price is raised (doubling, then bisection) to the least price at which the
+LP's rounded-down plan (``greedy``, which always meets the primary row) meets it, the others
+held, for a few passes. Every evaluated plan meeting every row exactly is an incumbent; every
+evaluated ``D`` is a valid bound (the least is kept). The best incumbent is then improved by
+single-query moves that keep every row exact (:func:`improve`).
+
+Nothing here decides a status: the caller passes objective and bound to
+:func:`costplan.solvers.protocol.settle`. Prices are reported in the checker's row units
+(``docs/certificate.md``: a share row's coefficient there is ``c (1[p] - s)``, ``1/den`` of
+``den*part - num*whole``, so its price is ``nu * den``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from costplan.solvers.mckp import relax
+
+I64 = npt.NDArray[np.int64]
+F64 = npt.NDArray[np.float64]
+Bool = npt.NDArray[np.bool_]
+_TOTAL = 2**60  # bound on sum_g max_k |priced value|: relax() needs < 2**61
+
+
+@dataclass(frozen=True)
+class SideRow:
+    """``sum_g coef[g, k(g)] <= rhs`` exactly; ``label`` the certificate's row label and
+    ``unit`` the factor from this row's price to the certificate's (a share row: ``den``)."""
+
+    coef: npt.NDArray[Any]  # (G, K) int64, or object (Python ints) when int64 could overflow
+    rhs: int
+    label: str
+    unit: int = 1
+
+
+@dataclass(frozen=True)
+class Priced:
+    """One evaluated price vector: ``d`` (canonical, maximise) and the LP's rounded plan."""
+
+    nu: tuple[Fraction, ...]
+    lam: Fraction  # price of the primary row
+    d: Fraction
+    plan: I64
+    lhs: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class LagrangianResult:
+    """The best incumbent (``None``: none found), its canonical objective, the least ``D``
+    found and the prices that give it, by certificate label, in the checker's units."""
+
+    plan: I64 | None
+    objective: int | None
+    best: Priced | None
+    prices: dict[str, Fraction]
+    evaluations: int
+    moves: int
+
+
+def _row_sum(coef: npt.NDArray[Any], plan: I64) -> int:
+    return int(coef[np.arange(coef.shape[0]), plan].astype(object).sum())
+
+
+class _Search:
+    """The coordinate search (module docstring); one ``relax`` per evaluation."""
+
+    def __init__(self, obj: I64, weight: I64, feasible: Bool, cap: int | None,
+                 rows: list[SideRow], extra: list[SideRow]) -> None:  # fmt: skip
+        self.obj, self.weight, self.feasible, self.cap = obj, weight, feasible, cap
+        self.rows, self.extra = rows, extra
+        g = obj.shape[0]
+        self.omax = float(np.abs(np.where(feasible, obj, 0)).max(axis=1).sum()) + 1.0
+        self.amax = [float(np.abs(r.coef).max(initial=0)) for r in rows]
+        self.g = g
+        self.evaluations = 0
+        self.best: Priced | None = None
+        self.inc: I64 | None = None
+        self.inc_obj: int | None = None
+
+    def _den(self, mu: list[float]) -> int:
+        per = self.omax + self.g * sum(m * a for m, a in zip(mu, self.amax, strict=True))
+        if per <= 0:
+            return 1 << 40
+        return 1 << max(0, min(40, math.floor(math.log2(_TOTAL / (per * 1.01)))))
+
+    def evaluate(self, mu: list[float]) -> Priced | None:
+        """Price the rows at (about) ``mu``: exact ``D`` and the LP's rounded plan."""
+        self.evaluations += 1
+        den = self._den(mu)
+        n = [int(m * den) for m in mu]
+        p: npt.NDArray[Any] = self.obj * den
+        for r, nr in zip(self.rows, n, strict=True):
+            if nr:
+                p = p - r.coef * nr
+        if p.dtype == object:
+            top = int(np.abs(np.where(self.feasible, p, 0)).max(axis=1).sum())
+            if top >= 2**61:
+                return None
+            p = p.astype(np.int64)
+        rel = relax(p, self.weight, self.feasible, self.cap)
+        if rel is None:
+            return None
+        nu = tuple(Fraction(nr, den) for nr in n)
+        d = (rel.bound + sum((nr * r.rhs for nr, r in zip(n, self.rows, strict=True)), 0)) / den
+        plan = rel.greedy
+        lhs = tuple(_row_sum(r.coef, plan) for r in self.rows)
+        got = Priced(nu, rel.lam / den, Fraction(d), plan, lhs)
+        if self.best is None or got.d < self.best.d:
+            self.best = got
+        if all(x <= r.rhs for x, r in zip(lhs, self.rows, strict=True)) and all(
+            _row_sum(r.coef, plan) <= r.rhs for r in self.extra
+        ):
+            z = _row_sum(self.obj, plan)
+            if self.inc_obj is None or z > self.inc_obj:
+                self.inc, self.inc_obj = plan, z
+        return got
+
+    def _meets(self, got: Priced | None, j: int) -> bool:
+        return got is not None and got.lhs[j] <= self.rows[j].rhs
+
+    def run(self, passes: int = 4, steps: int = 14) -> None:
+        mu = [0.0] * len(self.rows)
+        got = self.evaluate(mu)
+        for _ in range(passes):
+            if got is None:
+                return
+            bad = [j for j, r in enumerate(self.rows) if got.lhs[j] > r.rhs]
+            if not bad:
+                break
+            for j in bad:
+                lo, hi = mu[j], 0.0
+                step = max(mu[j], self.omax / self.g / max(self.amax[j], 1.0) * 1e-3)
+                for _ in range(60):  # doubling: the least price found that meets row j
+                    mu[j] = lo + step
+                    if self._meets(self.evaluate(mu), j):
+                        hi = mu[j]
+                        break
+                    lo, step = mu[j], step * 2
+                if hi == 0.0:
+                    return
+                for _ in range(steps):
+                    mu[j] = (lo + hi) / 2
+                    if self._meets(self.evaluate(mu), j):
+                        hi = mu[j]
+                    else:
+                        lo = mu[j]
+                mu[j] = hi
+            got = self.evaluate(mu)
+
+
+def improve(obj: I64, feasible: Bool, plan: I64, rows: list[SideRow],
+            max_moves: int = 20_000) -> tuple[I64, int]:  # fmt: skip
+    """Single-query moves that raise the objective and keep every row, exactly (best gain
+    first, each re-checked against the slacks left)."""
+    g_n = obj.shape[0]
+    plan = plan.copy()
+    at = np.arange(g_n)
+    slack = [r.rhs - _row_sum(r.coef, plan) for r in rows]
+    gain = np.where(feasible, obj - obj[at, plan][:, None], -1)
+    ok = gain > 0
+    for r, s in zip(rows, slack, strict=True):
+        delta = r.coef - r.coef[at, plan][:, None]
+        ok &= np.asarray(delta <= s, dtype=np.bool_)
+    gi, ki = np.nonzero(ok)
+    if gi.size == 0:
+        return plan, 0
+    order = np.lexsort((ki, gi, -gain[gi, ki]))[: max_moves * 4]
+    moved = np.zeros(g_n, dtype=np.bool_)
+    moves = 0
+    for t in order.tolist():
+        g, k = int(gi[t]), int(ki[t])
+        if moved[g]:
+            continue
+        c = int(plan[g])
+        deltas = [int(r.coef[g, k]) - int(r.coef[g, c]) for r in rows]
+        if any(dl > s for dl, s in zip(deltas, slack, strict=True)):
+            continue
+        slack = [s - dl for s, dl in zip(slack, deltas, strict=True)]
+        plan[g] = k
+        moved[g] = True
+        moves += 1
+        if moves >= max_moves:
+            break
+    return plan, moves
+
+
+def lagrangian_plan(obj: I64, weight: I64, feasible: Bool, cap: int | None,
+                    rows: list[SideRow], extra: list[SideRow]) -> LagrangianResult:  # fmt: skip
+    """Search the side rows' prices (module docstring); ``extra`` rows are only checked (a
+    secondary row the certificate does not price); ``cap=None``: no primary row."""
+    s = _Search(obj, weight, feasible, cap, rows, extra)
+    s.run()
+    plan, z, moves = s.inc, s.inc_obj, 0
+    if plan is not None:
+        primary = [] if cap is None else [SideRow(weight, cap, "primary")]
+        plan, moves = improve(obj, feasible, plan, [*primary, *rows, *extra])
+        z = _row_sum(obj, plan)
+    prices: dict[str, Fraction] = {}
+    if s.best is not None:
+        for r, nu in zip(rows, s.best.nu, strict=True):
+            if nu:
+                prices[r.label] = prices.get(r.label, Fraction(0)) + nu * r.unit
+    return LagrangianResult(plan, z, s.best, prices, s.evaluations, moves)
