@@ -24,6 +24,7 @@ from costplan.money import CENT, fmt_usd, pusd_to_usd
 from costplan.plan import Plan
 from costplan.report import charts
 from costplan.report import tables as tb
+from costplan.report.evidence import evidence_sections
 from costplan.textsafe import printable
 
 _CSS = """
@@ -337,6 +338,9 @@ def render_html(plan: Plan, frontier: Any = None) -> str:
             *_blocks(tb.explanation_blocks(plan)),
             "</section>",
         ]
+    for k, (heading, blocks) in enumerate(evidence_sections(plan)):
+        out += [f'<section id="evidence-{k}">', f"<h2>{_e(heading)}</h2>", *_blocks(blocks)]
+        out.append("</section>")
     if frontier is not None:
         out += _frontier(plan, t, frontier)
     if plan.notes:
