@@ -82,6 +82,7 @@ def _checker() -> list[Module]:
             "tests/mutation_kills/test_checker_kills.py",
             "tests/mutation_kills/test_checker_names_kills.py",
             "tests/mutation_kills/test_checker_cache_kills.py",
+            "tests/mutation_kills/test_checker_certificate_kills.py",
         )
         arithmetic = [
             Module(f"checker-{name}", f"src/costplan/verify/{name}.py", tests)
