@@ -21,6 +21,7 @@ from costplan.api import load_inputs, optimize
 from costplan.errors import InfeasibleError, InputError, InternalError
 from costplan.explain import explain_plan
 from costplan.money import PUSD_PER_USD
+from costplan.optimize import solve_table
 from costplan.planio import read_plan, write_plan
 from costplan.report.terminal import render_plan
 
@@ -188,7 +189,8 @@ def test_capacity_row_binds(basic: Path) -> None:
 def test_explain_plan_is_what_optimize_attaches(basic: Path) -> None:
     table = load_inputs(basic)
     plan = optimize(table, budget_usd=Decimal(120))
-    assert explain_plan(table, plan) == plan.explanations
+    _, sol = solve_table(table, objective="max_quality", budget_pusd=120 * USD)
+    assert explain_plan(table, plan, slack=sol.slack) == plan.explanations
 
 
 @pytest.mark.parametrize("suffix", [".yaml", ".json"])
@@ -272,13 +274,14 @@ def test_a_bug_in_a_re_solve_surfaces(
         basic.write_text(text.replace("latency: batch\n", "latency: batch\n    split: false\n"))
     table = load_inputs(basic)
     plan = optimize(table, budget_usd=Decimal(200), explain=False)
+    _, sol = solve_table(table, objective="max_quality", budget_pusd=200 * USD)
 
     def broken(*_args: object, **_kwargs: object) -> None:
         raise InternalError("planted bug")
 
     monkeypatch.setattr(costplan.optimize, "solve_table", broken)
     with pytest.raises(InternalError, match="planted bug"):
-        explain_plan(table, plan)
+        explain_plan(table, plan, slack=sol.slack)
 
 
 def test_an_infeasible_re_solve_only_drops_its_explanation(
@@ -288,10 +291,11 @@ def test_an_infeasible_re_solve_only_drops_its_explanation(
 
     table = load_inputs(basic)
     plan = optimize(table, budget_usd=Decimal(200), explain=False)
+    _, sol = solve_table(table, objective="max_quality", budget_pusd=200 * USD)
 
     def infeasible(*_args: object, **_kwargs: object) -> None:
         raise InfeasibleError("no plan")
 
     monkeypatch.setattr(costplan.optimize, "solve_table", infeasible)
-    e = explain_plan(table, plan)
+    e = explain_plan(table, plan, slack=sol.slack)
     assert e.marginal is None

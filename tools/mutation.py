@@ -71,19 +71,35 @@ class Module:
 
 
 def _checker() -> list[Module]:
-    """The independent checker: the arithmetic of the package ``verify/`` (each file on its
-    own: prices and tiers, option costs, the certificate's bound), else ``verify.py``."""
+    """The independent checker: the arithmetic of the package ``verify/`` (prices and tiers,
+    option costs, the certificate's bound) and its proofs (the class-level and per-query
+    searches, the per-query certificate), each file on its own, else ``verify.py``."""
     if (ROOT / "src/costplan/verify").is_dir():
         tests = (
             "tests/trust/test_verify.py",
             "tests/trust/test_verify_certificate.py",
             "tests/trust/test_verify_assign.py",
             "tests/mutation_kills/test_checker_kills.py",
+            "tests/mutation_kills/test_checker_names_kills.py",
+            "tests/mutation_kills/test_checker_cache_kills.py",
+            "tests/mutation_kills/test_checker_certificate_kills.py",
         )
-        return [
+        arithmetic = [
             Module(f"checker-{name}", f"src/costplan/verify/{name}.py", tests)
             for name in ("prices", "costs", "certificate")
         ]
+        proof_tests = (
+            "tests/trust/test_verify_search.py",
+            "tests/trust/test_verify_assign.py",
+            "tests/trust/test_verify_certificate.py",
+            "tests/trust/test_tamper_assign.py",
+            "tests/mutation_kills/test_checker_proof_kills.py",
+        )
+        proofs = [
+            Module(f"checker-{name}", f"src/costplan/verify/{name}.py", proof_tests)
+            for name in ("search", "searchq", "perquerycert")
+        ]
+        return arithmetic + proofs
     tests = ("tests/trust/test_verify.py", "tests/test_cascade.py", "tests/test_planio.py")
     return [Module("checker", "src/costplan/verify.py", tests)]
 

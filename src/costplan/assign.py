@@ -34,11 +34,12 @@ from costplan.errors import InfeasibleError, InputError, InternalError, SolverLi
 from costplan.hindsight import notes_for as hindsight_notes
 from costplan.money import floor_to_micro, fmt_over_budget
 from costplan.options import tokenizer_for
-from costplan.plan import Allocation, Plan, TaskPlan
+from costplan.plan import AS_GIVEN, Allocation, Plan, TaskPlan
 from costplan.preflight import verify_assignment
 from costplan.pricing.cost import request_cost_pusd
 from costplan.pricing.model import PriceSheet
 from costplan.queries import QUALITY_SCALE, QuerySet
+from costplan.risk.plans import exact_risk
 from costplan.tokens.tokenizer import TokenizerSpec
 from costplan.validation import did_you_mean
 from costplan.workload.model import share_cap
@@ -372,6 +373,11 @@ def _summary_plan(
     np.add.at(cost_sum, key, cost.astype(dtype))
     q_sum = np.zeros(n_keys, dtype=np.int64)
     np.add.at(q_sum, key, quality)
+    # Each query's realised quality as an independent Bernoulli of its predicted
+    # probability p: the allocation's total has variance sum p (1 - p) (README
+    # "Uncertainty"); 0/1 outcomes from an eval have none, and then no interval is claimed.
+    p = quality.astype(np.float64) / QUALITY_SCALE
+    q_var = np.bincount(key, weights=p * (1 - p), minlength=n_keys)
     tasks = []
     for t, name in enumerate(task_names):
         allocs = []
@@ -395,13 +401,14 @@ def _summary_plan(
                     cost_source="per-query",
                     cost_total_pusd=total,
                     quality_total_micro=qtot,
+                    quality_se=float(np.sqrt(q_var[i])) / n if q_var[i] > 0 else None,
                 )
             )
         allocs.sort(key=lambda a: (-a.count, a.model, a.mode))
         tasks.append(TaskPlan(name or "(all)", int((task_idx == t).sum()), None, tuple(allocs)))
     return Plan(
         workload=qs.path.name,
-        period="(as given)",
+        period=AS_GIVEN,
         objective=objective,
         budget_pusd=budget_pusd,
         status=status,
@@ -411,4 +418,5 @@ def _summary_plan(
         inputs={str(qs.path): qs.sha256, **sheet.sha256},
         solver={"name": "mckp", **{k: v for k, v in stats.items() if isinstance(v, int)}},
         certificate=certificate,
+        risk=exact_risk(int(cost_sum.sum()), budget_pusd),
     )

@@ -157,9 +157,9 @@ def _solve_subset(
     table: OptionTable, taken: tuple[Commitment, ...], objective: Objective,
     budget_pusd: int | None, robust: bool, time_limit_s: float,
 ) -> Subset:  # fmt: skip
-    from costplan.optimize import _index, _integer_row, _side_rows
+    from costplan.formulation import index_table, integer_row, side_rows
 
-    base = _index(table, objective, budget_pusd, robust)
+    base = index_table(table, objective, budget_pusd, robust)
     options: list[Option] = []
     for t in table.workload.tasks:
         own = [o for o in base.options if o.task == t.name]
@@ -172,11 +172,11 @@ def _solve_subset(
     for c in taken:
         prov = table.sheet.models[c.model].provider
         fixed[prov] = fixed.get(prov, 0) + c.fee_pusd
-    rows: list[LinearRow] = list(_side_rows(table, options, fixed))
+    rows: list[LinearRow] = list(side_rows(table, options, fixed))
     for c in taken:
         coefs = [Fraction(units(o, c) if o.commitment == c.name else 0) for o in options]
         label = f"commitment {c.name}: {c.capacity:,} {c.unit}"
-        rows.append(_integer_row(coefs, Fraction(c.capacity), label, f"commitment:{c.name}"))
+        rows.append(integer_row(coefs, Fraction(c.capacity), label, f"commitment:{c.name}"))
     w = table.workload
     p = base.problem
     problem = ClassProblem(

@@ -39,6 +39,11 @@ money in pico-dollars, exact):
       would take the task below its floor; its slack is reported either way;
     * a side row (capacity, provider share) binds when its slack is smaller
       than its smallest positive coefficient (not one more query fits);
+
+    Every slack is the solver's, read from :attr:`Solution.slack
+    <costplan.solvers.protocol.Solution.slack>` by its stable row label (``budget``,
+    ``floor:<task>``, ``capacity:<model>:requests|tokens``, ``share:<provider>``), not
+    re-derived here; a row the problem has and the slack lacks is an internal error;
     * ``split: false``: the plan is re-solved with every task allowed to split;
       the objective it would gain and which tasks would then split.
 """
@@ -48,18 +53,18 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from decimal import Decimal
+from fractions import Fraction
+from typing import TYPE_CHECKING
 
-from costplan.errors import InfeasibleError, SolverLimitError
-from costplan.money import PUSD_PER_USD, floor_to_micro, usd_str, usd_to_pusd
+from costplan.errors import InfeasibleError, InternalError, SolverLimitError
+from costplan.money import PUSD_PER_USD
 from costplan.options import QUALITY_SCALE
 
 if TYPE_CHECKING:
     from costplan.options import Option, OptionTable
     from costplan.plan import Plan
     from costplan.solvers.classlevel import ClassProblem
-    from costplan.yamlsource import SourceDocument
 
 EXPLAIN_TIME_LIMIT_S = 10.0  # per extra solve; optimize() uses min(its limit, this)
 MIN_DELTA_PUSD = PUSD_PER_USD  # $1
@@ -187,22 +192,25 @@ def explain_plan(
     table: OptionTable,
     plan: Plan,
     *,
+    slack: Mapping[str, Fraction],
     robust: bool = False,
     time_limit_s: float = EXPLAIN_TIME_LIMIT_S,
     relative_gap: float = 0.0,
 ) -> Explanations:
     """Explanations for ``plan``, a solution of ``table`` (see the module docstring).
 
-    ``robust``: the plan's budget row counts p95 costs (as ``optimize(robust=True)``).
-    Extra solves: one CP-SAT re-solve, one LP, and one more CP-SAT solve when a task
-    has ``split: false``; each limited to ``time_limit_s``. A part whose solve fails
-    (time limit) is left out (None) rather than failing the plan. ``relative_gap``:
+    ``slack``: the solver's slack by row label (``Solution.slack`` of the solve that gave
+    ``plan``); which rows bind is read from it. ``robust``: the plan's budget row counts
+    p95 costs (as ``optimize(robust=True)``). Extra solves: one CP-SAT re-solve, one LP,
+    and one more CP-SAT solve when a task has ``split: false``; each limited to
+    ``time_limit_s``. A part whose solve fails (time limit) is left out (None) rather than
+    failing the plan. ``relative_gap``:
     the re-solves accept the same gap as the plan did.
     """
     # Imported here: optimize imports this module for explain_plan.
-    from costplan.optimize import _index
+    from costplan.formulation import index_table
 
-    idx = _index(table, plan.objective, plan.budget_pusd, robust)  # type: ignore[arg-type]
+    idx = index_table(table, plan.objective, plan.budget_pusd, robust)  # type: ignore[arg-type]
     p = idx.problem
     where = {_key(o.task, o.kind, o.model, o.mode, o.cache): i for i, o in enumerate(idx.options)}
     counts = [0] * len(idx.options)
@@ -218,10 +226,10 @@ def explain_plan(
     s = _Solved(idx.options, counts, [int(c) for c in budget_cost], by_task, p)
     return Explanations(
         marginal=_marginal(table, plan, s, robust, time_limit_s, relative_gap),
-        budget=_budget_binding(table, plan, s),
-        floors=_floor_bindings(table, s),
+        budget=_budget_binding(table, plan, s, slack),
+        floors=_floor_bindings(table, s, slack),
         side=tuple(
-            SideBinding(row.label, _row_binds([int(a) for a in row.coef], row.rhs, s.counts))
+            SideBinding(row.label, _row_binds([int(a) for a in row.coef], _slack(slack, row.key)))
             for row in p.extra
         ),
         split=_split_effect(table, plan, robust, time_limit_s, relative_gap),
@@ -229,10 +237,21 @@ def explain_plan(
     )
 
 
-def _budget_binding(table: OptionTable, plan: Plan, s: _Solved) -> BudgetBinding | None:
+def _slack(slack: Mapping[str, Fraction], label: str) -> int:
+    """The solver's slack of row ``label``, an integer in the row's own units."""
+    value = slack.get(label)
+    if value is None:
+        raise InternalError(f"the solver reported no slack for row {label!r}")
+    if value.denominator != 1:
+        raise InternalError(f"row {label!r} has a fractional slack {value}")
+    return int(value)
+
+
+def _budget_binding(
+    table: OptionTable, plan: Plan, s: _Solved, slack: Mapping[str, Fraction]
+) -> BudgetBinding | None:
     if plan.budget_pusd is None:
         return None
-    used = sum(c * n for c, n in zip(s.budget_cost, s.counts, strict=True))
     upgrade: int | None = None
     for t in table.workload.tasks:
         opts = s.by_task.get(t.name, [])
@@ -244,21 +263,22 @@ def _budget_binding(table: OptionTable, plan: Plan, s: _Solved) -> BudgetBinding
                     d = s.budget_cost[j] - s.budget_cost[i]
                     d = d if t.split else d * t.volume
                     upgrade = d if upgrade is None else min(upgrade, d)
-    slack = plan.budget_pusd - used
-    binds = plan.objective == "max_quality" and upgrade is not None and upgrade > slack
-    return BudgetBinding(plan.budget_pusd, slack, upgrade, binds)
+    left = _slack(slack, "budget")
+    binds = plan.objective == "max_quality" and upgrade is not None and upgrade > left
+    return BudgetBinding(plan.budget_pusd, left, upgrade, binds)
 
 
-def _floor_bindings(table: OptionTable, s: _Solved) -> tuple[FloorBinding, ...]:
+def _floor_bindings(
+    table: OptionTable, s: _Solved, slack: Mapping[str, Fraction]
+) -> tuple[FloorBinding, ...]:
     out = []
     q = [o.quality_micro for o in s.options]
     c = [o.cost_pusd for o in s.options]
     for t in table.workload.tasks:
         if t.min_quality is None or t.volume == 0:
             continue
-        f = floor_to_micro(t.min_quality)
         opts = s.by_task.get(t.name, [])
-        slack = sum((q[i] - f) * s.counts[i] for i in opts)
+        left = _slack(slack, f"floor:{t.name}")
         # Quality lost by each cheaper, weaker move (one query, or the whole task).
         losses = [
             (q[i] - q[j]) * (1 if t.split else t.volume)
@@ -267,16 +287,15 @@ def _floor_bindings(table: OptionTable, s: _Solved) -> tuple[FloorBinding, ...]:
             for j in opts
             if c[j] < c[i] and q[j] < q[i]
         ]
-        binds = bool(losses) and min(losses) > slack
-        out.append(FloorBinding(t.name, t.min_quality, slack, t.volume, binds))
+        binds = bool(losses) and min(losses) > left
+        out.append(FloorBinding(t.name, t.min_quality, left, t.volume, binds))
     return tuple(out)
 
 
-def _row_binds(coef: Sequence[int], rhs: int, counts: Sequence[int]) -> bool:
+def _row_binds(coef: Sequence[int], left: int) -> bool:
     """Not one more query fits: slack below the smallest positive coefficient."""
-    used = sum(a * n for a, n in zip(coef, counts, strict=True))
     positive = [a for a in coef if a > 0]
-    return bool(positive) and rhs - used < min(positive)
+    return bool(positive) and left < min(positive)
 
 
 def _marginal(
@@ -319,7 +338,7 @@ def _marginal(
         quality - plan.quality_micro_total,
         sol.status,
         # Held as written in plan files (6 significant digits) so that files round-trip.
-        None if dual is None else float(_rate(dual)),
+        None if dual is None else float(rate_str(dual)),
     )
 
 
@@ -432,270 +451,6 @@ def _dominated(options: Sequence[Option], o: int, opts: Sequence[int]) -> bool:
     )
 
 
-# -------------------------------------------------------------- serialisation
-
-
-def _qq(micro: int) -> str:
-    """Quality-weighted queries, exact (micro-units / 1e6)."""
-    return f"{Decimal(micro) / QUALITY_SCALE:f}"
-
-
-def _rate(x: float | Decimal) -> str:
+def rate_str(x: float | Decimal) -> str:
+    """A rate as plan files write it: 6 significant digits."""
     return f"{x:.6g}"
-
-
-def explanations_to_dict(e: Explanations) -> dict[str, Any]:
-    """Plan-file form: money as exact USD strings, quality in exact quality-queries."""
-    out: dict[str, Any] = {}
-    m = e.marginal
-    out["marginal_value_of_budget"] = (
-        None
-        if m is None
-        else {
-            "at_usd": usd_str(m.at_pusd),
-            "delta_usd": usd_str(m.delta_pusd),
-            "quality_gain": _qq(m.quality_gain_micro),
-            "quality_per_usd": _rate(m.quality_per_usd),
-            "lp_quality_per_usd": None
-            if m.lp_quality_per_usd is None
-            else _rate(m.lp_quality_per_usd),
-            "status": m.status,
-        }
-    )
-    b = e.budget
-    out["budget"] = (
-        None
-        if b is None
-        else {
-            "budget_usd": usd_str(b.budget_pusd),
-            "slack_usd": usd_str(b.slack_pusd),
-            "cheapest_upgrade_usd": None
-            if b.cheapest_upgrade_pusd is None
-            else usd_str(b.cheapest_upgrade_pusd),
-            "binds": b.binds,
-        }
-    )
-    out["floors"] = [
-        {
-            "task": f.task,
-            "min_quality": str(f.min_quality),
-            "slack": _qq(f.slack_micro),
-            "volume": f.volume,
-            "binds": f.binds,
-        }
-        for f in e.floors
-    ]
-    out["side_constraints"] = [{"label": s.label, "binds": s.binds} for s in e.side]
-    s = e.split
-    out["split"] = (
-        None
-        if s is None
-        else {
-            "relaxed_cost_usd": usd_str(s.relaxed_cost_pusd),
-            "relaxed_quality": _qq(s.relaxed_quality_micro),
-            "status": s.status,
-            "tasks": [
-                {"task": c.task, "chosen": c.chosen, "relaxed_splits": c.relaxed_splits}
-                for c in s.tasks
-            ],
-        }
-    )
-    out["runner_ups"] = [
-        {
-            "task": r.task,
-            "current": r.current,
-            "label": r.label,
-            "model": r.model,
-            "mode": r.mode,
-            "kind": r.kind,
-            "cost_per_query_usd": usd_str(r.cost_per_query_pusd),
-            "quality": str(r.quality),
-            "whole_task": {
-                "cost_delta_usd": usd_str(r.whole_cost_delta_pusd),
-                "quality_delta": _qq(r.whole_quality_delta_micro),
-            },
-            "one_query": {
-                "cost_delta_usd": usd_str(r.query_cost_delta_pusd),
-                "quality_delta": _qq(r.query_quality_delta_micro),
-            },
-            "splittable": r.splittable,
-            "meets_floor": r.meets_floor,
-            "within_budget": r.within_budget,
-        }
-        for r in e.runner_ups
-    ]
-    return out
-
-
-class _Reader:
-    """Typed access to a plan file's ``explanations`` section, errors located by key."""
-
-    def __init__(self, doc: SourceDocument) -> None:
-        self.doc = doc
-
-    def _get(self, data: Any, path: tuple[str | int, ...], key: str | int) -> Any:
-        if isinstance(key, str):
-            if not isinstance(data, Mapping) or key not in data:
-                raise self.doc.error("missing key in explanations", (*path, key))
-            return data[key]
-        if not isinstance(data, list) or key >= len(data):
-            raise self.doc.error("expected a list in explanations", path)
-        return data[key]
-
-    def text(self, data: Any, path: tuple[str | int, ...], key: str) -> str:
-        v = self._get(data, path, key)
-        if not isinstance(v, str):
-            raise self.doc.error("expected a string", (*path, key), v)
-        return v
-
-    def flag(self, data: Any, path: tuple[str | int, ...], key: str) -> bool:
-        v = self._get(data, path, key)
-        if not isinstance(v, bool):
-            raise self.doc.error("expected true or false", (*path, key), v)
-        return v
-
-    def integer(self, data: Any, path: tuple[str | int, ...], key: str) -> int:
-        v = self._get(data, path, key)
-        if not isinstance(v, int) or isinstance(v, bool):
-            raise self.doc.error("expected an integer", (*path, key), v)
-        return v
-
-    def decimal(self, data: Any, path: tuple[str | int, ...], key: str) -> Decimal:
-        v = self._get(data, path, key)
-        try:
-            d = Decimal(str(v))
-        except InvalidOperation:
-            raise self.doc.error("expected a decimal number", (*path, key), v) from None
-        if isinstance(v, bool) or not d.is_finite():
-            raise self.doc.error("expected a decimal number", (*path, key), v)
-        return d
-
-    def money(self, data: Any, path: tuple[str | int, ...], key: str) -> int:
-        d = self.decimal(data, path, key)
-        try:
-            return usd_to_pusd(d)
-        except ValueError as exc:
-            raise self.doc.error(str(exc), (*path, key), d) from None
-
-    def micro(self, data: Any, path: tuple[str | int, ...], key: str) -> int:
-        d = self.decimal(data, path, key) * QUALITY_SCALE
-        if d != d.to_integral_value():
-            raise self.doc.error("finer than 1e-6 quality", (*path, key), d)
-        return int(d)
-
-    def items(self, data: Any, path: tuple[str | int, ...], key: str) -> list[Any]:
-        v = self._get(data, path, key)
-        if not isinstance(v, list):
-            raise self.doc.error("expected a list", (*path, key), v)
-        return v
-
-    def section(self, data: Any, path: tuple[str | int, ...], key: str) -> Any:
-        v = self._get(data, path, key)
-        if v is not None and not isinstance(v, Mapping):
-            raise self.doc.error("expected a mapping or null", (*path, key), v)
-        return v
-
-
-def read_explanations(doc: SourceDocument, data: Any) -> Explanations | None:
-    """Rebuild :class:`Explanations` from a plan file's section (None stays None).
-
-    Derived values (``quality_per_usd``) are recomputed, not read.
-    """
-    if data is None:
-        return None
-    r = _Reader(doc)
-    root: tuple[str | int, ...] = ("explanations",)
-    if not isinstance(data, Mapping):
-        raise doc.error("expected a mapping", root, data)
-
-    marginal = None
-    m = r.section(data, root, "marginal_value_of_budget")
-    if m is not None:
-        mp = (*root, "marginal_value_of_budget")
-        lp = m.get("lp_quality_per_usd")
-        marginal = MarginalValue(
-            r.money(m, mp, "at_usd"),
-            r.money(m, mp, "delta_usd"),
-            r.micro(m, mp, "quality_gain"),
-            r.text(m, mp, "status"),
-            None if lp is None else float(r.decimal(m, mp, "lp_quality_per_usd")),
-        )
-    budget = None
-    b = r.section(data, root, "budget")
-    if b is not None:
-        bp = (*root, "budget")
-        up = b.get("cheapest_upgrade_usd")
-        budget = BudgetBinding(
-            r.money(b, bp, "budget_usd"),
-            r.money(b, bp, "slack_usd"),
-            None if up is None else r.money(b, bp, "cheapest_upgrade_usd"),
-            r.flag(b, bp, "binds"),
-        )
-    floors = []
-    for i, f in enumerate(r.items(data, root, "floors")):
-        fp = (*root, "floors", i)
-        floors.append(
-            FloorBinding(
-                r.text(f, fp, "task"),
-                r.decimal(f, fp, "min_quality"),
-                r.micro(f, fp, "slack"),
-                r.integer(f, fp, "volume"),
-                r.flag(f, fp, "binds"),
-            )
-        )
-    side = [
-        SideBinding(
-            r.text(s, (*root, "side_constraints", i), "label"),
-            r.flag(s, (*root, "side_constraints", i), "binds"),
-        )
-        for i, s in enumerate(r.items(data, root, "side_constraints"))
-    ]
-    split = None
-    s = r.section(data, root, "split")
-    if s is not None:
-        sp = (*root, "split")
-        split = SplitEffect(
-            r.money(s, sp, "relaxed_cost_usd"),
-            r.micro(s, sp, "relaxed_quality"),
-            r.text(s, sp, "status"),
-            tuple(
-                SplitChoice(
-                    r.text(c, (*sp, "tasks", i), "task"),
-                    r.text(c, (*sp, "tasks", i), "chosen"),
-                    r.flag(c, (*sp, "tasks", i), "relaxed_splits"),
-                )
-                for i, c in enumerate(r.items(s, sp, "tasks"))
-            ),
-        )
-    runner_ups = []
-    for i, u in enumerate(r.items(data, root, "runner_ups")):
-        up_ = (*root, "runner_ups", i)
-        whole = r.section(u, up_, "whole_task") or {}
-        one = r.section(u, up_, "one_query") or {}
-        runner_ups.append(
-            RunnerUp(
-                task=r.text(u, up_, "task"),
-                current=r.text(u, up_, "current"),
-                label=r.text(u, up_, "label"),
-                model=r.text(u, up_, "model"),
-                mode=r.text(u, up_, "mode"),
-                kind=r.text(u, up_, "kind"),
-                cost_per_query_pusd=r.money(u, up_, "cost_per_query_usd"),
-                quality=r.decimal(u, up_, "quality"),
-                whole_cost_delta_pusd=r.money(whole, (*up_, "whole_task"), "cost_delta_usd"),
-                whole_quality_delta_micro=r.micro(whole, (*up_, "whole_task"), "quality_delta"),
-                query_cost_delta_pusd=r.money(one, (*up_, "one_query"), "cost_delta_usd"),
-                query_quality_delta_micro=r.micro(one, (*up_, "one_query"), "quality_delta"),
-                splittable=r.flag(u, up_, "splittable"),
-                meets_floor=r.flag(u, up_, "meets_floor"),
-                within_budget=r.flag(u, up_, "within_budget"),
-            )
-        )
-    return Explanations(
-        marginal=marginal,
-        budget=budget,
-        floors=tuple(floors),
-        side=tuple(side),
-        split=split,
-        runner_ups=tuple(runner_ups),
-    )

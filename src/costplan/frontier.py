@@ -63,14 +63,9 @@ from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 from costplan.errors import InputError
+from costplan.formulation import certificate_of, index_table, side_rows
 from costplan.money import PUSD_PER_USD, budget_to_pusd, usd_str
-from costplan.optimize import (
-    _index,
-    _side_rows,
-    certificate_of,
-    plan_from_counts,
-    solve_table,
-)
+from costplan.optimize import plan_from_counts, solve_table
 from costplan.options import QUALITY_SCALE, OptionTable
 from costplan.plan import Plan, mean_quality
 from costplan.preflight import verify_plan
@@ -371,7 +366,7 @@ def _point(table: OptionTable, budget: int, kind: str, time_limit_s: float) -> F
         bound=sol.bound,
         gap=sol.gap,
         solver={"name": sol.method, "money_scale_pusd": sol.scale},
-        certificate=certificate_of(sol, "max_quality", _side_rows(table, options)),
+        certificate=certificate_of(sol, "max_quality", side_rows(table, options)),
     )
     plan = verify_plan(plan, table)  # every point is a plan: the independent checker must agree
     return FrontierPoint(
@@ -420,7 +415,7 @@ def compute_frontier(
         budgets.setdefault(c_min + (c_max - c_min) * i // (points - 1), "grid")
     lp_costs: list[int] = []
     if breakpoints:
-        lp = LpRelaxation(_index(table, "max_quality", None).problem)
+        lp = LpRelaxation(index_table(table, "max_quality", None).problem)
         # The LP's own ends differ from the integer ends by rounding: interior only.
         lp_costs = lp.vertex_costs_pusd()[1:-1]
         for c in lp_costs:

@@ -15,248 +15,29 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
+from costplan.baselines import baselines
 from costplan.errors import InfeasibleError, InputError, SolverLimitError
 from costplan.explain import EXPLAIN_TIME_LIMIT_S, explain_plan
-from costplan.money import budget_to_pusd, floor_to_micro, fmt_over_budget, fmt_usd, pusd_to_usd
+from costplan.formulation import Indexed, certificate_of, index_table, side_rows
+from costplan.money import budget_to_pusd, fmt_over_budget, fmt_usd, pusd_to_usd
 from costplan.options import Option, OptionTable
-from costplan.plan import Allocation, Baseline, Plan, TaskPlan
+from costplan.plan import Allocation, Plan, TaskPlan
 from costplan.preflight import verify_plan
-from costplan.solvers.classlevel import ClassProblem, ClassSolution, LinearRow, solve_class
-from costplan.validation import did_you_mean
+from costplan.solvers.classlevel import ClassProblem, ClassSolution, solve_class
 from costplan.workload.model import (
-    MINUTES_PER_PERIOD,
-    Capacity,
     Objective,
-    Workload,
-    share_cap,
 )
 
 
-@dataclass(frozen=True)
-class _Indexed:
-    options: list[Option]
-    problem: ClassProblem
-
-
-def _floor_micro(q: Decimal | None) -> int:
-    return -1 if q is None else floor_to_micro(q)
-
-
-def _index(
-    table: OptionTable, objective: Objective, budget_pusd: int | None, robust: bool = False
-) -> _Indexed:
-    w = table.workload
-    options: list[Option] = []
-    task_idx: list[int] = []
-    for t in w.tasks:
-        usable = table.for_task(t.name)
-        if not usable:
-            every = table.for_task(t.name, usable_only=False)
-            reasons = "; ".join(f"{o.label}: {o.excluded}" for o in every) or (
-                f"no model in its quality table is allowed and priced for {t.latency} serving"
-            )
-            raise InfeasibleError(
-                f"task {t.name!r} has no usable model: {reasons}",
-                file=w.path,
-                key=("tasks", t.index),
-            )
-        # A floor is volume-weighted: with no queries it is vacuous (README, "zero volume").
-        if t.min_quality is not None and t.volume > 0:
-            best = max(usable, key=lambda o: o.quality)
-            if best.quality < t.min_quality:
-                raise InfeasibleError(
-                    f"task {t.name!r} needs min_quality {t.min_quality} but its best usable "
-                    f"model {best.model} reaches {best.quality}",
-                    file=w.path,
-                    key=("tasks", t.index, "min_quality"),
-                    hint="lower min_quality or allow a stronger model",
-                )
-        options.extend(usable)
-        task_idx.extend([t.index] * len(usable))
-    extra = _side_rows(table, options)
-    problem = ClassProblem(
-        task=np.asarray(task_idx, dtype=np.int64),
-        cost=np.asarray([o.cost_pusd for o in options], dtype=np.int64),
-        quality=np.asarray([o.quality_micro for o in options], dtype=np.int64),
-        volume=np.asarray([t.volume for t in w.tasks], dtype=np.int64),
-        floor=np.asarray(
-            [_floor_micro(t.min_quality if t.volume else None) for t in w.tasks], dtype=np.int64
-        ),
-        split=np.asarray([t.split for t in w.tasks], dtype=np.bool_),
-        objective=objective,
-        budget=budget_pusd,
-        extra=extra,
-        budget_cost=(
-            np.asarray([o.cost_p95_pusd for o in options], dtype=np.int64) if robust else None
-        ),
-        names=tuple(t.name for t in w.tasks),
-    )
-    return _Indexed(options, problem)
-
-
-def _integer_row(coefs: Sequence[Fraction], rhs: Fraction, label: str, name: str) -> LinearRow:
-    """``sum coef x <= rhs`` with rational data, as an equivalent all-integer row (times the
-    common denominator; exact). Integers beyond int64 stay Python ints (``dtype=object``): a
-    back end that needs int64 scales them itself and records it (``Solution.scaling``)."""
-    den = math.lcm(*(c.denominator for c in (*coefs, rhs)))
-    ints = [int(c * den) for c in coefs]
-    bound = int(rhs * den)
-    fits = max((abs(v) for v in (*ints, bound)), default=0) < 2**62
-    coef = np.asarray(ints, dtype=np.int64 if fits else object)
-    return LinearRow(coef, bound, label, name, den)
-
-
-def certificate_of(
-    sol: ClassSolution, objective: Objective, rows: Sequence[LinearRow] = ()
-) -> dict[str, Any] | None:
-    """The plan file's certificate for a class-level solution (docs/certificate.md).
-
-    ``rows``: the side rows solved, whose prices and slack are converted from the solver's
-    all-integer row (the documented row times its ``unit``) to the documented row."""
-    from costplan.solvers.protocol import certificate_to_dict
-
-    units = {r.key: r.unit for r in rows if r.unit != 1}
-    unit = "quality_micro" if objective == "max_quality" else "pusd"
-    return certificate_to_dict(sol, unit, units=units)
-
-
-def _usage(
-    options: list[Option], model: str, what: str, canon: dict[str, str] | None = None
-) -> list[Fraction]:
-    """Per query of each option: requests ("requests") or tokens sent to ``model``
-    (``canon``: name -> sheet model, so variants and aliases count as their model)."""
-    canon = canon or {}
-    out = []
-    for o in options:
-        total = Fraction(0)
-        for c in o.components:
-            if canon.get(c.model, c.model) == model:
-                total += Fraction(c.reach) * (1 if what == "requests" else c.tokens_per_query)
-        out.append(total)
-    return out
-
-
-def _spend(o: Option, provider: str) -> Fraction:
-    """Expected spend per query of option ``o`` at ``provider``."""
-    if o.kind != "cascade":
-        return Fraction(o.cost_pusd if o.provider == provider else 0)
-    return sum(
-        (Fraction(c.reach) * c.cost_pusd for c in o.components if c.provider == provider),
-        Fraction(0),
-    )
-
-
-def _constraint_error(
-    w: Workload, section: str, name: str, message: str, known: Iterable[str]
-) -> InputError:
-    """An unknown name under ``constraints.<section>``, located, with a did-you-mean."""
-    key = ("constraints", section, name)
-    return InputError(
-        message,
-        file=w.path,
-        line=w.doc.line_of(key) if w.doc else None,
-        key=key,
-        value=name,
-        hint=did_you_mean(name, known),
-    )
-
-
-def _least(a: int | None, b: int | None) -> int | None:
-    return b if a is None else a if b is None else min(a, b)
-
-
-def _side_rows(
-    table: OptionTable, options: list[Option], fixed: dict[str, int] | None = None
-) -> tuple[LinearRow, ...]:
-    """Capacity rows per model and spend-share rows per provider (see README).
-
-    Cascades count towards every model and provider they use, weighted by the
-    fraction of queries that reach each step. ``fixed``: fixed charges per provider
-    (commitment fees): in its share row ``spend(p) + F_p <= s (spend + F)``.
-    """
-    fixed = fixed or {}
-    w = table.workload
-    c = w.constraints
-    rows: list[LinearRow] = []
-    minutes = MINUTES_PER_PERIOD[w.period]
-    for name in c.capacity:
-        if name not in table.sheet.models:
-            raise _constraint_error(
-                w, "capacity", name, "capacity for a model that is not in the price sheet",
-                table.sheet.models,
-            )  # fmt: skip
-    # Capacity is the sheet model's: its variants and aliases share it (README "Names").
-    from costplan.commitments import sheet_model
-
-    names = {comp.model for o in options for comp in o.components} | set(c.capacity)
-    canon = {n: sheet_model(table, n) for n in names}
-    caps: dict[str, Capacity] = {}
-    for name, given in c.capacity.items():  # two keys for one model: the smaller holds
-        had = caps.get(canon[name], Capacity())
-        caps[canon[name]] = Capacity(_least(had.requests, given.requests),
-                                     _least(had.tokens, given.tokens))  # fmt: skip
-    used_models = sorted({canon[comp.model] for o in options for comp in o.components})
-    for m in used_models:
-        limits = table.sheet.models[m].limits
-        cap = caps.get(m)
-        requests = cap.requests if cap and cap.requests is not None else None
-        tokens = cap.tokens if cap and cap.tokens is not None else None
-        if c.use_rate_limits:
-            if requests is None and limits.requests_per_minute is not None:
-                requests = limits.requests_per_minute * minutes
-            if tokens is None and limits.tokens_per_minute is not None:
-                tokens = limits.tokens_per_minute * minutes
-        if requests is not None:
-            rows.append(
-                _integer_row(
-                    _usage(options, m, "requests", canon),
-                    Fraction(requests),
-                    f"capacity of {m}: {requests:,} requests",
-                    f"capacity:{m}:requests",
-                )
-            )
-        if tokens is not None:
-            rows.append(
-                _integer_row(
-                    _usage(options, m, "tokens", canon),
-                    Fraction(tokens),
-                    f"capacity of {m}: {tokens:,} tokens",
-                    f"capacity:{m}:tokens",
-                )
-            )
-    from costplan.pricing.names import canonical_provider
-
-    providers = sorted({comp.provider for o in options for comp in o.components})
-    for key in c.max_provider_share:
-        if key != "*" and canonical_provider(key) not in providers:
-            raise _constraint_error(
-                w, "max_provider_share", key,
-                "share cap for a provider none of the usable models has", providers,
-            )  # fmt: skip
-    for prov in providers:
-        share = share_cap(c.max_provider_share, prov)
-        if share is None or share >= 1:
-            continue
-        # spend(prov) <= s * spend(all)  <=>  spend(prov) - s * spend(all) <= 0
-        s = Fraction(share)
-        coefs = [_spend(o, prov) - s * o.cost_pusd for o in options]
-        rhs = s * sum(fixed.values()) - fixed.get(prov, 0)
-        rows.append(
-            _integer_row(coefs, rhs, f"{prov} at most {share * 100:g}% of spend", f"share:{prov}")
-        )
-    return tuple(rows)
-
-
 def _explain_infeasible(
-    table: OptionTable, idx: _Indexed, budget_pusd: int, time_limit_s: float
+    table: OptionTable, idx: Indexed, budget_pusd: int, time_limit_s: float
 ) -> InfeasibleError:
     """Cheapest plan meeting the floors, and the tasks whose floors cost the most."""
     w = table.workload
@@ -297,7 +78,7 @@ def _explain_infeasible(
 
 
 def _explain_without_budget(
-    table: OptionTable, idx: _Indexed, time_limit_s: float
+    table: OptionTable, idx: Indexed, time_limit_s: float
 ) -> InfeasibleError:
     """Floors and side constraints conflict, whatever the budget: name the constraints."""
     w = table.workload
@@ -314,121 +95,6 @@ def _explain_without_budget(
         )
     del time_limit_s
     return InfeasibleError("no plan meets every quality floor", file=w.path)
-
-
-def _baselines(table: OptionTable, budget_pusd: int | None) -> tuple[Baseline, ...]:
-    """Everything on one model: the best-quality one that fits, and the cheapest one
-    that meets every floor. A model qualifies when every task can use it (its
-    cheapest mode per task). Falls back to per-task choices when no model serves all."""
-    w = table.workload
-    per_task = {t.name: [o for o in table.for_task(t.name) if o.kind == "model"] for t in w.tasks}
-    models = sorted({o.model for opts in per_task.values() for o in opts})
-    volume = sum(t.volume for t in w.tasks)
-
-    def policy(pick: dict[str, Option]) -> tuple[int, int, bool]:
-        cost = sum(pick[t.name].cost_pusd * t.volume for t in w.tasks)
-        quality = sum(pick[t.name].quality_micro * t.volume for t in w.tasks)
-        floors = all(
-            t.min_quality is None or t.volume == 0 or pick[t.name].quality >= t.min_quality
-            for t in w.tasks
-        )
-        return cost, quality, floors
-
-    def fits(cost: int) -> bool:
-        return budget_pusd is None or cost <= budget_pusd
-
-    single: dict[str, tuple[int, int, bool]] = {}
-    for m in models:
-        pick: dict[str, Option] = {}
-        for t in w.tasks:
-            opts = [o for o in per_task[t.name] if o.model == m]
-            if not opts:
-                break
-            pick[t.name] = min(opts, key=lambda o: (o.cost_pusd, o.mode))
-        else:
-            single[m] = policy(pick)
-    out: list[Baseline] = []
-    if single:
-        fitting = [m for m in single if fits(single[m][0])] or list(single)
-        best = max(fitting, key=lambda m: (single[m][1], -single[m][0], m))
-        c, q, f = single[best]
-        out.append(
-            Baseline(
-                f"all on {best}",
-                "best-quality single model that fits the budget"
-                if fits(c)
-                else "best-quality single model (none fits the budget)",
-                c,
-                q,
-                volume,
-                f,
-                fits(c),
-            )
-        )
-        meeting = [m for m in single if single[m][2]]
-        if meeting:
-            cheap = min(meeting, key=lambda m: (single[m][0], -single[m][1], m))
-            if cheap == best:
-                first = out[0]
-                out[0] = Baseline(
-                    first.label,
-                    first.description + "; also the cheapest meeting every floor",
-                    first.cost_pusd,
-                    first.quality_micro_total,
-                    first.volume,
-                    first.meets_floors,
-                    first.within_budget,
-                )
-                return tuple(out)
-            c, q, f = single[cheap]
-            out.append(
-                Baseline(
-                    f"all on {cheap}",
-                    "cheapest single model meeting every floor",
-                    c,
-                    q,
-                    volume,
-                    f,
-                    fits(c),
-                )
-            )
-        return tuple(out)
-    if not all(per_task.values()):
-        return ()  # a task only a cascade can serve: no single-model policy to compare
-    best_pick = {
-        t.name: max(per_task[t.name], key=lambda o: (o.quality, -o.cost_pusd)) for t in w.tasks
-    }
-    c, q, f = policy(best_pick)
-    out.append(
-        Baseline(
-            "best model per task",
-            "each task on its best-quality model (no single model serves every task)",
-            c,
-            q,
-            volume,
-            f,
-            fits(c),
-        )
-    )
-    cheap_pick: dict[str, Option] = {}
-    for t in w.tasks:
-        ok = [o for o in per_task[t.name] if t.min_quality is None or o.quality >= t.min_quality]
-        if ok:
-            cheap_pick[t.name] = min(ok, key=lambda o: (o.cost_pusd, -o.quality))
-    if len(cheap_pick) == len(w.tasks):
-        c, q, f = policy(cheap_pick)
-        out.append(
-            Baseline(
-                "cheapest per task",
-                "each task on its cheapest model meeting its floor",
-                c,
-                q,
-                volume,
-                f,
-                fits(c),
-            )
-        )
-    return tuple(out)
 
 
 MAX_BUDGET_USD = Decimal(10**12)  # as the workload schema's budget_usd
@@ -470,7 +136,7 @@ def solve_table(
     ``robust``: the budget must hold with every query at p95 prompt and output lengths.
     ``relative_gap``: accept a plan proven within this relative gap (0: prove optimality).
     """
-    idx = _index(table, objective, budget_pusd, robust)
+    idx = index_table(table, objective, budget_pusd, robust)
     sol = solve_class(idx.problem, time_limit_s=time_limit_s, relative_gap=relative_gap)
     if sol.status == "infeasible":
         if budget_pusd is None:
@@ -540,7 +206,7 @@ def optimize(
         gap=sol.gap,
         solver={"name": sol.method, "money_scale_pusd": sol.scale},
         inputs=inputs,
-        certificate=certificate_of(sol, objective, _side_rows(table, options)),
+        certificate=certificate_of(sol, objective, side_rows(table, options)),
     )
     if robust:
         note = "robust plan: the budget holds with every query at p95 prompt and output lengths"
@@ -550,7 +216,12 @@ def optimize(
     if explain:
         limit = min(time_limit_s, EXPLAIN_TIME_LIMIT_S)
         why = explain_plan(
-            table, plan, robust=robust, time_limit_s=limit, relative_gap=relative_gap
+            table,
+            plan,
+            slack=sol.slack,
+            robust=robust,
+            time_limit_s=limit,
+            relative_gap=relative_gap,
         )
         plan = dataclasses.replace(plan, explanations=why)
     if table.workload.current:  # the 'current' allocation as a baseline, same sheets
@@ -616,7 +287,7 @@ def _optimize_chance(
                 file=w.path,
                 hint="give cv, or p05/p95 symmetric about the mean",
             )
-    idx = _index(table, objective, budget_pusd)
+    idx = index_table(table, objective, budget_pusd)
     samples = {o.task: o.samples for o in idx.options}
     data = ChanceInputs(
         sd=[o.cost_sd_pusd for o in idx.options],
@@ -798,7 +469,7 @@ def plan_from_counts(
         inputs=inputs,
         prices_as_of=table.sheet.as_of.isoformat() if table.sheet.as_of else None,
         prices_source=table.sheet.source,
-        baselines=_baselines(table, budget_pusd),
+        baselines=baselines(table, budget_pusd),
         solver=solver,
         notes=tuple(notes),
         workload_path=str(w.path) if w.path is not None else None,

@@ -154,6 +154,8 @@ class OptionTable:
     options: tuple[Option, ...]
     #: A p95 latency cap on every task beyond its own SLO (``frontier --latency``).
     latency_cap_ms: int | None = None
+    #: Per task, the only models it may use beyond its own ``allow`` (``optimize --noise``).
+    allow_override: Mapping[str, tuple[str, ...]] | None = None
 
     def for_task(self, task: str, *, usable_only: bool = True) -> list[Option]:
         return [
@@ -325,17 +327,15 @@ class _Builder:
         prefix = task.shared_prefix_tokens
         # The model's own measured profile where given (else the task's values).
         output, reasoning = task.output_for(model.name), task.reasoning_for(model.name)
-        total = expected_cost_pusd(
+        each, denominator = sample_costs_pusd(
             schedule, tokens, output.mean_tokens, reasoning, prefix, cache, hit
         )
+        total = Fraction(sum(each), denominator)
         total_p95 = expected_cost_pusd(
             schedule, np.array([p95], np.int64), output.p95_tokens, reasoning, prefix,
             cache, hit,
         )  # fmt: skip
         cost = _ceil(total / len(tokens))  # ceil: never under-estimate spend
-        each, denominator = sample_costs_pusd(
-            schedule, tokens, output.mean_tokens, reasoning, prefix, cache, hit
-        )
         sd = ceil_sqrt(plug_in_variance(each, denominator))
         prompt_mean = float(tokens.mean())
         return Option(

@@ -119,6 +119,29 @@ _BASELINE = obj(
         "within_budget": BOOL,
     }
 )
+# optimize --noise / --stability (costplan.risk.evidence)
+_NOISE = obj(
+    {
+        "confidence": DEC,
+        "z": {"type": "number", "minimum": 0},
+        "tasks": array(obj({
+            "task": STR, "best": STR, "within_noise": STRINGS,
+            "cheapest_tied": nullable(STR), "best_cost_usd": USD, "cheapest_tied_cost_usd": USD,
+        })),
+        "tied_plan": obj({
+            "status": {"enum": ["optimal", "feasible", "infeasible"]},
+            "cost_usd": nullable(USD), "gap": nullable(STR),
+            "main_choices": {"type": "object", "additionalProperties": STR},
+        }),
+    }
+)  # fmt: skip
+_STABILITY = obj(
+    {
+        "redraws": INT,
+        "seed": INT,
+        "tasks": array(obj({"task": STR, "main_choice": STR, "kept": INT})),
+    }
+)
 PLAN: dict[str, Any] = obj(
     {
         "format": {"const": 1},
@@ -155,19 +178,15 @@ PLAN: dict[str, Any] = obj(
         "risk": {"type": "object"},
         "quality_risk": {"type": "object"},
         "chance": {"type": "object"},
+        "noise": _NOISE,
+        "stability": _STABILITY,
         "commitments": array(_COMMITMENT),  # README "Commitments"
     },
     optional=(
-        "certificate",
-        "assign",
-        "explanations",
-        "today",
-        "risk",
-        "quality_risk",
-        "chance",
-        "commitments",
+        "certificate", "assign", "explanations", "today", "risk", "quality_risk", "chance",
+        "noise", "stability", "commitments",
     ),
-)
+)  # fmt: skip
 
 # --- estimate, frontier, prices validate, verify ------------------------------------
 

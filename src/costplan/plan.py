@@ -15,9 +15,11 @@ from fractions import Fraction
 from typing import Any
 
 from costplan.exact import rational_str
-from costplan.explain import Explanations, explanations_to_dict
+from costplan.explain import Explanations
+from costplan.explainio import explanations_to_dict
 from costplan.money import quality_to_micro, usd_str
 from costplan.options import QUALITY_SCALE, option_label
+from costplan.risk.evidence import NoiseSection, StabilitySection, noise_to_dict, stability_to_dict
 from costplan.risk.period import PeriodRisk
 from costplan.risk.quality import LEVEL, QualityRisk, quality_risk
 from costplan.risk.volume import FIXED, VolumeSpread
@@ -25,6 +27,8 @@ from costplan.today import TodayVsPlan
 from costplan.today import to_dict as today_to_dict
 
 PLAN_FORMAT_VERSION = 1
+#: The period of a per-query plan (costplan assign): the query file's own span.
+AS_GIVEN = "(as given)"
 
 
 def mean_quality(quality_micro_total: int, volume: int) -> Decimal:
@@ -183,6 +187,8 @@ class Plan:
     assign: Mapping[str, Any] | None = None
     risk: PeriodRisk | None = None  # the period total as a distribution (costplan.risk)
     chance: Mapping[str, Any] | None = None  # chance constraints met (costplan.risk.chance)
+    noise: NoiseSection | None = None  # optimize --noise (costplan.risk.evidence)
+    stability: StabilitySection | None = None  # optimize --stability K
     commitments: tuple[CommitmentUse, ...] = ()  # offered commitments, taken or not
 
     @property
@@ -325,6 +331,8 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         **({} if plan.risk is None else {"risk": risk_to_dict(plan.risk)}),
         **({} if plan.risk is None else {"quality_risk": quality_risk_to_dict(plan)}),
         **({} if plan.chance is None else {"chance": dict(plan.chance)}),
+        **({} if plan.noise is None else {"noise": noise_to_dict(plan.noise)}),
+        **({} if plan.stability is None else {"stability": stability_to_dict(plan.stability)}),
         **(
             {"commitments": [commitment_to_dict(c) for c in plan.commitments]}
             if plan.commitments

@@ -20,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from costplan.options import QUALITY_SCALE
-from costplan.plan import Plan, plan_to_dict
+from costplan.plan import AS_GIVEN, Plan, plan_to_dict
 from costplan.yamlsource import SourceDocument
 
 STATUSES = ("optimal", "feasible")
@@ -66,7 +66,10 @@ def check_consistency(doc: SourceDocument, plan: Plan) -> None:
     data: Mapping[str, Any] = doc.data if isinstance(doc.data, dict) else {}
     want = plan_to_dict(plan)
     c = _Checker(doc)
-    c.one_of(data.get("period"), PERIODS, ("period",))
+    per_query = bool(plan.tasks) and all(
+        a.per_query for t in plan.tasks for a in t.allocations
+    )  # costplan assign: the query file is the period, whatever it covers
+    c.one_of(data.get("period"), (*PERIODS, AS_GIVEN) if per_query else PERIODS, ("period",))
     c.one_of(data.get("objective"), OBJECTIVES, ("objective",))
     c.one_of(data.get("status"), STATUSES, ("status",))
     raw_tasks = data.get("tasks") or []

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from costplan.errors import InputError
 from costplan.exact import parse_rational
-from costplan.explain import read_explanations
+from costplan.explainio import read_explanations
 from costplan.money import PrecisionError, budget_to_pusd, pusd_to_usd, usd_to_pusd
 from costplan.options import QUALITY_SCALE
 from costplan.plan import (
@@ -30,6 +30,7 @@ from costplan.plan import (
     TaskPlan,
     plan_to_dict,
 )
+from costplan.risk.evidence_io import NoiseIn, StabilityIn, noise_section, stability_section
 from costplan.risk.period import PeriodRisk
 from costplan.risk.volume import FIXED, VolumeSpread
 from costplan.safeio import is_stdout, write_output
@@ -88,7 +89,7 @@ class SpreadIn(BaseModel):
 class RiskIn(_In):
     """The ``risk`` section (README "Uncertainty"); re-derived from the rows on reading."""
 
-    method: Literal["normal", "monte_carlo"]
+    method: Literal["normal", "monte_carlo", "exact"]
     volume_correlation: Annotated[Decimal, Field(ge=0, le=1)]
     draws: Annotated[int, Field(ge=1)] = 0
     seed: Annotated[int, Field(ge=0)] = 0
@@ -160,6 +161,8 @@ class PlanFileIn(_In):
     risk: RiskIn | None = None  # the period cost's distribution (costplan.risk)
     quality_risk: dict[str, Any] | None = None  # re-derived from the rows when written
     chance: dict[str, Any] | None = None  # chance constraints the plan meets (the checker's)
+    noise: NoiseIn | None = None  # optimize --noise (costplan.risk.evidence)
+    stability: StabilityIn | None = None  # optimize --stability K
     commitments: list[CommitmentIn] = []  # README "Commitments"
 
 
@@ -288,6 +291,8 @@ def plan_from_document(doc: SourceDocument) -> Plan:
         assign=p.assign,
         risk=_risk(doc, p.risk),
         chance=p.chance,
+        noise=noise_section(doc, p.noise),
+        stability=stability_section(doc, p.stability),
         commitments=tuple(_commitment(doc, k, c) for k, c in enumerate(p.commitments)),
     )
 
@@ -451,13 +456,16 @@ def _check_risk(doc: SourceDocument, plan: Plan) -> None:
         return
     from costplan.plan import risk_to_dict
     from costplan.risk.period import period_risk
-    from costplan.risk.plans import period_parts
+    from costplan.risk.plans import period_parts, risk_of_plan
 
     r = plan.risk
-    again = period_risk(
-        period_parts(plan), rho=r.volume_correlation, budget_pusd=plan.budget_pusd,
-        draws=r.draws or 1, seed=r.seed,
-    )  # fmt: skip
+    if any(a.per_query for t in plan.tasks for a in t.allocations):
+        again = risk_of_plan(plan)
+    else:
+        again = period_risk(
+            period_parts(plan), rho=r.volume_correlation, budget_pusd=plan.budget_pusd,
+            draws=r.draws or 1, seed=r.seed,
+        )  # fmt: skip
     want, got = risk_to_dict(again), risk_to_dict(r)
     for k, v in want.items():
         if got.get(k) != v:

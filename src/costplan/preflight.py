@@ -82,12 +82,15 @@ def verify_plan(plan: Plan, table: OptionTable) -> Plan:
         return settle_claim(plan, Sources())
     from costplan.safeio import library_path
 
-    cap = table.latency_cap_ms
+    cap, allow = table.latency_cap_ms, table.allow_override
+    settings: dict[str, object] = {} if cap is None else {"latency_cap_ms": cap}
+    if allow is not None:
+        settings["allow"] = {t: list(models) for t, models in allow.items()}
     sources = Sources(
         workload=table.workload.path,
         prices=tuple(library_path(p) for p in table.sheet.paths),  # stdin: its spool
         price_changes=tuple(table.sheet.changes),
-        settings={} if cap is None else {"latency_cap_ms": cap},
+        settings=settings,
     )
     return settle_claim(plan, sources)
 

@@ -40,6 +40,19 @@ def command(prefix: str) -> str:
     return lines[0]
 
 
+def test_installs_costplan_from_this_repository_not_an_index() -> None:
+    """costplan is on no package index: as shipped, ``pip install .`` of the checkout."""
+    job = load()["jobs"]["price-watch"]
+    names = [str(s.get("uses", "")).split("@")[0] for s in steps()]
+    assert names[0] == "actions/checkout"
+    assert command("pip install") == 'pip install "$COSTPLAN"'
+    assert job["env"]["COSTPLAN"] == "."
+    # "." is this repository, whose project is costplan (.ci/run installs it the same way).
+    pyproject = (WORKFLOW.parents[2] / "pyproject.toml").read_text()
+    assert '\nname = "costplan"\n' in pyproject
+    assert "costplan[" not in WORKFLOW.read_text()  # no package-index install left
+
+
 def test_triggers_and_permissions() -> None:
     data = load()
     on = data[True]  # YAML 1.1 reads the key `on` as true
@@ -52,7 +65,9 @@ def test_the_steps_refresh_diff_check_comment_and_fail() -> None:
     assert command("costplan prices import").startswith(
         "costplan prices import --from genai-prices $PROVIDERS -o prices/catalog.yaml"
     )
-    assert "--format markdown" in command("costplan prices diff")
+    diff = 'costplan prices diff "$RUNNER_TEMP/catalog.old.yaml" prices/catalog.yaml'
+    assert "--format markdown" in command(diff)
+    assert "--format json" in command('costplan prices diff "$RUNNER_TEMP/last.yaml"')
     check = command("costplan check")
     assert check.startswith(
         'costplan check plans/*.yaml --prices prices/catalog.yaml --max-increase "$MAX_INCREASE"'
@@ -60,7 +75,9 @@ def test_the_steps_refresh_diff_check_comment_and_fail() -> None:
     by_id = {s["id"]: s for s in steps() if "id" in s}
     assert 'echo "rc=$rc" >> "$GITHUB_OUTPUT"' in by_id["check"]["run"]
     assert by_id["pr"]["uses"].startswith("peter-evans/create-pull-request@")
-    assert any("gh pr comment" in str(s.get("run", "")) for s in steps())
+    assert by_id["pr"]["if"] == "steps.diff.outputs.changed == 'true'"
+    [comment] = [s for s in steps() if "gh pr comment" in str(s.get("run", ""))]
+    assert comment["if"].startswith("steps.diff.outputs.changed == 'true' && ")
     last = steps()[-1]
     assert last["if"] == "steps.check.outputs.rc != '0'"
     assert last["run"].rstrip().endswith("exit 1")
@@ -140,7 +157,8 @@ def test_the_whole_workflow_import_diff_check(
     assert imported.code == 0, imported.err
     assert (repo / "prices" / "catalog.yaml").exists()
     shutil.copy(repo / "prices" / "catalog.yaml", temp / "catalog.old.yaml")
-    diff = run(*_argv(command("costplan prices diff"), RUNNER_TEMP=str(temp)))
+    diff_line = 'costplan prices diff "$RUNNER_TEMP/catalog.old.yaml" prices/catalog.yaml'
+    diff = run(*_argv(command(diff_line), RUNNER_TEMP=str(temp)))
     assert diff.code == 0, diff.err
 
     # A plan made at today's catalog prices holds; one made when prices were

@@ -188,3 +188,15 @@ def test_generated_fixture_copies_read_the_same(data: Path, tmp_path: Path) -> N
     shutil.copy(data / "inspect_real_summarize.eval", copy)
     (r,) = read_evals(connect(), copy).results
     assert r.score == Decimal("0.75")
+
+
+@pytest.mark.parametrize("ext", ["eval", "json"])
+def test_inspect_real_log_without_samples(data: Path, ext: str) -> None:
+    # --no-log-samples: only results.scores[match].metrics {accuracy .75, stderr .25} and
+    # completed_samples 4 remain (the same run as inspect_real_summarize)
+    r = read_evals(connect(), data / f"inspect_real_summarize_nosamples.{ext}")
+    (x,) = r.results
+    assert (x.task, x.model, x.score, x.stderr, x.n) == (
+        "summarize", "mockllm/model", Decimal("0.75"), Decimal("0.25"), 4,
+    )  # fmt: skip
+    assert (x.input_mean, r.items) == (None, ())  # no tokens, no per-item scores

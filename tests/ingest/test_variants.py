@@ -129,3 +129,53 @@ def test_litellm_variants(data: Path) -> None:
     # spend 0.001 (number) + "0.0008" (text); latency 2000 and 1000 ms (offset timestamps)
     assert mini.spend_usd == Decimal("0.0018")
     assert mini.latency_p50_ms == 1500.0
+
+
+def test_inspect_summary_picks_the_named_scorer(tmp_path: Path) -> None:
+    f = tmp_path / "log.json"
+    f.write_text(
+        '{"eval": {"task": "t", "model": "m"}, "plan": {}, "results": {"total_samples": 10, '
+        '"scores": [{"name": "a", "metrics": {"mean": {"name": "mean", "value": 0.4}}}, '
+        '{"name": "b", "metrics": {"accuracy": {"name": "accuracy", "value": 0.9}, '
+        '"stderr": {"name": "stderr", "value": 0.1}}}]}}'
+    )
+    (first,) = read_evals(connect(), f).results
+    assert (first.score, first.stderr, first.n) == (Decimal("0.4"), None, 10)  # first scorer
+    (b,) = read_evals(connect(), f, scorer="b").results
+    assert (b.score, b.stderr) == (Decimal("0.9"), Decimal("0.1"))
+
+
+def test_lm_eval_group_with_blank_metric_is_left_out(tmp_path: Path) -> None:
+    f = tmp_path / "results.json"
+    f.write_text(
+        '{"results": {"mmlu": {"acc,none": " ", "alias": "mmlu"}, '
+        '"mmlu_anatomy": {"acc,none": 0.5, "acc_stderr,none": 0.04, "alias": " - anatomy"}}, '
+        '"model_name": "m", "n-samples": {"mmlu_anatomy": {"original": 135, "effective": 135}}}'
+    )
+    (r,) = read_evals(connect(), f, metric="acc,none").results
+    assert (r.task, r.score, r.n) == ("mmlu_anatomy", Decimal("0.5"), 135)
+
+
+@pytest.mark.parametrize(("word", "score"), [("correct", "1"), ("INCORRECT", "0"),
+                                             ("pass", "1"), ("Fail", "0")])  # fmt: skip
+def test_generic_score_words(tmp_path: Path, word: str, score: str) -> None:
+    f = tmp_path / "e.csv"
+    f.write_text(f"task,model,score\nt,m,{word}\n")
+    (r,) = read_evals(connect(), f).results
+    assert r.score == Decimal(score)
+
+
+def test_otel_before_otlp_1_0(tmp_path: Path) -> None:
+    # OTLP before 0.15 named scopeSpans instrumentationLibrarySpans
+    f = tmp_path / "old.json"
+    f.write_text(
+        '{"resourceSpans": [{"resource": {"attributes": []}, "instrumentationLibrarySpans": '
+        '[{"spans": [{"startTimeUnixNano": "1793577600000000000", "endTimeUnixNano": '
+        '"1793577601000000000", "attributes": [{"key": "gen_ai.request.model", "value": '
+        '{"stringValue": "gpt-4o"}}, {"key": "gen_ai.usage.prompt_tokens", "value": '
+        '{"intValue": 7}}, {"key": "gen_ai.usage.completion_tokens", "value": '
+        '{"intValue": 3}}]}]}]}]}'
+    )
+    con = connect()
+    (t,) = summarize(con, [read_traffic(con, f)]).tasks
+    assert (t.requests, t.prompt_tokens, t.output_tokens) == (1, 7, 3)

@@ -43,7 +43,7 @@ def test_family_table_has_the_documented_families() -> None:
         "qwen",
         "deepseek",
     }
-    assert dict(EXACT_FAMILIES) == {"openai": "o200k_base"}
+    assert dict(EXACT_FAMILIES) == {"openai": "o200k_base", "qwen": "qwen_base"}
     assert FAMILY_FACTORS["openai"] == 1
     assert FAMILY_FACTORS["claude"] == Decimal("1.20")
     for family, factor in FAMILY_FACTORS.items():
@@ -67,7 +67,15 @@ def test_openai_family_is_exact_o200k() -> None:
     assert not spec.estimated
 
 
-@pytest.mark.parametrize("family", ["claude", "gemini", "llama", "mistral", "qwen", "deepseek"])
+def test_qwen_family_is_exact_with_its_bundled_bpe() -> None:
+    spec = parse("qwen")
+    assert spec == TokenizerSpec.exact("qwen_base", family="qwen")
+    assert not spec.estimated
+    assert parse("qwen_base") == TokenizerSpec.exact("qwen_base")
+    assert parse("deepseek_v4") == TokenizerSpec.exact("deepseek_v4")
+
+
+@pytest.mark.parametrize("family", ["claude", "gemini", "llama", "mistral", "deepseek"])
 def test_family_names_are_estimates_with_default_factor(family: str) -> None:
     spec = parse(family.upper())
     assert spec == TokenizerSpec.estimate(family, FAMILY_FACTORS[family])

@@ -2,7 +2,8 @@
 
 Every module of ``costplan/verify`` is parsed with :mod:`ast`; every ``import``
 and ``from ... import`` (also inside functions and ``TYPE_CHECKING`` blocks) must
-name the standard library, PyYAML, numpy, tiktoken, DuckDB, ``costplan.errors`` or the
+name the standard library, PyYAML, numpy, tiktoken, tokenizers (a bundled
+tokenizer.json, as tiktoken runs the bundled ranks), DuckDB, ``costplan.errors`` or the
 checker's own modules. DuckDB reads query files for the checker because costplan's
 own query reader is pyarrow (plus an exact Python fallback), so the two share no
 parser; the one exception is ``queryfile.py`` opening an Arrow IPC container with
@@ -23,7 +24,7 @@ import pytest
 import costplan.verify
 
 PACKAGE = Path(costplan.verify.__file__).parent
-ALLOWED_THIRD_PARTY = {"yaml", "numpy", "tiktoken", "duckdb"}
+ALLOWED_THIRD_PARTY = {"yaml", "numpy", "tiktoken", "duckdb", "tokenizers"}
 #: Per-module exceptions, each argued in the module docstring above.
 ALLOWED_IN = {"queryfile.py": {"pyarrow"}, "search.py": {"ortools"}, "searchq.py": {"ortools"}}
 ALLOWED_COSTPLAN = {"costplan.errors"}

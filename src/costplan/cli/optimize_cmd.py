@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -25,6 +26,11 @@ from costplan.cli.common import (
     write_json,
 )
 from costplan.cli.report_cmd import report_format, write_report
+from costplan.errors import InputError
+
+if TYPE_CHECKING:
+    from costplan.options import OptionTable
+    from costplan.plan import Plan
 
 
 def optimize(
@@ -57,11 +63,15 @@ def optimize(
         help="Plan so that P(task quality >= floor) >= this for every floor (needs n/stderr).",
     ),
     noise: bool = typer.Option(
-        False, "--noise", help="Options within noise of each task's best; the cheapest tied plan."
+        False, "--noise", help="Models within noise of each task's best; the cheapest tied plan."
+    ),
+    noise_confidence: float = typer.Option(
+        0.95, "--noise-confidence", help="Two-sided confidence of --noise (0.95: 1.96 stderr)."
     ),
     stability_k: int = typer.Option(
         0, "--stability", help="K seeded quality redraws: how often each task keeps its choice."
     ),
+    seed: int = typer.Option(0, "--seed", help="Seed of the --stability redraws."),
     gap: float = typer.Option(
         0.0,
         "--gap",
@@ -80,10 +90,9 @@ def optimize(
     """Choose models for every task: best quality within budget, or least cost above floors."""
     from costplan.api import load_inputs
     from costplan.cli.check_cmd import price_change_line
-    from costplan.errors import InputError
     from costplan.optimize import optimize as run
-    from costplan.options import OptionTable, build_options
-    from costplan.plan import Plan, plan_to_dict
+    from costplan.options import build_options
+    from costplan.plan import plan_to_dict
     from costplan.planio import write_plan
     from costplan.pricing.whatif import apply_price_changes, parse_price_changes
     from costplan.report.terminal import render_plan
@@ -95,6 +104,7 @@ def optimize(
             "p95 lengths, far above any real risk",
             hint="use --confidence 0.95 (P(period cost <= budget) >= 0.95; README Uncertainty)",
         )
+    _check_evidence_options(noise_confidence, stability_k, seed)
     if objective is not None and objective not in ("max_quality", "min_cost"):
         raise InputError("--objective must be max_quality or min_cost", value=objective)
     if fmt == "json":
@@ -117,20 +127,8 @@ def optimize(
         )
 
     plan = solve(table)
-    if noise or stability_k > 0:
-        import dataclasses
-
-        from costplan.risk.noise import noise_notes, stability
-
-        extra = noise_notes(table, plan) if noise else []
-        if stability_k > 0:
-            kept = stability(table, plan, stability_k, time_limit_s=time_limit)
-            extra.append(
-                f"stability over {stability_k} quality redraws (seed 0): "
-                + ", ".join(f"{t} keeps its main choice {float(v) * 100:.0f}%"
-                            for t, v in kept.items())
-            )  # fmt: skip
-        plan = dataclasses.replace(plan, notes=(*plan.notes, *extra))
+    if noise or stability_k:
+        plan = _with_evidence(table, plan, noise, noise_confidence, stability_k, seed, time_limit)
     if out is not None:
         write_plan(plan, out)
     for path, fmt in report_formats:
@@ -151,3 +149,40 @@ def optimize(
             con.print(price_change_line(before, plan, solve), markup=False)
     if plan.status != "optimal" and (plan.gap is None or not plan.gap <= gap):
         raise typer.Exit(3)  # stopped by the time limit above the accepted gap
+
+
+#: Most --stability redraws (each is a full re-solve).
+MAX_REDRAWS = 10_000
+
+
+def _check_evidence_options(noise_confidence: float, stability_k: int, seed: int) -> None:
+    if not 0 < noise_confidence < 1:
+        raise InputError("--noise-confidence must be between 0 and 1", value=noise_confidence)
+    if not 0 <= stability_k <= MAX_REDRAWS:
+        raise InputError(f"--stability must be between 0 and {MAX_REDRAWS:,}", value=stability_k)
+    if seed < 0:
+        raise InputError("--seed must be >= 0", value=seed)
+
+
+def _with_evidence(
+    table: OptionTable,
+    plan: Plan,
+    noise: bool,
+    noise_confidence: float,
+    stability_k: int,
+    seed: int,
+    time_limit: float,
+) -> Plan:
+    """The plan with its ``noise`` and/or ``stability`` sections (costplan.risk.noise)."""
+    import dataclasses
+    from decimal import Decimal
+
+    from costplan.risk.noise import noise_section, stability
+
+    if noise:
+        section = noise_section(table, Decimal(repr(noise_confidence)), time_limit)
+        plan = dataclasses.replace(plan, noise=section)
+    if stability_k:
+        kept = stability(table, plan, stability_k, seed=seed, time_limit_s=time_limit)
+        plan = dataclasses.replace(plan, stability=kept)
+    return plan

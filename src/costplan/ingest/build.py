@@ -59,6 +59,7 @@ class BuildOptions:
     #: sheet model -> its minimum cacheable prefix (costplan.pricing.caching); empty
     #: without a price sheet
     min_cacheable: Mapping[str, int] = field(default_factory=dict)
+    traffic_files: str | None = None  # where a task's traffic came from, for messages
 
 
 @dataclass(frozen=True)
@@ -133,12 +134,13 @@ def _merge_models(models: Sequence[ModelTraffic], resolve: Resolver) -> dict[str
     return merged
 
 
-def _volume(t: TaskTraffic, period: str, notes: list[str]) -> int:
+def _volume(t: TaskTraffic, period: str, notes: list[str], files: str | None = None) -> int:
     span = t.span_seconds
     if span <= 0:
         raise InputError(
             f"task {t.name!r}: its traffic covers no time (first start = last end), "
             "so no rate can be derived",
+            file=files,
             value=str(t.start),
             hint=f"give --volume {t.name}=N",
         )
@@ -306,7 +308,7 @@ def _task_entry(
             f"task {name!r} has no traffic: its volume is unknown", hint=f"give --volume {name}=N"
         )
     else:
-        volume = _volume(t, opts.period, notes)
+        volume = _volume(t, opts.period, notes, opts.traffic_files)
     cv = volume_cv(t.days, opts.period) if t is not None and name not in opts.volumes else None
     entry["volume"] = {"mean": volume, "cv": cv} if cv else volume
     policy = None

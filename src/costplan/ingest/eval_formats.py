@@ -10,15 +10,18 @@ Real-world variation each reader accepts (from the formats' documented schemas):
   ``score`` of version-1 logs); values ``C``/``I``/``P``/``N``, ``yes``/``no``,
   booleans or numbers; ``model_usage`` keyed by the eval's model (else its only
   entry); ``input_tokens`` *excludes* cache reads and writes (inspect-ai's
-  ``ModelUsage``), which are added back. A sample's epochs are one item.
+  ``ModelUsage``), which are added back. A sample's epochs are one item. A log
+  without samples (``--no-log-samples``) gives its ``results`` summary instead
+  (:func:`inspect_summary`).
 * promptfoo: the output file's ``results`` holding a summary (``{version,
   results: [...]}``, versions 2 and 3) or the summary itself (``{version: 2,
   results: [...], table, stats}``); ``provider`` an object or a string; results
   without ``testIdx`` (version 2) keyed by their vars; ``score`` else
   ``gradingResult.score`` else ``success``.
 * lm-eval: ``--metric`` given, or by default ``acc,none`` else the task's first
-  numeric metric (``exact_match,strict-match``, ``acc_norm,none``...); a stderr
-  that is not a number (``"N/A"``) is unknown; ``n-samples`` missing (releases
+  numeric metric (``exact_match,strict-match``, ``acc_norm,none``...); a task whose
+  metric is not a number (a group's ``" "``) is left out; a stderr that is not a
+  number (``"N/A"``) is unknown; ``n-samples`` missing (releases
   before 0.4.2) leaves n unknown. Samples files: rows of other filters dropped
   (a doc appears once per filter); the metric by default ``acc`` else the
   file's ``metrics[0]``.
@@ -46,11 +49,13 @@ ZIP_ZSTANDARD = 93
 
 
 def score_sql(raw: str) -> str:
-    """A 0..1 score from text: C/I/P/N (inspect-ai), yes/no, true/false, or a number."""
+    """A 0..1 score from text: C/I/P/N (inspect-ai), yes/no, true/false, correct/incorrect,
+    pass/fail, or a number."""
     return (
         f"(CASE upper(trim({raw})) WHEN 'C' THEN 1.0 WHEN 'I' THEN 0.0 WHEN 'P' THEN 0.5 "
         f"WHEN 'N' THEN 0.0 WHEN 'TRUE' THEN 1.0 WHEN 'FALSE' THEN 0.0 WHEN 'YES' THEN 1.0 "
-        f"WHEN 'NO' THEN 0.0 ELSE TRY_CAST({raw} AS DOUBLE) END)"
+        f"WHEN 'NO' THEN 0.0 WHEN 'CORRECT' THEN 1.0 WHEN 'INCORRECT' THEN 0.0 "
+        f"WHEN 'PASS' THEN 1.0 WHEN 'FAIL' THEN 0.0 ELSE TRY_CAST({raw} AS DOUBLE) END)"
     )
 
 
@@ -170,6 +175,69 @@ def inspect_zip(path: Path, tmp: Path) -> Path:
     return out
 
 
+def _pick_score(results: dict[str, Any], scorer: str | None) -> tuple[dict[str, Any], str] | None:
+    """(scorer entry, metric name) of an inspect-ai log's ``results``: ``--scorer`` or the
+    ``headline`` scorer or the first; its headline metric, else ``accuracy``, else ``mean``,
+    else its first metric other than ``stderr``/``std``."""
+    scores = [s for s in results.get("scores") or [] if isinstance(s, dict)]
+    headline = results.get("headline")
+    head: dict[str, Any] = headline if isinstance(headline, dict) else {}
+    want = scorer or head.get("score") or head.get("scorer")
+    entry = next((s for s in scores if want and s.get("name") == want), None)
+    if entry is None and scorer is None and scores:
+        entry = scores[0]
+    metrics = entry.get("metrics") if entry is not None else None
+    if entry is None or not isinstance(metrics, dict) or not metrics:
+        return None
+    named = head.get("metric") if entry.get("name") == want else None
+    for name in (named, "accuracy", "mean"):
+        if name in metrics:
+            return entry, str(name)
+    rest = [m for m in metrics if m not in ("stderr", "std")]
+    return (entry, rest[0]) if rest else None
+
+
+def inspect_summary(src: Path, scorer: str | None, path: Path) -> list[EvalResult]:
+    """Quality from the ``results`` of an inspect-ai log written without samples
+    (``--no-log-samples``): the picked scorer's metric (:func:`_pick_score`), its
+    ``stderr`` metric, n = ``completed_samples`` (else ``total_samples``). No tokens."""
+    from costplan.ingest.evals import EvalResult
+
+    try:
+        doc = json.loads(src.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot read inspect-ai log: {exc}", file=path) from None
+    results = doc.get("results") if isinstance(doc, dict) else None
+    ev = doc.get("eval") if isinstance(doc, dict) else None
+    if not isinstance(results, dict) or not isinstance(ev, dict):
+        return []
+    picked = _pick_score(results, scorer)
+    if picked is None:
+        return []
+    entry, metric = picked
+    value = (
+        entry["metrics"][metric].get("value")
+        if isinstance(entry["metrics"][metric], dict)
+        else None
+    )
+    where = ("results", "scores", str(entry.get("name")), "metrics", metric, "value")
+    score = _decimal(value, path, where)
+    se = entry["metrics"].get("stderr")
+    se_value = se.get("value") if isinstance(se, dict) else None
+    se_ok = isinstance(se_value, (int, float)) and not isinstance(se_value, bool)
+    n = results.get("completed_samples") or results.get("total_samples")
+    return [
+        EvalResult(
+            task=str(ev.get("task")),
+            model=str(ev.get("model")),
+            score=score.quantize(SIX, rounding=ROUND_HALF_EVEN),
+            n=n if isinstance(n, int) and not isinstance(n, bool) and n > 0 else None,
+            stderr=_decimal(se_value, path, ("results", "stderr")).quantize(SIX) if se_ok else None,
+            source=str(path),
+        )
+    ]
+
+
 def promptfoo_sql(path: Path, task_key: str | None) -> tuple[str, str]:
     recs, unit = records(path, "json")
     task = f"r->'vars'->>{lit(task_key)}" if task_key else "NULL::VARCHAR"
@@ -273,8 +341,9 @@ def lm_eval(path: Path, metric: str | None, model: str | None) -> list[EvalResul
     out = []
     for task, metrics in results.items():
         key = _pick_metric(metrics, metric) if isinstance(metrics, dict) else None
-        if key is None:
-            continue
+        v = metrics[key] if key is not None else None
+        if key is None or isinstance(v, bool) or not isinstance(v, (int, float)):
+            continue  # no such metric, or not a number (a group's " ", "N/A")
         stderr_key = key.replace(",", "_stderr,", 1) if "," in key else key + "_stderr"
         value = _decimal(metrics[key], path, ("results", task, key))
         stderr = metrics.get(stderr_key)

@@ -45,6 +45,7 @@ from costplan.errors import InputError
 from costplan.ingest.eval_formats import (
     SIX,
     inspect_sql,
+    inspect_summary,
     inspect_zip,
     item_rows,
     lm_eval,
@@ -272,6 +273,8 @@ def read_evals(
             sql, unit = _generic_sql(con, src, task_key, mapping or {})
         results = _aggregate(con, sql, path, unit, strict)
         items = _items(con)
+        if not results and fmt == "inspect":
+            results = inspect_summary(src, scorer, path)  # a log without samples
         bad = con.execute(
             "SELECT count(*), min_by(line::VARCHAR || ': ' || bad, line) FROM ev "
             "WHERE bad IS NOT NULL"

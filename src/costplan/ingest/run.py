@@ -194,6 +194,7 @@ def run_build(req: BuildRequest) -> BuildResult:
         task_map=req.task_map,
         sidecar_name=side.name,
         min_cacheable=_min_cacheable(sheet),
+        traffic_files=", ".join(shown(p) for p in req.traffic) or None,
     )
     built = build(traffic, evals, resolver, opts)
     messages += [f"note: {n}" for n in built.notes]

@@ -143,21 +143,30 @@ class _Where:
         return InputError(f"{s.unit} {line}: {message}", file=s.path, value=value)
 
 
+def _named(*cols: str) -> str:
+    """SQL text ``prompt -4, cached 0, output 5`` of the given columns (NULLs left out)."""
+    return "concat_ws(', ', " + ", ".join(f"'{c} ' || {c}" for c in cols) + ")"
+
+
 _CHECKS = (
     (
         "negative token count",
         "least(prompt, cached, output, coalesce(reasoning, 0)) < 0",
-        "[prompt, cached, output, reasoning]",
+        _named("prompt", "cached", "output", "reasoning"),
     ),
     (
         f"absurd token count (over {MAX_TOKENS:,} per request)",
         f"greatest(prompt, output, coalesce(reasoning, 0)) > {MAX_TOKENS} * greatest(n, 1)",
-        "[prompt, output, reasoning]",
+        _named("n", "prompt", "output", "reasoning"),
     ),
-    ("cached tokens exceed prompt tokens", "cached > prompt", "[prompt, cached]"),
-    ("negative spend", "spend < 0", "spend"),
+    ("cached tokens exceed prompt tokens", "cached > prompt", _named("prompt", "cached")),
+    ("negative spend", "spend < 0", "rtrim(rtrim(spend::VARCHAR, '0'), '.')"),
     ("negative request count", "n < 0", "n"),
-    ("clock skew: ends before it starts", "t1 < t0", "[t0::VARCHAR, t1::VARCHAR]"),
+    (
+        "clock skew: ends before it starts",
+        "t1 < t0",
+        "'start ' || t0::VARCHAR || ', end ' || t1::VARCHAR",
+    ),
 )
 
 

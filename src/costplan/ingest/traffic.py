@@ -16,7 +16,8 @@ Formats (``--format`` names; detected from content by :func:`detect`):
   ``cache_read_input_tokens``, ``cache_creation.ephemeral_5m/1h_input_tokens``,
   ``output_tokens``). The report has no request counts: volumes need ``--volume``.
 * ``otel``: OpenTelemetry GenAI spans as OTLP JSON (``resourceSpans[].scopeSpans[]
-  .spans[]``; one request per line, as the file exporter writes, or one document).
+  .spans[]``, or ``instrumentationLibrarySpans`` of OTLP before 0.15; one request
+  per line, as the file exporter writes, or one document).
   A span is a request when it names a model, an operation, ``gen_ai.provider.name``
   or (conventions before 1.37) ``gen_ai.system``, unless its operation is a tool,
   agent or embeddings one; token counts from ``gen_ai.usage.input_tokens`` /
@@ -222,7 +223,8 @@ def _otel(path: Path, key: str | None) -> tuple[str, str]:
         WITH rs AS (SELECT line, unnest(from_json(coalesce(j->'resourceSpans', '[]'),
                       '["JSON"]')) AS r, problem FROM {recs}),
         ss AS (SELECT line, {kv.format(a="r->'resource'->'attributes'")} AS ra,
-               unnest(from_json(coalesce(r->'scopeSpans', '[]'), '["JSON"]')) AS s, problem
+               unnest(from_json(coalesce(r->'scopeSpans', r->'instrumentationLibrarySpans',
+                 '[]'), '["JSON"]')) AS s, problem
                FROM rs),
         sp AS (SELECT line, ra, unnest(from_json(coalesce(s->'spans', '[]'), '["JSON"]')) AS sp,
                problem FROM ss),

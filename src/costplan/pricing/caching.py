@@ -81,22 +81,10 @@ def expected_cost_pusd(
     ``cache``: ``""`` the prefix read from the cache on every query (no policy);
     ``none`` billed as input; a TTL ``h * hit + (1 - h) * miss`` (module docstring).
     """
-
-    def total(**tokens: npt.ArrayLike) -> int:
-        costs = request_cost_pusd(schedule, output=output, reasoning=reasoning, **tokens)
-        return int(costs.sum(dtype=np.int64))
-
-    if cache == "":
-        return Fraction(total(uncached=prompt, cached=prefix))
-    if cache == NO_CACHE:
-        return Fraction(total(uncached=prompt + prefix))
-    if hit is None or cache not in TTLS:
-        raise ValueError(f"cache choice {cache!r} needs a TTL and its hit rate")
-    write = "cache_write" if cache == "5m" else "cache_write_1h"
-    h = Fraction(hit)
-    return h * total(uncached=prompt, cached=prefix) + (1 - h) * total(
-        uncached=prompt, **{write: prefix}
+    numerators, denominator = sample_costs_pusd(
+        schedule, prompt, output, reasoning, prefix, cache, hit
     )
+    return Fraction(sum(numerators), denominator)
 
 
 def sample_costs_pusd(

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from costplan.common_schema import LatencyIn
 from costplan.validation import DecimalNumber, WholeNumber
 
 Price = Annotated[Decimal, Field(ge=0, allow_inf_nan=False, max_digits=None), DecimalNumber]
@@ -34,19 +35,6 @@ class RatesIn(_Strict):
 
 class TierIn(RatesIn):
     above_input_tokens: PositiveInt
-
-
-class LatencyIn(_Strict):
-    """Median and p95 latency of one request in this mode, whole milliseconds."""
-
-    p50: Annotated[int, Field(ge=0, le=10**9), WholeNumber]
-    p95: Annotated[int, Field(ge=0, le=10**9), WholeNumber]
-
-    @model_validator(mode="after")
-    def _ordered(self) -> LatencyIn:
-        if self.p95 < self.p50:
-            raise ValueError("latency p95 must be >= its p50")
-        return self
 
 
 Discount = Annotated[Decimal, Field(gt=0, lt=1, allow_inf_nan=False), DecimalNumber]

@@ -18,6 +18,7 @@ from costplan.money import fmt_usd as _fmt_usd
 from costplan.money import pusd_to_usd
 from costplan.plan import Plan
 from costplan.report import tables as tb
+from costplan.report.evidence import evidence_sections
 from costplan.textsafe import printable
 
 ALLOCATION_HEADER = (
@@ -218,6 +219,8 @@ def render_markdown(plan: Plan, frontier: Any = None) -> str:
     explanations = tb.explanations_of(plan)
     if explanations is not None:
         out += ["## Explanations", "", *_blocks(tb.explanation_blocks(plan))]
+    for heading, blocks in evidence_sections(plan):
+        out += [f"## {md_escape(heading)}", "", *_blocks(blocks)]
     if frontier is not None:
         out += _frontier(plan, t, frontier)
     if plan.notes:

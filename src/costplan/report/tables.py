@@ -194,11 +194,10 @@ def period_line(plan: Plan) -> str | None:
     r = plan.risk
     if r is None:
         return None
-    how = (
-        "normal approximation"
-        if r.method == "normal"
-        else f"Monte Carlo, {r.draws:,} draws, seed {r.seed}"
-    )
+    how = {
+        "normal": "normal approximation",
+        "exact": "exact: each query of the file priced from its own tokens",
+    }.get(r.method, f"Monte Carlo, {r.draws:,} draws, seed {r.seed}")
     qs = ", ".join(
         f"P{p} {fmt_usd(_up_to_cent(q))}"
         for p, q in zip((50, 95, 99), r.quantiles_pusd, strict=True)

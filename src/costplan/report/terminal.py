@@ -134,6 +134,7 @@ def render_plan(plan: Plan, console: Console) -> None:
     for line in explanation_lines(plan):
         console.print(line, markup=False)
 
+    _render_evidence(plan, console)
     if plan.today is not None:
         _render_today(plan, console)
     if plan.baselines:
@@ -172,6 +173,24 @@ def _baseline_table(plan: Plan, total: Decimal, *, narrow: bool) -> Table:
             versus,
         )
     return base
+
+
+def _render_evidence(plan: Plan, console: Console) -> None:
+    """The "Within noise" and "Stability" sections (costplan.report.evidence)."""
+    from costplan.report.evidence import evidence_sections
+    from costplan.report.tables import Grid
+
+    for heading, blocks in evidence_sections(plan):
+        for block in blocks:
+            if isinstance(block, Grid):
+                table = Table(title=heading, title_justify="left", box=box.SIMPLE_HEAD)
+                for h in block.header:
+                    table.add_column(h, overflow="fold")
+                for row in block.rows:
+                    table.add_row(*(Text(printable(c)) for c in row))
+                console.print(table)
+            else:
+                console.print(Text(printable(getattr(block, "text", ""))))
 
 
 def _render_today(plan: Plan, console: Console) -> None:

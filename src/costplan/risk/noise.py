@@ -1,15 +1,23 @@
 """Don't pay for what the eval cannot resolve; how stable the plan is (README "Uncertainty").
 
 **Within noise.** For a task whose best option (highest quality) is ``b``, an option ``o``
-is *within noise* of it at ``z`` (1.96: 95%) when
+is *within noise* of it at confidence ``c`` when
 
-    q_b - q_o <= z sqrt(se_b^2 + se_o^2)
+    q_b - q_o <= z sqrt(se_b^2 + se_o^2),     z = Phi^-1((1 + c) / 2)   (c 0.95: z 1.96)
 
-(the two scores' difference is not resolved by their evals; an option without a stated
-error has ``se = 0``). Each model counts once, at its cheapest usable option. The
-*cheapest tied plan* serves each task with its cheapest option that is within noise of
-the task's best and meets the task's floor (side constraints: capacities, provider
-shares, are not applied to it); it is reported next to the best-quality plan's cost.
+(the two scores' difference is not resolved by their evals at level ``c``; an option
+without a stated error has ``se = 0``). Each model counts once, at its cheapest usable
+option; the *tied models* of a task are the models of the options within noise.
+
+**The cheapest tied plan** is the exact min-cost plan of the same workload in which each
+task may use only its tied models (cascades excluded), with the workload's floors and side
+constraints (capacities, provider shares) and without its budget:
+
+    minimise  sum_o c_o x_o   s.t.  sum_{o in t} x_o = V_t,  x_o = 0 unless o's model is
+              tied on t,  floors, capacity and share rows as in the plan
+
+solved and checked like any plan (its status and exact gap are reported). Per task, the
+section also shows the task all on its best option and all on its cheapest tied option.
 
 **Stability.** ``k`` redraws (``numpy.random.default_rng(seed)``, in option-table order):
 each option's quality redrawn as ``clip(q + se Z, 0, 1)``, rounded to 6 decimals, the
@@ -19,41 +27,43 @@ with the most queries) is the plan's own.
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from dataclasses import dataclass
 from decimal import Decimal
+from statistics import NormalDist
 
 import numpy as np
 
 from costplan.options import Option, OptionTable
 from costplan.plan import Plan
+from costplan.risk.evidence import NoiseRow, NoiseSection, StabilitySection, TiedPlan
 
 
-@dataclass(frozen=True)
-class TaskNoise:
-    task: str
-    best: str  # label of the best option
-    tied: tuple[str, ...]  # labels within noise of it (the best included)
-    cheapest_tied: str | None  # None: no tied option meets the floor
-    cheapest_tied_cost_pusd: int
-    best_cost_pusd: int  # the task all on its best option (cheapest at the top quality)
+def z_of(confidence: Decimal) -> float:
+    """Two-sided ``z`` of a confidence: ``Phi^-1((1 + c) / 2)`` (0.95 -> 1.959964)."""
+    return NormalDist().inv_cdf((1 + float(confidence)) / 2)
 
 
 def _se(o: Option) -> float:
     return o.quality_se or 0.0
 
 
-def within_noise(table: OptionTable, z: float = 1.96) -> list[TaskNoise]:
-    """Per task: its best option, the options within noise, the cheapest usable one."""
+def _cheapest_per_model(table: OptionTable, task: str) -> list[Option]:
+    """Each model's cheapest usable option on ``task`` (cascades are not models)."""
+    per_model: dict[str, Option] = {}
+    for o in table.for_task(task):
+        if o.kind == "model" and (
+            o.model not in per_model or o.cost_pusd < per_model[o.model].cost_pusd
+        ):
+            per_model[o.model] = o
+    return list(per_model.values())
+
+
+def within_noise(table: OptionTable, z: float = 1.96) -> list[NoiseRow]:
+    """Per task: its best option, the models within noise, the cheapest usable tied one."""
     out = []
     for t in table.workload.tasks:
-        per_model: dict[str, Option] = {}
-        for o in table.for_task(t.name):  # each model at its cheapest usable option
-            if o.kind == "model" and (
-                o.model not in per_model or o.cost_pusd < per_model[o.model].cost_pusd
-            ):
-                per_model[o.model] = o
-        usable = list(per_model.values())
+        usable = _cheapest_per_model(table, t.name)
         if not usable:
             continue
         best = max(usable, key=lambda o: (o.quality, -o.cost_pusd))
@@ -64,36 +74,56 @@ def within_noise(table: OptionTable, z: float = 1.96) -> list[TaskNoise]:
         ok = [o for o in tied if t.min_quality is None or o.quality >= t.min_quality]
         cheap = min(ok, key=lambda o: (o.cost_pusd, o.label), default=None)
         out.append(
-            TaskNoise(
-                t.name, best.label, tuple(o.label for o in tied),
+            NoiseRow(
+                t.name, best.label, tuple(sorted(o.model for o in tied)),
                 None if cheap is None else cheap.label,
-                0 if cheap is None else cheap.cost_pusd * t.volume,
                 best.cost_pusd * t.volume,
+                0 if cheap is None else cheap.cost_pusd * t.volume,
             )
         )  # fmt: skip
     return out
 
 
-def noise_notes(table: OptionTable, plan: Plan, z: float = 1.96) -> list[str]:
-    """Report lines: per task the options within noise, and the cheapest tied plan."""
-    from costplan.money import fmt_usd, pusd_to_usd
+def tied_plan(table: OptionTable, rows: list[NoiseRow], time_limit_s: float) -> TiedPlan:
+    """The exact min-cost plan using only models within noise of each task's best.
 
-    rows = within_noise(table, z)
-    lines = []
-    for r in rows:
-        others = [label for label in r.tied if label != r.best]
-        if others:
-            lines.append(f"within noise of {r.best} on {r.task!r} (z {z:g}): {', '.join(others)}")
-    if all(r.cheapest_tied is not None for r in rows):
-        total = sum(r.cheapest_tied_cost_pusd for r in rows)
-        best = sum(r.best_cost_pusd for r in rows)
-        lines.append(
-            f"cheapest plan statistically tied with the best-quality plan (every task within "
-            f"noise of its best, floors met): {fmt_usd(pusd_to_usd(total))}; the best-quality "
-            f"plan costs {fmt_usd(pusd_to_usd(best))}, "
-            f"this plan {fmt_usd(pusd_to_usd(plan.cost_pusd))}"
+    The workload's floors and side constraints (capacity, provider share) stay; its budget
+    does not (the question is what the tied plan costs, not whether it fits).
+    """
+    from costplan.errors import InfeasibleError
+    from costplan.optimize import optimize
+    from costplan.options import build_options
+
+    allow = {r.task: r.tied for r in rows}
+    w = table.workload
+    tasks = tuple(
+        dataclasses.replace(
+            t, allow=(allow[t.name] if t.allow is None
+                      else tuple(m for m in t.allow if m in allow[t.name]))
+        ) if t.name in allow else t
+        for t in w.tasks
+    )  # fmt: skip
+    workload = dataclasses.replace(w, tasks=tasks, budget_usd=None)
+    restricted = dataclasses.replace(
+        build_options(workload, table.sheet), allow_override=allow,
+        latency_cap_ms=table.latency_cap_ms,
+    )  # fmt: skip
+    try:
+        plan = optimize(
+            restricted, objective="min_cost", time_limit_s=time_limit_s, explain=False
         )
-    return lines
+    except InfeasibleError:
+        return TiedPlan("infeasible", None, None, {})
+    return TiedPlan(plan.status, plan.cost_pusd, plan.gap, main_choices(plan))
+
+
+def noise_section(
+    table: OptionTable, confidence: Decimal = Decimal("0.95"), time_limit_s: float = 60.0
+) -> NoiseSection:
+    """The ``noise`` section of a plan (module docstring and :mod:`costplan.risk.evidence`)."""
+    z = z_of(confidence)
+    rows = within_noise(table, z)
+    return NoiseSection(confidence, z, tuple(rows), tied_plan(table, rows, time_limit_s))
 
 
 def main_choices(plan: Plan) -> dict[str, str]:
@@ -126,8 +156,8 @@ def stability(
     k: int,
     seed: int = 0,
     time_limit_s: float = 60.0,
-) -> dict[str, Decimal]:
-    """Per task: the share of ``k`` redraws keeping the plan's main choice (module docs)."""
+) -> StabilitySection:
+    """Per task: how many of ``k`` redraws keep the plan's main choice (module docs)."""
     from costplan.options import build_options
 
     rng = np.random.default_rng(seed)
@@ -152,4 +182,4 @@ def stability(
         for task, label in _main_choices_of(redrawn, plan, time_limit_s).items():
             if mine.get(task) == label:
                 kept[task] += 1
-    return {t: Decimal(n) / k for t, n in kept.items()}
+    return StabilitySection(k, seed, mine, kept)

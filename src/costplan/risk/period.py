@@ -79,7 +79,7 @@ class TaskCosts:
 class PeriodRisk:
     """The period total's distribution: its figures in pico-dollars."""
 
-    method: str  # normal | monte_carlo
+    method: str  # normal | monte_carlo | exact (per-query plans: costplan.risk.plans)
     mean_pusd: int
     sd_pusd: int  # rounded up
     quantiles_pusd: tuple[int, int, int]  # P50, P95, P99, rounded up

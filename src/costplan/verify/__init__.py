@@ -43,7 +43,8 @@ class Sources:
     changes applied in order; ``queries``: the query file of an ``assign`` plan;
     ``rows``: its per-query rows (read from an assignments file, or handed over
     in memory before they are written); ``settings``: an ``assign`` plan's settings,
-    or ``latency_cap_ms`` (a p95 SLO on every task: a ``frontier --latency`` level).
+    or ``latency_cap_ms`` (a p95 SLO on every task: a ``frontier --latency`` level),
+    or ``allow`` (task -> the models it may use: ``optimize --noise``'s tied plan).
     """
 
     workload: Path | None = None
@@ -74,12 +75,15 @@ def check_document(doc: Mapping[str, Any], sources: Sources) -> list[Violation]:
     from costplan.verify.classplan import ClassChecker
     from costplan.verify.costs import Pricer
     from costplan.verify.prices import in_region, load_sheets
-    from costplan.verify.tasks import capped, read_workload
+    from costplan.verify.tasks import capped, read_workload, restricted
 
     workload = read_workload(sources.workload)
     cap = sources.settings.get("latency_cap_ms")
     if cap is not None:  # a latency level of ``frontier --latency``: an SLO on every task
         workload = capped(workload, int(cap))
+    allow = sources.settings.get("allow")
+    if allow is not None:  # optimize --noise: the cheapest tied plan's models per task
+        workload = restricted(workload, allow)
     paths = sources.prices or workload.price_paths
     if not paths:
         raise InputError("no price sheet given", file=sources.workload, key="prices")

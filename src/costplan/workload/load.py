@@ -8,6 +8,7 @@ from decimal import ROUND_CEILING, Decimal
 from pathlib import Path
 from typing import Any, Literal
 
+from costplan.common_schema import LatencyIn
 from costplan.latency import LatencyMs
 from costplan.risk.volume import FIXED, VolumeSpread, spread_of
 from costplan.tokens.samples import load_sample_texts
@@ -27,7 +28,6 @@ from costplan.workload.model import (
 )
 from costplan.workload.schema import (
     MAX_COMMITMENTS,
-    LatencyIn,
     OutputIn,
     QualityIn,
     TaskIn,

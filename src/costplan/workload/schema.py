@@ -18,6 +18,7 @@ from pydantic import (
     model_validator,
 )
 
+from costplan.common_schema import LatencyIn
 from costplan.validation import DecimalNumber, WholeNumber
 
 Tokens = Annotated[int, Field(ge=0, le=100_000_000), WholeNumber]
@@ -94,19 +95,6 @@ class CascadeIn(_Strict):
             )
         if len(set(self.steps)) != len(self.steps):
             raise ValueError("a cascade's steps must be different models")
-        return self
-
-
-class LatencyIn(_Strict):
-    """Median and p95 latency of one request, in whole milliseconds."""
-
-    p50: Annotated[int, Field(ge=0, le=10**9), WholeNumber]
-    p95: Annotated[int, Field(ge=0, le=10**9), WholeNumber]
-
-    @model_validator(mode="after")
-    def _ordered(self) -> LatencyIn:
-        if self.p95 < self.p50:
-            raise ValueError("latency p95 must be >= its p50")
         return self
 
 

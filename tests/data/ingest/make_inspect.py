@@ -22,6 +22,10 @@ versions, and ``.json``):
   4       1000   200     none        0            yes
   ======  =====  ======  ==========  ===========  =========
 
+* ``inspect_real_summarize_nosamples.{eval,json}``: the same eval run with
+  ``log_samples=False`` (``--no-log-samples``): the log keeps only the results
+  (``accuracy`` 0.75, ``stderr`` 0.25 over 4 samples).
+
 * ``inspect_real_classify_epochs.{eval,json}``: task ``classify``, 2 samples x 2
   epochs, a scorer returning numbers (0, 0.25, 0.5, 1) and a second scorer
   ``match()``; output tokens include reasoning (the OpenAI convention inspect-ai
@@ -86,12 +90,13 @@ def graded():  # type: ignore[no-untyped-def]
     return score
 
 
-def _run(task: Task, table, stem: str) -> None:  # type: ignore[no-untyped-def]
+def _run(task: Task, table, stem: str, **options) -> None:  # type: ignore[no-untyped-def]
     for fmt in ("eval", "json"):
         with tempfile.TemporaryDirectory() as tmp:
             model = get_model("mockllm/model", custom_outputs=_outputs(table))
             (log,) = eval(
-                task, model=model, log_dir=tmp, log_format=fmt, display="none", max_samples=1
+                task, model=model, log_dir=tmp, log_format=fmt, display="none", max_samples=1,
+                **options,
             )
             assert log.status == "success", log.error
             src = next(Path(tmp).glob(f"*.{fmt}"))
@@ -110,6 +115,7 @@ def main() -> None:
         scorer=match(),
     )
     _run(summarize, SUMMARIZE, "inspect_real_summarize")
+    _run(summarize, SUMMARIZE, "inspect_real_summarize_nosamples", log_samples=False)
     classify = Task(
         name="classify",
         dataset=[Sample(id=k[-1], input=k, target=v[0]) for k, v in CLASSIFY.items()],
