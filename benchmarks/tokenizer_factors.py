@@ -1,6 +1,6 @@
 """Family factors against real token counts on a public corpus available offline.
 
-    python benchmarks/tokenizer_factors.py [--tekken PATH/TO/mistral_common-*.whl]
+    python benchmarks/tokenizer_factors.py
 
 Corpus (shipped with every CPython, so the run is reproducible offline):
 
@@ -10,10 +10,9 @@ Corpus (shipped with every CPython, so the run is reproducible offline):
 
 For each real tokenizer the ratio ``sum(real count) / sum(o200k_base count)`` is printed per
 part, with the family factor costplan uses (an estimate counts ``ceil(o200k x factor)``). Real
-tokenizers: the bundled ``qwen_base`` and ``deepseek_v4`` (costplan.tokens), ``cl100k_base``
-(the base of Llama 3's vocabulary: a proxy, Llama's own files are not bundled), and, given the
-``mistral-common`` wheel, Mistral's Tekken (``tekken_240911.json`` run by tiktoken with its
-pattern; special tokens are not in the ranks, so ordinary text counts the same).
+tokenizers: the bundled ``qwen_base``, ``tekken_240911`` and ``deepseek_v4`` (costplan.tokens),
+and ``cl100k_base`` (the base of Llama 3's vocabulary: a proxy, Llama's own files are not
+bundled).
 """
 
 from __future__ import annotations
@@ -25,11 +24,8 @@ from pathlib import Path
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
 import argparse  # noqa: E402
-import base64  # noqa: E402
 import importlib  # noqa: E402
 import inspect  # noqa: E402
-import json  # noqa: E402
-import zipfile  # noqa: E402
 
 CODE_MODULES = (
     "textwrap", "json.decoder", "json.encoder", "argparse", "difflib", "fractions",
@@ -50,22 +46,8 @@ def corpus() -> dict[str, list[str]]:
     return {"prose": [topics.topics[k] for k in sorted(topics.topics)], "code": code}
 
 
-def tekken(path: Path) -> object:
-    import tiktoken
-
-    with zipfile.ZipFile(path) as z:
-        data = json.loads(z.read("mistral_common/data/tekken_240911.json"))
-    cfg = data["config"]
-    n = cfg["default_vocab_size"] - cfg["default_num_special_tokens"]
-    ranks = {base64.b64decode(t["token_bytes"]): t["rank"] for t in data["vocab"][:n]}
-    return tiktoken.Encoding(name="tekken", pat_str=cfg["pattern"], mergeable_ranks=ranks,
-                             special_tokens={})  # fmt: skip
-
-
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--tekken", type=Path, help="a mistral_common wheel (for Tekken)")
-    args = ap.parse_args()
+    argparse.ArgumentParser(description=__doc__).parse_args()
     from costplan.tokens import FAMILY_FACTORS, get_encoding
 
     texts = corpus()
@@ -73,10 +55,9 @@ def main() -> None:
     real: dict[str, tuple[object, str]] = {
         "qwen_base": (get_encoding("qwen_base"), "qwen"),
         "deepseek_v4": (get_encoding("deepseek_v4"), "deepseek"),
+        "tekken_240911": (get_encoding("tekken_240911"), "mistral"),
         "cl100k_base (Llama 3 proxy)": (get_encoding("cl100k_base"), "llama"),
     }
-    if args.tekken:
-        real["tekken_240911"] = (tekken(args.tekken), "mistral")
     sizes = {part: (len(ts), sum(len(t) for t in ts)) for part, ts in texts.items()}
     print("corpus: " + "; ".join(f"{p}: {n} texts, {c:,} chars" for p, (n, c) in sizes.items()))
     o200 = {p: sum(len(base.encode_ordinary(t)) for t in ts) for p, ts in texts.items()}

@@ -88,7 +88,10 @@ def test_assign_on_eval_correctness_says_hindsight(data: Path, tmp_path: Path, r
     assert r.code == 0, r.err
     assert WARNING in r.out  # the plan note, in the terminal
     notes = yaml.safe_load(plan.read_text())["notes"]
-    assert any(WARNING in n for n in notes)  # and in the plan file (reports print its notes)
+    assert any(WARNING in n for n in notes)  # and in the plan file
+    md = tmp_path / "r.md"
+    assert run("report", plan, "-o", md).code == 0
+    assert WARNING in md.read_text()  # and in the report
 
 
 def test_no_hindsight_note_on_predicted_quality(data: Path, tmp_path: Path, run) -> None:  # type: ignore[no-untyped-def]

