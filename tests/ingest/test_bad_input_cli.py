@@ -151,3 +151,21 @@ def test_bad_eval_rows(tmp_path: Path, run) -> None:  # type: ignore[no-untyped-
     r = run(*args, "--strict")
     assert r.code == 2
     assert r.err == f"error: {e}:3: malformed eval row: negative token count (2 malformed in all)\n"
+
+
+def test_usage_report_not_grouped_by_model(tmp_path: Path, run) -> None:  # type: ignore[no-untyped-def]
+    u = tmp_path / "t.csv"  # named t.csv for _nothing_written; detected by content
+    u.write_text(
+        '{"object": "page", "data": [{"object": "bucket", "start_time": 1793577600, '
+        '"end_time": 1793664000, "results": [{"object": "organization.usage.completions.result", '
+        '"input_tokens": 1000, "output_tokens": 100, "num_model_requests": 5, "model": null}]}]}\n'
+    )
+    (tmp_path / "e.csv").write_text("task,model,score\na,gpt-4o,1\n")
+    r = run("workload", "build", "--traffic", u, "--evals", tmp_path / "e.csv",
+            "-o", tmp_path / "w.yaml")  # fmt: skip
+    assert r.code == 2
+    assert r.err == (
+        f"error: {u}: no usable traffic records (1 malformed rows, first: {u}:1: the usage "
+        "report is not grouped by model (request it with group_by model); no model)\n"
+    )
+    _nothing_written(tmp_path)

@@ -96,6 +96,17 @@ models:
     input_usd_per_mtok: 1
     output_usd_per_mtok: 1
     min_cacheable_tokens: 1001
+  tiered:
+    provider: anthropic
+    input_usd_per_mtok: 1
+    cache_read_usd_per_mtok: 0.1
+    cache_write_usd_per_mtok: 1.25
+    cache_write_1h_usd_per_mtok: 2
+    output_usd_per_mtok: 1
+    min_cacheable_tokens: 0
+    tiers:
+      - {above_input_tokens: 1099, input_usd_per_mtok: 10, cache_read_usd_per_mtok: 1,
+         cache_write_usd_per_mtok: 12.5, cache_write_1h_usd_per_mtok: 20, output_usd_per_mtok: 10}
 """
 WORKLOAD = """\
 name: w
@@ -119,6 +130,12 @@ tasks:
     shared_prefix_tokens: 1000
     output_tokens: 10
     cache: {hit_rate: 0.9, ttl: 1h}
+  - name: at-minimum
+    volume: 1
+    prompt: {tokens: 100}
+    shared_prefix_tokens: 1001
+    output_tokens: 10
+    cache: {hit_rate: 0.9}
   - name: fixed-5m
     volume: 1
     prompt: {tokens: 100}
@@ -193,3 +210,30 @@ def test_cheapest_cache_choice_of_a_step(setup) -> None:  # type: ignore[no-unty
     # an option already excluded keeps its own reason: 100 + 1000 + 10 > 500
     step = p.cheapest(t["auto"], m["tiny"], "standard")
     assert step.excluded == "p95 request of 1,110 tokens exceeds the context window"
+
+
+def test_a_prefix_exactly_at_the_minimum_is_cacheable(setup) -> None:  # type: ignore[no-untyped-def]
+    _, t, m = setup
+    # 1,001 prefix tokens, minimum 1,001: not shorter, so cached (no 1h price: none, 5m)
+    assert cache_choices(t["at-minimum"], m["big-minimum"], "standard") == [
+        ("none", None), ("5m", None)
+    ]  # fmt: skip
+
+
+def test_cache_writes_count_towards_the_tier(setup) -> None:  # type: ignore[no-untyped-def]
+    p, t, m = setup
+    tiered = m["tiered"]
+    # every request has 100 + 1,000 = 1,100 input tokens (read or written) > 1,099: the tier
+    #   hit   = 100 x 10e6 + 1000 x 1e6 + 10 x 10e6     = 2,100e6
+    #   miss5 = 1000e6 + 1000 x 12.5e6 + 100e6          = 13,600e6; 5m at 0.5: 7,850e6
+    #   miss1 = 1000e6 + 1000 x 20e6 + 100e6            = 21,100e6; 1h at 0.9: 4,000e6
+    assert p.option(t["auto"], tiered, "standard", "5m").cost == 7850 * M6
+    assert p.option(t["auto"], tiered, "standard", "1h").cost == 4000 * M6
+
+
+def test_p95_rank_on_18_samples(setup, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    p, t, m = setup
+    monkeypatch.setattr(p, "prompt_counts", lambda _task, _model: list(range(18, 0, -1)))
+    # rank ceil(0.95 x 17) = ceil(16.15) = 17 of the sorted 1..18: 18 prompt tokens;
+    # no policy: 18e6 + 1000 x 1e5 + 10e6 = 128e6
+    assert p.option(t["plain"], m["cachy"], "standard").cost_p95 == 128 * M6

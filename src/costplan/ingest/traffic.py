@@ -153,6 +153,13 @@ def _buckets(recs: str, start: str, end: str) -> str:
     """
 
 
+#: A usage-API result without a model: the report was not grouped by model.
+_UNGROUPED = (
+    "coalesce(problem, CASE WHEN r->>'model' IS NULL THEN 'the usage report is not grouped "
+    "by model (request it with group_by model)' END)"
+)
+
+
 def _openai(path: Path, key: str | None) -> tuple[str, str]:
     recs, unit = records(path, "json")
     k = f"r->>{lit(key)}" if key else "NULL::VARCHAR"
@@ -161,7 +168,7 @@ def _openai(path: Path, key: str | None) -> tuple[str, str]:
           {k} IS NOT NULL AS keyed, r->>'model' AS model, r->>'num_model_requests' AS n_raw,
           r->>'input_tokens' AS prompt_raw, r->>'input_cached_tokens' AS cached_raw,
           r->>'output_tokens' AS output_raw, NULL::VARCHAR AS reasoning_raw,
-          NULL::VARCHAR AS spend_raw, NULL::VARCHAR AS latency_raw, problem
+          NULL::VARCHAR AS spend_raw, NULL::VARCHAR AS latency_raw, {_UNGROUPED} AS problem
         FROM ({_buckets(recs, "start_time", "end_time")})
     """
     return parsed(raw, reasoning_in_output=False), unit
@@ -193,7 +200,7 @@ def _anthropic(path: Path, key: str | None) -> tuple[str, str]:
                THEN r->>'uncached_input_tokens' ELSE ({prompt})::VARCHAR END AS prompt_raw,
           r->>'cache_read_input_tokens' AS cached_raw, r->>'output_tokens' AS output_raw,
           NULL::VARCHAR AS reasoning_raw, NULL::VARCHAR AS spend_raw,
-          NULL::VARCHAR AS latency_raw, problem
+          NULL::VARCHAR AS latency_raw, {_UNGROUPED} AS problem
         FROM ({_buckets(recs, "starting_at", "ending_at")})
     """
     return parsed(raw, reasoning_in_output=False), unit
