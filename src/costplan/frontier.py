@@ -421,7 +421,10 @@ def compute_frontier(
         for c in lp_costs:
             if c_min < c < c_max:
                 budgets.setdefault(c, "breakpoint")
-    solved = tuple(_point(table, b, budgets[b], time_limit_s) for b in sorted(budgets))
+    from costplan.verify import reuse_inputs
+
+    with reuse_inputs():  # every point is checked against the same files: read them once
+        solved = tuple(_point(table, b, budgets[b], time_limit_s) for b in sorted(budgets))
     volume = sum(t.volume for t in w.tasks)
     vertices = upper_hull(_pairs(solved, volume))
     k = knee_index(vertices)

@@ -29,6 +29,7 @@ model's price sheet offers, the table holds
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -124,8 +125,9 @@ class Option:
     latency: LatencyMs | None = None  # p50/p95 ms (costplan.latency), None: unknown
     commitment: str = ""  # served under this commitment (costplan.commitments), "": on demand
 
-    @property
+    @functools.cached_property
     def quality_micro(self) -> int:
+        """``quality`` in micro-units (computed once: solvers and explanations read it often)."""
         return quality_to_micro(self.quality)
 
     @property

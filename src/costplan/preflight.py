@@ -45,14 +45,16 @@ def settle_claim(plan: Plan, sources: Sources) -> Plan:
     from fractions import Fraction
 
     from costplan.plan import plan_to_dict
-    from costplan.verify import check_document, require
+    from costplan.verify import check_document, refuse, require
 
-    items = check_document(plan_to_dict(plan), sources)
+    doc = plan_to_dict(plan)
+    items = check_document(doc, sources)  # once: the checker is most of a large plan's wait
+    if not items:
+        return plan
     unproven = [v for v in items if v.key == ("status",) and _unproven(v.message)]
     cert = plan.certificate
-    if not items or len(unproven) != len(items) or plan.status != "optimal":
-        require(plan_to_dict(plan), sources)
-        return plan
+    if len(unproven) != len(items) or plan.status != "optimal":
+        refuse(doc, items)
     d = None if cert is None or cert.get("lagrangian_bound") is None else Fraction(
         str(cert["lagrangian_bound"]))  # fmt: skip
     bound = gap = None

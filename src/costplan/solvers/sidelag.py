@@ -94,6 +94,7 @@ class _Search:
         g = obj.shape[0]
         self.omax = float(np.abs(np.where(feasible, obj, 0)).max(axis=1).sum()) + 1.0
         self.amax = [float(np.abs(r.coef).max(initial=0)) for r in rows]
+        self.emax = float(np.abs(np.where(feasible, obj, 0)).max(initial=0))  # one entry
         self.g = g
         self.evaluations = 0
         self.best: Priced | None = None
@@ -111,12 +112,17 @@ class _Search:
         self.evaluations += 1
         den = self._den(mu)
         n = [int(m * den) for m in mu]
-        p: npt.NDArray[Any] = self.obj * den
+        # Any entry of DEN * o - sum_r n_r a_r could pass 2**63: then exact Python ints
+        # (numpy's int64 arithmetic would wrap silently), and no LP when it does not fit.
+        entry = self.emax * den + sum(a * abs(nr) for a, nr in zip(self.amax, n, strict=True))
+        wide = entry >= 2**62
+        p: npt.NDArray[Any] = self.obj.astype(object) * den if wide else self.obj * den
         for r, nr in zip(self.rows, n, strict=True):
             if nr:
-                p = p - r.coef * nr
+                p = p - (r.coef.astype(object) if wide else r.coef) * nr
         if p.dtype == object:
-            top = int(np.abs(np.where(self.feasible, p, 0)).max(axis=1).sum())
+            p = np.where(self.feasible, p, 0)
+            top = int(np.abs(p).max(axis=1).sum())
             if top >= 2**61:
                 return None
             p = p.astype(np.int64)

@@ -20,7 +20,8 @@ that produced it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -77,19 +78,53 @@ def check_document(doc: Mapping[str, Any], sources: Sources) -> list[Violation]:
     from costplan.verify.prices import in_region, load_sheets
     from costplan.verify.tasks import capped, read_workload, restricted
 
-    workload = read_workload(sources.workload)
-    cap = sources.settings.get("latency_cap_ms")
-    if cap is not None:  # a latency level of ``frontier --latency``: an SLO on every task
-        workload = capped(workload, int(cap))
-    allow = sources.settings.get("allow")
-    if allow is not None:  # optimize --noise: the cheapest tied plan's models per task
-        workload = restricted(workload, allow)
-    paths = sources.prices or workload.price_paths
-    if not paths:
-        raise InputError("no price sheet given", file=sources.workload, key="prices")
-    sheet = in_region(load_sheets(paths, sources.price_changes), workload.region)
-    ClassChecker(data, workload, sheet, Pricer(workload, sheet), found).run()
+    key = _inputs_key(sources)
+    loaded = None if _REUSE is None else _REUSE.get(key)
+    if loaded is None:
+        workload = read_workload(sources.workload)
+        cap = sources.settings.get("latency_cap_ms")
+        if cap is not None:  # a latency level of ``frontier --latency``: an SLO on every task
+            workload = capped(workload, int(cap))
+        allow = sources.settings.get("allow")
+        if allow is not None:  # optimize --noise: the cheapest tied plan's models per task
+            workload = restricted(workload, allow)
+        paths = sources.prices or workload.price_paths
+        if not paths:
+            raise InputError("no price sheet given", file=sources.workload, key="prices")
+        sheet = in_region(load_sheets(paths, sources.price_changes), workload.region)
+        loaded = (workload, sheet, Pricer(workload, sheet))
+        if _REUSE is not None:
+            _REUSE[key] = loaded
+    workload, sheet, pricer = loaded
+    ClassChecker(data, workload, sheet, pricer, found).run()
     return found.items
+
+
+#: Inputs read and priced within a :func:`reuse_inputs` scope, by what names them.
+_REUSE: dict[str, tuple[Any, Any, Any]] | None = None
+
+
+def _inputs_key(sources: Sources) -> str:
+    return repr((sources.workload, sources.prices, sources.price_changes,
+                 sorted((k, repr(v)) for k, v in sources.settings.items())))  # fmt: skip
+
+
+@contextmanager
+def reuse_inputs() -> Iterator[None]:
+    """Within this scope, check plans against inputs read and priced once per set of files.
+
+    For one command that checks many plans of the same files (``frontier``'s points,
+    ``optimize --noise``): the files cannot change under it, and the checker's own
+    parse and prices (the :class:`~costplan.verify.costs.Pricer` memo) are reused.
+    Outside any scope every check reads the files afresh.
+    """
+    global _REUSE
+    outer = _REUSE
+    _REUSE = {} if outer is None else outer
+    try:
+        yield
+    finally:
+        _REUSE = outer
 
 
 def check_file(plan: Path, sources: Sources) -> list[Violation]:
@@ -104,7 +139,11 @@ def check_file(plan: Path, sources: Sources) -> list[Violation]:
 
 def require(doc: Mapping[str, Any], sources: Sources) -> None:
     """Raise :class:`InternalError` listing the violations of ``doc``, if any."""
-    items = check_document(doc, sources)
+    refuse(doc, check_document(doc, sources))
+
+
+def refuse(doc: Mapping[str, Any], items: Sequence[Violation]) -> None:
+    """Raise :class:`InternalError` listing ``items`` (the violations of ``doc``), if any."""
     if not items:
         return
     shown = [str(v) for v in items[:_MAX_LISTED]]
@@ -117,4 +156,6 @@ def require(doc: Mapping[str, Any], sources: Sources) -> None:
     )
 
 
-__all__: Sequence[str] = ("Sources", "check_document", "check_file", "require")
+__all__: Sequence[str] = (
+    "Sources", "check_document", "check_file", "refuse", "require", "reuse_inputs",
+)  # fmt: skip

@@ -400,7 +400,18 @@ class ClassChecker:
         return out
 
     def usable_options(self, spec: TaskSpec, robust: bool) -> list[Opt]:
-        """Every option the task may use (certificate bounds range over all of them)."""
+        """Every option the task may use (certificate bounds range over all of them).
+
+        Kept on the :class:`Pricer` (one per workload and sheet): they depend on nothing
+        else, and a command checking many plans of the same files reuses them.
+        """
+        memo = self.pricer.usable
+        key = (spec.name, robust)
+        if key not in memo:
+            memo[key] = self._usable_options(spec, robust)
+        return list(memo[key])
+
+    def _usable_options(self, spec: TaskSpec, robust: bool) -> list[Opt]:
         from costplan.verify.certificate import Opt, micro
 
         out = []

@@ -42,6 +42,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from fractions import Fraction
+from typing import Any
 
 from costplan.verify import tokens
 from costplan.verify.prices import PUSD, Model, Schedule, Sheet
@@ -140,6 +141,8 @@ class Pricer:
         self.sheet = sheet
         self._counts: dict[tuple[str, tokens.Counter], list[int]] = {}
         self._costs: dict[tuple[str, str, str, str], OptionCost] = {}
+        #: (task, robust) -> the task's usable options (costplan.verify.classplan)
+        self.usable: dict[tuple[str, bool], list[Any]] = {}
 
     def prompt_counts(self, task: TaskSpec, model: Model) -> list[int]:
         if task.prompt_tokens is not None:

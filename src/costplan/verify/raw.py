@@ -200,7 +200,8 @@ class _Composer:
 
 def parse_yaml(text: str, path: Path) -> Any:
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        # libyaml's parser where built (the same nodes and marks, several times faster)
+        node = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise InputError(
