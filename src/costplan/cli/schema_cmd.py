@@ -16,10 +16,12 @@ OUTPUTS = (
     "assign",
     "estimate",
     "frontier",
+    "frontier-latency",
     "check",
     "verify",
     "prices-validate",
     "prices-diff",
+    "prices-import",
     "reconcile",
 )
 _OUTPUT_KINDS = ", ".join("output-" + command for command in OUTPUTS)
