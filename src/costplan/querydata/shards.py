@@ -22,7 +22,11 @@ SHARD_SUFFIXES = (".parquet", ".pq")
 
 def is_shard_set(path: Path) -> bool:
     """Whether ``path`` names a set of shards (a directory or a glob), not one file."""
-    return path.is_dir() or bool(GLOB_CHARS & set(path.name))
+    try:
+        is_dir = path.is_dir()
+    except OSError:  # e.g. a name too long: the file reader reports it, located
+        is_dir = False
+    return is_dir or bool(GLOB_CHARS & set(path.name))
 
 
 def shard_paths(path: Path) -> list[Path]:

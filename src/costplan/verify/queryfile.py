@@ -126,7 +126,11 @@ def _micro(values: npt.NDArray[Any], kind: str) -> npt.NDArray[np.int64]:
 def _shards(path: Path) -> list[Path] | None:
     """A directory's ``*.parquet``/``*.pq`` files or a glob's matches, sorted by name; None
     for one file. The checker's own reading of the shard-set rule (README "Parquet shards")."""
-    if path.is_dir():
+    try:
+        is_dir = path.is_dir()
+    except OSError:  # reported, located, when the file is read
+        is_dir = False
+    if is_dir:
         found = [p for p in path.iterdir() if p.suffix.lower() in (".parquet", ".pq")]
     elif set("*?[") & set(path.name):
         found = list(path.parent.glob(path.name))
