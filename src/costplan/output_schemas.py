@@ -309,6 +309,49 @@ IMPORT: dict[str, Any] = obj(
         "notes": _FINDINGS,
     }
 )
+# workload build (costplan.ingest.summary_json)
+_BUILD_MODEL = obj(
+    {
+        "model": STR,
+        "requests": nullable(INT),
+        "spend_usd": nullable(DEC),  # as logged: exact, any number of decimals
+        "share_today": nullable(DEC),
+        "quality": nullable(DEC),
+    }
+)
+BUILD: dict[str, Any] = obj(
+    {
+        "format": {"const": 1},
+        "workload": STR,
+        "sidecar": STR,
+        "queries_out": nullable(STR),
+        "queries": INT,
+        "name": STR,
+        "period": STR,
+        "inputs": obj({"traffic": STRINGS, "evals": STRINGS, "prices": STRINGS}),
+        "models_checked": BOOL,
+        "tasks": array(
+            obj(
+                {
+                    "name": STR,
+                    "volume": INT,
+                    "volume_cv": nullable(DEC),
+                    "volume_source": {"enum": ["traffic", "--volume"]},
+                    "requests": nullable(INT),
+                    "min_quality": nullable(DEC),
+                    "models": array(_BUILD_MODEL),
+                }
+            )
+        ),
+        "models": STRINGS,
+        "ignored_models": array(
+            obj({"model": STR, "requests": INT, "spend_usd": nullable(DEC)})
+        ),
+        "malformed": obj({"traffic_rows": INT, "traffic_first": STRINGS, "eval_rows": INT}),
+        "warnings": STRINGS,
+        "notes": STRINGS,
+    }
+)
 VALIDATE: dict[str, Any] = obj(
     {
         "format": {"const": 1},
@@ -449,6 +492,7 @@ _TITLES = {
     "prices-diff": ("costplan prices diff --format json", DIFF),
     "prices-import": ("costplan prices import --format json", IMPORT),
     "reconcile": ("costplan reconcile --format json", None),
+    "workload-build": ("costplan workload build --format json", BUILD),
 }
 #: The commands with a ``--format json`` document: ``costplan schema output-<name>``.
 COMMANDS = tuple(_TITLES)

@@ -23,6 +23,7 @@ OUTPUTS = (
     "prices-diff",
     "prices-import",
     "reconcile",
+    "workload-build",
 )
 _OUTPUT_KINDS = ", ".join("output-" + command for command in OUTPUTS)
 
