@@ -101,3 +101,27 @@ def frontier_json(frontier: Frontier, aiq_range: tuple[Decimal, Decimal] | None)
         "all_optimal": frontier.all_optimal,
         "points": points,
     }
+
+
+def latency_frontier_json(points: tuple[Any, ...], workload: str, period: str) -> dict[str, Any]:
+    """``frontier --latency``: the non-dominated (cost, quality, p95 latency) plans, as
+    :func:`costplan.latency_frontier.latency_csv` has them (sorted by latency, then cost),
+    each with its solver status. ``points`` are :class:`costplan.latency_frontier.LatencyPoint`."""
+    rows = [
+        {
+            "latency_p95_ms": p.latency_p95_ms,
+            "cost_usd": usd_str(p.cost_pusd),
+            "mean_quality": f"{p.mean_quality.quantize(Decimal('0.000001')):f}",
+            "quality_queries": f"{Decimal(p.quality_micro_total) / 10**6:f}",
+            "status": p.plan.status,
+        }
+        for p in points
+    ]
+    return {
+        "format": JSON_VERSION,
+        "workload": workload,
+        "period": period,
+        "volume": points[0].volume if points else 0,
+        "all_optimal": all(r["status"] == "optimal" for r in rows),
+        "points": rows,
+    }

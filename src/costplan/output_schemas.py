@@ -257,6 +257,101 @@ FRONTIER: dict[str, Any] = obj(
         "points": array(_POINT),
     }
 )
+# frontier --latency (costplan.latency_frontier; the CSV's columns plus each plan's status)
+FRONTIER_LATENCY: dict[str, Any] = obj(
+    {
+        "format": {"const": 1},
+        "workload": STR,
+        "period": STR,
+        "volume": INT,
+        "all_optimal": BOOL,
+        "points": array(
+            obj(
+                {
+                    "latency_p95_ms": INT,
+                    "cost_usd": USD,
+                    "mean_quality": DEC,
+                    "quality_queries": DEC,
+                    "status": {"enum": ["optimal", "feasible"]},
+                }
+            )
+        ),
+    }
+)
+# prices import (costplan.pricing.catalogs.run.import_json)
+_FINDINGS = array(obj({"provider": STR, "model": STR, "reason": STR}))
+IMPORT: dict[str, Any] = obj(
+    {
+        "format": {"const": 1},
+        "catalog": {"enum": ["genai-prices", "litellm", "openrouter"]},
+        "source": STR,
+        "as_of": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+        "out": STR,
+        "models_count": INT,
+        "providers_count": INT,
+        "models": array(
+            obj(
+                {
+                    "name": STR,
+                    "provider": STR,
+                    "aliases": STRINGS,
+                    "prices": {
+                        "type": "object",
+                        "additionalProperties": {"type": "string", "pattern": r"^\d+(\.\d+)?$"},
+                    },
+                    "context_window": nullable(INT),
+                    "max_output_tokens": nullable(INT),
+                }
+            )
+        ),
+        "skipped": _FINDINGS,
+        "rounded": _FINDINGS,
+        "notes": _FINDINGS,
+    }
+)
+# workload build (costplan.ingest.summary_json)
+_BUILD_MODEL = obj(
+    {
+        "model": STR,
+        "requests": nullable(INT),
+        "spend_usd": nullable(DEC),  # as logged: exact, any number of decimals
+        "share_today": nullable(DEC),
+        "quality": nullable(DEC),
+    }
+)
+BUILD: dict[str, Any] = obj(
+    {
+        "format": {"const": 1},
+        "workload": STR,
+        "sidecar": STR,
+        "queries_out": nullable(STR),
+        "queries": INT,
+        "name": STR,
+        "period": STR,
+        "inputs": obj({"traffic": STRINGS, "evals": STRINGS, "prices": STRINGS}),
+        "models_checked": BOOL,
+        "tasks": array(
+            obj(
+                {
+                    "name": STR,
+                    "volume": INT,
+                    "volume_cv": nullable(DEC),
+                    "volume_source": {"enum": ["traffic", "--volume"]},
+                    "requests": nullable(INT),
+                    "min_quality": nullable(DEC),
+                    "models": array(_BUILD_MODEL),
+                }
+            )
+        ),
+        "models": STRINGS,
+        "ignored_models": array(
+            obj({"model": STR, "requests": INT, "spend_usd": nullable(DEC)})
+        ),
+        "malformed": obj({"traffic_rows": INT, "traffic_first": STRINGS, "eval_rows": INT}),
+        "warnings": STRINGS,
+        "notes": STRINGS,
+    }
+)
 VALIDATE: dict[str, Any] = obj(
     {
         "format": {"const": 1},
@@ -390,11 +485,14 @@ _TITLES = {
     "assign": ("costplan assign --format json", PLAN),
     "estimate": ("costplan estimate --format json", ESTIMATE),
     "frontier": ("costplan frontier --format json", FRONTIER),
+    "frontier-latency": ("costplan frontier --latency --format json", FRONTIER_LATENCY),
     "check": ("costplan check --format json", CHECK),
     "verify": ("costplan verify --format json", VERIFY),
     "prices-validate": ("costplan prices validate --format json", VALIDATE),
     "prices-diff": ("costplan prices diff --format json", DIFF),
+    "prices-import": ("costplan prices import --format json", IMPORT),
     "reconcile": ("costplan reconcile --format json", None),
+    "workload-build": ("costplan workload build --format json", BUILD),
 }
 #: The commands with a ``--format json`` document: ``costplan schema output-<name>``.
 COMMANDS = tuple(_TITLES)

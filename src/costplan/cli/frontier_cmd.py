@@ -102,8 +102,6 @@ def frontier(
     from costplan.safeio import is_stdout, write_output
 
     if fmt == "json":
-        if latency:
-            raise InputError("--format json does not cover --latency frontiers yet")
         claim_stdout("--format json")
     n = parse_points(points)
     span = parse_aiq_range(aiq_range)
@@ -111,7 +109,7 @@ def frontier(
         raise InputError("frontier file must end in .csv", file=out, value=out.suffix or out.name)
     table = load_inputs(workload, paths(prices))
     if latency:
-        _latency_frontier(table, n, time_limit, out, quiet)
+        _latency_frontier(table, n, time_limit, out, quiet, fmt == "json")
         return
     result = compute_frontier(table, points=n, breakpoints=breakpoints, time_limit_s=time_limit)
     if out is not None:
@@ -136,9 +134,10 @@ def frontier(
 
 
 def _latency_frontier(
-    table: object, n: int, time_limit: float, out: Path | None, quiet: bool
+    table: object, n: int, time_limit: float, out: Path | None, quiet: bool, as_json: bool
 ) -> None:
-    """``frontier --latency``: the cost / quality / latency frontier."""
+    """``frontier --latency``: the cost / quality / latency frontier (JSON document on
+    stdout when ``as_json``; the terminal table is then left out)."""
     from costplan.latency_frontier import latency_csv, latency_frontier, latency_lines
     from costplan.options import OptionTable
     from costplan.safeio import is_stdout, write_output
@@ -147,10 +146,15 @@ def _latency_frontier(
     points = latency_frontier(table, points=n, time_limit_s=time_limit)
     if out is not None:
         write_output(out, latency_csv(points))
+    if as_json:
+        from costplan.jsonout import latency_frontier_json
+
+        write_json(latency_frontier_json(points, table.workload.name, table.workload.period))
     if not quiet:
-        con = output_console(out)
-        for line in latency_lines(points, table.workload.period):
-            con.print(line, markup=False)
+        con = console(stderr=True) if as_json else output_console(out)
+        if not as_json:
+            for line in latency_lines(points, table.workload.period):
+                con.print(line, markup=False)
         if out is not None and not is_stdout(out):
             con.print(f"frontier written to {out} ({len(points)} points)", markup=False)
     if any(p.plan.status != "optimal" for p in points):

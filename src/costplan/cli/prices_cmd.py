@@ -138,17 +138,22 @@ def import_(
         help="Also write every skipped model, note and rounding as TSV to this file.",
         parser=OutputPath("--report-skipped", (".tsv",)),
     ),
+    fmt: str = format_option("table", "json"),
 ) -> None:
     """Write a price sheet from a public price catalog, offline.
 
     Models that cannot be priced faithfully are skipped and listed on stderr with
     the reason; prices rounded to 6 decimals are listed too. Nothing is written
-    when there is an error.
+    when there is an error. With --format json a summary of what was imported
+    (every model's prices, every skipped model's reason) goes to stdout as one
+    JSON document; the messages stay on stderr.
     """
     from costplan.pricing.catalogs.common import Selector
-    from costplan.pricing.catalogs.run import import_catalog, parse_as_of, report_tsv
+    from costplan.pricing.catalogs.run import import_catalog, import_json, parse_as_of, report_tsv
     from costplan.safeio import is_stdout, write_output
 
+    if fmt == "json":
+        claim_stdout("--format json")
     selector = Selector(tuple(provider or ()), tuple(model or ()))
     imported = import_catalog(catalog, file, selector, parse_as_of(as_of), out)
     result = imported.result
@@ -169,12 +174,15 @@ def import_(
     if report_skipped is not None:
         write_output(report_skipped, report_tsv(result.findings))
     write_output(out, imported.text)
+    if fmt == "json":
+        write_json(import_json(result, catalog, out))
     providers = {m.provider for m in result.models.values()}
     echo(
         f"wrote {out}: {len(result.models)} models from {len(providers)} providers, "
         f"as of {result.as_of.isoformat()} ({len(result.of_kind('skipped'))} skipped, "
         f"{len(result.of_kind('rounded'))} rounded)",
-        err=is_stdout(out) or is_stdout(report_skipped),  # stdout carries only the output
+        # stdout carries only the output
+        err=is_stdout(out) or is_stdout(report_skipped) or fmt == "json",
     )
 
 

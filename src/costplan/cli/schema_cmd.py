@@ -16,11 +16,14 @@ OUTPUTS = (
     "assign",
     "estimate",
     "frontier",
+    "frontier-latency",
     "check",
     "verify",
     "prices-validate",
     "prices-diff",
+    "prices-import",
     "reconcile",
+    "workload-build",
 )
 _OUTPUT_KINDS = ", ".join("output-" + command for command in OUTPUTS)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from costplan.cli.common import InputPath, OutputPath
+from costplan.cli.common import Choice, InputPath, OutputPath, claim_stdout, write_json
 
 app = typer.Typer(
     help="Build workloads from the data teams have (traffic logs, eval results).",
@@ -45,6 +45,23 @@ def _volumes(values: list[str] | None) -> dict[str, int]:
     }
 
 
+class OutputFormat(Choice):
+    """``--format``: the output format (table, json). A traffic format name there (the
+    option's meaning before ``--traffic-format``) is refused with a hint pointing at it."""
+
+    def __call__(self, text: str) -> str:
+        from costplan.errors import InputError
+        from costplan.ingest.traffic import TRAFFIC_FORMATS
+
+        if text in TRAFFIC_FORMATS:
+            raise InputError(
+                "--format is the output format (table or json)",
+                value=text,
+                hint=f"the traffic log's format is --traffic-format {text}",
+            )
+        return super().__call__(text)
+
+
 @app.command("build")
 def build(
     out: Path = typer.Option(
@@ -62,8 +79,8 @@ def build(
         help="Price sheet(s): model names are checked against them.",
         parser=InputPath("prices"),
     ),
-    fmt: str | None = typer.Option(
-        None, "--format", help="Traffic format (default: detected from content)."
+    traffic_format: str | None = typer.Option(
+        None, "--traffic-format", help="Traffic format (default: detected from content)."
     ),
     eval_format: str | None = typer.Option(None, "--eval-format", help="Eval format."),
     task_key: str | None = typer.Option(
@@ -105,10 +122,21 @@ def build(
         "hindsight oracle, not a deployable router.",
         parser=OutputPath("--queries-out", (".jsonl",)),
     ),
+    fmt: str = typer.Option(
+        "table",
+        "--format",
+        "-f",
+        metavar="[table|json]",
+        parser=OutputFormat("--format", ("table", "json")),
+        help="Output format (default table); json: a summary of what was built on stdout, "
+        "schema: costplan schema output-workload-build.",
+    ),
 ) -> None:
     """Read traffic logs and/or eval results; write a workload YAML and its sidecar.
 
-    Nothing is written when an input is refused (exit 2).
+    Nothing is written when an input is refused (exit 2). With --format json a summary
+    (files written, tasks with volume and its source, models with requests and logged
+    spend, ignored models, malformed rows, warnings) goes to stdout as one JSON document.
     """
     from costplan.cli.common import console
     from costplan.ingest.run import BuildRequest, run_build
@@ -118,7 +146,7 @@ def build(
         traffic=tuple(traffic or ()),
         evals=tuple(evals or ()),
         prices=tuple(prices or ()),
-        fmt=fmt,
+        fmt=traffic_format,
         eval_format=eval_format,
         task_key=task_key,
         period=period,
@@ -136,8 +164,16 @@ def build(
         seed=_whole(seed, "--seed", 2**31 - 1),
         queries_out=queries_out,
     )
+    if fmt == "json":
+        claim_stdout("--format json")
     result = run_build(request)
     err = console(stderr=True)
     for line in result.messages:
         err.print(line, markup=False, highlight=False, soft_wrap=True)
-    console().print(result.summary, markup=False, highlight=False, soft_wrap=True)
+    if fmt == "json":
+        from costplan.ingest.summary_json import build_json
+
+        write_json(build_json(request, result))
+    console(stderr=fmt == "json").print(
+        result.summary, markup=False, highlight=False, soft_wrap=True
+    )

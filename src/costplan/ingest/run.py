@@ -68,6 +68,8 @@ class BuildResult:
     messages: tuple[str, ...]
     summary: str
     queries: int = 0  # lines written to --queries-out
+    traffic: TrafficSummary | None = None  # what the traffic logs held (None: no --traffic)
+    eval_malformed: int = 0  # malformed eval rows skipped
 
 
 def sidecar_path(out: Path) -> Path:
@@ -126,9 +128,11 @@ def _read_traffic(req: BuildRequest) -> TrafficSummary | None:
 
 def _read_evals(
     req: BuildRequest, messages: list[str], items: list[tuple[str, EvalItem]]
-) -> list[EvalResult]:
-    """Every eval file's results; their per-item scores appended to ``items``."""
+) -> tuple[list[EvalResult], int]:
+    """Every eval file's results and the malformed rows skipped; their per-item scores
+    appended to ``items``."""
     out: list[EvalResult] = []
+    malformed = 0
     for p in req.evals:
         r = read_evals(
             connect(),
@@ -141,13 +145,14 @@ def _read_evals(
             model=req.eval_model,
             strict=req.strict,
         )
+        malformed += r.malformed
         if r.malformed:
             messages.append(
                 f"warning: {r.malformed:,} malformed eval rows skipped (first: {r.first_malformed})"
             )
         out.extend(r.results)
         items.extend((str(p), i) for i in r.items)
-    return out
+    return out, malformed
 
 
 def _seen(traffic: TrafficSummary | None, evals: list[EvalResult]) -> list[Seen]:
@@ -175,7 +180,8 @@ def run_build(req: BuildRequest) -> BuildResult:
     resolver = Resolver(sheet.models if sheet else None, req.aliases, req.ignored)
     evals = []
     items: list[tuple[str, EvalItem]] = []
-    for r in _read_evals(req, messages, items):
+    read, eval_malformed = _read_evals(req, messages, items)
+    for r in read:
         if r.model in req.ignored or resolver(r.model) in req.ignored:
             messages.append(
                 f"note: --ignore-model: eval scores of {r.model} on {r.task!r} left out"
@@ -220,7 +226,9 @@ def run_build(req: BuildRequest) -> BuildResult:
     summary = f"workload written to {req.out} ({tasks} task{'s' * (tasks != 1)}), sidecar {side}"
     if req.queries_out is not None:
         summary += f"; {len(queries):,} per-item queries written to {req.queries_out}"
-    return BuildResult(req.out, side, built, tuple(messages), summary, len(queries))
+    return BuildResult(
+        req.out, side, built, tuple(messages), summary, len(queries), traffic, eval_malformed
+    )
 
 
 def _traffic_messages(req: BuildRequest, traffic: TrafficSummary, messages: list[str]) -> None:

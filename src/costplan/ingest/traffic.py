@@ -1,6 +1,6 @@
 """Traffic readers: one SQL relation of normalised rows per log file.
 
-Formats (``--format`` names; detected from content by :func:`detect`):
+Formats (``--traffic-format`` names; detected from content by :func:`detect`):
 
 * ``litellm``: LiteLLM proxy ``SpendLogs`` rows exported as CSV, JSON or JSONL
   (``request_id``, ``spend``, ``prompt_tokens``, ``completion_tokens``,

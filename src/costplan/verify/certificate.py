@@ -209,12 +209,6 @@ class Priced:
     d: Fraction
 
 
-def lagrangian(ch: ClassChecker, cert: dict[str, Any], sense: str, f: Findings) -> Fraction | None:
-    """``D`` for the certificate's prices over every usable option, or None if invalid."""
-    got = priced(ch, cert, sense, f)
-    return None if got is None else got.d
-
-
 def priced(ch: ClassChecker, cert: dict[str, Any], sense: str, f: Findings) -> Priced | None:
     """The rows, the prices and ``D`` (module docstring), or None if the prices are invalid."""
     w, doc = ch.w, ch.doc

@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 from costplan.errors import InputError, InternalError
-from costplan.pricing.catalogs.common import Finding, ImportResult, Selector
+from costplan.pricing.catalogs.common import Finding, FindingKind, ImportResult, Selector
 from costplan.pricing.dump import dump_price_sheet
 from costplan.pricing.model import ModelPrice
 
@@ -124,3 +125,54 @@ def report_tsv(findings: Iterable[Finding]) -> str:
         for f in findings
     ]
     return "\n".join(rows) + "\n"
+
+
+def import_json(result: ImportResult, catalog: str, out: Path) -> dict[str, object]:
+    """``prices import --format json``: what was imported (schema ``output-prices-import``).
+
+    Each model: canonical name, provider, aliases and its prices as exact decimal
+    strings under the field names ``prices diff`` uses (``input_usd_per_mtok``,
+    ``batch.output_usd_per_mtok``, ``tiers[>200000].input_usd_per_mtok``, ...).
+    Findings are listed by kind (skipped, rounded, note), each with its reason.
+    """
+    from costplan.pricing.diff import model_fields
+    from costplan.pricing.dump import number
+
+    sheet = result.sheet()
+    models = []
+    for name, m in sheet.models.items():
+        fields = model_fields(m)
+        models.append(
+            {
+                "name": name,
+                "provider": m.provider,
+                "aliases": list(m.aliases),
+                "prices": {
+                    k: number(v)
+                    for k, v in fields.items()
+                    if k.endswith(("_usd_per_mtok", "request_usd")) and isinstance(v, Decimal)
+                },
+                "context_window": m.context_window,
+                "max_output_tokens": m.max_output_tokens,
+            }
+        )
+
+    def findings(kind: FindingKind) -> list[dict[str, str]]:
+        return [
+            {"provider": f.provider, "model": f.model, "reason": f.reason}
+            for f in result.of_kind(kind)
+        ]
+
+    return {
+        "format": 1,
+        "catalog": catalog,
+        "source": result.source,
+        "as_of": result.as_of.isoformat(),
+        "out": str(out),
+        "models_count": len(models),
+        "providers_count": len({m.provider for m in sheet.models.values()}),
+        "models": models,
+        "skipped": findings("skipped"),
+        "rounded": findings("rounded"),
+        "notes": findings("note"),
+    }
