@@ -107,19 +107,23 @@ def _token_matrix(
     return out
 
 
+#: Options and (G, K) arrays: cost (pico-dollars), value (micro), feasible, tokens.
+Arrays = tuple[
+    tuple[AssignOption, ...],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.bool_],
+    npt.NDArray[np.int64],
+]
+
+
 def build_arrays(
     qs: QuerySet,
     sheet: PriceSheet,
     *,
     modes: Sequence[str] = ("standard",),
     progress: Callable[[int], None] | None = None,
-) -> tuple[
-    tuple[AssignOption, ...],
-    npt.NDArray[np.int64],
-    npt.NDArray[np.int64],
-    npt.NDArray[np.bool_],
-    npt.NDArray[np.int64],
-]:
+) -> Arrays:
     """Options and (G, K) arrays: cost (pico-dollars), value (micro), feasible, tokens."""
     for m in qs.models:
         if m not in sheet.models:
@@ -242,15 +246,20 @@ def assign(
     side: AssignSideConstraints | None = None,
     time_limit_s: float | None = 60.0,
     progress: Callable[[int], None] | None = None,
+    arrays: Arrays | None = None,
 ) -> Assignment:
-    """Assign every query to one option (see the module docstring)."""
+    """Assign every query to one option (see the module docstring).
+
+    ``arrays``: what :func:`build_arrays` returns for ``qs``, when already built (the Dask
+    engine builds them shard by shard with that function); None builds them here.
+    """
     from costplan.solvers.constrained import solve_constrained
     from costplan.solvers.mckp import MckpProblem, solve_mckp
     from costplan.solvers.protocol import certificate_to_dict
 
     if objective == "max_quality" and budget_pusd is None:
         raise InputError("a budget is required for objective max_quality", hint="pass --budget")
-    options, cost, value, feasible, token_use = build_arrays(
+    options, cost, value, feasible, token_use = arrays or build_arrays(
         qs, sheet, modes=modes, progress=progress
     )
     rows, shares = _side_rows(

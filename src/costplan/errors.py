@@ -74,6 +74,14 @@ class CostplanError(Exception):
         self.hint = hint
         super().__init__("\n".join([self.render(), *self.details]))
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled with its fields (errors raised on a Dask worker arrive whole)."""
+        fields: dict[str, Any] = {"file": self.file, "line": self.line, "key": self.key,
+                                  "hint": self.hint, "details": self.details}  # fmt: skip
+        if self.has_value:
+            fields["value"] = self.value
+        return (_rebuild, (type(self), self.message, fields))
+
     @property
     def has_value(self) -> bool:
         return self.value is not _UNSET
@@ -93,6 +101,10 @@ class CostplanError(Exception):
         if self.hint:
             text += f"; {self.hint}"
         return text
+
+
+def _rebuild(cls: type[CostplanError], message: str, fields: dict[str, Any]) -> CostplanError:
+    return cls(message, **fields)
 
 
 class InputError(CostplanError):

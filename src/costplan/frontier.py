@@ -8,8 +8,9 @@ Ends (both solved exactly with the class-level solver):
   budget, then the cheapest such plan).
 
 Points: ``N`` budgets evenly spaced on ``[C_min, C_max]``,
-``B_i = C_min + floor((C_max - C_min) * i / (N - 1))``, plus the **breakpoints of
-the LP relaxation** inside that range (see below). Each point is an exact
+``B_i = C_min + floor((C_max - C_min) * i / (N - 1))``, plus up to ``N`` **breakpoints
+of the LP relaxation** inside that range (see below): those where the marginal value
+of money drops most, the knee's candidates. Each point is an exact
 ``max_quality`` solve at its budget (then the cheapest plan of that quality), so
 every point is a Pareto-optimal plan: no plan is cheaper at the same quality or
 better at the same cost. The frontier ``f(B)`` is monotone: more budget never
@@ -55,6 +56,7 @@ to compare price sheets or model pools, pass the same explicit range for each
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
@@ -350,6 +352,16 @@ class LpRelaxation:
     def vertex_costs_pusd(self, limit: int = MAX_LP_VERTICES) -> list[int]:
         return [round(c * self.cost_ref) for c, _ in self.vertices(limit)]
 
+    def sharpest_costs_pusd(self, keep: int) -> list[int]:
+        """The interior vertices' costs where the marginal value of money drops most
+        (``s_j - s_{j+1}``, the knee's measure), at most ``keep`` of them, cost order."""
+        v = self.vertices()
+        slopes = [(q1 - q0) / (c1 - c0) if c1 > c0 else math.inf
+                  for (c0, q0), (c1, q1) in pairwise(v)]  # fmt: skip
+        drops = [(slopes[j - 1] - slopes[j], j) for j in range(1, len(v) - 1)]
+        chosen = sorted(j for _, j in sorted(drops, key=lambda d: (-d[0], d[1]))[:keep])
+        return [round(v[j][0] * self.cost_ref) for j in chosen]
+
 
 def _point(table: OptionTable, budget: int, kind: str, time_limit_s: float) -> FrontierPoint:
     options, sol = solve_table(
@@ -417,7 +429,9 @@ def compute_frontier(
     if breakpoints:
         lp = LpRelaxation(index_table(table, "max_quality", None).problem)
         # The LP's own ends differ from the integer ends by rounding: interior only.
-        lp_costs = lp.vertex_costs_pusd()[1:-1]
+        # At most ``points`` of them, where the marginal value drops most (the knee's
+        # candidates): a large table's LP has dozens of vertices, each an exact solve.
+        lp_costs = lp.sharpest_costs_pusd(points)
         for c in lp_costs:
             if c_min < c < c_max:
                 budgets.setdefault(c, "breakpoint")

@@ -16,6 +16,8 @@ per model (an empty cell: the model is not an option for that query).
 Parquet (``.parquet``) and Arrow (``.arrow``, ``.feather``, ``.ipc``): the CSV
 columns with their types (null: not an option), or a ``quality`` struct column
 instead of the ``q:`` columns (:mod:`costplan.querydata.columnar`).
+A directory or glob of Parquet shards is one query file: the shards in sorted
+order, rows in shard order, one digest (:mod:`costplan.querydata.shards`).
 
 * ``quality`` is the predicted quality (0..1) of each model on this query, or
   correctness 0/1 from an eval; a model missing for a query is not an option
@@ -98,8 +100,35 @@ def _jsonl(path: Path, default_output: int | None) -> tuple[list[Part], str]:
     return parts, stream.sha256
 
 
+def _shards(path: Path, default_output: int | None) -> tuple[list[Part], str]:
+    """Every shard's rows in shard order (:mod:`costplan.querydata.shards`)."""
+    from costplan.querydata.columnar import read_columnar
+    from costplan.querydata.shards import manifest_digest, shard_paths
+
+    shards = shard_paths(path)
+    parts: list[Part] = []
+    digests: list[str] = []
+    mode: bool | None = None
+    for shard in shards:
+        got, digest = read_columnar(shard, default_output)
+        digests.append(digest)
+        for part in got:
+            if not part.size:
+                continue
+            if mode is not None and part.text_mode != mode:
+                raise InputError("every shard needs 'text', or every shard 'prompt_tokens' "
+                                 "(not a mix)", file=shard)  # fmt: skip
+            mode = part.text_mode
+            parts.append(part)
+    return parts, manifest_digest(shards, digests)
+
+
 def _read(path: Path, default_output: int | None) -> tuple[list[Part], str]:
+    from costplan.querydata.shards import is_shard_set
     from costplan.safeio import is_stdin
+
+    if not is_stdin(path) and is_shard_set(path):
+        return _shards(path, default_output)
 
     suffix = ".jsonl" if is_stdin(path) else path.suffix.lower()  # stdin: JSON Lines
     if suffix in (".jsonl", ".ndjson"):

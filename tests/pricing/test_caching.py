@@ -236,7 +236,7 @@ def theirs(entry: object, usage: Usage) -> Decimal:
 def test_cache_reads_and_writes_equal_genai_prices(catalog: dict[str, object]) -> None:
     """>= 1,000 seeded random usages (seed 20261202) with cache reads, 5-minute and 1-hour
     writes, on every Anthropic and OpenAI model with a cache price: costplan's request cost
-    equals genai-prices' calc_price exactly (1e-9 USD for its own Decimal arithmetic)."""
+    equals genai-prices' calc_price exactly, to the pico-dollar."""
     rng = random.Random(20261202)
     compared = with_1h = 0
     for name in sorted(catalog):
@@ -260,7 +260,7 @@ def test_cache_reads_and_writes_equal_genai_prices(catalog: dict[str, object]) -
                 output_tokens=o + r,
                 output_reasoning_tokens=r,
             )
-            assert abs(Decimal(ours) / 10**12 - theirs(entry, usage)) <= Decimal("1e-9"), (
+            assert Decimal(ours) / 10**12 == theirs(entry, usage), (
                 name, usage,
             )  # fmt: skip
             compared += 1

@@ -38,7 +38,7 @@ from tests.cli.conftest import Runner
         ("together", "meta-llama/Llama-3.3-70B-Instruct", "llama"),
         ("mistral", "mistral-large-latest", "mistral"),
         ("groq", "mixtral-8x7b-32768", "mistral"),
-        ("alibaba", "qwen-max", "qwen"),
+        ("alibaba", "qwen-max", "qwen_base"),  # Qwen is counted exactly (bundled ranks)
         ("fireworks", "accounts/fireworks/models/deepseek-v3", "deepseek"),
         ("anthropic", "some-future-model", "claude"),
         ("openai", "davinci-002", None),

@@ -214,3 +214,18 @@ def test_json_output_carries_both_sections_and_matches_its_schema(
     tampered = dict(doc, noise=dict(doc["noise"], z="1.96"))  # z must be a number
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.Draft202012Validator(schema).validate(tampered)
+
+
+def test_cascades_are_options_of_the_tied_plan_too() -> None:
+    # examples/cascade: the cascade mini-then-4.1 states quality 0.92, gpt-4.1's score
+    # (tests/test_cascade.py: 500,000 x $0.002604 = $1,302 against 500,000 x $0.0062 =
+    # $3,100 all on gpt-4.1). Both are within noise of the best (equal scores), so the
+    # cheapest tied plan is the cascade's $1,302, and the checker, told the restriction,
+    # re-derives it (optimize() verifies every plan before returning it).
+    example = Path(__file__).parents[2] / "examples" / "cascade" / "workload.yaml"
+    section = noise_section(load_inputs(example))
+    (row,) = section.rows
+    assert "mini-then-4.1" in row.tied
+    assert "gpt-4.1" in row.tied
+    assert section.tied_plan.cost_pusd == 1_302 * 10**12
+    assert section.best_cost_pusd == 1_302 * 10**12  # the best option is the cascade

@@ -148,22 +148,31 @@ def assign(
         "on it and show the gap to the query file's (hindsight) assignment.",
         parser=InputPath("predictions"),
     ),
+    engine: str = choice_option(
+        "single",
+        "--engine",
+        choices=("single", "dask"),
+        phrase="single or dask",
+        help="single: this process; dask: Parquet shards (a directory or glob) read and priced "
+        "on a dask.distributed cluster, solved exactly as by single (README).",
+    ),
+    scheduler: str | None = typer.Option(
+        None, "--scheduler", help="--engine dask: address of an existing Dask scheduler "
+        "(default: a local cluster of 2 workers)."
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or report."),
     fmt: str = format_option("table", "json"),
 ) -> None:
     """Assign every query to one model: best quality within budget, or least cost above a floor."""
     from decimal import Decimal
 
-    from costplan.assign import AssignSideConstraints, write_assignments
+    from costplan.assign import AssignSideConstraints
     from costplan.assign import assign as run
     from costplan.errors import InputError
     from costplan.money import budget_to_pusd
     from costplan.numbers import NumberRule, parse_number
-    from costplan.planio import write_plan
     from costplan.pricing.load import load_price_sheets
     from costplan.queries import load_queries
-    from costplan.report.terminal import render_plan
-    from costplan.safeio import is_stdout
 
     if fmt == "json":
         claim_stdout("--format json")  # the plan document, as in a .json plan file
@@ -196,7 +205,23 @@ def assign(
         else decimal("--min-quality", min_quality, Decimal(0), Decimal(1))
     )
     budget_usd = parse_budget(budget)
+    if engine == "dask":
+        _refuse_for_dask(capacity, max_share, task_floor, predictions)
+    elif scheduler is not None:
+        raise InputError("--scheduler needs --engine dask")
     sheet = load_price_sheets(paths(prices))
+    if engine == "dask":
+        from costplan.dask_engine import assign_dask
+
+        dask_result = assign_dask(
+            queries, sheet, scheduler=scheduler,
+            objective=objective,  # type: ignore[arg-type]
+            budget_pusd=None if budget_usd is None else budget_to_pusd(budget_usd),
+            min_mean_quality=mean_floor, modes=("standard", "batch") if batch else ("standard",),
+            default_output=output_tokens, time_limit_s=time_limit,
+        )  # fmt: skip
+        _finish(dask_result, dask_result.queries, out, plan_out, fmt, quiet)
+        return
     qs = load_queries(queries, default_output_tokens=output_tokens)
     for m in (*requests, *tokens):
         if m not in sheet.models:
@@ -239,6 +264,28 @@ def assign(
         result = dataclasses.replace(
             result, plan=dataclasses.replace(result.plan, notes=(*result.plan.notes, *gap_lines))
         )
+    _finish(result, qs, out, plan_out, fmt, quiet)
+
+
+def _refuse_for_dask(*given: object) -> None:
+    from costplan.dask_engine import SUPPORTED
+    from costplan.errors import InputError
+
+    names = ("--capacity", "--max-provider-share", "--task-min-quality", "--predictions")
+    for name, value in zip(names, given, strict=True):
+        if value:
+            raise InputError(f"--engine dask does not support {name}; it supports "
+                             + ", ".join(SUPPORTED))  # fmt: skip
+
+
+def _finish(result: Assignment, qs: QuerySet, out: Path | None, plan_out: Path | None,
+            fmt: str, quiet: bool) -> None:  # fmt: skip
+    """Write the outputs and the report; exit 3 when the plan is not proven optimal."""
+    from costplan.assign import write_assignments
+    from costplan.planio import write_plan
+    from costplan.report.terminal import render_plan
+    from costplan.safeio import is_stdout
+
     if out is not None:
         write_assignments(result, out)
     if plan_out is not None:

@@ -70,7 +70,8 @@ def frontier(
     breakpoints: bool = typer.Option(
         True,
         "--breakpoints/--no-breakpoints",
-        help="Also solve at the LP relaxation's breakpoints (where marginal value changes).",
+        help="Also solve at up to N of the LP relaxation's breakpoints (where marginal "
+        "value drops most).",
     ),
     aiq_range: str | None = typer.Option(
         None,

@@ -7,10 +7,11 @@ is *within noise* of it at confidence ``c`` when
 
 (the two scores' difference is not resolved by their evals at level ``c``; an option
 without a stated error has ``se = 0``). Each model counts once, at its cheapest usable
-option; the *tied models* of a task are the models of the options within noise.
+option, and so does each cascade (at its stated quality); the *tied models* of a task are
+the models and cascades of the options within noise.
 
 **The cheapest tied plan** is the exact min-cost plan of the same workload in which each
-task may use only its tied models (cascades excluded), with the workload's floors and side
+task may use only its tied models and cascades, with the workload's floors and side
 constraints (capacities, provider shares) and without its budget:
 
     minimise  sum_o c_o x_o   s.t.  sum_{o in t} x_o = V_t,  x_o = 0 unless o's model is
@@ -37,6 +38,7 @@ import numpy as np
 from costplan.options import Option, OptionTable
 from costplan.plan import Plan
 from costplan.risk.evidence import NoiseRow, NoiseSection, StabilitySection, TiedPlan
+from costplan.workload.model import Task
 
 
 def z_of(confidence: Decimal) -> float:
@@ -49,12 +51,10 @@ def _se(o: Option) -> float:
 
 
 def _cheapest_per_model(table: OptionTable, task: str) -> list[Option]:
-    """Each model's cheapest usable option on ``task`` (cascades are not models)."""
+    """Each model's (and each cascade's) cheapest usable option on ``task``."""
     per_model: dict[str, Option] = {}
     for o in table.for_task(task):
-        if o.kind == "model" and (
-            o.model not in per_model or o.cost_pusd < per_model[o.model].cost_pusd
-        ):
+        if o.model not in per_model or o.cost_pusd < per_model[o.model].cost_pusd:
             per_model[o.model] = o
     return list(per_model.values())
 
@@ -84,6 +84,13 @@ def within_noise(table: OptionTable, z: float = 1.96) -> list[NoiseRow]:
     return out
 
 
+def _models(t: Task, tied: tuple[str, ...]) -> tuple[str, ...]:
+    """The task's ``allow`` list cut to its tied models (its cascades' names dropped)."""
+    cascades = {c.name for c in t.cascades}
+    keep = tuple(m for m in tied if m not in cascades)
+    return keep if t.allow is None else tuple(m for m in t.allow if m in keep)
+
+
 def tied_plan(table: OptionTable, rows: list[NoiseRow], time_limit_s: float) -> TiedPlan:
     """The exact min-cost plan using only models within noise of each task's best.
 
@@ -98,8 +105,8 @@ def tied_plan(table: OptionTable, rows: list[NoiseRow], time_limit_s: float) -> 
     w = table.workload
     tasks = tuple(
         dataclasses.replace(
-            t, allow=(allow[t.name] if t.allow is None
-                      else tuple(m for m in t.allow if m in allow[t.name]))
+            t, allow=_models(t, allow[t.name]),
+            cascades=tuple(c for c in t.cascades if c.name in allow[t.name]),
         ) if t.name in allow else t
         for t in w.tasks
     )  # fmt: skip

@@ -264,15 +264,16 @@ def capped(w: WorkloadSpec, cap_ms: int) -> WorkloadSpec:
 
 
 def restricted(w: WorkloadSpec, allow: Mapping[str, Sequence[str]]) -> WorkloadSpec:
-    """``w`` with each named task's ``allow`` list cut to the models given for it (the
-    cheapest tied plan of ``optimize --noise``: only models within noise of the best)."""
+    """``w`` with each named task cut to the models and cascades given for it (the
+    cheapest tied plan of ``optimize --noise``: only options within noise of the best)."""
     tasks = []
     for t in w.tasks:
         if t.name in allow:
             keep = tuple(str(m) for m in allow[t.name])
             t = dataclasses.replace(
-                t, allow=keep if t.allow is None else tuple(m for m in t.allow if m in keep)
-            )
+                t, allow=keep if t.allow is None else tuple(m for m in t.allow if m in keep),
+                cascades=tuple(c for c in t.cascades if c.name in keep),
+            )  # fmt: skip
         tasks.append(t)
     return dataclasses.replace(w, tasks=tuple(tasks))
 
