@@ -16,6 +16,8 @@ per model (an empty cell: the model is not an option for that query).
 Parquet (``.parquet``) and Arrow (``.arrow``, ``.feather``, ``.ipc``): the CSV
 columns with their types (null: not an option), or a ``quality`` struct column
 instead of the ``q:`` columns (:mod:`costplan.querydata.columnar`).
+A directory or glob of Parquet shards is one query file: the shards in sorted
+order, rows in shard order, one digest (:mod:`costplan.querydata.shards`).
 
 * ``quality`` is the predicted quality (0..1) of each model on this query, or
   correctness 0/1 from an eval; a model missing for a query is not an option

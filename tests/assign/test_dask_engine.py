@@ -136,3 +136,40 @@ def test_side_constraints_refused(run: Runner, data: Path) -> None:
     assert r.code == 2
     assert "--engine dask does not support --capacity; it supports" in r.err
     assert len(r.err.strip().splitlines()) == 1
+
+
+def test_existing_cluster_and_ids_repeated_across_shards(
+    run: Runner, data: Path, tmp_path: Path
+) -> None:
+    from dask.distributed import LocalCluster
+
+    shards = tmp_path / "shards"
+    shards.mkdir()
+    rng = random.Random(4)
+    pq.write_table(_rows(rng, 0, 40, MODELS), shards / "a.parquet")
+    pq.write_table(_rows(rng, 30, 40, MODELS), shards / "b.parquet")  # q00030.. again
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                      dashboard_address=None) as cluster:  # fmt: skip
+        r = run("assign", shards, "--prices", data / "prices.yaml", "--budget", "1",
+                "--engine", "dask", "--scheduler", cluster.scheduler_address)  # fmt: skip
+    assert r.code == 2
+    assert "b.parquet: id: duplicate id (also in shard a.parquet) (got 'q00030')" in r.err
+    r = run("assign", shards, "--prices", data / "prices.yaml", "--budget", "1")
+    assert r.code == 2
+    assert "duplicate id" in r.err
+    r = run("assign", shards, "--prices", data / "prices.yaml", "--budget", "1", "--scheduler",
+            "tcp://127.0.0.1:1")  # fmt: skip
+    assert r.code == 2
+    assert "--scheduler needs --engine dask" in r.err
+
+
+def test_text_and_token_shards_not_mixed(run: Runner, data: Path, tmp_path: Path) -> None:
+    shards = tmp_path / "shards"
+    shards.mkdir()
+    pq.write_table(_rows(random.Random(5), 0, 20, MODELS), shards / "a.parquet")
+    pq.write_table(pa.table({"id": ["t1"], "text": ["hello"], "output_tokens": [5],
+                             "q:m-a": [0.5]}),
+                   shards / "b.parquet")  # fmt: skip
+    r = run("assign", shards, "--prices", data / "prices.yaml", "--budget", "1")
+    assert r.code == 2
+    assert "b.parquet: every shard needs 'text', or every shard 'prompt_tokens'" in r.err
