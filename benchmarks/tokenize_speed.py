@@ -1,6 +1,6 @@
 """Tokenising query texts: costplan vs one raw tiktoken pass, in the same run.
 
-    PYTHONPATH=src python benchmarks/tokenize.py [--texts 200000] [--repeat 3]
+    PYTHONPATH=src python benchmarks/tokenize_speed.py [--texts 200000] [--repeat 3]
 
 Texts are generated deterministically (seeded word salad with code and
 non-ASCII, 20-400 words each). The reference is one raw
