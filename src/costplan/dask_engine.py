@@ -25,7 +25,10 @@ Design, and what is distributed today:
    NOT done yet: the budget dual searched over shard-level hull increments on the workers
    (exact rational bisection of lambda, each worker answering its shards' aggregate (cost,
    value) of the LP-greedy choice) with only the near-critical queries gathered for the exact
-   core; that is what data larger than the driver's memory needs (issue 15, item 5).
+   core; that is what data larger than the driver's memory needs (issue 15, item 5). Its
+   first piece, the exact distributed search of the budget's dual price, is
+   :mod:`costplan.dask_dual` (tested to find the price the driver's solver certifies; not
+   yet used by this engine's run).
 
 Errors: a shard's input error is raised on its worker and re-raised here with its message
 (file, row, column); ids repeated across shards are refused here with both shards named.
@@ -145,8 +148,9 @@ def _concat(path: Path, sha256: str, parts: Sequence[QuerySet], default_output: 
 def load_distributed(
     client: Any, path: Path, sheet: PriceSheet, modes: tuple[str, ...],
     default_output: int | None,
-) -> tuple[QuerySet, Arrays]:  # fmt: skip
-    """The whole shard set as one query set and its arrays, read and priced on the workers."""
+) -> tuple[QuerySet, Arrays, list[Any]]:  # fmt: skip
+    """The whole shard set as one query set and its arrays, read and priced on the workers;
+    also the futures of each shard's ``(query set, arrays)``, still held by the workers."""
     from costplan.querydata.shards import manifest_digest, shard_paths
 
     shards = shard_paths(path)
@@ -160,8 +164,9 @@ def load_distributed(
         for m in models:
             merged.setdefault(m, None)
     sheet_f = client.scatter(sheet, broadcast=True)
-    built = client.gather([client.submit(_arrays, f, tuple(merged), sheet_f, modes, pure=False)
-                           for f in loaded])  # fmt: skip
+    built_f = [client.submit(_arrays, f, tuple(merged), sheet_f, modes, pure=False)
+               for f in loaded]  # fmt: skip
+    built = client.gather(built_f)
     parts = [qs for qs, _ in built]
     _check_unique(shards, parts)
     qs = _concat(path, manifest_digest(shards, [p.sha256 for p in parts]), parts, default_output)
@@ -169,7 +174,7 @@ def load_distributed(
     if any(a[0] != arrs[0][0] for a in arrs):
         raise AssertionError("shards priced with different options")  # pragma: no cover
     arrays: Arrays = (arrs[0][0], *(np.concatenate([a[i] for a in arrs]) for i in range(1, 5)))
-    return qs, arrays
+    return qs, arrays, built_f
 
 
 def assign_dask(
@@ -194,7 +199,7 @@ def assign_dask(
     if objective == "max_quality" and budget_pusd is None:
         raise InputError("a budget is required for objective max_quality", hint="pass --budget")
     with client_for(scheduler) as client:
-        qs, arrays = load_distributed(client, path, sheet, modes, default_output)
+        qs, arrays, _ = load_distributed(client, path, sheet, modes, default_output)
     return assign(qs, sheet, objective=objective, budget_pusd=budget_pusd,
                   min_mean_quality=min_mean_quality, modes=modes, time_limit_s=time_limit_s,
                   arrays=arrays)  # fmt: skip

@@ -173,3 +173,29 @@ def test_text_and_token_shards_not_mixed(run: Runner, data: Path, tmp_path: Path
     r = run("assign", shards, "--prices", data / "prices.yaml", "--budget", "1")
     assert r.code == 2
     assert "b.parquet: every shard needs 'text', or every shard 'prompt_tokens'" in r.err
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_distributed_dual_price_is_the_solvers(run: Runner, data: Path, case: str) -> None:
+    """The dual found on the workers (costplan.dask_dual) = the plan certificate's price."""
+    from fractions import Fraction
+
+    import yaml
+    from dask.distributed import Client, LocalCluster
+
+    from costplan.dask_dual import dual_price
+    from costplan.dask_engine import load_distributed
+    from costplan.pricing.load import load_price_sheets
+
+    _, plan = _assign(run, data, data / "shards", f"dual-{case}", *CASES[case])
+    prices = yaml.safe_load(plan.read_text())["certificate"]["prices"]
+    label, want = next(iter(prices.items()))
+    assert label == ("budget" if case == "max_quality" else "quality")
+    sheet = load_price_sheets((data / "prices.yaml",))
+    # max_quality: budget $9 in pico-dollars; min_cost: ceil(0.62 x 10**6 x 10,000) micro
+    bound = 9 * 10**12 if case == "max_quality" else 6_200_000_000
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster, Client(cluster) as client:  # fmt: skip
+        _, _, built = load_distributed(client, data / "shards", sheet, ("standard",), None)
+        lam = dual_price(client, built, case == "max_quality", bound)
+    assert lam == Fraction(want) > 0
