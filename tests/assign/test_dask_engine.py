@@ -199,3 +199,33 @@ def test_distributed_dual_price_is_the_solvers(run: Runner, data: Path, case: st
         _, _, built = load_distributed(client, data / "shards", sheet, ("standard",), None)
         lam = dual_price(client, built, case == "max_quality", bound)
     assert lam == Fraction(want) > 0
+
+
+def test_text_shards_tokenised_on_workers(run: Runner, data: Path, tmp_path: Path) -> None:
+    """Texts are tokenised on the workers, batch mode priced there: still the same files."""
+    shards = tmp_path / "shards"
+    shards.mkdir()
+    rng = random.Random(6)
+    words = ("invoice", "refund", "hello", "error", "código", "データ")
+    for s in range(2):
+        ids = [f"t{s}_{i}" for i in range(150)]
+        pq.write_table(pa.table({
+            "id": ids,
+            "text": [" ".join(rng.choice(words) for _ in range(rng.randint(3, 60))) for _ in ids],
+            "output_tokens": [rng.randint(5, 300) for _ in ids],
+            "q:small": [round(rng.random(), 2) for _ in ids],
+            "q:big": [round(rng.random(), 2) for _ in ids],
+        }), shards / f"p{s}.parquet")  # fmt: skip
+    prices = Path(__file__).parent.parent / "data" / "basic" / "prices.yaml"
+    files = {}
+    for engine in ("single", "dask"):
+        out, plan = tmp_path / f"{engine}.csv", tmp_path / f"{engine}.yaml"
+        r = run("assign", shards, "--prices", prices, "--budget", "0.03", "--batch", "--engine",
+                engine, "-o", out, "--plan", plan, "-q")  # fmt: skip
+        assert r.code == 0, r.err
+        files[engine] = (out.read_bytes(), plan.read_bytes())
+    assert files["dask"] == files["single"]
+    assert b",batch," in files["dask"][0] and b",standard," in files["dask"][0]
+    r = run("verify", tmp_path / "dask.yaml", "--queries", shards, "--assignments",
+            tmp_path / "dask.csv", "--prices", prices)  # fmt: skip
+    assert r.code == 0, r.out + r.err
