@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from fractions import Fraction
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -19,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from costplan.errors import InputError
 from costplan.exact import parse_rational
 from costplan.explainio import read_explanations
-from costplan.money import PrecisionError, budget_to_pusd, pusd_to_usd, usd_to_pusd
+from costplan.money import budget_to_pusd, pusd_to_usd
 from costplan.options import QUALITY_SCALE
 from costplan.plan import (
     PLAN_FORMAT_VERSION,
@@ -30,6 +29,7 @@ from costplan.plan import (
     TaskPlan,
     plan_to_dict,
 )
+from costplan.planfields import gap_at, pusd_at
 from costplan.risk.evidence_io import NoiseIn, StabilityIn, noise_section, stability_section
 from costplan.risk.period import PeriodRisk
 from costplan.risk.volume import FIXED, VolumeSpread
@@ -184,13 +184,6 @@ def write_plan(plan: Plan, path: Path) -> None:
     write_output(path, dump_plan(plan, "json" if suffix == ".json" else "yaml"))
 
 
-def _pusd(doc: SourceDocument, value: Decimal, key: tuple[str | int, ...]) -> int:
-    try:
-        return usd_to_pusd(value)
-    except PrecisionError as exc:
-        raise doc.error(str(exc), key, value) from None
-
-
 def plan_from_document(doc: SourceDocument) -> Plan:
     """Validate a parsed plan file and rebuild the Plan (totals are re-derived)."""
     p = validate(PlanFileIn, doc, what="plan file")
@@ -212,7 +205,7 @@ def plan_from_document(doc: SourceDocument) -> Plan:
                     provider=a.provider,
                     mode=a.mode,
                     count=a.count,
-                    cost_per_query_pusd=_pusd(
+                    cost_per_query_pusd=pusd_at(
                         doc, a.cost_per_query_usd, (*key, "cost_per_query_usd")
                     ),
                     quality=a.quality,
@@ -222,17 +215,17 @@ def plan_from_document(doc: SourceDocument) -> Plan:
                     cache=a.cache,
                     commitment=a.commitment,
                     cost_total_pusd=(
-                        _pusd(doc, a.cost_usd, (*key, "cost_usd")) if a.per_query else None
+                        pusd_at(doc, a.cost_usd, (*key, "cost_usd")) if a.per_query else None
                     ),
                     quality_total_micro=(
                         int((a.quality_queries * QUALITY_SCALE).to_integral_value())
                         if a.per_query and a.quality_queries is not None
                         else None
                     ),
-                    cost_p95_per_query_pusd=_pusd(
+                    cost_p95_per_query_pusd=pusd_at(
                         doc, a.cost_p95_per_query_usd, (*key, "cost_p95_per_query_usd")
                     ),
-                    cost_sd_per_query_pusd=_pusd(
+                    cost_sd_per_query_pusd=pusd_at(
                         doc, a.cost_sd_per_query_usd, (*key, "cost_sd_per_query_usd")
                     ),
                     quality_se=a.quality_stderr,
@@ -258,7 +251,7 @@ def plan_from_document(doc: SourceDocument) -> Plan:
         Baseline(
             b.label,
             b.description,
-            _pusd(doc, b.cost_usd, ("baselines", k, "cost_usd")),
+            pusd_at(doc, b.cost_usd, ("baselines", k, "cost_usd")),
             int((b.mean_quality * volume * QUALITY_SCALE).to_integral_value()),
             volume,
             b.meets_floors,
@@ -267,7 +260,7 @@ def plan_from_document(doc: SourceDocument) -> Plan:
         for k, b in enumerate(p.baselines)
     )
     bound = _bound(doc, p)
-    gap = _gap(doc, p.gap)
+    gap = gap_at(doc, p.gap)
     return Plan(
         workload=p.workload,
         period=p.period,
@@ -303,7 +296,7 @@ def _commitment(doc: SourceDocument, k: int, c: CommitmentIn) -> CommitmentUse:
                         c.capacity)  # fmt: skip
     ((unit, amount),) = c.capacity.items()
     return CommitmentUse(
-        c.name, c.model, c.mode, unit, amount, _pusd(doc, c.fee_usd, ("commitments", k,
+        c.name, c.model, c.mode, unit, amount, pusd_at(doc, c.fee_usd, ("commitments", k,
         "fee_usd")), c.price_factor, c.taken, c.used, c.break_even, c.with_value,
         c.without_value,
     )  # fmt: skip
@@ -313,7 +306,7 @@ def _risk(doc: SourceDocument, r: RiskIn | None) -> PeriodRisk | None:
     if r is None:
         return None
     money = [
-        _pusd(doc, getattr(r, k), ("risk", k))
+        pusd_at(doc, getattr(r, k), ("risk", k))
         for k in ("mean_usd", "sd_usd", "p50_usd", "p95_usd", "p99_usd")
     ]
     return PeriodRisk(
@@ -336,18 +329,6 @@ def _bound(doc: SourceDocument, p: PlanFileIn) -> int | None:
             "bound is not a whole number of micro-units / pico-dollars", ("bound",), p.bound
         )
     return value.numerator
-
-
-def _gap(doc: SourceDocument, text: str | None) -> Fraction | None:
-    if text is None:
-        return None
-    try:
-        gap = parse_rational(text)
-    except (ValueError, ZeroDivisionError):
-        raise doc.error("gap is not an exact rational", ("gap",), text) from None
-    if gap < 0:
-        raise doc.error("gap must be >= 0", ("gap",), text)
-    return gap
 
 
 def _today(doc: SourceDocument, data: dict[str, Any] | None) -> TodayVsPlan | None:

@@ -11,8 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from costplan.exact import parse_rational
-from costplan.money import PrecisionError, usd_to_pusd
+from costplan.planfields import gap_at, pusd_at
 from costplan.risk.evidence import NoiseRow, NoiseSection, StabilitySection, TiedPlan
 from costplan.yamlsource import SourceDocument
 
@@ -58,13 +57,6 @@ class StabilityIn(_In):
     tasks: list[StabilityRowIn]
 
 
-def _pusd(doc: SourceDocument, value: Decimal, key: tuple[str | int, ...]) -> int:
-    try:
-        return usd_to_pusd(value)
-    except PrecisionError as exc:
-        raise doc.error(str(exc), key, value) from None
-
-
 def noise_section(doc: SourceDocument, n: NoiseIn | None) -> NoiseSection | None:
     """The plan file's ``noise`` section as a :class:`NoiseSection` (None: absent)."""
     if n is None:
@@ -72,21 +64,15 @@ def noise_section(doc: SourceDocument, n: NoiseIn | None) -> NoiseSection | None
     rows = tuple(
         NoiseRow(
             r.task, r.best, tuple(r.within_noise), r.cheapest_tied,
-            _pusd(doc, r.best_cost_usd, ("noise", "tasks", i, "best_cost_usd")),
-            _pusd(doc, r.cheapest_tied_cost_usd, ("noise", "tasks", i, "cheapest_tied_cost_usd")),
+            pusd_at(doc, r.best_cost_usd, ("noise", "tasks", i, "best_cost_usd")),
+            pusd_at(doc, r.cheapest_tied_cost_usd, ("noise", "tasks", i, "cheapest_tied_cost_usd")),
         )
         for i, r in enumerate(n.tasks)
     )  # fmt: skip
     t = n.tied_plan
-    gap = None
-    if t.gap is not None:
-        try:
-            gap = parse_rational(t.gap)
-        except (ValueError, ZeroDivisionError):
-            raise doc.error("gap is not an exact rational", ("noise", "tied_plan", "gap"),
-                            t.gap) from None  # fmt: skip
+    gap = gap_at(doc, t.gap, ("noise", "tied_plan", "gap"))
     cost = (
-        None if t.cost_usd is None else _pusd(doc, t.cost_usd, ("noise", "tied_plan", "cost_usd"))
+        None if t.cost_usd is None else pusd_at(doc, t.cost_usd, ("noise", "tied_plan", "cost_usd"))
     )
     tied = TiedPlan(t.status, cost, gap, dict(t.main_choices))
     return NoiseSection(n.confidence, n.z, rows, tied)
