@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from tests.cli.conftest import Runner
+from tests.trust.tamper import set_path
 
 DATA = Path(__file__).parent.parent / "data"
 QUERIES = DATA / "tamper" / "assign" / "queries.jsonl"
@@ -51,16 +52,6 @@ def _base(run: Runner, tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, l
     return copy.deepcopy(_BASE["doc"]), copy.deepcopy(_BASE["rows"])
 
 
-def _set(doc: Any, path: str, value: Any) -> None:
-    parts: list[str | int] = []
-    for name, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", path):
-        parts.append(int(index) if index else name)
-    target = doc
-    for p in parts[:-1]:
-        target = target[p]
-    target[parts[-1]] = value
-
-
 def _verify(run: Runner, folder: Path, doc: Any, table: list[Any]) -> tuple[int, list[str]]:
     plan, rows = folder / "plan.yaml", folder / "rows.csv"
     plan.write_text(yaml.safe_dump(doc, sort_keys=False))
@@ -85,7 +76,7 @@ def test_tampered_assign_plan_is_refused(
 ) -> None:
     doc, table = _base(run, tmp_path_factory)
     for path, value in (case.get("set") or {}).items():
-        _set(doc, path, value)
+        set_path(doc, path, value)
     for index, change in (case.get("rows") or {}).items():
         table[int(index)].update(change)
     code, lines = _verify(run, tmp_path_factory.mktemp("tampered"), doc, table)

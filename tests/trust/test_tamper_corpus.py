@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from tests.cli.conftest import Runner
+from tests.trust.tamper import set_path
 
 ROOT = Path(__file__).parent.parent.parent
 CASES = yaml.safe_load((ROOT / "tests" / "data" / "tamper" / "cases.yaml").read_text())["cases"]
@@ -37,23 +38,13 @@ def _base(run: Runner, name: str, tmp_path_factory: pytest.TempPathFactory) -> t
     return folder, yaml.safe_load(yaml.safe_dump(doc))  # a fresh deep copy
 
 
-def _set(doc: Any, path: str, value: Any) -> None:
-    parts: list[str | int] = []
-    for name, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", path):
-        parts.append(int(index) if index else name)
-    target = doc
-    for p in parts[:-1]:
-        target = target[p]
-    target[parts[-1]] = value
-
-
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_tampered_plan_is_refused(
     run: Runner, case: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     folder, doc = _base(run, case["base"], tmp_path_factory)
     for path, value in case["set"].items():
-        _set(doc, path, value)
+        set_path(doc, path, value)
     plan = tmp_path_factory.mktemp("tampered") / "plan.yaml"
     plan.write_text(yaml.safe_dump(doc, sort_keys=False))
     r = run("verify", plan, "--workload", folder / "workload.yaml")
