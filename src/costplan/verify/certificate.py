@@ -150,6 +150,19 @@ def open_certificate(
     return cert, sense, u
 
 
+def check_bound(f: Findings, doc: dict[str, Any], z: int, u: Fraction, lo: Fraction | int,
+                hi: Fraction | int, whose: str) -> None:  # fmt: skip
+    """The plan's bound ``u`` lies in ``[lo, hi]`` (between its objective ``z`` and ``whose``
+    bound, by sense) and its gap is exactly ``|u - z| / max(1, |z|)``."""
+    if not lo <= u <= hi:
+        f.add(("bound",), f"{show(doc.get('bound'))} is not between the plan's objective and "
+              f"{whose}")  # fmt: skip
+    gap = exact(doc.get("gap"))
+    want = abs(u - z) / max(1, abs(z))
+    if gap != want:
+        f.add(("gap",), f"{show(doc.get('gap'))}, recomputed {want}")
+
+
 def judge(doc: dict[str, Any], cert: dict[str, Any], z: int, u: Fraction | None,
           d: Fraction | None, sense: str, f: Findings,
           search: Callable[[], str | None] | None = None) -> None:  # fmt: skip
@@ -168,14 +181,8 @@ def judge(doc: dict[str, Any], cert: dict[str, Any], z: int, u: Fraction | None,
               f"recomputed {d}")  # fmt: skip
     if u is None:
         return
-    ok = (z <= u <= floor_(d)) if sense == "max" else (ceil(d) <= u <= z)
-    if not ok:
-        f.add(("bound",), f"{show(doc.get('bound'))} is not between the plan's objective and the "
-              "certificate's bound")  # fmt: skip
-    gap = exact(doc.get("gap"))
-    want = abs(u - z) / max(1, abs(z))
-    if gap != want:
-        f.add(("gap",), f"{show(doc.get('gap'))}, recomputed {want}")
+    lo, hi = (z, floor_(d)) if sense == "max" else (ceil(d), z)
+    check_bound(f, doc, z, u, lo, hi, "the certificate's bound")
     if status != "optimal":
         return
     proof = cert.get("proof")
