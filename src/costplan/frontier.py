@@ -349,9 +349,6 @@ class LpRelaxation:
                 stack.extend([(a, mid), (mid, b)])
         return sorted(found)
 
-    def vertex_costs_pusd(self, limit: int = MAX_LP_VERTICES) -> list[int]:
-        return [round(c * self.cost_ref) for c, _ in self.vertices(limit)]
-
     def sharpest_costs_pusd(self, keep: int) -> list[int]:
         """The interior vertices' costs where the marginal value of money drops most
         (``s_j - s_{j+1}``, the knee's measure), at most ``keep`` of them, cost order."""
