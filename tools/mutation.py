@@ -119,7 +119,7 @@ def _solvers() -> list[Module]:
         Module(
             "solvers-classbound",
             "src/costplan/solvers/classbound.py",
-            (kills.format("classbound"), sv.format("classmckp"), sv.format("scaled_claims")),
+            (kills.format("classbound"),),
         ),
         Module(
             "solvers-classmckp",
