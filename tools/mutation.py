@@ -124,7 +124,7 @@ def _solvers() -> list[Module]:
         Module(
             "solvers-classmckp",
             "src/costplan/solvers/classmckp.py",
-            (kills.format("classmckp"), sv.format("classmckp"), sv.format("scaled_claims")),
+            (kills.format("classmckp"),),
         ),
         Module(
             "mckp-core",
