@@ -39,13 +39,14 @@ Cache choices of (task, model, mode): ``""`` without a policy; ``none`` only whe
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from fractions import Fraction
 from typing import Any
 
 from costplan.verify import tokens
-from costplan.verify.prices import PUSD, Model, Schedule, Sheet
+from costplan.verify.prices import PUSD, Model, Rates, Schedule, Sheet
 from costplan.verify.tasks import TaskSpec, WorkloadSpec
 
 
@@ -53,20 +54,34 @@ def ceil(x: Fraction) -> int:
     return -((-x.numerator) // x.denominator)
 
 
+_PER_TOKEN = (
+    "input_usd_per_mtok",
+    "cache_read_usd_per_mtok",
+    "cache_write_usd_per_mtok",
+    "cache_write_1h_usd_per_mtok",
+    "output_usd_per_mtok",
+    "reasoning_usd_per_mtok",
+)
+
+
+@functools.lru_cache(maxsize=65536)
+def _integer_rates(r: Rates) -> tuple[int, ...]:
+    """``r``'s six per-token rates (``_PER_TOKEN`` order) and fee, in pico-dollars
+    (memoised: every task prices the same schedules; ``Rates`` are frozen values)."""
+    return (*(r.per_token(k) for k in _PER_TOKEN), r.fee_pusd())
+
+
 def request_cost(
     s: Schedule, uncached: int, cached: int, output: int, reasoning: int, w5: int = 0, w1h: int = 0
 ) -> int:
     """Exact cost of one request in pico-dollars (Python ints)."""
-    r = s.rates_for(uncached + cached + w5 + w1h)
-    return (
-        uncached * r.per_token("input_usd_per_mtok")
-        + cached * r.per_token("cache_read_usd_per_mtok")
-        + w5 * r.per_token("cache_write_usd_per_mtok")
-        + w1h * r.per_token("cache_write_1h_usd_per_mtok")
-        + output * r.per_token("output_usd_per_mtok")
-        + reasoning * r.per_token("reasoning_usd_per_mtok")
-        + r.fee_pusd()
+    inp, read, write, write_1h, out, think, fee = _integer_rates(
+        s.rates_for(uncached + cached + w5 + w1h)
     )
+    return (
+        uncached * inp + cached * read + w5 * write + w1h * write_1h
+        + output * out + reasoning * think + fee
+    )  # fmt: skip
 
 
 def min_cacheable(model: Model) -> int:
@@ -180,10 +195,15 @@ class Pricer:
         n = len(counts)
         each = [self._expected(schedule, task, u, task.output_mean, cache) for u in counts]
         total = sum(each, Fraction(0))
-        second = sum((c * c for c in each), Fraction(0)) / n
-        sd = ceil_root(second - (total / n) ** 2)
-        p95 = sorted(counts)[ceil(Fraction(95, 100) * (n - 1))]
-        cost_p95 = ceil(self._expected(schedule, task, p95, task.output_p95, cache))
+        if n == 1:  # one sample (a fixed count): no spread, and it is its own p95 prompt
+            sd, p95 = 0, counts[0]
+        else:
+            second = sum((c * c for c in each), Fraction(0)) / n
+            sd = ceil_root(second - (total / n) ** 2)
+            p95 = sorted(counts)[ceil(Fraction(95, 100) * (n - 1))]
+        same = n == 1 and task.output_p95 == task.output_mean  # the very request priced above
+        cost_p95 = ceil(total if same else self._expected(schedule, task, p95, task.output_p95,
+                                                            cache))  # fmt: skip
         needed = p95 + task.shared + task.output_p95 + task.reasoning
         out = task.output_p95 + task.reasoning
         excluded = None
