@@ -134,6 +134,24 @@ def test_a_budget_past_int64_is_relaxed_then_every_plan_rechecked_exactly(tmp_pa
     assert prove(pq, pr, 11) == BETTER
 
 
+def test_a_plan_the_relaxed_budget_admits_is_refused_and_forbidden(tmp_path: Path) -> None:
+    # As above with b's quality 2 and a price of 5 on "at most 2 queries on b" (never
+    # binding, so it only loosens D): D = 5 x 2 + 10 + 10 = 30 (each query's best priced
+    # value is a's 10; b's is 2 - 5 = -3, a loss of 13). The best plan is a, b: 12. Against
+    # a claim of 12 the margin is 30 - 13 = 17 >= 13, so both options of both queries stay
+    # in the search; the only plan of quality >= 13 is a, a (20), which the relaxed budget
+    # row admits and the exact one refuses: it is forbidden and the search solved again.
+    path = tmp_path / "big.yaml"
+    path.write_text(BIG_SHEET)
+    c = pc.Case(["t", "t"], [3, 3], [0, 0], [1, 1], [[10, 2, -1, -1], [10, 2, -1, -1]],
+                "max_quality", "6000000.000000000013", {"capacity_requests": {"b": 2}})  # fmt: skip
+    pq, pr, f = _priced(c, path, {"capacity:b:requests": Fraction(5)})
+    assert pr is not None, f.items
+    assert pr.d == 30
+    assert prove(pq, pr, 12) is None
+    assert prove(pq, pr, 11) == BETTER
+
+
 def test_a_share_row_past_int64_is_relaxed_then_rechecked(tmp_path: Path) -> None:
     # openai (model a) at most half the spend: a on either query puts > 3e18 of the
     # 3e18 + 11 on openai, so only b, b (quality 2) meets the row; D at zero prices 20.
@@ -224,3 +242,99 @@ def test_a_query_no_model_can_take_has_no_bound(sheet: Path) -> None:
     _, pr, f = _priced(c, sheet, {})
     assert pr is None
     assert not f.items
+
+
+def test_the_core_is_what_the_margin_leaves(sheet: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The same three queries: qualities a 1, b 2, c 3 (a batch: 1), so D at zero prices is
+    # 3 x 3 = 9. A claim of 8 leaves a margin of 0: only c (loss 0) is kept, every query is
+    # fixed and the core is empty, well within a limit of 11 choices; c, c, c (9) beats 8.
+    c = pc.Case(["t"] * 3, [5] * 3, [0] * 3, [5] * 3, [[1, 2, 3, -1]] * 3, "max_quality")
+    pq, pr, _ = _priced(c, sheet, {})
+    assert pr is not None
+    assert pr.d == 9
+    monkeypatch.setattr(searchq, "MAX_CHOICES", 11)
+    assert prove(pq, pr, 8) == BETTER
+
+
+@pytest.mark.parametrize(
+    ("objective", "settings", "claim", "want"),
+    [
+        # budget 0: no option is free, so no plan at all: nothing beats a claim of 0
+        ("max_quality", {"budget": "0"}, 0, None),
+        # a mean floor of 0 binds nothing: the cheapest plan (each query on its cheapest
+        # option, D at zero prices) beats D + 1
+        ("min_cost", {"min_quality": "0"}, "D+1", BETTER),
+        # a task floor of 0 binds nothing: the best plan (D) beats D - 1
+        ("max_quality", {"task_min_quality": {"t": "0"}}, "D-1", BETTER),
+    ],
+)
+def test_limits_of_zero(sheet: Path, objective: str, settings: dict[str, object], claim: object,
+                        want: str | None) -> None:  # fmt: skip
+    s = dict(settings)
+    budget = s.pop("budget", None)
+    c = pc.Case(["t"] * 2, [5] * 2, [0] * 2, [5] * 2, [[1, 2, 3, -1], [4, 0, 2, -1]], objective,
+                budget, s)  # fmt: skip
+    pq, pr, f = _priced(c, sheet, {})
+    assert pr is not None, f.items
+    assert pr.d == pc.lagrangian(c, {})
+    z = claim if isinstance(claim, int) else int(pr.d) + (1 if claim == "D+1" else -1)
+    assert prove(pq, pr, z) == want
+
+
+COLON_SHEET = """\
+currency: USD
+models:
+  "x:1":
+    provider: "acme:eu"
+    input_usd_per_mtok: 0.000001
+    output_usd_per_mtok: 0.000001
+  b:
+    provider: anthropic
+    input_usd_per_mtok: 0.000001
+    output_usd_per_mtok: 0.000001
+"""
+
+
+@pytest.mark.parametrize(
+    ("settings", "best"),
+    [
+        ({"capacity_requests": {"x:1": 1}}, 11),  # one query on x:1 (10), one on b (1)
+        ({"capacity_tokens": {"x:1": 10}}, 11),  # a query sends 5 + 5 = 10 tokens
+        ({"max_provider_share": {"acme:eu": "0"}}, 2),  # none on x:1: b, b
+    ],
+)
+def test_rows_of_names_with_colons(tmp_path: Path, settings: dict[str, object], best: int) -> None:
+    """A model ``x:1`` of a provider ``acme:eu`` (names may hold ``:``; the row label is
+    ``capacity:x:1:requests``, ``share:acme:eu``). Two queries, quality 10 on x:1, 1 on b;
+    D at zero prices 20."""
+    path = tmp_path / "colon.yaml"
+    path.write_text(COLON_SHEET)
+    c = pc.Case(["t"] * 2, [5] * 2, [0] * 2, [5] * 2, [[1, -1, -1, -1]] * 2, "max_quality",
+                None, dict(settings))  # fmt: skip
+    pq = pc.per_query(c, path)
+    qs = pq.qs
+    pq.qs = type(qs)(qs.ids, qs.tasks, qs.texts, qs.prompt, qs.cached, qs.output,
+                     qs.output_given, ("x:1", "b"), np.asarray([[10, 1]] * 2, dtype=np.int64),
+                     qs.sha256)  # fmt: skip
+    f = Findings()
+    pr = priced(pq, qs.output, {"prices": {}}, f)
+    assert pr is not None, f.items
+    assert pr.d == 20
+    assert prove(pq, pr, best) is None
+    assert prove(pq, pr, best - 1) == BETTER
+
+
+def test_a_cost_row_of_exactly_2_to_the_62_is_past_the_limit(tmp_path: Path) -> None:
+    # One query of 1 prompt token and no output on a model of 2^62 / 10^6 USD per Mtok
+    # (= 4,611,686,018,427.387904, exactly 2^62 pusd per token): its only option costs
+    # 2^62, at the limit (every expression must stay below 2^62). A claim of 2^62 + 5 leaves
+    # a margin of 4 over D = 2^62, so the cost row is searched: it is past the limit.
+    path = tmp_path / "edge.yaml"
+    path.write_text("models:\n  a:\n    provider: openai\n"
+                    "    input_usd_per_mtok: 4611686018427.387904\n")  # fmt: skip
+    c = pc.Case(["t"], [1], [0], [0], [[3, -1, -1, -1]], "min_cost")
+    pq, pr, f = _priced(c, path, {})
+    assert pr is not None, f.items
+    assert pr.d == 2**62
+    want = "the objective row passes int64: beyond the checker's exact search"
+    assert prove(pq, pr, 2**62 + 5) == want
