@@ -3,8 +3,8 @@ bound (costplan.verify.perquerycert) and its exact search (costplan.verify.searc
 
 Every instance has 2-4 queries over three priced models (``a`` openai with a ``batch`` mode
 at half price, ``b`` anthropic with a 40-token context window, ``c`` openai with at most 8
-output tokens) and one model the sheet does not price (``zz``). Oracles, written from the
-README's definitions and sharing no code with the checker:
+output tokens) and one model the sheet does not price (``bz``, sorted between ``b`` and
+``c``). Oracles, written from the README's definitions and sharing no code with the checker:
 
 * costs by hand from the sheet below (1e-6 USD per Mtok = 1 pico-dollar per token; cached
   tokens have no ``cache_read`` price and are billed as input): ``a`` 2 per input token and
@@ -61,7 +61,7 @@ RATES = {("a", "standard"): (2, 6), ("a", "batch"): (1, 3), ("b", "standard"): (
 PROVIDER = {"a": "openai", "b": "anthropic", "c": "openai"}
 CONTEXT = {"b": 40}
 MAX_OUTPUT = {"c": 8}
-MODELS = ("a", "b", "c", "zz")  # zz: scored by the queries, absent from the sheet
+MODELS = ("a", "b", "c", "bz")  # bz: scored by the queries, absent from the sheet
 
 
 def write_sheet(tmp: Path) -> Path:
@@ -146,6 +146,10 @@ def labels(c: Case) -> dict[str, Fraction]:
     priced apart)."""
     s = c.settings
     out: dict[str, Fraction] = {}
+    if c.maximise and c.budget is not None:
+        out["budget"] = F(0)
+    if not c.maximise and s.get("min_quality") is not None:
+        out["quality"] = F(0)
     for m, limit in (s.get("capacity_requests") or {}).items():
         out[f"capacity:{m}:requests"] = F(limit)
     for m, limit in (s.get("capacity_tokens") or {}).items():
@@ -156,10 +160,6 @@ def labels(c: Case) -> dict[str, Fraction]:
             out[f"share:{p}"] = F(0)
     for t in s.get("task_min_quality") or {}:
         out[f"floor:{t}"] = F(0)
-    if c.maximise and c.budget is not None:
-        out["budget"] = F(0)
-    if not c.maximise and s.get("min_quality") is not None:
-        out["quality"] = F(0)
     return out
 
 
@@ -254,12 +254,12 @@ def random_case(rng: random.Random) -> Case:
     tasks = [rng.choice(["t0", "t1"]) for _ in range(n)]
     quality = [[rng.randint(0, 30) if rng.random() < 0.8 else -1 for _ in MODELS]
                for _ in range(n)]  # fmt: skip
-    c = Case(tasks, [rng.randint(1, 20) for _ in range(n)], [rng.randint(0, 3) for _ in range(n)],
+    c = Case(tasks, [rng.randint(1, 28) for _ in range(n)], [rng.randint(0, 3) for _ in range(n)],
              [rng.randint(1, 12) for _ in range(n)], quality,
              rng.choice(["max_quality", "min_cost"]))  # fmt: skip
     s = c.settings
     if rng.random() < 0.3:
-        s["modes"] = ["standard"]
+        s["modes"] = [rng.choice(["standard", "batch"])]
     if (c.maximise or rng.random() < 0.3) and rng.random() < 0.8:
         c.budget = f"{rng.randint(25 * n, 110 * n)}.{rng.choice([0, 5])}e-12"  # pusd, halves
     if not c.maximise and rng.random() < 0.6:

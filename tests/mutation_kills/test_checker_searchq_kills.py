@@ -28,8 +28,9 @@ from costplan.verify.searchq import prove
 from tests.mutation_kills import perquery_cases as pc
 
 SEED = 20261203
-CASES = 150
+CASES = 200
 BETTER = "the checker's search found a better plan"
+F = Fraction
 
 
 @pytest.fixture(scope="module")
@@ -225,6 +226,9 @@ def test_a_price_on_a_row_the_plan_does_not_have_is_refused(
         (_one_query("max_quality", capacity_tokens={"a": 9}), "capacity:a:tokens"),
         (_one_query("max_quality", capacity_requests={"b": 0}), "capacity:b:requests"),
         (_one_query("max_quality", task_min_quality={"t": "0.1"}), "floor:t"),
+        (_one_query("max_quality", task_min_quality={"t": "0"}), "floor:t"),
+        (_one_query("min_cost", min_quality="0"), "quality"),
+        (_one_query("max_quality", "0"), "budget"),
     ],
 )
 def test_a_price_on_each_row_the_plan_has_is_read(sheet: Path, case: pc.Case, label: str) -> None:
@@ -235,7 +239,7 @@ def test_a_price_on_each_row_the_plan_has_is_read(sheet: Path, case: pc.Case, la
 
 
 def test_a_query_no_model_can_take_has_no_bound(sheet: Path) -> None:
-    # query 1 scores only zz (not in the sheet) and a model whose context it overflows:
+    # query 1 scores only bz (not in the sheet) and a model whose context it overflows:
     # 30 prompt + 3 cached + 10 output = 43 > b's 40 tokens
     c = pc.Case(["t", "t"], [5, 30], [0, 3], [5, 10], [[4, 2, 3, -1], [-1, 7, -1, 9]],
                 "max_quality")  # fmt: skip
@@ -296,17 +300,22 @@ models:
 
 
 @pytest.mark.parametrize(
-    ("settings", "best"),
+    ("settings", "best", "label", "d"),
     [
-        ({"capacity_requests": {"x:1": 1}}, 11),  # one query on x:1 (10), one on b (1)
-        ({"capacity_tokens": {"x:1": 10}}, 11),  # a query sends 5 + 5 = 10 tokens
-        ({"max_provider_share": {"acme:eu": "0"}}, 2),  # none on x:1: b, b
+        # one query on x:1 (10), one on b (1); D = 1/2 x 1 + 2 x max(10 - 1/2, 1) = 19.5
+        ({"capacity_requests": {"x:1": 1}}, 11, "capacity:x:1:requests", F(39, 2)),
+        # a query sends 5 + 5 = 10 tokens; D = 1/2 x 10 + 2 x max(10 - 5, 1) = 15
+        ({"capacity_tokens": {"x:1": 10}}, 11, "capacity:x:1:tokens", F(15)),
+        # none on x:1: b, b (2); a query on x:1 costs 5 + 5 = 10 pusd, all of it on acme:eu:
+        # D = 2 x max(10 - 1/2 x 10, 1 - 1/2 x 0) = 10
+        ({"max_provider_share": {"acme:eu": "0"}}, 2, "share:acme:eu", F(10)),
     ],
 )
-def test_rows_of_names_with_colons(tmp_path: Path, settings: dict[str, object], best: int) -> None:
+def test_rows_of_names_with_colons(tmp_path: Path, settings: dict[str, object], best: int,
+                                   label: str, d: Fraction) -> None:  # fmt: skip
     """A model ``x:1`` of a provider ``acme:eu`` (names may hold ``:``; the row label is
     ``capacity:x:1:requests``, ``share:acme:eu``). Two queries, quality 10 on x:1, 1 on b;
-    D at zero prices 20."""
+    D at zero prices 20, and with a price of 1/2 on the row as in each comment."""
     path = tmp_path / "colon.yaml"
     path.write_text(COLON_SHEET)
     c = pc.Case(["t"] * 2, [5] * 2, [0] * 2, [5] * 2, [[1, -1, -1, -1]] * 2, "max_quality",
@@ -320,6 +329,11 @@ def test_rows_of_names_with_colons(tmp_path: Path, settings: dict[str, object], 
     pr = priced(pq, qs.output, {"prices": {}}, f)
     assert pr is not None, f.items
     assert pr.d == 20
+    assert prove(pq, pr, best) is None
+    assert prove(pq, pr, best - 1) == BETTER
+    pr = priced(pq, qs.output, {"prices": {label: F(1, 2)}}, f)
+    assert pr is not None, f.items
+    assert pr.d == d
     assert prove(pq, pr, best) is None
     assert prove(pq, pr, best - 1) == BETTER
 
@@ -338,3 +352,37 @@ def test_a_cost_row_of_exactly_2_to_the_62_is_past_the_limit(tmp_path: Path) -> 
     assert pr.d == 2**62
     want = "the objective row passes int64: beyond the checker's exact search"
     assert prove(pq, pr, 2**62 + 5) == want
+
+
+def test_a_model_of_quality_0_on_every_query_is_an_option(sheet: Path) -> None:
+    # min cost, standard mode only, two queries of 5 prompt and 5 output tokens scored 0 on
+    # b (costs 5 + 15 = 20 pusd) and 7 on a (10 + 30 = 40): D at zero prices = 20 + 20 = 40,
+    # from b (without b's column it would be 80).
+    c = pc.Case(["t"] * 2, [5] * 2, [0] * 2, [5] * 2, [[7, 0, -1, -1]] * 2, "min_cost",
+                None, {"modes": ["standard"]})  # fmt: skip
+    _, pr, f = _priced(c, sheet, {})
+    assert pr is not None, f.items
+    assert pr.d == 40
+
+
+def test_a_request_of_exactly_the_context_window_fits(sheet: Path) -> None:
+    # 30 prompt + 2 cached + 8 output = 40 tokens = b's context window: b fits. Quality only
+    # on b (5): D = 5; at 41 tokens no model fits and there is no bound.
+    c = pc.Case(["t"], [30], [2], [8], [[-1, 5, -1, -1]], "max_quality")
+    _, pr, f = _priced(c, sheet, {})
+    assert pr is not None, f.items
+    assert pr.d == 5
+    c = pc.Case(["t"], [31], [2], [8], [[-1, 5, -1, -1]], "max_quality")
+    _, pr, _ = _priced(c, sheet, {})
+    assert pr is None
+
+
+def test_a_max_output_of_exactly_the_limit_fits(sheet: Path) -> None:
+    # 8 output tokens = c's max output: c fits (quality 6); at 9 it does not (no bound).
+    c = pc.Case(["t"], [1], [0], [8], [[-1, -1, 6, -1]], "max_quality")
+    _, pr, f = _priced(c, sheet, {})
+    assert pr is not None, f.items
+    assert pr.d == 6
+    c = pc.Case(["t"], [1], [0], [9], [[-1, -1, 6, -1]], "max_quality")
+    _, pr, _ = _priced(c, sheet, {})
+    assert pr is None
