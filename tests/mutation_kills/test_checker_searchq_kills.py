@@ -386,3 +386,14 @@ def test_a_max_output_of_exactly_the_limit_fits(sheet: Path) -> None:
     c = pc.Case(["t"], [1], [0], [9], [[-1, -1, 6, -1]], "max_quality")
     _, pr, _ = _priced(c, sheet, {})
     assert pr is None
+
+
+def test_a_plan_one_micro_short_of_a_task_floor_does_not_count(sheet: Path) -> None:
+    # One query, quality 4 on a only, a task floor of 5 micro: no plan meets the floor (it
+    # is 1 micro short), so nothing beats a claim of 3, though D at zero prices is 4.
+    c = pc.Case(["t"], [5], [0], [5], [[4, -1, -1, -1]], "max_quality", None,
+                {"task_min_quality": {"t": "0.000005"}})  # fmt: skip
+    pq, pr, f = _priced(c, sheet, {})
+    assert pr is not None, f.items
+    assert pr.d == 4
+    assert prove(pq, pr, 3) is None
