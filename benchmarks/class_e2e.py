@@ -30,8 +30,11 @@ from pathlib import Path
 def write_inputs(folder: Path, n_task: int, n_model: int, seed: int = 1) -> Path:
     rng = random.Random(seed)
     prices = ["currency: USD", "as_of: 2026-01-01", "models:"]
+    # Input prices 0.05 x 1.02^(i x step) USD/Mtok: up to 250 models step 1 (0.05 to ~7), a
+    # larger sheet spreads over the same range instead of growing past any real price.
+    step = 250 / max(n_model, 250)
     for i in range(n_model):
-        a = round(0.05 * (1.02**i) * rng.uniform(0.8, 1.2), 4)
+        a = round(0.05 * (1.02 ** (i * step)) * rng.uniform(0.8, 1.2), 4)
         prices.append(
             f"  m{i}: {{provider: p{i % 7}, input_usd_per_mtok: {a}, "
             f"output_usd_per_mtok: {round(a * 4, 4)}, tokenizer: o200k_base}}"

@@ -160,9 +160,17 @@ class OptionTable:
     allow_override: Mapping[str, tuple[str, ...]] | None = None
 
     def for_task(self, task: str, *, usable_only: bool = True) -> list[Option]:
-        return [
-            o for o in self.options if o.task == task and (o.excluded is None or not usable_only)
-        ]
+        """The task's options in table order (usable ones only by default); a new list."""
+        every = self._by_task.get(task, ())
+        return [o for o in every if o.excluded is None] if usable_only else list(every)
+
+    @functools.cached_property
+    def _by_task(self) -> dict[str, tuple[Option, ...]]:
+        """Options by task, in table order (one pass: callers ask task by task)."""
+        out: dict[str, list[Option]] = {}
+        for o in self.options:
+            out.setdefault(o.task, []).append(o)
+        return {t: tuple(opts) for t, opts in out.items()}
 
     def usable(self) -> list[Option]:
         return [o for o in self.options if o.excluded is None]
@@ -261,14 +269,23 @@ def build_options(
                 se = None if stat is None else standard_error(
                     scores[model_name], stat.n, stat.stderr
                 )  # fmt: skip
-                options.extend(
-                    dataclasses.replace(o, quality_se=se)
-                    for o in builder.model_options(task, model_name, scores[model_name])
-                )
+                options.extend(builder.model_options(task, model_name, scores[model_name], se))
     for task in workload.tasks:
         for j, cascade in enumerate(task.cascades):
             options.append(_cascade_option(builder, task, j, cascade, options))
     return OptionTable(workload=workload, sheet=sheet, options=tuple(options))
+
+
+@dataclass(frozen=True)
+class _Extra:
+    """An option's fields beyond its price (set once, when the option is built)."""
+
+    excluded: str | None = None
+    latency: LatencyMs | None = None
+    tokens_estimated: bool = False
+    tokenizer: str = ""
+    detail: str = ""
+    quality_se: float | None = None
 
 
 class _Builder:
@@ -279,12 +296,17 @@ class _Builder:
         self.sheet = sheet
         self.prompts = _PromptTokens()
 
-    def model_options(self, task: Task, model_name: str, quality: Decimal) -> list[Option]:
+    def model_options(
+        self, task: Task, model_name: str, quality: Decimal, quality_se: float | None = None
+    ) -> list[Option]:
         """One option per serving mode the task's latency allows and the model offers."""
         model = self.sheet.models[model_name]
         spec = tokenizer_for(model)
         tokens = self.prompts.get(task, spec)
-        p95 = int(np.percentile(tokens, 95, method="higher"))
+        # p95 by rank ("higher"); one sample (a fixed token count) is its own p95.
+        p95 = int(tokens[0]) if len(tokens) == 1 else int(
+            np.percentile(tokens, 95, method="higher")
+        )  # fmt: skip
         excluded = _exclusion(task, model, p95) or not_offered(model, self.workload.region)
         standard_cost = None
         out: list[Option] = []
@@ -297,20 +319,18 @@ class _Builder:
                 task.max_latency_p95_ms, latency, option_label(model.name, "model", mode)
             )
             for cache, why_not, note in _cache_choices(task, model, schedule):
-                option = self._option(task, model, mode, cache, tokens, p95, quality)
+                extra = _Extra(
+                    excluded=excluded or why_not or too_slow,
+                    latency=latency,
+                    tokens_estimated=spec.estimated and task.prompt.measured,
+                    tokenizer=spec.label,
+                    detail=note,
+                    quality_se=quality_se,
+                )
+                option = self._option(task, model, mode, cache, tokens, p95, quality, extra)
                 if mode == "standard" and cache == "":
                     standard_cost = option.cost_pusd
-                option = self._measured(task, option, standard_cost)
-                out.append(
-                    dataclasses.replace(
-                        option,
-                        excluded=excluded or why_not or too_slow,
-                        latency=latency,
-                        tokens_estimated=spec.estimated and task.prompt.measured,
-                        tokenizer=spec.label,
-                        detail=note,
-                    )
-                )
+                out.append(self._measured(task, option, standard_cost))
         return out
 
     def _option(
@@ -322,8 +342,10 @@ class _Builder:
         tokens: npt.NDArray[np.int64],
         p95: int,
         quality: Decimal,
+        extra: _Extra | None = None,
     ) -> Option:
         """The option priced from tokens (mean over samples, and at p95 lengths)."""
+        extra = extra or _Extra()
         schedule = model.schedule(mode)
         hit = task.cache.hit_rates.get(cache) if task.cache is not None else None
         prefix = task.shared_prefix_tokens
@@ -333,13 +355,16 @@ class _Builder:
             schedule, tokens, output.mean_tokens, reasoning, prefix, cache, hit
         )
         total = Fraction(sum(each), denominator)
-        total_p95 = expected_cost_pusd(
-            schedule, np.array([p95], np.int64), output.p95_tokens, reasoning, prefix,
-            cache, hit,
-        )  # fmt: skip
+        if len(tokens) == 1 and output.p95_tokens == output.mean_tokens:
+            total_p95 = total  # the one sample at its own p95 lengths: the same request
+        else:
+            total_p95 = expected_cost_pusd(
+                schedule, np.array([p95], np.int64), output.p95_tokens, reasoning, prefix,
+                cache, hit,
+            )  # fmt: skip
         cost = _ceil(total / len(tokens))  # ceil: never under-estimate spend
-        sd = ceil_sqrt(plug_in_variance(each, denominator))
-        prompt_mean = float(tokens.mean())
+        sd = 0 if len(tokens) == 1 else ceil_sqrt(plug_in_variance(each, denominator))
+        prompt_mean = float(tokens[0]) if len(tokens) == 1 else float(tokens.mean())
         return Option(
             task=task.name,
             model=model.name,
@@ -352,8 +377,8 @@ class _Builder:
             output_tokens=output.mean_tokens,
             output_tokens_p95=output.p95_tokens,
             reasoning_tokens=reasoning,
-            tokens_estimated=False,
-            tokenizer="",
+            tokens_estimated=extra.tokens_estimated,
+            tokenizer=extra.tokenizer,
             cost_pusd=cost,
             cost_p95_pusd=_ceil(total_p95),
             cost_sd_pusd=sd,
@@ -371,6 +396,10 @@ class _Builder:
                 ),
             ),
             cache=cache,
+            excluded=extra.excluded,
+            latency=extra.latency,
+            detail=extra.detail,
+            quality_se=extra.quality_se,
         )
 
     def _measured(self, task: Task, o: Option, standard_cost: int | None) -> Option:

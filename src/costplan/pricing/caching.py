@@ -25,7 +25,7 @@ from fractions import Fraction
 import numpy as np
 import numpy.typing as npt
 
-from costplan.pricing.cost import request_cost_pusd
+from costplan.pricing.cost import request_cost_int, request_cost_pusd
 from costplan.pricing.model import ModelPrice, PriceSchedule
 
 TTLS = ("5m", "1h")
@@ -103,6 +103,9 @@ def sample_costs_pusd(
     """
 
     def each(**tokens: npt.ArrayLike) -> list[int]:
+        if len(prompt) == 1:  # one prompt (a fixed token count): Python ints, no array set-up
+            one = {k: int(np.asarray(v).reshape(-1)[0]) for k, v in tokens.items()}
+            return [request_cost_int(schedule, output=output, reasoning=reasoning, **one)]
         costs = request_cost_pusd(schedule, output=output, reasoning=reasoning, **tokens)
         return [int(c) for c in costs]
 

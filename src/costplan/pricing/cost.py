@@ -21,6 +21,7 @@ costs equal ``genai_prices.calc_price`` (tests/pricing).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,6 +47,13 @@ class IntRates:
 
     @classmethod
     def of(cls, r: Rates) -> IntRates:
+        """``r`` in pico-dollars per token (memoised: option tables price one schedule for
+        every task, and ``Rates`` are frozen values)."""
+        return _int_rates(r)
+
+    @classmethod
+    def convert(cls, r: Rates) -> IntRates:
+        """``r`` in pico-dollars per token (exact; raises PrecisionError beyond 6 decimals)."""
         cw = r.cache_write_usd_per_mtok
         cw = cw if cw is not None else r.input_usd_per_mtok
         cw1h = r.cache_write_1h_usd_per_mtok
@@ -58,6 +66,11 @@ class IntRates:
             reasoning=price_to_pusd_per_token(r.effective_reasoning()),
             request=usd_to_pusd(r.request_usd),
         )
+
+
+@functools.lru_cache(maxsize=65536)
+def _int_rates(r: Rates) -> IntRates:
+    return IntRates.convert(r)
 
 
 def _as_i64(x: npt.ArrayLike) -> IntArray:

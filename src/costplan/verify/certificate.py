@@ -22,7 +22,7 @@ solver's integer search, which this checker does not re-derive: such an
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container
+from collections.abc import Callable, Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -208,7 +208,7 @@ class Priced:
 
     sense: str
     options: dict[str, list[Opt]]
-    values: dict[str, list[Fraction]]
+    values: Mapping[str, Sequence[Fraction]]
     prices: dict[str, Fraction]
     rhs: dict[str, Fraction]
     budget: int | None
@@ -237,22 +237,66 @@ def priced(ch: ClassChecker, cert: dict[str, Any], sense: str, f: Findings) -> P
     sgn = 1 if sense == "max" else -1
     total = lam * (big_b or 0) + sum((side[r] * rhs[r] for r in rhs), Fraction(0))
     total *= sgn
-    values: dict[str, list[Fraction]] = {}
+    values = _Values()
     for t in w.tasks:
         opts = options[t.name]
         mu = prices.get(f"floor:{t.name}", Fraction(0))
         ft = floors.get(t.name, 0)
-        vals = []
-        for o in opts:
-            rows = sum((side[r] * _coef(r, o, w.shares) for r in rhs if side[r]), Fraction(0))
-            if sense == "max":
-                vals.append(o.q - lam * o.b + mu * (o.q - ft) - rows)
-            else:
-                vals.append(o.c + lam * o.b - mu * (o.q - ft) + rows)
-        values[t.name] = vals
-        if vals:
-            total += t.volume * (max(vals) if sense == "max" else min(vals))
+        if any(side.values()):
+            vals = []
+            for o in opts:
+                rows = sum((side[r] * _coef(r, o, w.shares) for r in rhs if side[r]),
+                           Fraction(0))  # fmt: skip
+                if sense == "max":
+                    vals.append(o.q - lam * o.b + mu * (o.q - ft) - rows)
+                else:
+                    vals.append(o.c + lam * o.b - mu * (o.q - ft) + rows)
+            values.exact[t.name] = vals
+            if vals:
+                total += t.volume * (max(vals) if sense == "max" else min(vals))
+        else:
+            nums, den = _scaled(opts, lam, mu, ft, sense)
+            values.scaled[t.name] = (nums, den)
+            if nums:
+                total += t.volume * Fraction(max(nums) if sense == "max" else min(nums), den)
     return Priced(sense, options, values, prices, rhs, big_b, floors, total)
+
+
+def _scaled(opts: Sequence[Opt], lam: Fraction, mu: Fraction, ft: int,
+            sense: str) -> tuple[list[int], int]:  # fmt: skip
+    """``a_o`` of every option without side rows (module docstring) as integer numerators
+    over one denominator ``den = den(lam) x den(mu)`` (exact; the same order as the
+    Fractions, ``den > 0``): ``max``: ``a_o den = q_o (1 + mu) den - mu f_t den - lam b_o den``,
+    ``min``: ``a_o den = c_o den + lam b_o den - mu (q_o - f_t) den``."""
+    den = lam.denominator * mu.denominator
+    lam_n = lam.numerator * mu.denominator  # lam x den
+    mu_n = mu.numerator * lam.denominator  # mu x den
+    if sense == "max":
+        k_q, k_0 = den + mu_n, mu_n * ft
+        return [o.q * k_q - lam_n * o.b - k_0 for o in opts], den
+    k_0 = mu_n * ft
+    return [o.c * den + lam_n * o.b - mu_n * o.q + k_0 for o in opts], den
+
+
+class _Values(Mapping[str, Sequence[Fraction]]):
+    """``Priced.values``: per task, exact Fractions (with side rows) or integer numerators
+    over one denominator (:func:`_scaled`), turned into Fractions only when read."""
+
+    def __init__(self) -> None:
+        self.exact: dict[str, list[Fraction]] = {}
+        self.scaled: dict[str, tuple[list[int], int]] = {}
+
+    def __getitem__(self, task: str) -> list[Fraction]:
+        if task not in self.exact:
+            nums, den = self.scaled[task]
+            self.exact[task] = [Fraction(n, den) for n in nums]
+        return self.exact[task]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter({**self.scaled, **self.exact})
+
+    def __len__(self) -> int:
+        return len({**self.scaled, **self.exact})
 
 
 def read_prices(

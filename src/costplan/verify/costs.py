@@ -45,28 +45,54 @@ from fractions import Fraction
 from typing import Any
 
 from costplan.verify import tokens
-from costplan.verify.prices import PUSD, Model, Schedule, Sheet
+from costplan.verify.prices import PUSD, Model, Rates, Schedule, Sheet
 from costplan.verify.tasks import TaskSpec, WorkloadSpec
 
 
-def ceil(x: Fraction) -> int:
+def ceil(x: Fraction | int) -> int:
     return -((-x.numerator) // x.denominator)
+
+
+_PER_TOKEN = (
+    "input_usd_per_mtok",
+    "cache_read_usd_per_mtok",
+    "cache_write_usd_per_mtok",
+    "cache_write_1h_usd_per_mtok",
+    "output_usd_per_mtok",
+    "reasoning_usd_per_mtok",
+)
+
+
+_RATES: dict[int, tuple[Rates, tuple[int, ...]]] = {}
+
+
+def _integer_rates(r: Rates) -> tuple[int, ...]:
+    """``r``'s six per-token rates (``_PER_TOKEN`` order) and fee, in pico-dollars.
+
+    Memoised by object (every task prices the same schedules; ``Rates`` are frozen, and the
+    entry keeps ``r`` alive so its id is not reused; hashing its Fractions would cost more
+    than the conversion)."""
+    hit = _RATES.get(id(r))
+    if hit is not None and hit[0] is r:
+        return hit[1]
+    ints = (*(r.per_token(k) for k in _PER_TOKEN), r.fee_pusd())
+    if len(_RATES) >= 65536:
+        _RATES.clear()
+    _RATES[id(r)] = (r, ints)
+    return ints
 
 
 def request_cost(
     s: Schedule, uncached: int, cached: int, output: int, reasoning: int, w5: int = 0, w1h: int = 0
 ) -> int:
     """Exact cost of one request in pico-dollars (Python ints)."""
-    r = s.rates_for(uncached + cached + w5 + w1h)
-    return (
-        uncached * r.per_token("input_usd_per_mtok")
-        + cached * r.per_token("cache_read_usd_per_mtok")
-        + w5 * r.per_token("cache_write_usd_per_mtok")
-        + w1h * r.per_token("cache_write_1h_usd_per_mtok")
-        + output * r.per_token("output_usd_per_mtok")
-        + reasoning * r.per_token("reasoning_usd_per_mtok")
-        + r.fee_pusd()
+    inp, read, write, write_1h, out, think, fee = _integer_rates(
+        s.rates_for(uncached + cached + w5 + w1h)
     )
+    return (
+        uncached * inp + cached * read + w5 * write + w1h * write_1h
+        + output * out + reasoning * think + fee
+    )  # fmt: skip
 
 
 def min_cacheable(model: Model) -> int:
@@ -157,12 +183,14 @@ class Pricer:
         return self._counts[key]
 
     @staticmethod
-    def _expected(s: Schedule, task: TaskSpec, u: int, out: int, cache: str) -> Fraction:
+    def _expected(s: Schedule, task: TaskSpec, u: int, out: int, cache: str) -> Fraction | int:
+        """Exact expected cost of one query (a whole number of pico-dollars unless a TTL
+        mixes hits and misses)."""
         p, r = task.shared, task.reasoning
         if cache == "":
-            return Fraction(request_cost(s, u, p, out, r))
+            return request_cost(s, u, p, out, r)
         if cache == "none":
-            return Fraction(request_cost(s, u + p, 0, out, r))
+            return request_cost(s, u + p, 0, out, r)
         assert task.cache_rates is not None
         h = task.cache_rates[cache]
         miss = (
@@ -179,11 +207,19 @@ class Pricer:
         counts = self.prompt_counts(task, model)
         n = len(counts)
         each = [self._expected(schedule, task, u, task.output_mean, cache) for u in counts]
-        total = sum(each, Fraction(0))
-        second = sum((c * c for c in each), Fraction(0)) / n
-        sd = ceil_root(second - (total / n) ** 2)
-        p95 = sorted(counts)[ceil(Fraction(95, 100) * (n - 1))]
-        cost_p95 = ceil(self._expected(schedule, task, p95, task.output_p95, cache))
+        total: Fraction | int  # of the n queries (a mean times n)
+        if n == 1:  # one sample (a fixed count): its own mean and p95 prompt, no spread
+            total = each[0]
+            sd, p95, mean, cost = 0, counts[0], Fraction(counts[0]), ceil(total)
+        else:
+            total = whole = Fraction(sum(each, Fraction(0)))
+            second = Fraction(sum((c * c for c in each), Fraction(0))) / n
+            sd = ceil_root(second - (whole / n) ** 2)
+            p95 = sorted(counts)[ceil(Fraction(95, 100) * (n - 1))]
+            mean, cost = Fraction(sum(counts), n), ceil(whole / n)
+        same = n == 1 and task.output_p95 == task.output_mean  # the very request priced above
+        cost_p95 = ceil(total if same else self._expected(schedule, task, p95, task.output_p95,
+                                                            cache))  # fmt: skip
         needed = p95 + task.shared + task.output_p95 + task.reasoning
         out = task.output_p95 + task.reasoning
         excluded = None
@@ -193,9 +229,8 @@ class Pricer:
             excluded = f"p95 output of {out:,} tokens exceeds max output"
         else:
             excluded = task.too_slow(task.p95_ms(model, mode))
-        mean = Fraction(sum(counts), n)
         per_query = ceil(mean) + task.shared + task.output_mean + task.reasoning
-        return OptionCost(ceil(total / n), cost_p95, mean, per_query, excluded, "tokens", sd, n)
+        return OptionCost(cost, cost_p95, mean, per_query, excluded, "tokens", sd, n)
 
     def option(self, task: TaskSpec, model: Model, mode: str, cache: str = "") -> OptionCost:
         """Token cost, or the measured cost scaled to ``mode`` (see the module docs)."""

@@ -62,7 +62,8 @@ def _rows(pq: _PerQuery) -> dict[str, Fraction]:
 class Column:
     """One usable option over every query: ``fits`` where the query may use it, quality
     ``v`` (micro), cost ``c`` (pusd), tokens sent, and the priced value ``red`` (times
-    ``den``; None where it does not fit)."""
+    ``den``; 0 where it does not fit: read only where ``fits``). int64 arrays, or object
+    arrays of Python ints and Fractions (see :func:`_columns`)."""
 
     model: str
     provider: str
@@ -102,18 +103,19 @@ def priced(pq: _PerQuery, output: npt.NDArray[np.int64], cert: dict[str, Any],
     def columns() -> Iterator[Column]:
         return _columns(pq, output, num, den, maximise)
 
-    best: npt.NDArray[Any] | None = None
+    best: npt.NDArray[Any] = np.zeros(g_n, dtype=np.int64)
+    has = np.zeros(g_n, dtype=np.bool_)
     for col in columns():
-        if best is None:
-            best = col.red
-        else:
-            red = col.red
-            pick = np.asarray([b is None or (r is not None and (r > b if maximise else r < b))
-                               for r, b in zip(red, best, strict=True)])  # fmt: skip
-            best = np.where(pick, red, best)
-    if best is None or any(b is None for b in best):
+        red = col.red
+        if red.dtype == object and best.dtype != object:
+            best = best.astype(object)
+        # elementwise exact comparisons (int64, or Python ints and Fractions)
+        better = col.fits & (~has | ((red > best) if maximise else (red < best)))
+        best = np.where(better, red, best)
+        has |= col.fits
+    if not has.all():
         return None
-    total = sum((Fraction(b) for b in best), Fraction(0)) / den
+    total = Fraction(sum(best.tolist(), Fraction(0))) / den  # exact: Python numbers
     constant = Fraction(0)
     if maximise and "budget" in prices:
         budget = exact(doc.get("budget_usd")) or Fraction(0)
@@ -128,14 +130,26 @@ def priced(pq: _PerQuery, output: npt.NDArray[np.int64], cert: dict[str, Any],
     return PricedQueries(maximise, prices, labels, den, columns, best, d)
 
 
+#: |red| (and |best|) below this keep every difference of two of them inside int64.
+_RED_LIMIT = 2**61
+
+
 def _columns(pq: _PerQuery, output: npt.NDArray[np.int64], num: dict[str, int], den: int,
              maximise: bool) -> Iterator[Column]:  # fmt: skip
     """Every usable option's column, one at a time, in a fixed order (models sorted, then
-    the sheet's modes)."""
+    the sheet's modes).
+
+    int64 when every term is an integer and the worst case of ``|red|`` is below
+    :data:`_RED_LIMIT` (bounded from the largest |v|, |c|, |a_r| and the prices); else
+    Python ints and Fractions in object arrays (a share row's ``c (1 - s)`` is rational)."""
     qs, s = pq.qs, pq.settings
     tasks = np.asarray(qs.tasks, dtype=object)
     allowed = s.get("modes", ["standard", "batch"])
     models = sorted(m for k, m in enumerate(qs.models) if (qs.quality[:, k] >= 0).any())
+    integral = not any(label.startswith("share:") for label in num)
+    floors = {label[len("floor:"):]: _ceil(
+        (exact(s["task_min_quality"][label[len("floor:"):]]) or Fraction(0)) * 10**6)
+        for label in num if label.startswith("floor:")}  # fmt: skip
     for name in models:
         model = pq.sheet.models.get(name)
         if model is None:
@@ -143,20 +157,24 @@ def _columns(pq: _PerQuery, output: npt.NDArray[np.int64], num: dict[str, int], 
         column = qs.column(name)
         assert column is not None
         has = column >= 0
-        v = np.where(has, column, 0).astype(object)
+        v64 = np.where(has, column, 0).astype(np.int64)
         prompt = pq.prompt(model)
         fits = has.copy()
         if model.context_window is not None:
             fits &= prompt + qs.cached + output <= model.context_window
         if model.max_output_tokens is not None:
             fits &= output <= model.max_output_tokens
-        sent = (prompt + qs.cached + output).astype(object)
+        sent64 = (prompt + qs.cached + output).astype(np.int64)
         for mode, schedule in model.modes:
             if mode not in allowed:
                 continue
             from costplan.verify.perquery import _costs
 
-            c = _costs(schedule, prompt, qs.cached, output).astype(object)
+            c_raw = _costs(schedule, prompt, qs.cached, output)
+            small = integral and c_raw.dtype != object and _worst(
+                v64, c_raw, sent64, num, den, maximise, floors) < _RED_LIMIT  # fmt: skip
+            v, c, sent = ((v64, c_raw, sent64) if small else
+                          (v64.astype(object), c_raw.astype(object), sent64.astype(object)))
             red: Any = (v * den - c * num.get("budget", 0)) if maximise else (
                 c * den - v * num.get("quality", 0))  # fmt: skip
             for label, n_r in num.items():
@@ -170,10 +188,29 @@ def _columns(pq: _PerQuery, output: npt.NDArray[np.int64], num: dict[str, int], 
                     cap = pq.share_cap(rest) or Fraction(0)
                     a = c * (int(model.provider == rest) - cap)  # Fractions: exact
                 elif kind == "floor":
-                    fl = _ceil((exact(s["task_min_quality"][rest]) or Fraction(0)) * 10**6)
-                    a = np.where(tasks == rest, fl - v, 0)
+                    a = np.where(tasks == rest, floors[rest] - v, 0)
+                    if small:
+                        a = a.astype(np.int64)
                 else:
                     continue
                 red = red - a * n_r if maximise else red + a * n_r
-            red = np.where(fits, red, None)
+            red = np.where(fits, red, 0)  # where it does not fit: 0, never read (fits)
             yield Column(name, model.provider, fits, v, c, sent, red)
+
+
+def _worst(v: npt.NDArray[np.int64], c: npt.NDArray[np.int64], sent: npt.NDArray[np.int64],
+           num: dict[str, int], den: int, maximise: bool, floors: dict[str, int]) -> int:
+    """An upper bound on ``|red|`` of an integer column, and on every factor of it (Python
+    ints: no overflow here)."""
+    vmax = int(np.abs(v).max(initial=0))
+    cmax = int(np.abs(c).max(initial=0))
+    smax = int(np.abs(sent).max(initial=0))
+    own = vmax * den + cmax * abs(num.get("budget", 0)) if maximise else (
+        cmax * den + vmax * abs(num.get("quality", 0)))  # fmt: skip
+    for label, n_r in num.items():
+        kind, _, rest = label.partition(":")
+        if kind == "capacity":
+            own += abs(n_r) * (1 if rest.endswith(":requests") else smax)
+        elif kind == "floor":
+            own += abs(n_r) * (abs(floors[rest]) + vmax)  # |f - v|
+    return max(own, den, *(abs(n_r) for n_r in num.values()))

@@ -44,6 +44,9 @@ def prove(pq: _PerQuery, pr: PricedQueries, z: int) -> str | None:
     if s < 0:
         return None
     limit = s * pr.den
+    # |loss| is an integer unless a share row made it rational: |loss| <= limit iff
+    # |loss| <= floor(limit), capped where int64 losses (below 2**62) all pass anyway
+    whole = min(math.floor(limit), _INT64)
     n = len(pr.best)
     ok = []
     for col in pr.columns():
@@ -51,7 +54,10 @@ def prove(pq: _PerQuery, pr: PricedQueries, z: int) -> str | None:
         idx = np.flatnonzero(keep)
         if len(idx):
             loss = pr.best[idx] - col.red[idx]
-            keep[idx] = np.asarray([abs(x) <= limit for x in loss], dtype=np.bool_)
+            if loss.dtype != object:
+                keep[idx] = np.abs(loss) <= whole
+            else:
+                keep[idx] = np.asarray([abs(x) <= limit for x in loss.tolist()], dtype=np.bool_)
         ok.append(keep)
     kept = np.asarray(ok, dtype=np.bool_).reshape(len(ok), n)
     count = kept.sum(axis=0)
@@ -120,13 +126,13 @@ def _row_coefs(pq: _PerQuery, pr: PricedQueries) -> dict[str, Any]:
         if label.startswith("share:"):
             p = label.partition(":")[2]
             cap = pq.share_cap(p) or Fraction(0)
-            out[label] = lambda col, p=p, cap=cap: col.c * (
+            out[label] = lambda col, p=p, cap=cap: col.c.astype(object) * (  # Python ints
                 cap.denominator * int(col.provider == p) - cap.numerator)  # fmt: skip
     tasks = np.asarray(pq.qs.tasks, dtype=object)
     for task, value in (s.get("task_min_quality") or {}).items():
         fl = _ceil((exact(value) or Fraction(0)) * 10**6)
-        out[f"floor:{task}"] = lambda col, task=task, fl=fl: np.where(
-            tasks == task, fl - col.v, 0)  # fmt: skip
+        out[f"floor:{task}"] = lambda col, task=task, fl=fl: np.where(  # int64 only if safe
+            tasks == task, fl - (col.v if abs(fl) < _INT64 else col.v.astype(object)), 0)
     return out
 
 
