@@ -121,13 +121,14 @@ def _floor_vertices(b: I64, q: I64, f: int) -> list[tuple[Fraction, int]]:
 def _floor_price(alpha: list[Fraction], beta: list[int]) -> Fraction:
     """``argmin_{mu >= 0} max_o alpha_o + mu beta_o``, exactly.
 
-    The minimum of this convex piecewise-linear function is at 0 or where a rising line
-    (``beta > 0``) crosses a falling one; float picks the candidate, the crossing is then
-    recomputed exactly (an exact price keeps exact ties, which the configurations rely on).
+    The minimum of this convex piecewise-linear function is at 0 or where a line that does
+    not fall (``beta >= 0``: an option at the floor counts, as it may be the only one meeting
+    it) crosses a falling one; float picks the candidate, the crossing is then recomputed
+    exactly (an exact price keeps exact ties, which the configurations rely on).
     """
     af = np.asarray([float(a) for a in alpha])
     bf = np.asarray(beta, dtype=np.float64)
-    up, dn = np.flatnonzero(bf > 0), np.flatnonzero(bf < 0)
+    up, dn = np.flatnonzero(bf >= 0), np.flatnonzero(bf < 0)
     if not (up.size and dn.size):
         return Fraction(0)
     ii, jj = np.meshgrid(up, dn, indexing="ij")
