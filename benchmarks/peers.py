@@ -54,8 +54,17 @@ def ours(path: str, limit: float) -> dict[str, Any]:
 
     cost, value, feasible, budget = _load(path)
     t = time.perf_counter()
-    r = solve_mckp(MckpProblem(cost=cost, value=value, feasible=feasible, budget=budget,
-                               objective="max_value", min_value=None), time_limit_s=limit)
+    r = solve_mckp(
+        MckpProblem(
+            cost=cost,
+            value=value,
+            feasible=feasible,
+            budget=budget,
+            objective="max_value",
+            min_value=None,
+        ),
+        time_limit_s=limit,
+    )
     wall = time.perf_counter() - t
     return {"status": r.status, "wall_s": wall, "objective": r.objective,
             "bound": r.bound_exact}  # fmt: skip
@@ -97,8 +106,13 @@ def highs_mip(path: str, limit: float) -> dict[str, Any]:
 
     t = time.perf_counter()
     c, a, low, high, gi, ki, cost, value, budget = _model(path)
-    res = milp(c, constraints=LinearConstraint(a, low, high), integrality=np.ones(len(c)),
-               bounds=Bounds(0, 1), options={"time_limit": limit, "presolve": True})
+    res = milp(
+        c,
+        constraints=LinearConstraint(a, low, high),
+        integrality=np.ones(len(c)),
+        bounds=Bounds(0, 1),
+        options={"time_limit": limit, "presolve": True},
+    )
     wall = time.perf_counter() - t
     found = res.x is not None
     out: dict[str, Any] = {"status": "optimal" if res.status == 0 else
@@ -117,8 +131,16 @@ def highs_lp(path: str, limit: float) -> dict[str, Any]:
     t = time.perf_counter()
     c, a, low, high, *_ = _model(path)
     g = a.shape[0] - 1
-    res = linprog(c, A_ub=a[g:], b_ub=high[g:], A_eq=a[:g], b_eq=low[:g], bounds=(0, 1),
-                  method="highs", options={"time_limit": limit, "presolve": True})
+    res = linprog(
+        c,
+        A_ub=a[g:],
+        b_ub=high[g:],
+        A_eq=a[:g],
+        b_eq=low[:g],
+        bounds=(0, 1),
+        method="highs",
+        options={"time_limit": limit, "presolve": True},
+    )
     wall = time.perf_counter() - t
     return {"status": "optimal" if res.status == 0 else str(res.message)[:60],
             "wall_s": wall, "objective": None if res.x is None else -res.fun}  # fmt: skip

@@ -149,8 +149,10 @@ def peer_table(folder: Path, sizes: list[int], limit: float) -> list[str]:
             lines.append(f"| {n:,} | {label} | {status} | {r['wall_s']:.2f} | {rss:,.0f} MB | "
                          f"{obj_text} | {rel} | {ratio:,.0f}x |")  # fmt: skip
     lines.append("")
-    lines.append("*vs optimum*: (costplan's proven optimum - the peer's objective) / optimum; "
-                 "the LP's is its fractional bound (negative: above any 0/1 plan).")
+    lines.append(
+        "*vs optimum*: (costplan's proven optimum - the peer's objective) / optimum; "
+        "the LP's is its fractional bound (negative: above any 0/1 plan)."
+    )
     return lines
 
 
