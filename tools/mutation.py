@@ -95,9 +95,14 @@ def _checker() -> list[Module]:
             "tests/trust/test_tamper_assign.py",
             "tests/mutation_kills/test_checker_proof_kills.py",
         )
+        # the per-query bound and search also run their brute-force kill tests
+        per_query = (*proof_tests, "tests/mutation_kills/test_checker_searchq_kills.py")
         proofs = [
-            Module(f"checker-{name}", f"src/costplan/verify/{name}.py", proof_tests)
-            for name in ("search", "searchq", "perquerycert")
+            Module("checker-search", "src/costplan/verify/search.py", proof_tests),
+            *(
+                Module(f"checker-{name}", f"src/costplan/verify/{name}.py", per_query)
+                for name in ("searchq", "perquerycert")
+            ),
         ]
         return arithmetic + proofs
     tests = ("tests/trust/test_verify.py", "tests/test_cascade.py", "tests/test_planio.py")
