@@ -95,13 +95,103 @@ def _checker() -> list[Module]:
             "tests/trust/test_tamper_assign.py",
             "tests/mutation_kills/test_checker_proof_kills.py",
         )
+        # the per-query bound and search also run their brute-force kill tests
+        per_query = (*proof_tests, "tests/mutation_kills/test_checker_searchq_kills.py")
         proofs = [
-            Module(f"checker-{name}", f"src/costplan/verify/{name}.py", proof_tests)
-            for name in ("search", "searchq", "perquerycert")
+            Module("checker-search", "src/costplan/verify/search.py", proof_tests),
+            *(
+                Module(f"checker-{name}", f"src/costplan/verify/{name}.py", per_query)
+                for name in ("searchq", "perquerycert")
+            ),
         ]
         return arithmetic + proofs
     tests = ("tests/trust/test_verify.py", "tests/test_cascade.py", "tests/test_planio.py")
     return [Module("checker", "src/costplan/verify.py", tests)]
+
+
+def _solvers() -> list[Module]:
+    """The solvers' exact cores: the status rule, the class-level bound and core, the
+    per-query core beyond its relaxation (``mckp-relax`` below), the constrained path, its
+    Lagrangian search and the CP-SAT class-level back end."""
+    kills = "tests/mutation_kills/test_{}_kills.py"
+    sv = "tests/solvers/test_{}.py"
+    return [
+        Module(
+            "solvers-protocol",
+            "src/costplan/solvers/protocol.py",
+            (kills.format("protocol"), sv.format("scaled_claims")),
+        ),
+        Module(
+            "solvers-classbound",
+            "src/costplan/solvers/classbound.py",
+            (kills.format("classbound"),),
+        ),
+        Module(
+            "solvers-classmckp",
+            "src/costplan/solvers/classmckp.py",
+            (kills.format("classmckp"),),
+        ),
+        Module(
+            "classmckp-bound",
+            "src/costplan/solvers/classmckp.py",
+            (kills.format("classmckp"),),
+            # what the class-level core's bound, prices and exact sub-results rest on
+            functions=(
+                "x_prices",
+                "x__floor_vertices",
+                "x__floor_price",
+                "x__task_prices",
+                "x_relaxation_bound",
+                "x__penalty",
+                "x__least_penalties",
+                "x__undominated",
+                "x__restrict",
+                "x__shifted",
+                "x__infeasible",
+                "x__optimal",
+            ),
+        ),
+        Module(
+            "mckp-core",
+            "src/costplan/solvers/mckp.py",
+            (kills.format("mckp_core"), sv.format("mckp"), sv.format("mckp_medium")),
+            # everything in mckp.py but the relaxation (module "mckp-relax")
+            functions=(
+                "x__floor",
+                "x__to_float_up",
+                "x__fill",
+                "x__fix",
+                "x__dp",
+                "x__solve_sub",
+                "x__validate",
+                "x__canonical",
+                "x__start_plan",
+                "x__profit",
+                "x_solve_mckp",
+                "x__certificate",
+                "x__slack",
+            ),
+        ),
+        Module(
+            "solvers-constrained",
+            "src/costplan/solvers/constrained.py",
+            (
+                kills.format("constrained"),
+                sv.format("constrained"),
+                sv.format("constrained_timeout"),
+            ),
+        ),
+        Module(
+            "solvers-sidelag",
+            "src/costplan/solvers/sidelag.py",
+            (kills.format("sidelag"), sv.format("constrained"), sv.format("constrained_timeout")),
+        ),
+        Module(
+            "solvers-classlevel",
+            "src/costplan/solvers/classlevel.py",
+            (kills.format("classlevel"), sv.format("classlevel"), sv.format("scaled_claims")),
+        ),
+    ]
 
 
 def modules() -> list[Module]:
@@ -122,6 +212,7 @@ def modules() -> list[Module]:
             ("tests/mutation_kills/test_cost_kills.py",),
         ),
         *_checker(),
+        *_solvers(),
         Module(
             "mckp-relax",
             "src/costplan/solvers/mckp.py",

@@ -46,6 +46,7 @@ from costplan.workload.model import share_cap
 
 if TYPE_CHECKING:
     from costplan.solvers.constrained import LinearConstraint, ShareConstraint
+    from costplan.solvers.protocol import Solution
 
 Objective = Literal["max_quality", "min_cost"]
 #: Share caps have at most 9 decimals, which keeps ``num * den`` of a cap below 2**62.
@@ -136,36 +137,47 @@ def build_arrays(
                 hint=did_you_mean(m, sheet.models),
             )
     tokens = _token_matrix(qs, sheet, progress)
-    options: list[AssignOption] = []
-    costs, values, feas, toks = [], [], [], []
+    # The option list first, then each (G, K) array allocated once and filled column by
+    # column: no list of columns beside a stacked copy beside an astype copy (three times
+    # the matrix at the peak before).
+    columns: list[tuple[int, str, str]] = []  # (model column, model, mode) per option
     for k, m in enumerate(qs.models):
+        for mode in modes:
+            if mode in sheet.models[m].available_modes():
+                columns.append((k, m, mode))
+    options = tuple(AssignOption(m, sheet.models[m].provider, mode) for _, m, mode in columns)
+    shape = (qs.size, len(columns))
+    cost = np.empty(shape, dtype=np.int64)
+    value = np.empty(shape, dtype=np.int64)
+    feasible = np.empty(shape, dtype=np.bool_)
+    # Token use per query depends only on the prompt-token array (shared by every model of
+    # one tokenizer): one (G,) total per distinct array, and a read-only broadcast view
+    # instead of a (G, K) matrix when every option shares it (token counts given).
+    totals: dict[int, npt.NDArray[np.int64]] = {}
+    for j, (k, m, mode) in enumerate(columns):
         model = sheet.models[m]
         prompt = tokens[m]
         total_in = prompt + qs.cached_tokens
+        if id(prompt) not in totals:
+            totals[id(prompt)] = (total_in + qs.output_tokens).astype(np.int64, copy=False)
         fits = np.ones(qs.size, dtype=np.bool_)
         if model.context_window is not None:
             fits &= total_in + qs.output_tokens <= model.context_window
         if model.max_output_tokens is not None:
             fits &= qs.output_tokens <= model.max_output_tokens
-        for mode in modes:
-            if mode not in model.available_modes():
-                continue
-            options.append(AssignOption(m, model.provider, mode))
-            costs.append(
-                request_cost_pusd(
-                    model.schedule(mode),
-                    uncached=prompt,
-                    cached=qs.cached_tokens,
-                    output=qs.output_tokens,
-                )
-            )
-            values.append(qs.quality_micro[:, k])
-            feas.append(fits & (qs.quality_micro[:, k] >= 0))
-            toks.append(total_in + qs.output_tokens)
-    cost = np.stack(costs, axis=1).astype(np.int64)
-    value = np.maximum(np.stack(values, axis=1), 0).astype(np.int64)
-    feasible = np.stack(feas, axis=1)
-    token_use = np.stack(toks, axis=1).astype(np.int64)
+        cost[:, j] = request_cost_pusd(
+            model.schedule(mode), uncached=prompt, cached=qs.cached_tokens, output=qs.output_tokens
+        )
+        q = qs.quality_micro[:, k]
+        np.maximum(q, 0, out=value[:, j])
+        np.logical_and(fits, q >= 0, out=feasible[:, j])
+    token_use: npt.NDArray[np.int64]
+    if len(totals) == 1:
+        token_use = np.broadcast_to(next(iter(totals.values()))[:, None], shape)
+    else:
+        token_use = np.empty(shape, dtype=np.int64)
+        for j, (_, m, _) in enumerate(columns):
+            token_use[:, j] = totals[id(tokens[m])]
     empty = ~feasible.any(axis=1)
     if empty.any():
         g = int(np.flatnonzero(empty)[0])
@@ -175,7 +187,7 @@ def build_arrays(
             "any model's context window",
             file=qs.path,
         )
-    return tuple(options), cost, value, feasible, token_use
+    return options, cost, value, feasible, token_use
 
 
 def _side_rows(
@@ -255,7 +267,6 @@ def assign(
     """
     from costplan.solvers.constrained import solve_constrained
     from costplan.solvers.mckp import MckpProblem, solve_mckp
-    from costplan.solvers.protocol import certificate_to_dict
 
     if objective == "max_quality" and budget_pusd is None:
         raise InputError("a budget is required for objective max_quality", hint="pass --budget")
@@ -296,8 +307,38 @@ def assign(
     if result.status not in ("optimal", "feasible"):
         raise SolverLimitError("no assignment found within the time limit")
     g = np.arange(qs.size)
-    chosen_cost = cost[g, result.choice]
-    chosen_q = value[g, result.choice]
+    if not feasible[g, result.choice].all():
+        raise InternalError("per-query assignment uses an infeasible option (a solver bug)")
+    return finish_assignment(qs, sheet, options, result, cost[g, result.choice],
+                             value[g, result.choice], objective=objective,
+                             budget_pusd=budget_pusd, min_mean_quality=min_mean_quality,
+                             modes=modes, side=side, notes=hindsight_notes(qs))  # fmt: skip
+
+
+def finish_assignment(
+    qs: QuerySet,
+    sheet: PriceSheet,
+    options: Sequence[AssignOption],
+    result: Solution,
+    chosen_cost: npt.NDArray[np.int64],
+    chosen_q: npt.NDArray[np.int64],
+    *,
+    objective: Objective,
+    budget_pusd: int | None,
+    min_mean_quality: Decimal | None,
+    modes: Sequence[str],
+    side: AssignSideConstraints | None,
+    notes: tuple[str, ...],
+) -> Assignment:
+    """The summary plan of a solved assignment, checked by the independent checker.
+
+    ``result``: a feasible or optimal solution; ``chosen_cost``/``chosen_q``: each query's
+    cost and quality under ``result.choice``; ``notes``: appended to the plan's notes. Only
+    ``qs``'s ids, tasks, path, digest and default output are read (the Dask engine hands over a
+    query set without the per-model columns).
+    """
+    from costplan.solvers.protocol import certificate_to_dict
+
     plan = _summary_plan(
         qs, sheet, options, result.choice, chosen_cost, chosen_q,
         objective=objective, budget_pusd=budget_pusd, status=result.status,
@@ -309,14 +350,12 @@ def assign(
     )  # fmt: skip
     plan = dataclasses.replace(plan, assign=_settings(qs, modes, min_mean_quality, side))
     # The independent checker re-prices the plan document, query by query, before anyone sees it.
-    plan = verify_assignment(plan, qs, sheet, [options[k] for k in range(len(options))],
-                      result.choice, chosen_cost, chosen_q)  # fmt: skip
-    plan = dataclasses.replace(plan, notes=(*plan.notes, *hindsight_notes(qs)))
+    plan = verify_assignment(plan, qs, sheet, list(options), result.choice, chosen_cost,
+                             chosen_q)  # fmt: skip
+    plan = dataclasses.replace(plan, notes=(*plan.notes, *notes))
     if budget_pusd is not None and int(chosen_cost.sum()) > budget_pusd:
         raise InternalError("per-query assignment exceeds the budget (a solver bug)")
-    if not feasible[g, result.choice].all():
-        raise InternalError("per-query assignment uses an infeasible option (a solver bug)")
-    return Assignment(qs, options, result.choice, chosen_cost, chosen_q, plan)
+    return Assignment(qs, tuple(options), result.choice, chosen_cost, chosen_q, plan)
 
 
 def _settings(

@@ -410,7 +410,8 @@ def _runner_ups(
         main = used[0]
         # A dominated option (another is at least as good and no dearer) is never a
         # sensible alternative, e.g. standard mode beside a cheaper batch mode.
-        sensible = [o for o in opts if not _dominated(options, o, opts)]
+        sensible = [o for o, beaten in zip(opts, _dominated(options, opts), strict=True)
+                    if not beaten]  # fmt: skip
         candidates = [o for o in sensible if counts[o] == 0] or used[1:]
         if not candidates:
             continue
@@ -442,13 +443,28 @@ def _runner_ups(
     return tuple(out)
 
 
-def _dominated(options: Sequence[Option], o: int, opts: Sequence[int]) -> bool:
-    a = options[o]
-    return any(
-        (b.quality_micro >= a.quality_micro and b.cost_pusd <= a.cost_pusd)
-        and (b.quality_micro > a.quality_micro or b.cost_pusd < a.cost_pusd)
-        for b in (options[i] for i in opts if i != o)
-    )
+def _dominated(options: Sequence[Option], opts: Sequence[int]) -> list[bool]:
+    """Per option of ``opts``: does another one have at least its quality at no more cost,
+    and is strictly better in one of the two? In O(n log n): sorted by cost, option ``a``
+    is dominated exactly when an option strictly cheaper has quality ``>= q_a``, or one of
+    the same cost has quality ``> q_a``."""
+    q = [options[i].quality_micro for i in opts]
+    c = [options[i].cost_pusd for i in opts]
+    order = sorted(range(len(opts)), key=lambda k: (c[k], -q[k]))  # cost up, quality down
+    out = [False] * len(opts)
+    best_cheaper = None  # the best quality among options strictly cheaper than this cost
+    k = 0
+    while k < len(order):
+        cost = c[order[k]]
+        top = q[order[k]]  # the best quality at this cost (quality down within a cost)
+        end = k
+        while end < len(order) and c[order[end]] == cost:
+            end += 1
+        for i in order[k:end]:
+            out[i] = (best_cheaper is not None and best_cheaper >= q[i]) or top > q[i]
+        best_cheaper = top if best_cheaper is None else max(best_cheaper, top)
+        k = end
+    return out
 
 
 def rate_str(x: float | Decimal) -> str:

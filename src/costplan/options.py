@@ -160,9 +160,17 @@ class OptionTable:
     allow_override: Mapping[str, tuple[str, ...]] | None = None
 
     def for_task(self, task: str, *, usable_only: bool = True) -> list[Option]:
-        return [
-            o for o in self.options if o.task == task and (o.excluded is None or not usable_only)
-        ]
+        """The task's options in table order (usable ones only by default); a new list."""
+        every = self._by_task.get(task, ())
+        return [o for o in every if o.excluded is None] if usable_only else list(every)
+
+    @functools.cached_property
+    def _by_task(self) -> dict[str, tuple[Option, ...]]:
+        """Options by task, in table order (one pass: callers ask task by task)."""
+        out: dict[str, list[Option]] = {}
+        for o in self.options:
+            out.setdefault(o.task, []).append(o)
+        return {t: tuple(opts) for t, opts in out.items()}
 
     def usable(self) -> list[Option]:
         return [o for o in self.options if o.excluded is None]

@@ -314,7 +314,8 @@ def test_floor_and_objective_past_int64() -> None:
     half = _one(2**61, 1, 1)
     pr = Priced("max", {"t": [half]}, {"t": [F(2**61)]}, {}, {}, None, {}, F(2**62))
     assert prove(pr, (t2,), {}, 0, _coef) == (
-        "the objective passes int64: beyond the checker's exact search")
+        "the objective passes int64: beyond the checker's exact search"
+    )
     # min sense reads the cost: 2 queries of cost 2^61 pass, of quality 2^61 and cost 1 do not
     pm = Priced("min", {"t": [half]}, {"t": [F(1)]}, {}, {}, None, {}, F(2))
     assert prove(pm, (t2,), {}, 3, _coef) == BETTER  # cost 2 <= 2
@@ -393,7 +394,8 @@ def test_add_row_fits_or_relaxes_by_powers_of_ten() -> None:
     assert coeffs == [10**18]
     assert upper == 10**18
     assert [(label, [c for c, _ in terms], rhs) for label, terms, rhs in big] == [
-        ("r", [10**19], 10**19 + 7)]
+        ("r", [10**19], 10**19 + 7)
+    ]
     # 5 x 10^20 + 3: two divisions by 10 are not enough (5 x 10^18 > 2^62), three are
     expr, coeffs, upper, big = _added(5 * 10**20 + 3, 1, 10**21 + 9)
     assert expr is None

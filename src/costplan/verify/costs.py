@@ -39,7 +39,6 @@ Cache choices of (task, model, mode): ``""`` without a policy; ``none`` only whe
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from fractions import Fraction
@@ -50,7 +49,7 @@ from costplan.verify.prices import PUSD, Model, Rates, Schedule, Sheet
 from costplan.verify.tasks import TaskSpec, WorkloadSpec
 
 
-def ceil(x: Fraction) -> int:
+def ceil(x: Fraction | int) -> int:
     return -((-x.numerator) // x.denominator)
 
 
@@ -64,11 +63,23 @@ _PER_TOKEN = (
 )
 
 
-@functools.lru_cache(maxsize=65536)
+_RATES: dict[int, tuple[Rates, tuple[int, ...]]] = {}
+
+
 def _integer_rates(r: Rates) -> tuple[int, ...]:
-    """``r``'s six per-token rates (``_PER_TOKEN`` order) and fee, in pico-dollars
-    (memoised: every task prices the same schedules; ``Rates`` are frozen values)."""
-    return (*(r.per_token(k) for k in _PER_TOKEN), r.fee_pusd())
+    """``r``'s six per-token rates (``_PER_TOKEN`` order) and fee, in pico-dollars.
+
+    Memoised by object (every task prices the same schedules; ``Rates`` are frozen, and the
+    entry keeps ``r`` alive so its id is not reused; hashing its Fractions would cost more
+    than the conversion)."""
+    hit = _RATES.get(id(r))
+    if hit is not None and hit[0] is r:
+        return hit[1]
+    ints = (*(r.per_token(k) for k in _PER_TOKEN), r.fee_pusd())
+    if len(_RATES) >= 65536:
+        _RATES.clear()
+    _RATES[id(r)] = (r, ints)
+    return ints
 
 
 def request_cost(
@@ -172,12 +183,14 @@ class Pricer:
         return self._counts[key]
 
     @staticmethod
-    def _expected(s: Schedule, task: TaskSpec, u: int, out: int, cache: str) -> Fraction:
+    def _expected(s: Schedule, task: TaskSpec, u: int, out: int, cache: str) -> Fraction | int:
+        """Exact expected cost of one query (a whole number of pico-dollars unless a TTL
+        mixes hits and misses)."""
         p, r = task.shared, task.reasoning
         if cache == "":
-            return Fraction(request_cost(s, u, p, out, r))
+            return request_cost(s, u, p, out, r)
         if cache == "none":
-            return Fraction(request_cost(s, u + p, 0, out, r))
+            return request_cost(s, u + p, 0, out, r)
         assert task.cache_rates is not None
         h = task.cache_rates[cache]
         miss = (
@@ -194,13 +207,16 @@ class Pricer:
         counts = self.prompt_counts(task, model)
         n = len(counts)
         each = [self._expected(schedule, task, u, task.output_mean, cache) for u in counts]
-        total = sum(each, Fraction(0))
-        if n == 1:  # one sample (a fixed count): no spread, and it is its own p95 prompt
-            sd, p95 = 0, counts[0]
+        total: Fraction | int  # of the n queries (a mean times n)
+        if n == 1:  # one sample (a fixed count): its own mean and p95 prompt, no spread
+            total = each[0]
+            sd, p95, mean, cost = 0, counts[0], Fraction(counts[0]), ceil(total)
         else:
-            second = sum((c * c for c in each), Fraction(0)) / n
-            sd = ceil_root(second - (total / n) ** 2)
+            total = whole = Fraction(sum(each, Fraction(0)))
+            second = Fraction(sum((c * c for c in each), Fraction(0))) / n
+            sd = ceil_root(second - (whole / n) ** 2)
             p95 = sorted(counts)[ceil(Fraction(95, 100) * (n - 1))]
+            mean, cost = Fraction(sum(counts), n), ceil(whole / n)
         same = n == 1 and task.output_p95 == task.output_mean  # the very request priced above
         cost_p95 = ceil(total if same else self._expected(schedule, task, p95, task.output_p95,
                                                             cache))  # fmt: skip
@@ -213,9 +229,8 @@ class Pricer:
             excluded = f"p95 output of {out:,} tokens exceeds max output"
         else:
             excluded = task.too_slow(task.p95_ms(model, mode))
-        mean = Fraction(sum(counts), n)
         per_query = ceil(mean) + task.shared + task.output_mean + task.reasoning
-        return OptionCost(ceil(total / n), cost_p95, mean, per_query, excluded, "tokens", sd, n)
+        return OptionCost(cost, cost_p95, mean, per_query, excluded, "tokens", sd, n)
 
     def option(self, task: TaskSpec, model: Model, mode: str, cache: str = "") -> OptionCost:
         """Token cost, or the measured cost scaled to ``mode`` (see the module docs)."""

@@ -87,13 +87,6 @@ class PricedQueries:
     d: Fraction
 
 
-def lagrangian(pq: _PerQuery, output: npt.NDArray[np.int64], cert: dict[str, Any],
-               f: Findings) -> Fraction | None:  # fmt: skip
-    """``D`` for the certificate's prices, or None when they are invalid (named in ``f``)."""
-    got = priced(pq, output, cert, f)
-    return None if got is None else got.d
-
-
 def priced(pq: _PerQuery, output: npt.NDArray[np.int64], cert: dict[str, Any],
            f: Findings) -> PricedQueries | None:  # fmt: skip
     """The columns, the prices and ``D``; None when the prices are invalid (named in ``f``)."""

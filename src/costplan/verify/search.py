@@ -74,21 +74,23 @@ def prove(pr: Priced, tasks: tuple[TaskSpec, ...], shares: dict[str, Fraction], 
         if not opts:
             return f"task {t.name!r} has no usable option"
         top = max(vals) if pr.sense == "max" else min(vals)
-        xs = []
+        xs, kept = [], []
         for o, v in zip(opts, vals, strict=True):
             ub = cut(s, abs(top - v), t.volume)
+            if ub == 0 or (not t.split and ub < t.volume):
+                continue  # the cut fixes x_o = 0: no variable (a best option has ub = V)
             if t.split:
                 x = model.new_int_var(0, ub, "")
             else:
-                x = model.new_int_var_from_domain(
-                    cp_model.Domain.from_values([0] if ub < t.volume else [0, t.volume]), "")
+                x = model.new_int_var_from_domain(cp_model.Domain.from_values([0, t.volume]), "")
             xs.append(x)
+            kept.append(o)
             terms.append((len(flat), x, ub))
             flat.append(o)
         model.add(sum(xs) == t.volume)  # split: false: each domain is {0, V}, so one option
         f_t = pr.floors.get(t.name)
         if f_t is not None:
-            row = [(o.q - f_t, x) for o, x in zip(opts, xs, strict=True)]
+            row = [(o.q - f_t, x) for o, x in zip(kept, xs, strict=True)]
             mu = pr.prices.get(f"floor:{t.name}", Fraction(0))
             if not _fits(row, [t.volume] * len(row), 0):
                 return "the floor rows pass int64"
