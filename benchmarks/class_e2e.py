@@ -1,6 +1,7 @@
 """Class-level commands end to end on many tasks x many models, against the solve alone.
 
     PYTHONPATH=src python benchmarks/class_e2e.py [--tasks 50] [--models 250] [--points 10]
+        [--no-frontier]
 
 A seeded workload (``tasks`` tasks with fixed prompt and output tokens, a quality per task
 and model rising with price plus noise, a binding budget) and a sheet of ``models`` models
@@ -88,6 +89,7 @@ def main() -> None:
     ap.add_argument("--tasks", type=int, default=50)
     ap.add_argument("--models", type=int, default=250)
     ap.add_argument("--points", type=int, default=10)
+    ap.add_argument("--no-frontier", action="store_true", help="skip frontier (large sheets)")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as d:
         w = write_inputs(Path(d), a.tasks, a.models)
@@ -98,6 +100,8 @@ def main() -> None:
             ("optimize -q", ["optimize", str(w), "-q"]),
             (f"frontier --points {a.points}", ["frontier", str(w), "--points", str(a.points)]),
         ):
+            if a.no_frontier and args[0] == "frontier":
+                continue
             wall, rss = child(args)
             rows.append((label, wall, rss))
     print(f"{a.tasks} tasks x {a.models} models; load average {os.getloadavg()[0]:.1f}\n")

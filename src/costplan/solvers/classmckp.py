@@ -186,7 +186,11 @@ def prices(p: ClassProblem, budget_cost: I64) -> Prices | None:
         t, i, j = rel.critical
         (c_i, q_i), (c_j, q_j) = verts[t][i], verts[t][j]
         lam = Fraction(q_j - q_i) / (c_j - c_i) if c_j != c_i else rel.lam / scale
-    alphas = [[int(p.quality[o]) - lam * int(budget_cost[o]) for o in g] for g in groups]
+    # q - lam b as one Fraction each (the same values as the operator form, without its
+    # intermediate Fractions: this runs over every option at every solve)
+    ln, ld = lam.numerator, lam.denominator
+    qs, bs = p.quality.tolist(), budget_cost.tolist()
+    alphas = [[Fraction(qs[o] * ld - ln * bs[o], ld) for o in g.tolist()] for g in groups]
     mus, loss, best = _task_prices(p, groups, floor, alphas)
     bound = lam * p.budget + sum(
         (int(n) * a for n, a in zip(p.volume, best, strict=True)), Fraction(0)
@@ -207,7 +211,7 @@ def _task_prices(
     for t, (g, alpha) in enumerate(zip(groups, alphas, strict=True)):
         beta = [int(p.quality[o]) - max(0, floor[t]) for o in g]
         mu = Fraction(0) if floor[t] < 0 else _floor_price(alpha, beta)
-        a = [al + mu * be for al, be in zip(alpha, beta, strict=True)]
+        a = list(alpha) if mu == 0 else [al + mu * be for al, be in zip(alpha, beta, strict=True)]
         top = max(a)
         for o, ao in zip(g, a, strict=True):
             loss[int(o)] = top - ao
