@@ -100,15 +100,23 @@ ENV = {
 }
 
 
+def _default_signals() -> None:
+    # A child of a background job (`cmd &` in a script) starts with SIGINT and SIGQUIT
+    # ignored, and costplan rightly keeps an ignored signal ignored (see the nohup test
+    # below). The interactive user these tests stand for has them at their defaults.
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
+
+
 def _start(*args: str) -> subprocess.Popen[str]:
-    env = ENV
     return subprocess.Popen(
         [sys.executable, "-m", "tests.trust._slow_writer", *args],
         cwd=ROOT,
-        env=env,
+        env=ENV,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_default_signals,
     )
 
 
