@@ -448,6 +448,28 @@ models:
             {"floor:t": F(10**14)},
             10**19 + 600000,
         ),
+        # min, mean floor 0.000001 (1 micro, one query) priced 1e13, quality 1e6 micro on b:
+        # D = 1e13 x 1 + min(1 - 1e13 x 1e6) = 10**13 + 1 - 10**19
+        (
+            "min_cost",
+            None,
+            {"min_quality": "0.000001"},
+            1,
+            [-1, 10**6],
+            {"quality": F(10**13)},
+            10**13 + 1 - 10**19,
+        ),
+        # max, "at most 1 request on b" priced 1e19 (its red alone passes int64):
+        # D = 1e19 x 1 + (1 - 1e19) = 1
+        (
+            "max_quality",
+            None,
+            {"capacity_requests": {"b": 1}},
+            1,
+            [-1, 1],
+            {"capacity:b:requests": F(10**19)},
+            1,
+        ),
     ],
 )
 def test_priced_values_past_int64_stay_exact(
