@@ -448,6 +448,17 @@ models:
             {"floor:t": F(10**14)},
             10**19 + 600000,
         ),
+        # max, quality 600001 on b only, a task floor of 0.5 priced 1e11 + 2: within int64,
+        # past 2^53 (a double would round it): D = 600001 + (1e11 + 2) x 100001
+        (
+            "max_quality",
+            None,
+            {"task_min_quality": {"t": "0.5"}},
+            1,
+            [-1, 600001],
+            {"floor:t": F(10**11 + 2)},
+            10000100000800003,
+        ),
         # min, mean floor 0.000001 (1 micro, one query) priced 1e13, quality 1e6 micro on b:
         # D = 1e13 x 1 + min(1 - 1e13 x 1e6) = 10**13 + 1 - 10**19
         (
