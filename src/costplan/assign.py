@@ -46,6 +46,7 @@ from costplan.workload.model import share_cap
 
 if TYPE_CHECKING:
     from costplan.solvers.constrained import LinearConstraint, ShareConstraint
+    from costplan.solvers.protocol import Solution
 
 Objective = Literal["max_quality", "min_cost"]
 #: Share caps have at most 9 decimals, which keeps ``num * den`` of a cap below 2**62.
@@ -255,7 +256,6 @@ def assign(
     """
     from costplan.solvers.constrained import solve_constrained
     from costplan.solvers.mckp import MckpProblem, solve_mckp
-    from costplan.solvers.protocol import certificate_to_dict
 
     if objective == "max_quality" and budget_pusd is None:
         raise InputError("a budget is required for objective max_quality", hint="pass --budget")
@@ -296,8 +296,38 @@ def assign(
     if result.status not in ("optimal", "feasible"):
         raise SolverLimitError("no assignment found within the time limit")
     g = np.arange(qs.size)
-    chosen_cost = cost[g, result.choice]
-    chosen_q = value[g, result.choice]
+    if not feasible[g, result.choice].all():
+        raise InternalError("per-query assignment uses an infeasible option (a solver bug)")
+    return finish_assignment(qs, sheet, options, result, cost[g, result.choice],
+                             value[g, result.choice], objective=objective,
+                             budget_pusd=budget_pusd, min_mean_quality=min_mean_quality,
+                             modes=modes, side=side, notes=hindsight_notes(qs))  # fmt: skip
+
+
+def finish_assignment(
+    qs: QuerySet,
+    sheet: PriceSheet,
+    options: Sequence[AssignOption],
+    result: Solution,
+    chosen_cost: npt.NDArray[np.int64],
+    chosen_q: npt.NDArray[np.int64],
+    *,
+    objective: Objective,
+    budget_pusd: int | None,
+    min_mean_quality: Decimal | None,
+    modes: Sequence[str],
+    side: AssignSideConstraints | None,
+    notes: tuple[str, ...],
+) -> Assignment:
+    """The summary plan of a solved assignment, checked by the independent checker.
+
+    ``result``: a feasible or optimal solution; ``chosen_cost``/``chosen_q``: each query's
+    cost and quality under ``result.choice``; ``notes``: appended to the plan's notes. Only
+    ``qs``'s ids, tasks, path, digest and default output are read (the Dask engine hands over a
+    query set without the per-model columns).
+    """
+    from costplan.solvers.protocol import certificate_to_dict
+
     plan = _summary_plan(
         qs, sheet, options, result.choice, chosen_cost, chosen_q,
         objective=objective, budget_pusd=budget_pusd, status=result.status,
@@ -309,14 +339,12 @@ def assign(
     )  # fmt: skip
     plan = dataclasses.replace(plan, assign=_settings(qs, modes, min_mean_quality, side))
     # The independent checker re-prices the plan document, query by query, before anyone sees it.
-    plan = verify_assignment(plan, qs, sheet, [options[k] for k in range(len(options))],
-                      result.choice, chosen_cost, chosen_q)  # fmt: skip
-    plan = dataclasses.replace(plan, notes=(*plan.notes, *hindsight_notes(qs)))
+    plan = verify_assignment(plan, qs, sheet, list(options), result.choice, chosen_cost,
+                             chosen_q)  # fmt: skip
+    plan = dataclasses.replace(plan, notes=(*plan.notes, *notes))
     if budget_pusd is not None and int(chosen_cost.sum()) > budget_pusd:
         raise InternalError("per-query assignment exceeds the budget (a solver bug)")
-    if not feasible[g, result.choice].all():
-        raise InternalError("per-query assignment uses an infeasible option (a solver bug)")
-    return Assignment(qs, options, result.choice, chosen_cost, chosen_q, plan)
+    return Assignment(qs, tuple(options), result.choice, chosen_cost, chosen_q, plan)
 
 
 def _settings(

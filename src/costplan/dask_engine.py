@@ -7,28 +7,28 @@ and ``--task-min-quality`` with this engine). The cluster is ``--scheduler ADDRE
 existing one, whose workers must have costplan installed) or a ``LocalCluster`` of 2 worker
 processes, 1 thread each, no dashboard, closed when the run ends.
 
-Design, and what is distributed today:
+Design:
 
-1. *Distributed*: each worker reads its shards with the same reader as the single-process
-   path (:func:`costplan.queries.load_queries` on one shard), reports its models, and, once
-   the driver has merged the models in order of first appearance (shard order: what the
-   single-process reader of the whole set does), builds the shard's cost/value/feasible/token
-   arrays with :func:`costplan.assign.build_arrays` on the shard re-aligned to those models.
-   Reading, checking, tokenising and pricing (most of an end-to-end run) happen on the workers.
-2. *Gathered to the driver*: the shards' arrays and queries are gathered, concatenated in
-   shard order then row order, and solved by :func:`costplan.assign.assign` with the arrays
-   handed over: the same solver (:mod:`costplan.solvers.mckp`: hull, LP greedy, fixing, the
-   exact core), the same tie-breaking, the same plan, the same independent check
-   (:func:`costplan.preflight.verify_assignment`) and the same writers. This is what makes the
-   assignments and plan files byte-identical to the single-process run on the same shards;
-   it also means the driver must hold the whole problem (``queries x options`` x 17 bytes).
-   NOT done yet: the budget dual searched over shard-level hull increments on the workers
-   (exact rational bisection of lambda, each worker answering its shards' aggregate (cost,
-   value) of the LP-greedy choice) with only the near-critical queries gathered for the exact
-   core; that is what data larger than the driver's memory needs (issue 15, item 5). Its
-   first piece, the exact distributed search of the budget's dual price, is
-   :mod:`costplan.dask_dual` (tested to find the price the driver's solver certifies; not
-   yet used by this engine's run).
+1. *Read and priced on the workers*: each worker reads its shards with the same reader as the
+   single-process path (:func:`costplan.queries.load_queries` on one shard), reports its
+   models, and, once the driver has merged the models in order of first appearance (shard
+   order: what the single-process reader of the whole set does), builds the shard's
+   cost/value/feasible/token arrays with :func:`costplan.assign.build_arrays` on the shard
+   re-aligned to those models. Only ids, digests and the option list come back.
+2. *Solved distributed* (:mod:`costplan.dask_solve`, worker side :mod:`costplan.dask_shard`):
+   every phase of :func:`costplan.solvers.mckp.solve_mckp` (hull, LP greedy and the budget's
+   dual price, the incumbent's fill, reduced-profit fixing) runs shard by shard on the
+   workers; the driver searches the critical step over the shards' sorted hull steps, runs
+   the fill over the few groups it may move and the exact core
+   (:func:`costplan.solvers.mckp.exact_core`) over the core groups' rows. Same plan, bound,
+   status, certificate and statistics as the single-process solver, by construction and by
+   test (``tests/assign/test_dask_solve.py``).
+3. *On the driver*: each query's chosen option, cost and quality (O(queries), not
+   O(queries x options)), the summary plan, the independent checker
+   (:func:`costplan.preflight.verify_assignment`, which reads the raw shards itself) and the
+   writers, all the single-process path's own functions: the assignments and plan files are
+   byte-identical to the single-process run on the same shards. The checker and the
+   per-query rows are what the driver's memory grows with.
 
 Errors: a shard's input error is raised on its worker and re-raised here with its message
 (file, row, column); ids repeated across shards are refused here with both shards named.
@@ -37,7 +37,9 @@ Errors: a shard's input error is raised on its worker and re-raised here with it
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -47,7 +49,7 @@ import numpy as np
 from costplan.errors import InputError
 
 if TYPE_CHECKING:
-    from costplan.assign import Arrays, Assignment, Objective
+    from costplan.assign import Arrays, Assignment, AssignOption, Objective
     from costplan.pricing.model import PriceSheet
     from costplan.queries import QuerySet
 
@@ -113,44 +115,38 @@ def _arrays(qs: QuerySet, models: tuple[str, ...], sheet: PriceSheet,
     return aligned, build_arrays(aligned, sheet, modes=modes)
 
 
-def _check_unique(shards: Sequence[Path], parts: Sequence[QuerySet]) -> None:
+def _check_unique(shards: Sequence[Path], ids: Sequence[tuple[str, ...]]) -> None:
     """Refuse an id repeated across shards (each shard's own repeats its reader refused)."""
     seen: dict[str, int] = {}
-    for i, qs in enumerate(parts):
-        for qid in qs.ids:
+    for i, part in enumerate(ids):
+        for qid in part:
             j = seen.setdefault(qid, i)
             if j != i:
                 raise InputError(f"duplicate id (also in shard {shards[j].name})",
                                  file=shards[i], key="id", value=qid)  # fmt: skip
 
 
-def _concat(path: Path, sha256: str, parts: Sequence[QuerySet], default_output: int | None,
-            ) -> QuerySet:  # fmt: skip
-    from costplan.queries import QuerySet
+@dataclass(frozen=True)
+class Loaded:
+    """The shard set read and priced on the workers: the futures of each shard's ``(query
+    set, arrays)`` (held by the workers), their sizes, the merged models, the options and the
+    set's digest (:func:`costplan.querydata.shards.manifest_digest`)."""
 
-    texts = parts[0].texts is not None
-    return QuerySet(
-        path=path,
-        ids=tuple(i for p in parts for i in p.ids),
-        tasks=tuple(t for p in parts for t in p.tasks),
-        models=parts[0].models,
-        quality_micro=np.concatenate([p.quality_micro for p in parts]),
-        texts=tuple(t for p in parts for t in (p.texts or ())) if texts else None,
-        prompt_tokens=None if texts else np.concatenate(
-            [p.prompt_tokens for p in parts if p.prompt_tokens is not None]),
-        cached_tokens=np.concatenate([p.cached_tokens for p in parts]),
-        output_tokens=np.concatenate([p.output_tokens for p in parts]),
-        sha256=sha256,
-        default_output_tokens=default_output,
-    )  # fmt: skip
+    built: list[Any]
+    sizes: list[int]
+    models: tuple[str, ...]
+    options: tuple[AssignOption, ...]
+    sha256: str
 
 
-def load_distributed(
-    client: Any, path: Path, sheet: PriceSheet, modes: tuple[str, ...],
-    default_output: int | None,
-) -> tuple[QuerySet, Arrays, list[Any]]:  # fmt: skip
-    """The whole shard set as one query set and its arrays, read and priced on the workers;
-    also the futures of each shard's ``(query set, arrays)``, still held by the workers."""
+def _meta(built: tuple[QuerySet, Arrays]) -> tuple[tuple[str, ...], str, tuple[Any, ...]]:
+    qs, arrays = built
+    return qs.ids, qs.sha256, arrays[0]
+
+
+def load_distributed(client: Any, path: Path, sheet: PriceSheet, modes: tuple[str, ...],
+                     default_output: int | None) -> Loaded:  # fmt: skip
+    """Read, check, tokenise and price every shard on the workers (module docstring, 1)."""
     from costplan.querydata.shards import manifest_digest, shard_paths
 
     shards = shard_paths(path)
@@ -164,17 +160,15 @@ def load_distributed(
         for m in models:
             merged.setdefault(m, None)
     sheet_f = client.scatter(sheet, broadcast=True)
-    built_f = [client.submit(_arrays, f, tuple(merged), sheet_f, modes, pure=False)
-               for f in loaded]  # fmt: skip
-    built = client.gather(built_f)
-    parts = [qs for qs, _ in built]
-    _check_unique(shards, parts)
-    qs = _concat(path, manifest_digest(shards, [p.sha256 for p in parts]), parts, default_output)
-    arrs = [a for _, a in built]
-    if any(a[0] != arrs[0][0] for a in arrs):
+    built = [client.submit(_arrays, f, tuple(merged), sheet_f, modes, pure=False)
+             for f in loaded]  # fmt: skip
+    del loaded
+    meta = client.gather([client.submit(_meta, f, pure=False) for f in built])
+    _check_unique(shards, [m[0] for m in meta])
+    if any(m[2] != meta[0][2] for m in meta):
         raise AssertionError("shards priced with different options")  # pragma: no cover
-    arrays: Arrays = (arrs[0][0], *(np.concatenate([a[i] for a in arrs]) for i in range(1, 5)))
-    return qs, arrays, built_f
+    digest = manifest_digest(shards, [m[1] for m in meta])
+    return Loaded(built, [len(m[0]) for m in meta], tuple(merged), meta[0][2], digest)
 
 
 def assign_dask(
@@ -190,7 +184,14 @@ def assign_dask(
     time_limit_s: float | None,
 ) -> Assignment:
     """Assign every query of the shard set ``path`` (see the module docstring)."""
-    from costplan.assign import assign
+    from fractions import Fraction
+
+    from costplan.assign import finish_assignment
+    from costplan.dask_solve import Infeasible, solve_distributed
+    from costplan.errors import InfeasibleError
+    from costplan.hindsight import correctness_notes
+    from costplan.money import fmt_over_budget
+    from costplan.queries import QUALITY_SCALE, QuerySet
     from costplan.querydata.shards import is_shard_set
 
     if not is_shard_set(path):
@@ -199,7 +200,33 @@ def assign_dask(
     if objective == "max_quality" and budget_pusd is None:
         raise InputError("a budget is required for objective max_quality", hint="pass --budget")
     with client_for(scheduler) as client:
-        qs, arrays, _ = load_distributed(client, path, sheet, modes, default_output)
-    return assign(qs, sheet, objective=objective, budget_pusd=budget_pusd,
-                  min_mean_quality=min_mean_quality, modes=modes, time_limit_s=time_limit_s,
-                  arrays=arrays)  # fmt: skip
+        data = load_distributed(client, path, sheet, modes, default_output)
+        g = sum(data.sizes)
+        min_value = None
+        if min_mean_quality is not None:  # as assign(): the whole floor rounded up once
+            min_value = -(-Fraction(min_mean_quality) * QUALITY_SCALE * g // 1)
+        built, data = data.built, dataclasses.replace(data, built=[])
+        try:
+            got = solve_distributed(client, built, data.sizes,
+                                    maximize=objective == "max_quality", budget=budget_pusd,
+                                    min_value=min_value, time_limit_s=time_limit_s)  # fmt: skip
+        except Infeasible as exc:
+            over = budget_pusd is not None and exc.cheapest > budget_pusd
+            if objective == "max_quality" and budget_pusd is not None and over:
+                cost_text, budget_text, shortfall = fmt_over_budget(exc.cheapest, budget_pusd)
+                raise InfeasibleError(
+                    f"no assignment fits the budget: the cheapest model for every query costs "
+                    f"{cost_text}; budget is {budget_text}",
+                    hint=f"raise the budget by {shortfall}",
+                ) from None
+            raise InfeasibleError("no assignment meets the constraints (the quality floor)"
+                                  ) from None  # fmt: skip
+    none = np.zeros(0, np.int64)
+    qs = QuerySet(path=path, ids=got.ids, tasks=got.tasks, models=data.models,
+                  quality_micro=np.zeros((g, 0), np.int64), texts=None, prompt_tokens=None,
+                  cached_tokens=none, output_tokens=none, sha256=data.sha256,
+                  default_output_tokens=default_output)  # fmt: skip
+    return finish_assignment(qs, sheet, data.options, got.solution, got.cost, got.quality,
+                             objective=objective, budget_pusd=budget_pusd,
+                             min_mean_quality=min_mean_quality, modes=modes, side=None,
+                             notes=correctness_notes(got.correctness))  # fmt: skip

@@ -282,6 +282,12 @@ class LpRelaxation:
         for o in live:
             self._budget.SetCoefficient(self._x[o], self._cost[o])
             self._qrow.SetCoefficient(self._x[o], self._quality[o])
+        # The same numbers as lists in variable order (the only variables, created in
+        # ``live`` order): a solve sets the objective and reads the solution without a
+        # dictionary look-up per option.
+        self._vars = [self._x[o] for o in live]
+        self._cost_list = [self._cost[o] for o in live]
+        self._quality_list = [self._quality[o] for o in live]
 
     def _solve(
         self,
@@ -297,15 +303,23 @@ class LpRelaxation:
         inf = s.infinity()
         self._budget.SetUb(inf if budget is None else budget)
         self._qrow.SetLb(-inf if qmin is None else qmin)
+        from ortools.linear_solver import linear_solver_pb2
+
         obj = s.Objective()
         obj.Clear()
-        for o, x in self._x.items():
-            obj.SetCoefficient(x, wq * self._quality[o] - wc * self._cost[o])
+        put = obj.SetCoefficient
+        for x, q, c in zip(self._vars, self._quality_list, self._cost_list, strict=True):
+            put(x, wq * q - wc * c)
         obj.SetMaximization()
         if s.Solve() != pywraplp.Solver.OPTIMAL:
             return None
-        cost = sum(self._cost[o] * x.solution_value() for o, x in self._x.items())
-        quality = sum(self._quality[o] * x.solution_value() for o, x in self._x.items())
+        # Every variable's value in one call (the values solution_value() returns), summed in
+        # the same order as before, so the floats are the same.
+        response = linear_solver_pb2.MPSolutionResponse()
+        s.FillSolutionResponseProto(response)
+        values = list(response.variable_value)
+        cost = sum(c * v for c, v in zip(self._cost_list, values, strict=True))
+        quality = sum(q * v for q, v in zip(self._quality_list, values, strict=True))
         return cost, quality, float(self._budget.dual_value())
 
     def budget_dual(self, budget_pusd: int) -> float | None:

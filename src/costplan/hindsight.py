@@ -41,9 +41,12 @@ def looks_like_correctness(qs: QuerySet) -> bool:
 
 def notes_for(qs: QuerySet) -> tuple[str, ...]:
     """The plan notes of an assignment on ``qs``: the warning when it looks like correctness."""
-    if not looks_like_correctness(qs):
-        return ()
-    return (f"quality is 0/1 per query (eval correctness?): {WARNING}",)
+    return correctness_notes(looks_like_correctness(qs))
+
+
+def correctness_notes(correctness: bool) -> tuple[str, ...]:
+    """The plan notes when every given quality is 0 or 1 (``correctness``), else none."""
+    return (f"quality is 0/1 per query (eval correctness?): {WARNING}",) if correctness else ()
 
 
 @dataclass(frozen=True)

@@ -902,59 +902,109 @@ def solve_mckp(
     stats["fill_moves"] = moves
     stats["incumbent_initial"] = z if maximize else -z
 
-    # Exact phase. Targets T = floor(L) - depth (depth from gap/512, growing): "is there a plan
-    # of profit >= T?" only involves options of loss <= L - T, so early questions are tiny. A DP
-    # answer "found" is the optimum; "none" lowers ub to T - 1; an aborted DP (state limit)
-    # hands the same restricted question to CP-SAT.
+    # Exact phase (:func:`exact_core`) on the core groups' rows only.
     deadline = None if time_limit_s is None else t0 + time_limit_s
-    status: Status = "feasible"
     argmax = rel.argmax
     rows = np.arange(g)
-    p0 = int(p[rows, argmax].sum())
-    c0 = cap - int(w[rows, argmax].sum())
     t = time.perf_counter()
     core = _fix(p, w, hull.undominated, argmax, rel.lam, lp - (z + 1)) if z < ub else None
     core_box[0] = core
     stats["t_fix"] = time.perf_counter() - t
     stats["core_groups"] = 0 if core is None else int(core.groups.size)
     stats["core_options"] = 0 if core is None else int(np.isfinite(core.loss).sum())
+    sel = np.zeros(0, np.int64) if core is None else core.groups
+    p0, c0 = int(p[rows, argmax].sum()), cap - int(w[rows, argmax].sum())
+    loss = None if core is None else core.loss
+    question = CoreInput(p[sel], w[sel], argmax[sel], plan[sel], loss, rel.lam, lp, p0, c0, z, ub)
+    out = exact_core(question, deadline=deadline, core_limit=core_limit,
+                     num_workers=num_workers, stats=stats)  # fmt: skip
+    if out.switch is not None:
+        plan = argmax.copy()
+        plan[sel] = out.switch
+    return finish(plan, out.status, out.ub, lp)
+
+
+@dataclass(frozen=True)
+class CoreInput:
+    """The exact phase's question, restricted to the core groups.
+
+    Rows are the core groups (those ``_fix`` kept with a second option), in ascending order of
+    the whole problem's groups: their canonical ``p``/``w`` rows, their LP-argmax and incumbent
+    options, and ``loss`` (``_fix``'s lower bounds; ``None`` when there is no core). The rest are
+    whole-problem figures: the dual ``lam``, the LP value ``lp``, the argmax plan's profit ``p0``
+    and residual capacity ``c0``, the incumbent's profit ``z`` and the integer bound ``ub``.
+    Every other group stays at its argmax option in any plan the phase builds, so these rows and
+    figures are all it reads (the Dask engine gathers exactly them from its workers).
+    """
+
+    p: I64
+    w: I64
+    argmax: I64
+    incumbent: I64
+    loss: F64 | None
+    lam: Fraction
+    lp: Fraction
+    p0: int
+    c0: int
+    z: int
+    ub: int
+
+
+@dataclass(frozen=True)
+class CoreOutcome:
+    """``status``/``ub``/``z`` after the exact phase; ``switch``: ``None`` when the plan is the
+    incumbent, else the core groups' options of a plan that is the argmax elsewhere."""
+
+    status: Status
+    ub: int
+    z: int
+    switch: I64 | None
+
+
+def exact_core(
+    q: CoreInput,
+    *,
+    deadline: float | None,
+    core_limit: int,
+    num_workers: int,
+    stats: dict[str, float | int],
+) -> CoreOutcome:
+    """Bound-driven deepening on the core (module docstring, step 5).
+
+    Targets T = floor(L) - depth (depth from gap/512, growing): "is there a plan of profit
+    >= T?" only involves options of loss <= L - T, so early questions are tiny. A DP answer
+    "found" is the optimum; "none" lowers ub to T - 1; an aborted DP (state limit) hands the
+    same restricted question to CP-SAT. Fills the ``t_dp``/``t_cpsat``/``dp_*`` statistics.
+    """
+    p, w, argmax, lam, lp = q.p, q.w, q.argmax, q.lam, q.lp
+    z, ub, cur, switch = q.z, q.ub, q.incumbent, None
+    status: Status = "feasible"
     t_dp = cpsat_wall = 0.0
     runs = dp_layers = dp_peak = dp_total = 0
     top_target = ub
     depth = (ub - (z + 1)) // 512  # targets: top_target - depth, depth growing
-    while core is not None:
+    groups = np.arange(p.shape[0])
+    while q.loss is not None:
         if z >= ub:
             status, ub = "optimal", z
             break
         if deadline is not None and time.perf_counter() >= deadline:
             break
         target = max(z + 1, top_target - depth)
-        sel = core.loss <= _to_float_up(lp - target)
+        sel = q.loss <= _to_float_up(lp - target)
         in_run = sel.sum(axis=1) >= 2
-        run_groups, run_keep = core.groups[in_run], sel[in_run]
+        run_groups, run_keep = groups[in_run], sel[in_run]
         runs += 1
         t = time.perf_counter()
-        res = _dp(
-            p,
-            w,
-            argmax,
-            run_groups,
-            run_keep,
-            rel.lam,
-            p0,
-            c0,
-            target,
-            deadline,
-            _DP_MAX_STATES,
-            _DP_MAX_TOTAL,
-        )
+        res = _dp(p, w, argmax, run_groups, run_keep, lam, q.p0, q.c0, target, deadline,
+                  _DP_MAX_STATES, _DP_MAX_TOTAL)  # fmt: skip
         t_dp += time.perf_counter() - t
         dp_layers += res.layers
         dp_peak = max(dp_peak, res.peak_states)
         dp_total += res.total_states
         if res.outcome == "found":
-            plan = argmax.copy()
-            plan[res.groups] = res.options
+            switch = argmax.copy()
+            switch[res.groups] = res.options
             z = res.profit
             status, ub = "optimal", z
             break
@@ -969,21 +1019,19 @@ def solve_mckp(
             break
         if deadline is not None and time.perf_counter() >= deadline:
             break
-        outside = np.ones(g, dtype=np.bool_)
-        outside[run_groups] = False
-        sub_cap = cap - int(w[rows[outside], argmax[outside]].sum())
-        sub = _solve_sub(
-            p, w, run_groups, run_keep, sub_cap, plan[run_groups], deadline, num_workers
-        )
+        # the groups outside the run stay at their argmax: capacity c0 plus the run's argmax use
+        sub_cap = q.c0 + int(w[run_groups, argmax[run_groups]].sum())
+        sub = _solve_sub(p, w, run_groups, run_keep, sub_cap, cur[run_groups], deadline,
+                         num_workers)  # fmt: skip
         cpsat_wall += sub.wall
         stats["cpsat_groups"] = int(run_groups.size)
-        fixed = p0 - int(p[run_groups, argmax[run_groups]].sum())
+        fixed = q.p0 - int(p[run_groups, argmax[run_groups]].sum())
         if sub.plan is not None:
-            cand = argmax.copy()
-            cand[run_groups] = sub.plan
-            cz = _profit(p, cand)
+            cz = fixed + int(p[run_groups, sub.plan].sum())
             if cz > z:
-                plan, z = cand, cz
+                switch = argmax.copy()
+                switch[run_groups] = sub.plan
+                cur, z = switch, cz
         if sub.proven:
             if z >= target:
                 status, ub = "optimal", z
@@ -1002,7 +1050,7 @@ def solve_mckp(
     stats["dp_layers"] = dp_layers
     stats["dp_peak_states"] = dp_peak
     stats["dp_total_states"] = dp_total
-    return finish(plan, status, ub, lp)
+    return CoreOutcome(status, ub, z, switch)
 
 
 def _certificate(
