@@ -397,3 +397,108 @@ def test_a_plan_one_micro_short_of_a_task_floor_does_not_count(sheet: Path) -> N
     assert pr is not None, f.items
     assert pr.d == 4
     assert prove(pq, pr, 3) is None
+
+
+HUGE_SHEET = """\
+currency: USD
+models:
+  h:
+    provider: openai
+    input_usd_per_mtok: 1000000000000
+  b:
+    provider: anthropic
+    input_usd_per_mtok: 0.000001
+"""
+
+
+@pytest.mark.parametrize(
+    ("objective", "budget", "settings", "prompt", "quality", "prices", "d"),
+    [
+        # max, budget 1e19 pusd priced 10: D = 10 x 1e19 + max(10 - 10 x 1e18, 1 - 10 x 1)
+        ("max_quality", "10000000", {}, 1, [10, 1], {"budget": F(10)}, 10**20 - 9),
+        # min, "at most 1 query on h" priced 1/10: D = -1/10 x 1 + min(1e18 + 1/10, 1) = 9/10
+        (
+            "min_cost",
+            None,
+            {"capacity_requests": {"h": 1}},
+            1,
+            [10, 1],
+            {"capacity:h:requests": F(1, 10)},
+            F(9, 10),
+        ),
+        # max, quality on b only, 1e17 prompt tokens (1e17 pusd), "at most 1e17 tokens on b"
+        # priced 100: D = 100 x 1e17 + (1 - 100 x 1e17) = 1
+        (
+            "max_quality",
+            None,
+            {"capacity_tokens": {"b": 10**17}},
+            10**17,
+            [-1, 1],
+            {"capacity:b:tokens": F(100)},
+            1,
+        ),
+        # max, quality 600000 micro on b only, a task floor of 0.5 priced 1e14:
+        # D = 600000 - 1e14 x (500000 - 600000) = 1e19 + 600000
+        (
+            "max_quality",
+            None,
+            {"task_min_quality": {"t": "0.5"}},
+            1,
+            [-1, 600000],
+            {"floor:t": F(10**14)},
+            10**19 + 600000,
+        ),
+        # max, quality 600001 on b only, a task floor of 0.5 priced 1e11 + 2: within int64,
+        # past 2^53 (a double would round it): D = 600001 + (1e11 + 2) x 100001
+        (
+            "max_quality",
+            None,
+            {"task_min_quality": {"t": "0.5"}},
+            1,
+            [-1, 600001],
+            {"floor:t": F(10**11 + 2)},
+            10000100000800003,
+        ),
+        # min, mean floor 0.000001 (1 micro, one query) priced 1e13, quality 1e6 micro on b:
+        # D = 1e13 x 1 + min(1 - 1e13 x 1e6) = 10**13 + 1 - 10**19
+        (
+            "min_cost",
+            None,
+            {"min_quality": "0.000001"},
+            1,
+            [-1, 10**6],
+            {"quality": F(10**13)},
+            10**13 + 1 - 10**19,
+        ),
+        # max, "at most 1 request on b" priced 1e19 (its red alone passes int64):
+        # D = 1e19 x 1 + (1 - 1e19) = 1
+        (
+            "max_quality",
+            None,
+            {"capacity_requests": {"b": 1}},
+            1,
+            [-1, 1],
+            {"capacity:b:requests": F(10**19)},
+            1,
+        ),
+    ],
+)
+def test_priced_values_past_int64_stay_exact(
+    tmp_path: Path, objective: str, budget: str | None, settings: dict[str, object],
+    prompt: int, quality: list[int], prices: dict[str, Fraction], d: Fraction | int,
+) -> None:  # fmt: skip
+    """One query on ``h`` (10^18 pusd a prompt token: 10^12 USD per Mtok) or ``b`` (1 pusd a
+    token), no output: the priced values pass int64 (9.2e18) though every cost fits it."""
+    path = tmp_path / "huge.yaml"
+    path.write_text(HUGE_SHEET)
+    c = pc.Case(["t"], [prompt], [0], [0], [[*quality, -1, -1]], objective, budget,
+                dict(settings))  # fmt: skip
+    pq = pc.per_query(c, path)
+    qs = pq.qs
+    pq.qs = type(qs)(qs.ids, qs.tasks, qs.texts, qs.prompt, qs.cached, qs.output,
+                     qs.output_given, ("h", "b"), np.asarray([quality], dtype=np.int64),
+                     qs.sha256)  # fmt: skip
+    f = Findings()
+    pr = priced(pq, qs.output, {"prices": prices}, f)
+    assert pr is not None, f.items
+    assert pr.d == d
