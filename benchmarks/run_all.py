@@ -15,12 +15,17 @@ the same run on the same file, as a ratio:
 * assign end to end (``costplan assign ... -o out.csv --plan plan.yaml``: read,
   tokens, solve, verify, write) vs the solve alone (``solve_mckp`` on the
   arrays, timed inside its child), and one vectorised argmax pass over the
-  same value matrix (the floor of any per-query solve).
+  same value matrix (the floor of any per-query solve);
+* peers (``--peers 10000,100000``, ``benchmarks/peers.py``, the ``bench`` extra: scipy,
+  highspy): HiGHS MIP, HiGHS LP (the relaxation) and the naive CP-SAT model on the
+  instance ``assign`` solves for a query file of that size, each with ``--peer-time-limit``,
+  as a ratio to costplan's exact solve (``solve_mckp``) on the same instance.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -46,7 +51,8 @@ t = time.perf_counter(); pj.read_json(sys.argv[1]); print(time.perf_counter() - 
 PARSE_DUCKDB = """
 import sys, time, duckdb
 t = time.perf_counter()
-duckdb.sql("SELECT * FROM read_json(?, format='newline_delimited')", params=[sys.argv[1]]).arrow()
+duckdb.sql("SELECT * FROM read_json(?, format='newline_delimited')",
+           params=[sys.argv[1]]).arrow().read_all()  # .arrow() alone is a lazy reader
 print(time.perf_counter() - t)
 """
 PARSE_PARQUET = PARSE_COSTPLAN
@@ -108,6 +114,48 @@ def data(folder: Path, n: int) -> tuple[Path, Path, Path]:
     return q, prices, parquet
 
 
+def peer_table(folder: Path, sizes: list[int], limit: float) -> list[str]:
+    """HiGHS MIP, HiGHS LP and naive CP-SAT against ``solve_mckp`` on the same instances."""
+    lines = [f"Peers on the instance `assign` solves (`benchmarks/peers.py`, time limit {limit:g} s"
+             " each; ratio = peer wall / costplan's exact solve in the same run):", "",
+             "| queries | solver | status | wall s | peak RSS (OS) | objective | vs optimum "
+             "| ratio |", "| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |"]  # fmt: skip
+    for n in sizes:
+        q, prices, _ = data(folder / f"q{n // 1000}k", n)
+        inst = folder / f"q{n // 1000}k" / "instance.npz"
+        if not inst.exists():
+            sys.path.insert(0, str(ROOT / "benchmarks"))
+            from peers import save_instance
+
+            save_instance(q, prices, n * 150 // 100_000, inst)
+        got = {}
+        for peer in ("ours", "highs_mip", "highs_lp", "naive"):
+            _w, rss, out = child([PY, str(ROOT / "benchmarks/peers.py"), peer, str(inst),
+                                  str(limit)])  # fmt: skip
+            got[peer] = (json.loads(out.splitlines()[-1]), rss)
+        best = got["ours"][0]["objective"]
+        for peer, label in (("ours", "costplan solve_mckp"),
+                            ("highs_mip", "HiGHS MIP (scipy milp)"),
+                            ("highs_lp", "HiGHS LP relaxation (scipy linprog)"),
+                            ("naive", "naive CP-SAT (2 workers)")):  # fmt: skip
+            r, rss = got[peer]
+            obj = r.get("exact_objective", r.get("objective"))
+            status = r["status"]
+            if peer == "highs_mip" and r.get("gap") is not None:
+                status += f" (HiGHS gap {r['gap']:.1e})"
+            rel = "" if obj is None or not best else f"{(best - obj) / best:+.1e}"
+            ratio = r["wall_s"] / got["ours"][0]["wall_s"]
+            obj_text = "-" if obj is None else f"{obj:,.0f}"
+            lines.append(f"| {n:,} | {label} | {status} | {r['wall_s']:.2f} | {rss:,.0f} MB | "
+                         f"{obj_text} | {rel} | {ratio:,.0f}x |")  # fmt: skip
+    lines.append("")
+    lines.append(
+        "*vs optimum*: (costplan's proven optimum - the peer's objective) / optimum; "
+        "the LP's is its fractional bound (negative: above any 0/1 plan)."
+    )
+    return lines
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     size = ap.add_mutually_exclusive_group()
@@ -115,6 +163,8 @@ def main() -> None:
     size.add_argument("--full", action="store_true", help="1M queries")
     ap.add_argument("--data", type=Path, default=Path("/work/bench-data"))
     ap.add_argument("--no-write", action="store_true", help="print the table only")
+    ap.add_argument("--peers", default="10000", help="sizes for the peers ('' for none)")
+    ap.add_argument("--peer-time-limit", type=float, default=120.0)
     a = ap.parse_args()
     n = 1_000_000 if a.full else 100_000
     budget = n * 150 // 100_000  # the README's 150 USD per 100k queries
@@ -158,6 +208,12 @@ def main() -> None:
     for what, sec, rss, ratio in rows:
         rss_text = "" if rss is None else f"{rss:,.0f} MB"
         table.append(f"| {what} | {sec:.2f} | {rss_text} | {ratio} |")
+    load = Path("/proc/loadavg").read_text().split()[:3]
+    table.append("")
+    table.append(f"Load average at the end of the run: {' '.join(load)}.")
+    peer_sizes = [int(x) for x in a.peers.split(",") if x]
+    if peer_sizes:
+        table += ["", *peer_table(a.data, peer_sizes, a.peer_time_limit)]
     text = "\n".join(table)
     print(text)
     if a.no_write:

@@ -132,6 +132,26 @@ def _solvers() -> list[Module]:
             (kills.format("classmckp"),),
         ),
         Module(
+            "classmckp-bound",
+            "src/costplan/solvers/classmckp.py",
+            (kills.format("classmckp"),),
+            # what the class-level core's bound, prices and exact sub-results rest on
+            functions=(
+                "x_prices",
+                "x__floor_vertices",
+                "x__floor_price",
+                "x__task_prices",
+                "x_relaxation_bound",
+                "x__penalty",
+                "x__least_penalties",
+                "x__undominated",
+                "x__restrict",
+                "x__shifted",
+                "x__infeasible",
+                "x__optimal",
+            ),
+        ),
+        Module(
             "mckp-core",
             "src/costplan/solvers/mckp.py",
             (kills.format("mckp_core"), sv.format("mckp"), sv.format("mckp_medium")),

@@ -137,36 +137,47 @@ def build_arrays(
                 hint=did_you_mean(m, sheet.models),
             )
     tokens = _token_matrix(qs, sheet, progress)
-    options: list[AssignOption] = []
-    costs, values, feas, toks = [], [], [], []
+    # The option list first, then each (G, K) array allocated once and filled column by
+    # column: no list of columns beside a stacked copy beside an astype copy (three times
+    # the matrix at the peak before).
+    columns: list[tuple[int, str, str]] = []  # (model column, model, mode) per option
     for k, m in enumerate(qs.models):
+        for mode in modes:
+            if mode in sheet.models[m].available_modes():
+                columns.append((k, m, mode))
+    options = tuple(AssignOption(m, sheet.models[m].provider, mode) for _, m, mode in columns)
+    shape = (qs.size, len(columns))
+    cost = np.empty(shape, dtype=np.int64)
+    value = np.empty(shape, dtype=np.int64)
+    feasible = np.empty(shape, dtype=np.bool_)
+    # Token use per query depends only on the prompt-token array (shared by every model of
+    # one tokenizer): one (G,) total per distinct array, and a read-only broadcast view
+    # instead of a (G, K) matrix when every option shares it (token counts given).
+    totals: dict[int, npt.NDArray[np.int64]] = {}
+    for j, (k, m, mode) in enumerate(columns):
         model = sheet.models[m]
         prompt = tokens[m]
         total_in = prompt + qs.cached_tokens
+        if id(prompt) not in totals:
+            totals[id(prompt)] = (total_in + qs.output_tokens).astype(np.int64, copy=False)
         fits = np.ones(qs.size, dtype=np.bool_)
         if model.context_window is not None:
             fits &= total_in + qs.output_tokens <= model.context_window
         if model.max_output_tokens is not None:
             fits &= qs.output_tokens <= model.max_output_tokens
-        for mode in modes:
-            if mode not in model.available_modes():
-                continue
-            options.append(AssignOption(m, model.provider, mode))
-            costs.append(
-                request_cost_pusd(
-                    model.schedule(mode),
-                    uncached=prompt,
-                    cached=qs.cached_tokens,
-                    output=qs.output_tokens,
-                )
-            )
-            values.append(qs.quality_micro[:, k])
-            feas.append(fits & (qs.quality_micro[:, k] >= 0))
-            toks.append(total_in + qs.output_tokens)
-    cost = np.stack(costs, axis=1).astype(np.int64)
-    value = np.maximum(np.stack(values, axis=1), 0).astype(np.int64)
-    feasible = np.stack(feas, axis=1)
-    token_use = np.stack(toks, axis=1).astype(np.int64)
+        cost[:, j] = request_cost_pusd(
+            model.schedule(mode), uncached=prompt, cached=qs.cached_tokens, output=qs.output_tokens
+        )
+        q = qs.quality_micro[:, k]
+        np.maximum(q, 0, out=value[:, j])
+        np.logical_and(fits, q >= 0, out=feasible[:, j])
+    token_use: npt.NDArray[np.int64]
+    if len(totals) == 1:
+        token_use = np.broadcast_to(next(iter(totals.values()))[:, None], shape)
+    else:
+        token_use = np.empty(shape, dtype=np.int64)
+        for j, (_, m, _) in enumerate(columns):
+            token_use[:, j] = totals[id(tokens[m])]
     empty = ~feasible.any(axis=1)
     if empty.any():
         g = int(np.flatnonzero(empty)[0])
@@ -176,7 +187,7 @@ def build_arrays(
             "any model's context window",
             file=qs.path,
         )
-    return tuple(options), cost, value, feasible, token_use
+    return options, cost, value, feasible, token_use
 
 
 def _side_rows(

@@ -115,7 +115,7 @@ def priced(pq: _PerQuery, output: npt.NDArray[np.int64], cert: dict[str, Any],
         has |= col.fits
     if not has.all():
         return None
-    total = Fraction(sum(best.tolist(), Fraction(0))) / den  # exact: Python numbers
+    total = Fraction(sum(best.tolist())) / den  # exact: Python ints (Fractions with shares)
     constant = Fraction(0)
     if maximise and "budget" in prices:
         budget = exact(doc.get("budget_usd")) or Fraction(0)
