@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from costplan.solvers.mckp import _build_hull, _canonical, _fix, _Hull, _prod_sign
+from costplan.solvers.mckp import _build_hull, _canonical, _fix, _Hull, hull_steps, more_efficient
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
@@ -73,17 +73,8 @@ def prepare(built: tuple[Any, Any], start: int, maximize: bool) -> Shard:
     qs, (_, cost, value, feasible, _) = built
     p, w, offset = _canonical(cost, value, feasible, maximize)
     hull = _build_hull(p, w, feasible)
-    h, length, hp, hw = hull.hull, hull.length, hull.hp, hull.hw
-    g = h.shape[1]
-    top = length.astype(np.intp) - 1
-    dp = np.diff(hp, axis=0)
-    dw = np.diff(hw, axis=0)
-    valid = np.arange(h.shape[0] - 1)[:, None] < top[None, :]
-    eff = np.where(valid, dp / np.where(valid, dw, 1).astype(np.float64), -np.inf)
-    eff = np.minimum.accumulate(eff, axis=0)  # as mckp._relax: the same float per step
-    flat = np.flatnonzero(valid.ravel())
-    s_eff = eff.ravel()[flat]
-    s_dp, s_dw = dp.ravel()[flat], dw.ravel()[flat]
+    g = hull.hull.shape[1]
+    flat, s_eff, s_dp, s_dw = hull_steps(hull)  # as mckp._relax: the same float per step
     s_rank, s_grp = np.divmod(flat, g) if g else (flat, flat)
     order = np.argsort(-s_eff, kind="stable")
     given = qs.quality_micro[qs.quality_micro >= 0]
@@ -149,14 +140,7 @@ def lp(s: Shard, e: float, crit: tuple[int, int, int, int] | None) -> Lp:
         return _lp(s, plan, plan, int(s.s_dp.sum()), int(s.s_dw.sum()))
     rank, group, dp_c, dw_c = crit
     # steps strictly more efficient than lam = dp_c / dw_c, as mckp._relax decides them
-    lam_f = float(Fraction(dp_c, dw_c))
-    hi = s.s_eff > lam_f * (1 + 2.0**-40)
-    maybe = np.flatnonzero(~hi & (s.s_eff >= lam_f * (1 - 2.0**-40)))
-    if maybe.size:
-        n = maybe.size
-        sgn = _prod_sign(s.s_dp[maybe], np.full(n, dw_c), np.full(n, dp_c), s.s_dw[maybe])
-        hi[maybe] = sgn > 0
-    in_s = np.flatnonzero(hi)
+    in_s = np.flatnonzero(more_efficient(s.s_eff, s.s_dp, s.s_dw, dp_c, dw_c))
     argmax = h[np.bincount(s.s_grp[in_s], minlength=g), rows].astype(np.int64)
     gg = s.s_grp + s.start
     taken = (s.s_eff > e) | ((s.s_eff == e) & ((s.s_rank < rank) | ((s.s_rank == rank)

@@ -338,8 +338,36 @@ def _select(eff: F64, weight: I64, capacity: int) -> tuple[I64, I64, int]:
     return np.concatenate(taken), order[f], used
 
 
+def hull_steps(hull: _Hull) -> tuple[I64, F64, I64, I64]:
+    """The hull's steps between consecutive points, rank-major (step rank, then group):
+    ``(flat, eff, dp, dw)`` with ``flat`` each step's position ``rank * G + group``, ``dp``/
+    ``dw`` its profit and weight increments and ``eff`` its float efficiency, ``min``-
+    accumulated along each group's steps so that a group's steps stay in order under a sort
+    (the LP greedy's order; the Dask engine's shards compute the very same floats)."""
+    h, top, hp, hw = hull.hull, hull.length.astype(np.intp) - 1, hull.hp, hull.hw
+    dp = np.diff(hp, axis=0)
+    dw = np.diff(hw, axis=0)
+    valid = np.arange(h.shape[0] - 1)[:, None] < top[None, :]
+    eff = np.where(valid, dp / np.where(valid, dw, 1).astype(np.float64), -np.inf)
+    eff = np.minimum.accumulate(eff, axis=0)
+    flat = np.flatnonzero(valid.ravel())
+    return flat, eff.ravel()[flat], dp.ravel()[flat], dw.ravel()[flat]
+
+
+def more_efficient(eff: F64, dp: I64, dw: I64, dp_c: int, dw_c: int) -> Bool:
+    """Exactly which steps have ``dp / dw > dp_c / dw_c``: a float filter on ``eff``, decided
+    by exact 128-bit products where the float is within ``2**-40`` of the ratio."""
+    lam_f = float(Fraction(dp_c, dw_c))
+    hi = eff > lam_f * (1 + 2.0**-40)
+    maybe = np.flatnonzero(~hi & (eff >= lam_f * (1 - 2.0**-40)))
+    if maybe.size:
+        n = maybe.size
+        hi[maybe] = _prod_sign(dp[maybe], np.full(n, dw_c), np.full(n, dp_c), dw[maybe]) > 0
+    return hi
+
+
 def _relax(hull: _Hull, capacity: int | None) -> Relaxation:
-    h, length, hp, hw = hull.hull, hull.length, hull.hp, hull.hw
+    h, length, hp = hull.hull, hull.length, hull.hp
     g = h.shape[1]
     base = int(hp[0].sum())
     rows = np.arange(g)
@@ -347,18 +375,8 @@ def _relax(hull: _Hull, capacity: int | None) -> Relaxation:
     if h.shape[0] == 1:
         plan = h[0].astype(np.int64)
         return Relaxation(Fraction(0), Fraction(base), plan, plan.copy(), capacity or 0, 0, False)
-    # steps between consecutive hull points, rank-major: (H - 1, G)
-    dp = np.diff(hp, axis=0)
-    dw = np.diff(hw, axis=0)
-    valid = np.arange(h.shape[0] - 1)[:, None] < top[None, :]
-    eff = np.where(valid, dp / np.where(valid, dw, 1).astype(np.float64), -np.inf)
-    eff = np.minimum.accumulate(eff, axis=0)  # a group's steps stay in order under the sort
-    flat = np.flatnonzero(valid.ravel())  # step rank, then group
-    s_eff = eff.ravel()[flat]
-    s_dp = dp.ravel()[flat]
-    s_dw = dw.ravel()[flat]
+    flat, s_eff, s_dp, s_dw = hull_steps(hull)
     s_grp = flat % g
-    del eff, valid, dp, dw
     total_w = int(s_dw.sum())
     if capacity is None or total_w <= capacity:
         plan = h[top, rows].astype(np.int64)
@@ -369,19 +387,7 @@ def _relax(hull: _Hull, capacity: int | None) -> Relaxation:
     lam = Fraction(int(s_dp[sf]), int(s_dw[sf]))
     greedy_pos = np.bincount(s_grp[taken], minlength=g)
     greedy = h[greedy_pos, rows].astype(np.int64)
-    # Exact set of steps strictly more efficient than lam (float filter, exact where close).
-    lam_f = float(lam)
-    hi = s_eff > lam_f * (1 + 2.0**-40)
-    maybe = np.flatnonzero(~hi & (s_eff >= lam_f * (1 - 2.0**-40)))
-    if maybe.size:
-        sgn = _prod_sign(
-            s_dp[maybe],
-            np.full(maybe.size, s_dw[sf]),
-            np.full(maybe.size, s_dp[sf]),
-            s_dw[maybe],
-        )
-        hi[maybe] = sgn > 0
-    in_s = np.flatnonzero(hi)
+    in_s = np.flatnonzero(more_efficient(s_eff, s_dp, s_dw, int(s_dp[sf]), int(s_dw[sf])))
     sum_dp = int(s_dp[in_s].sum())
     sum_dw = int(s_dw[in_s].sum())
     bound = Fraction(base + sum_dp) + lam * (capacity - sum_dw)
