@@ -110,9 +110,9 @@ def _checker() -> list[Module]:
 
 
 def _solvers() -> list[Module]:
-    """The solvers' exact cores: the status rule, the class-level bound and core, the
-    per-query core beyond its relaxation (``mckp-relax`` below), the constrained path, its
-    Lagrangian search and the CP-SAT class-level back end."""
+    """The solvers' exact cores: the status rule, the class-level bound and core (its five
+    files), the per-query core beyond its relaxation (``mckp-relax`` below), the constrained
+    path, its Lagrangian search and the CP-SAT class-level back end."""
     kills = "tests/mutation_kills/test_{}_kills.py"
     sv = "tests/solvers/test_{}.py"
     return [
@@ -126,30 +126,16 @@ def _solvers() -> list[Module]:
             "src/costplan/solvers/classbound.py",
             (kills.format("classbound"),),
         ),
-        Module(
-            "solvers-classmckp",
-            "src/costplan/solvers/classmckp.py",
-            (kills.format("classmckp"),),
-        ),
-        Module(
-            "classmckp-bound",
-            "src/costplan/solvers/classmckp.py",
-            (kills.format("classmckp"),),
-            # what the class-level core's bound, prices and exact sub-results rest on
-            functions=(
-                "x_prices",
-                "x__floor_vertices",
-                "x__floor_price",
-                "x__task_prices",
-                "x_relaxation_bound",
-                "x__penalty",
-                "x__least_penalties",
-                "x__undominated",
-                "x__restrict",
-                "x__shifted",
-                "x__infeasible",
-                "x__optimal",
-            ),
+        # the class-level MCKP core, one module per file (classmckp.py was split in five)
+        *(
+            Module(name, f"src/costplan/solvers/{file}.py", (kills.format("classmckp"),))
+            for name, file in (
+                ("solvers-classmckp", "classmckp"),  # entry: dominance, money unit, status
+                ("classmckp-prices", "classprices"),  # LP prices, exact D, penalties
+                ("classmckp-configs", "classconfigs"),  # the configurations within a margin
+                ("classmckp-search", "classsearch"),  # margin rounds, core, tie-break, branch
+                ("classmckp-mincost", "classmincost"),  # min_cost task by task
+            )
         ),
         Module(
             "mckp-core",

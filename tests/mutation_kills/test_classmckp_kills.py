@@ -1,4 +1,5 @@
-"""solvers/classmckp.py (the class-level MCKP core) against oracles that share no code with it:
+"""The class-level MCKP core (solvers/classmckp.py and its parts classprices, classconfigs,
+classsearch, classmincost) against oracles that share no code with it:
 
 * brute-force enumeration of every plan (``tests/solvers/classlevel_oracle.py``) on small
   instances: max_quality with a budget, robust budgets, min_cost, floors, ``split: false``;
@@ -23,6 +24,8 @@ import pytest
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from costplan.solvers import classmckp as cm
+from costplan.solvers import classprices as cp
+from costplan.solvers import classsearch as cs
 from costplan.solvers.classlevel import ClassProblem, ClassSolution
 from tests.mutation_kills.test_classbound_kills import formula_d, holds, lp_value
 from tests.solvers.classlevel_oracle import brute_force
@@ -196,13 +199,13 @@ def test_medium_instances_match_an_exact_milp(objective: str, robust: bool, mini
 
 
 def test_split_false_fractional_task_is_branched_exactly(monkeypatch: pytest.MonkeyPatch) -> None:
-    # When _solve gives up and the LP's fractional task has split: false, _branch solves once
+    # When solve gives up and the LP's fractional task has split: false, branch solves once
     # per option of that task (all its queries there); the best branch is the optimum. Giving
-    # up takes instances far larger than an oracle can check, so here the first _solve of
+    # up takes instances far larger than an oracle can check, so here the first solve of
     # each instance is made to give up (its prices kept): the branches must still find the
     # exact optimum (MILP), the tie-break included.
     rng = np.random.default_rng(SEED + 2)
-    solve = cm._solve
+    solve = cs.solve
     calls: list[int] = []
 
     def give_up_once(p: ClassProblem, deadline: float, max_work: int) -> object:
@@ -210,7 +213,7 @@ def test_split_false_fractional_task_is_branched_exactly(monkeypatch: pytest.Mon
         calls.append(len(calls))
         return (None, pr) if len(calls) == 1 else (sol, pr)
 
-    monkeypatch.setattr(cm, "_solve", give_up_once)
+    monkeypatch.setattr(cs, "solve", give_up_once)
     branched = 0
     for i in range(100):
         p = medium(rng, "max_quality", robust=i % 3 == 0)
@@ -341,26 +344,26 @@ def test_floor_vertices_and_price_by_hand() -> None:
     # 0.6 with 0.3: share 2/3 -> cost 2 + 8/3 = 14/3
     b = np.array([10, 2, 6])
     q = np.array([900_000, 300_000, 600_000])
-    v = cm._floor_vertices(b, q, 500_000)
+    v = cp.floor_vertices(b, q, 500_000)
     assert sorted(v) == sorted([(10, 900_000), (6, 600_000), (Fraction(14, 3), 500_000),
                                 (Fraction(14, 3), 500_000)])  # fmt: skip
-    assert cm._floor_vertices(b, q, -1) == [(10, 900_000), (2, 300_000), (6, 600_000)]
-    assert sorted(cm._floor_vertices(b, q, 600_000)) == sorted(
+    assert cp.floor_vertices(b, q, -1) == [(10, 900_000), (2, 300_000), (6, 600_000)]
+    assert sorted(cp.floor_vertices(b, q, 600_000)) == sorted(
         [(10, 900_000), (6, 600_000), (Fraction(2) + Fraction(1, 2) * 8, 600_000)]
     )
     # argmin_{mu >= 0} max(alpha + mu beta): lines 5 - mu (beta -1) and 1 + mu (beta +1)
     # cross at mu = 2 (value 3)
-    assert cm._floor_price([Fraction(5), Fraction(1)], [-1, 1]) == 2
+    assert cp.floor_price([Fraction(5), Fraction(1)], [-1, 1]) == 2
     # the rising line above everywhere: mu = 0
-    assert cm._floor_price([Fraction(1), Fraction(5)], [-1, 1]) == 0
+    assert cp.floor_price([Fraction(1), Fraction(5)], [-1, 1]) == 0
     # no falling line: 0
-    assert cm._floor_price([Fraction(1), Fraction(5)], [0, 1]) == 0
+    assert cp.floor_price([Fraction(1), Fraction(5)], [0, 1]) == 0
     # a flat line (an option at the floor) and a falling one: 7 - 2 mu meets 3 at mu = 2
-    assert cm._floor_price([Fraction(7), Fraction(3)], [-2, 0]) == 2
+    assert cp.floor_price([Fraction(7), Fraction(3)], [-2, 0]) == 2
     # three lines: 10 - 4 mu, 0 + 1 mu, 6 - 1 mu: minimum where 6 - mu = mu, mu = 3 (value 3)
     # (10 - 4 x 3 = -2 is below); the exact crossing is recomputed from Fractions
-    assert cm._floor_price([Fraction(10), Fraction(0), Fraction(6)], [-4, 1, -1]) == 3
-    assert cm._floor_price([Fraction(1, 3), Fraction(0)], [-3, 7]) == Fraction(1, 30)
+    assert cp.floor_price([Fraction(10), Fraction(0), Fraction(6)], [-4, 1, -1]) == 3
+    assert cp.floor_price([Fraction(1, 3), Fraction(0)], [-3, 7]) == Fraction(1, 30)
 
 
 def test_undominated_by_hand() -> None:
@@ -395,18 +398,18 @@ def test_restrict_and_shift_by_hand() -> None:
         budget_cost=np.array([16, 21, 31]),
     )
     keep = np.array([True, False, True])
-    r = cm._restrict(p, keep, 10)  # stricter: costs up (2, 3), budget down (4)
+    r = cs.restrict(p, keep, 10)  # stricter: costs up (2, 3), budget down (4)
     assert (r.cost.tolist(), r.budget_cost.tolist(), r.budget) == ([2, 3], [2, 4], 4)
     assert r.task.tolist() == [0, 1]
     assert r.quality.tolist() == [1, 3]
-    lo = cm._restrict(p, keep, 10, up=False)  # looser: costs down, budget up
+    lo = cs.restrict(p, keep, 10, up=False)  # looser: costs down, budget up
     assert (lo.cost.tolist(), lo.budget_cost.tolist(), lo.budget) == ([1, 3], [1, 3], 5)
-    one = cm._restrict(p, keep)
+    one = cs.restrict(p, keep)
     assert (one.cost.tolist(), one.budget) == ([15, 30], 47)
     # shifted: each task's cheapest configuration subtracted, and their sum from the budget
     cost = np.array([[7, 3, 99], [10, 12, 0]])
     feas = np.array([[True, True, False], [True, True, False]])
-    m = cm._shifted(cost, np.ones((2, 3), np.int64), feas, 20, "max_value", None)
+    m = cs._shifted(cost, np.ones((2, 3), np.int64), feas, 20, "max_value", None)
     assert m.cost.tolist() == [[4, 0, 0], [0, 2, 0]]
     assert m.budget == 20 - 13
     assert m.min_value is None
@@ -493,16 +496,16 @@ def test_penalty_by_hand() -> None:
         objective="max_quality",
         budget=10,
     )
-    pr = cm.Prices(Fraction(0), (Fraction(1, 100_000),), Fraction(0), (Fraction(2), Fraction(0)),
+    pr = cp.Prices(Fraction(0), (Fraction(1, 100_000),), Fraction(0), (Fraction(2), Fraction(0)),
                    None)  # fmt: skip
     # x = (1, 2): losses 2 x 1 = 2; floor slack -100000 + 2 x 300000 = 500000, x mu = 5: 7
-    assert cm._penalty(p, 0, np.array([0, 1]), pr, (1, 2)) == 7
+    assert cp.penalty(p, 0, np.array([0, 1]), pr, (1, 2)) == 7
     # no floor: the slack is not priced
     q = dataclasses.replace(p, floor=np.array([-1]))
-    assert cm._penalty(q, 0, np.array([0, 1]), pr, (1, 2)) == 2
+    assert cp.penalty(q, 0, np.array([0, 1]), pr, (1, 2)) == 2
     # mu = 0: losses only
     pz = dataclasses.replace(pr, mu=(Fraction(0),))
-    assert cm._penalty(p, 0, np.array([0, 1]), pz, (3, 0)) == 6
+    assert cp.penalty(p, 0, np.array([0, 1]), pz, (3, 0)) == 6
 
 
 def test_prices_name_the_task_whose_step_binds() -> None:

@@ -14,7 +14,7 @@ claims exact on the **unscaled** problem (``docs/certificate.md``):
 
   ``max_quality``: ``quality(x) <= D_max``; ``min_cost``: ``cost(x) >= D = -D_max``.
 * :func:`find_prices` -- good prices: exact LP prices from
-  :func:`costplan.solvers.classmckp.prices` without side rows, else GLOP's duals of the LP
+  :func:`costplan.solvers.classprices.prices` without side rows, else GLOP's duals of the LP
   relaxation (floats made rational; any non-negative price is valid, exactness comes from
   recomputing ``D``) with each floor price re-optimised exactly for its task.
 * :func:`slack` -- ``rhs - lhs`` of every row, exact.
@@ -137,7 +137,7 @@ def proof_for(p: ClassProblem, prices: dict[str, Fraction], objective: int) -> P
 
 def find_prices(p: ClassProblem) -> dict[str, Fraction]:
     """Non-negative prices by row label that make ``D`` small (see the module docstring)."""
-    from costplan.solvers.classmckp import prices as lp_prices
+    from costplan.solvers.classprices import prices as lp_prices
 
     if not p.extra and p.budget is not None and p.objective == "max_quality":
         import dataclasses
@@ -169,7 +169,7 @@ def _labelled(
 
 def _refine_mu(p: ClassProblem, lam: Fraction, nus: list[Fraction]) -> list[Fraction]:
     """Per task, the exact floor price minimising its term of ``D`` given ``lam`` and ``nus``."""
-    from costplan.solvers.classmckp import _task_prices
+    from costplan.solvers.classprices import task_prices
 
     groups = [np.flatnonzero(p.task == t) for t in range(len(p.volume))]
     floor = [int(f) if int(n) > 0 else -1 for f, n in zip(p.floor, p.volume, strict=True)]
@@ -185,7 +185,7 @@ def _refine_mu(p: ClassProblem, lam: Fraction, nus: list[Fraction]) -> list[Frac
                     a -= nu * int(row.coef[o])
             al.append(a)
         alphas.append(al)
-    mus, _, _ = _task_prices(p, groups, floor, alphas)
+    mus, _, _ = task_prices(p, groups, floor, alphas)
     return mus
 
 
