@@ -58,6 +58,10 @@ def workload(tmp_path: Path, quality: str, floor: str) -> Path:
         # 0.800001 -> 800001 >= 800001: all on m.
         ("0.800001", "0.8000005", 0),
         ("0.8", "0.8", 0),
+        # A task floor is rounded up per query (conservative): ceil(0.8999991 x 10^6) =
+        # 900,000 for each of the 10, so m (899,999) never counts and all 10 go to s. The
+        # exact mean rule ceil(8,999,991) would have let 9 x 899,999 + 900,000 = 8,999,991 do.
+        ("0.899999", "0.8999991", 10),
     ],
 )
 def test_min_cost_plans_meet_floors_exactly(
@@ -104,6 +108,34 @@ def test_assign_floors_round_up_and_qualities_down(tmp_path: Path) -> None:
         assign(qs, sheet, objective="min_cost", min_mean_quality=Decimal("0.7999993"))
     ok = assign(qs, sheet, objective="min_cost", min_mean_quality=Decimal("0.799999"))
     assert int(ok.quality_micro.sum()) == 3 * 799_999
+
+
+def test_the_mean_floor_is_rounded_up_once_over_all_queries(tmp_path: Path) -> None:
+    # Qualities 0.800001, 0.8, 0.8 = 800,001 + 800,000 + 800,000 = 2,400,001 micro-units.
+    # --min-quality 0.8000001 over n = 3 queries: ceil(0.8000001 x 10^6 x 3) =
+    # ceil(2,400,000.3) = 2,400,001: met exactly. Rounded per query it would need
+    # 3 x ceil(800,000.1) = 2,400,003 and be refused.
+    (tmp_path / "prices.yaml").write_text(PRICES)
+    sheet = load_price_sheet(tmp_path / "prices.yaml")
+    p = tmp_path / "q.jsonl"
+    rows = [{"id": f"q{i}", "task": "t", "prompt_tokens": 10, "output_tokens": 1,
+             "quality": {"m": q}} for i, q in enumerate([0.800001, 0.8, 0.8])]  # fmt: skip
+    p.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    qs = load_queries(p)
+    assert qs.quality_micro.tolist() == [[800_001], [800_000], [800_000]]
+    ok = assign(qs, sheet, objective="min_cost", min_mean_quality=Decimal("0.8000001"))
+    assert int(ok.quality_micro.sum()) == 2_400_001
+    # The task floor of the same value is per query (n x ceil(f x 10^6), conservative):
+    # 2,400,003 > 2,400,001, so no plan.
+    side = AssignSideConstraints({}, {}, {}, {"t": Decimal("0.8000001")})
+    with pytest.raises(InfeasibleError):
+        assign(qs, sheet, budget_pusd=10**12, side=side)
+    # All three at 0.8: 2,400,000 < 2,400,001 (half-even or down of 2,400,000.3 would accept).
+    rows = [dict(r, quality={"m": 0.8}) for r in rows]
+    p.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    with pytest.raises(InfeasibleError):
+        assign(load_queries(p), sheet, objective="min_cost",
+               min_mean_quality=Decimal("0.8000001"))  # fmt: skip
 
 
 def sheet_text(extra: str, model: str = "") -> str:

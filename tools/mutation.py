@@ -137,26 +137,34 @@ def _solvers() -> list[Module]:
                 ("classmckp-mincost", "classmincost"),  # min_cost task by task
             )
         ),
+        # the per-query MCKP beyond its relaxation, one module per file (mckp.py was split in
+        # six; the relaxation, mckp_relax.py, is module "mckp-relax")
         Module(
             "mckp-core",
-            "src/costplan/solvers/mckp.py",
+            "src/costplan/solvers/mckp_core.py",
             (kills.format("mckp_core"), sv.format("mckp"), sv.format("mckp_medium")),
-            # everything in mckp.py but the relaxation (module "mckp-relax")
+            # fill, fixing, the DP and the bound-driven deepening (its dataclasses excluded)
             functions=(
                 "x__floor",
                 "x__to_float_up",
                 "x__fill",
                 "x__fix",
                 "x__dp",
-                "x__solve_sub",
-                "x__validate",
-                "x__canonical",
-                "x__start_plan",
-                "x__profit",
-                "x_solve_mckp",
-                "x__certificate",
-                "x__slack",
+                "x_exact_core",
             ),
+        ),
+        *(
+            Module(
+                name,
+                f"src/costplan/solvers/{file}.py",
+                (kills.format("mckp_core"), sv.format("mckp"), sv.format("mckp_medium")),
+            )
+            for name, file in (
+                ("solvers-mckp", "mckp"),  # entry: solve_mckp
+                ("mckp-problem", "mckp_problem"),  # validation, canonical form
+                ("mckp-cpsat", "mckp_cpsat"),  # the CP-SAT fallback on a restricted question
+                ("mckp-cert", "mckp_cert"),  # certificate and slacks
+            )
         ),
         Module(
             "solvers-constrained",
@@ -201,7 +209,7 @@ def modules() -> list[Module]:
         *_solvers(),
         Module(
             "mckp-relax",
-            "src/costplan/solvers/mckp.py",
+            "src/costplan/solvers/mckp_relax.py",
             ("tests/mutation_kills/test_mckp_relax_kills.py",),
             # the LP relaxation behind every MCKP bound: hull, greedy, exact critical price
             functions=(
@@ -212,6 +220,8 @@ def modules() -> list[Module]:
                 "x__build_hull",
                 "x__prod_sign",
                 "x__mul128",
+                "x_hull_steps",
+                "x_more_efficient",
             ),
         ),
     ]

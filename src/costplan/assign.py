@@ -392,6 +392,17 @@ def write_assignments(result: Assignment, path: Path) -> None:
                cost_pusd=result.cost_pusd, quality_micro=result.quality_micro)  # fmt: skip
 
 
+def _task_codes(tasks: Sequence[str]) -> tuple[list[str], npt.NDArray[np.int64]]:
+    """The distinct tasks in order of first appearance, and each query's index into them
+    (Arrow's dictionary encoding keeps that order; no Python loop over the queries)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    enc = pc.dictionary_encode(pa.array(tasks, type=pa.string()))
+    names = [str(t) for t in enc.dictionary.to_pylist()]
+    return names, enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+
+
 def _summary_plan(
     qs: QuerySet,
     sheet: PriceSheet,
@@ -409,8 +420,7 @@ def _summary_plan(
     certificate: dict[str, Any] | None = None,
 ) -> Plan:
     """Aggregate per (task, option) with exact totals, so totals equal the per-query sums."""
-    task_names = list(dict.fromkeys(qs.tasks))
-    task_idx = np.asarray([task_names.index(t) for t in qs.tasks], dtype=np.int64)
+    task_names, task_idx = _task_codes(qs.tasks)
     key = task_idx * len(options) + choice
     n_keys = len(task_names) * len(options)
     counts = np.bincount(key, minlength=n_keys)
@@ -426,6 +436,7 @@ def _summary_plan(
     # "Uncertainty"); 0/1 outcomes from an eval have none, and then no interval is claimed.
     p = quality.astype(np.float64) / QUALITY_SCALE
     q_var = np.bincount(key, weights=p * (1 - p), minlength=n_keys)
+    volume = np.bincount(task_idx, minlength=len(task_names))
     tasks = []
     for t, name in enumerate(task_names):
         allocs = []
@@ -453,7 +464,7 @@ def _summary_plan(
                 )
             )
         allocs.sort(key=lambda a: (-a.count, a.model, a.mode))
-        tasks.append(TaskPlan(name or "(all)", int((task_idx == t).sum()), None, tuple(allocs)))
+        tasks.append(TaskPlan(name or "(all)", int(volume[t]), None, tuple(allocs)))
     return Plan(
         workload=qs.path.name,
         period=AS_GIVEN,

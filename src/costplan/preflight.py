@@ -111,16 +111,19 @@ def verify_assignment(
     The per-query rows handed over are the ones ``assign -o`` writes; the checker
     re-prices each from the raw query file and price sheets.
     """
+    import numpy as np
+
     from costplan.verify import Sources
     from costplan.verify.queryfile import QueryRows
 
-    labels = [(o.model, o.mode) for o in options]
-    picked = [labels[k] for k in choice.tolist()]
+    # each query's model and mode by fancy indexing (objects shared, no loop per query)
+    models = np.asarray([o.model for o in options], dtype=object)[choice]
+    modes = np.asarray([o.mode for o in options], dtype=object)[choice]
     rows = QueryRows(
         ids=qs.ids,
         tasks=qs.tasks,
-        models=tuple(m for m, _ in picked),
-        modes=tuple(mode for _, mode in picked),
+        models=tuple(models.tolist()),
+        modes=tuple(modes.tolist()),
         cost_pusd=cost_pusd,
         quality_micro=quality_micro,
     )

@@ -22,7 +22,7 @@ import pytest
 
 from costplan.dask_solve import solve_distributed
 from costplan.queries import QuerySet
-from costplan.solvers import mckp
+from costplan.solvers import mckp, mckp_core
 from costplan.solvers.mckp import MckpProblem, solve_mckp
 from tests.solvers.test_mckp_medium import dp_optimum, make_problem
 
@@ -95,7 +95,7 @@ def test_core_cases_are_exercised() -> None:
 
 
 def test_cpsat_core_path(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(mckp, "_DP_MAX_STATES", 0)  # every DP aborts: CP-SAT on the core
+    monkeypatch.setattr(mckp_core, "_DP_MAX_STATES", 0)  # every DP aborts: CP-SAT on the core
     problem = make_problem(400, 8, "weakly", "max_value", 7)
     want = _same(client, problem, [130, 260])
     assert want.stats.get("cpsat_groups", 0) > 0

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from costplan.errors import InputError, SolverLimitError
-from costplan.solvers import mckp
+from costplan.solvers import mckp, mckp_core
 from costplan.solvers.mckp import MckpProblem, MckpResult, Objective, solve_mckp
 from tests.solvers.oracle import all_plans, brute_force_mckp
 
@@ -146,7 +146,7 @@ def test_hypothesis_secondary_constraints(problem: MckpProblem, data: st.DataObj
 
 def test_cpsat_fallback_matches_brute_force(monkeypatch: pytest.MonkeyPatch) -> None:
     # With the DP state limit at 0 every exact question goes to CP-SAT on the reduced core.
-    monkeypatch.setattr(mckp, "_DP_MAX_STATES", 0)
+    monkeypatch.setattr(mckp_core, "_DP_MAX_STATES", 0)
     rng = np.random.default_rng(7)
     used_cpsat = 0
     for _ in range(300):
@@ -159,7 +159,7 @@ def test_cpsat_fallback_matches_brute_force(monkeypatch: pytest.MonkeyPatch) -> 
 
 def test_core_limit_zero_returns_a_valid_bound(monkeypatch: pytest.MonkeyPatch) -> None:
     # No exact phase at all: the plan must still be feasible and the bound valid.
-    monkeypatch.setattr(mckp, "_DP_MAX_STATES", 0)
+    monkeypatch.setattr(mckp_core, "_DP_MAX_STATES", 0)
     rng = np.random.default_rng(11)
     unproven = 0
     for _ in range(400):

@@ -16,7 +16,7 @@ from typing import Literal
 import numpy as np
 import pytest
 
-from costplan.solvers import mckp
+from costplan.solvers import mckp, mckp_core
 from costplan.solvers.mckp import MckpProblem, MckpResult, solve_mckp
 
 Family = Literal["uncorrelated", "weakly", "ties"]
@@ -182,7 +182,7 @@ def test_medium_dp_and_cpsat_core_agree_and_lp_matches_glop(
     check_plan(problem, result)
     assert result.objective == dp_optimum(problem)  # the reference: the test's own DP
     # the solver's other exact path: its reduced core solved by CP-SAT instead of its DP
-    monkeypatch.setattr(mckp, "_DP_MAX_STATES", 0)
+    monkeypatch.setattr(mckp_core, "_DP_MAX_STATES", 0)
     via_cpsat = solve_mckp(problem, time_limit_s=30)
     assert via_cpsat.status == "optimal"
     check_plan(problem, via_cpsat)
@@ -228,7 +228,7 @@ def test_medium_against_the_full_cpsat_model() -> None:
 @pytest.mark.parametrize("dp_enabled", [True, False])
 def test_deterministic(dp_enabled: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     if not dp_enabled:
-        monkeypatch.setattr(mckp, "_DP_MAX_STATES", 0)
+        monkeypatch.setattr(mckp_core, "_DP_MAX_STATES", 0)
     problem = make_problem(3000, 12, "weakly", "max_value", 9)
     first = solve_mckp(problem)
     second = solve_mckp(problem)
@@ -245,7 +245,7 @@ def test_deterministic(dp_enabled: bool, monkeypatch: pytest.MonkeyPatch) -> Non
 
 def test_time_limit_reports_a_valid_gap(monkeypatch: pytest.MonkeyPatch) -> None:
     # No DP and (almost) no time: whatever comes back must be a feasible plan with a valid bound.
-    monkeypatch.setattr(mckp, "_DP_MAX_STATES", 0)
+    monkeypatch.setattr(mckp_core, "_DP_MAX_STATES", 0)
     problem = make_problem(3000, 10, "weakly", "max_value", 12)
     exact = dp_optimum(problem)
     assert exact is not None

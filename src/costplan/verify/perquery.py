@@ -37,7 +37,7 @@ from costplan.verify.classplan import (
 from costplan.verify.findings import Findings, exact, show, usd
 from costplan.verify.names import one_id_shares, provider_id
 from costplan.verify.prices import PUSD, Model, Schedule, load_sheets
-from costplan.verify.queryfile import Queries, QueryRows, read_queries
+from costplan.verify.queryfile import Queries, QueryRows, first_codes, read_queries
 
 if TYPE_CHECKING:
     from costplan.verify import Sources
@@ -194,13 +194,11 @@ class _PerQuery:
                       "records no default")  # fmt: skip
                 return
             output = np.where(qs.output_given, output, int(default))
-        pairs = list(zip(rows.models, rows.modes, strict=True))
-        labels = sorted(set(pairs))
-        index = {p: k for k, p in enumerate(labels)}
-        code = np.fromiter((index[p] for p in pairs), dtype=np.int64, count=len(pairs))
-        cost = np.zeros(len(pairs), dtype=object)
-        tok = np.zeros(len(pairs), dtype=np.int64)
-        qmicro = np.zeros(len(pairs), dtype=np.int64)
+        labels, code = _pair_codes(rows.models, rows.modes)
+        n_rows = len(code)
+        cost = np.zeros(n_rows, dtype=object)
+        tok = np.zeros(n_rows, dtype=np.int64)
+        qmicro = np.zeros(n_rows, dtype=np.int64)
         providers = {}
         for k, (model_name, mode) in enumerate(labels):
             idx = np.flatnonzero(code == k)
@@ -292,10 +290,7 @@ class _PerQuery:
 
     def _aggregate(self, code: npt.NDArray[np.int64], labels: list[tuple[str, str]],
                    cost: npt.NDArray[Any], qmicro: npt.NDArray[np.int64]) -> None:  # fmt: skip
-        names = list(dict.fromkeys(self.qs.tasks))
-        tidx = np.asarray([names.index(t) for t in self.qs.tasks] if len(names) < 50 else
-                          [dict(zip(names, range(len(names)), strict=True))[t]
-                           for t in self.qs.tasks], dtype=np.int64)  # fmt: skip
+        names, tidx = first_codes(self.qs.tasks)
         key = tidx * max(1, len(labels)) + code
         n_keys = len(names) * max(1, len(labels))
         counts = np.bincount(key, minlength=n_keys)
@@ -402,6 +397,22 @@ class _PerQuery:
         objective = (Fraction(qtotal, 10**6) if doc.get("objective") == "max_quality"
                      else Fraction(total, PUSD))  # fmt: skip
         check_claim(f, doc, objective)
+
+
+def _pair_codes(models: tuple[str, ...], modes: tuple[str, ...],
+                ) -> tuple[list[tuple[str, str]], npt.NDArray[np.int64]]:  # fmt: skip
+    """The sorted distinct (model, mode) pairs and each row's index into them."""
+    m_names, m_idx = first_codes(models)
+    o_names, o_idx = first_codes(modes)
+    pair = m_idx * max(1, len(o_names)) + o_idx
+    present = np.unique(pair)
+    found = [(m_names[int(p) // max(1, len(o_names))], o_names[int(p) % max(1, len(o_names))])
+             for p in present.tolist()]  # one per distinct pair  # fmt: skip
+    order = sorted(range(len(found)), key=found.__getitem__)
+    rank = np.zeros(len(found), dtype=np.int64)
+    rank[np.asarray(order, dtype=np.int64)] = np.arange(len(found), dtype=np.int64)
+    code = rank[np.searchsorted(present, pair)] if len(pair) else np.zeros(0, np.int64)
+    return [found[i] for i in order], code
 
 
 def _check_stderr(f: Findings, key: tuple[str | int, ...], stated: Any, bern: int, n: int) -> None:

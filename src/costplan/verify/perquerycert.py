@@ -143,7 +143,8 @@ def _columns(pq: _PerQuery, output: npt.NDArray[np.int64], num: dict[str, int], 
     :data:`_RED_LIMIT` (bounded from the largest |v|, |c|, |a_r| and the prices); else
     Python ints and Fractions in object arrays (a share row's ``c (1 - s)`` is rational)."""
     qs, s = pq.qs, pq.settings
-    tasks = np.asarray(qs.tasks, dtype=object)
+    floor_rows = any(label.startswith("floor:") for label in num)
+    tasks = np.asarray(qs.tasks, dtype=object) if floor_rows else None  # only floors read it
     allowed = s.get("modes", ["standard", "batch"])
     models = sorted(m for k, m in enumerate(qs.models) if (qs.quality[:, k] >= 0).any())
     integral = not any(label.startswith("share:") for label in num)
@@ -188,6 +189,7 @@ def _columns(pq: _PerQuery, output: npt.NDArray[np.int64], num: dict[str, int], 
                     cap = pq.share_cap(rest) or Fraction(0)
                     a = c * (int(model.provider == rest) - cap)  # Fractions: exact
                 elif kind == "floor":
+                    assert tasks is not None
                     a = np.where(tasks == rest, floors[rest] - v, 0)
                     if small:
                         a = a.astype(np.int64)

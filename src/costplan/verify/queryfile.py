@@ -247,7 +247,10 @@ def read_queries(path: Path) -> Queries:
              if out_raw.dtype.kind in "iu" else
              np.asarray([v is not None and v != "" and v == v for v in out_raw.tolist()],
                         dtype=np.bool_))  # fmt: skip
-    micro = [_micro(np.asarray(data[f"__q{k}"]), kind) for k, (_, _, kind) in enumerate(quality)]
+    # Column-major: one model's column is contiguous (filled and read column by column).
+    micro = np.empty((n, len(quality)), dtype=np.int64, order="F")
+    for k, (_, _, kind) in enumerate(quality):
+        micro[:, k] = _micro(np.asarray(data.pop(f"__q{k}")), kind)
     models = tuple(m for m, _, _ in quality)
     cached = (_ints(data["cached_tokens"], path, "cached_tokens") if "cached_tokens" in data
               else np.zeros(n, np.int64))  # fmt: skip
@@ -262,9 +265,20 @@ def read_queries(path: Path) -> Queries:
         output=output,
         output_given=given,
         models=models,
-        quality=np.stack(micro, axis=1) if micro else np.zeros((n, 0), np.int64),
+        quality=micro,
         sha256=sha,
     )
+
+
+def first_codes(values: tuple[str, ...]) -> tuple[list[str], npt.NDArray[np.int64]]:
+    """The distinct values in order of first appearance and each item's index into them
+    (the checker's own dictionary encoding, by Arrow: no Python loop per query)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    enc = pc.dictionary_encode(pa.array(values, type=pa.string()))
+    names = [str(v) for v in enc.dictionary.to_pylist()]
+    return names, enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 def pusd_of_text(text: str) -> int:

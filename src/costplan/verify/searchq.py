@@ -22,6 +22,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 
 from costplan.verify.findings import exact
 from costplan.verify.search import _INT64, Big, add_row, margin, run
@@ -72,7 +73,8 @@ def prove(pq: _PerQuery, pr: PricedQueries, z: int) -> str | None:
     fixed = count == 1
     pick = np.argmax(kept, axis=0)  # the one kept option of a fixed query
     exprs: dict[str, tuple[int, list[Any]]] = {}  # label -> (constant, terms)
-    choice = [[] for _ in range(n)]  # type: list[list[Any]]
+    # literals of the free queries only (a fixed query has none): no list per query
+    choice: dict[int, list[Any]] = {g: [] for g in free.tolist()}
     rows = _row_coefs(pq, pr)
     for k, col in enumerate(pr.columns()):  # the same columns, in the same order
         gs = np.flatnonzero(kept[k] & ~fixed)
@@ -83,13 +85,13 @@ def prove(pq: _PerQuery, pr: PricedQueries, z: int) -> str | None:
         for label, coef in rows.items():
             a = coef(col)
             const, terms = exprs.setdefault(label, (0, []))
-            const += int(sum(_take(a, fixed_here)))
+            const += _total(a, fixed_here)
             terms += [(c, lit) for c, lit in zip(_take(a, gs), lits, strict=True) if c]
             exprs[label] = (const, terms)
-    for g in free.tolist():
-        model.add_exactly_one(choice[int(g)])
+    for lits in choice.values():  # in the order of ``free``
+        model.add_exactly_one(lits)
     big: list[Big] = []
-    every = [lit for g in free.tolist() for lit in choice[int(g)]]
+    every = [lit for lits in choice.values() for lit in lits]
     for label, (const, terms) in exprs.items():
         if abs(const) + sum(abs(c) for c, _ in terms) < _INT64:
             model.add(_bound(label, pq, pr, z, const + sum(c * lit for c, lit in terms)))
@@ -107,6 +109,23 @@ def _take(a: Any, idx: Any) -> list[int]:
     if isinstance(a, np.ndarray):
         return [int(x) for x in a[idx].tolist()]
     return [int(a)] * len(idx)
+
+
+def _total(a: Any, idx: npt.NDArray[np.int64]) -> int:
+    """The exact sum of the row's coefficients at queries ``idx``: in int64 when
+    ``len(idx) x max |a|`` stays below ``_INT64``, else over Python ints (an object array's
+    sum adds its Python ints exactly)."""
+    if not isinstance(a, np.ndarray):
+        return int(a) * len(idx)
+    part = a[idx]
+    if not len(part):
+        return 0
+    if part.dtype.kind in "iu":
+        biggest = max(abs(int(part.max())), abs(int(part.min())))
+        if biggest * len(part) < _INT64:
+            return int(part.sum())
+        part = part.astype(object)
+    return int(part.sum())
 
 
 def _row_coefs(pq: _PerQuery, pr: PricedQueries) -> dict[str, Any]:
