@@ -68,159 +68,54 @@ Signals: inside a session SIGINT (Ctrl-C), SIGTERM and SIGHUP raise
 exits 128 + N with one line on stderr. (Not ``KeyboardInterrupt``: Typer turns
 that into a silent exit 130.) A signal that is ignored when the session starts
 (``nohup``) stays ignored; a second signal during the cleanup is ignored.
+
+Layout: this module holds the session (what one command reads and writes) and everything that
+reads or changes it; the parts, which never import it: :mod:`costplan.safeio_paths` (``-`` as a
+path, the refusals, names and messages), :mod:`costplan.safeio_files` (one file's checks and raw
+reads and writes) and :mod:`costplan.safeio_signals` (termination signals as
+:class:`Interrupted`). Their public names are re-exported here.
 """
 
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
-import signal
 import stat
 import sys
-import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path, PosixPath
-from types import FrameType
+from pathlib import Path
 from typing import Final
 
 from costplan.atomic import write_atomic
 from costplan.errors import InputError
+from costplan.safeio_files import (
+    _CHUNK,
+    _lexical,
+    _read_all,
+    _regular_file,
+    _through_links,
+    _write_stdout,
+)
+from costplan.safeio_files import check_output as check_output
+from costplan.safeio_paths import STDIN as STDIN
+from costplan.safeio_paths import STDOUT as STDOUT
+from costplan.safeio_paths import OutputOverInputError as OutputOverInputError
+from costplan.safeio_paths import StdinPath as StdinPath
+from costplan.safeio_paths import StdoutPath as StdoutPath
+from costplan.safeio_paths import UnreadableInput as UnreadableInput
+from costplan.safeio_paths import _kind, _os_reason, _stat_or_none
+from costplan.safeio_paths import is_stdin as is_stdin
+from costplan.safeio_paths import is_stdout as is_stdout
+from costplan.safeio_paths import name_problem as name_problem
+from costplan.safeio_paths import shown as shown
+from costplan.safeio_signals import Interrupted as Interrupted
+from costplan.safeio_signals import _catch_termination
 
 #: Default size limit of one input file, in bytes actually read.
 MAX_INPUT_BYTES: Final = 64 * 1024 * 1024
-_CHUNK: Final = 1 << 20
-_PART_SHOWN: Final = 80  # longer names are shortened in messages (they stay readable)
-_PATH_SHOWN: Final = 400  # and so are longer paths
-_TERMINATING: Final = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 #: Where a refusal goes when standard error is an input (see :func:`mute_stderr`).
 TTY = "/dev/tty"
-
-
-class StdoutPath(PosixPath):
-    """The type of :data:`STDOUT`: ``-`` as an output means standard output.
-
-    Only the value the command line's ``-`` parses to is one; ``./-`` stays a
-    file named ``-``.
-    """
-
-
-STDOUT: Final = StdoutPath("-")
-
-
-class StdinPath(PosixPath):
-    """The type of :data:`STDIN`: ``-`` as an input means standard input."""
-
-
-STDIN: Final = StdinPath("-")
-
-
-def is_stdout(path: Path | None) -> bool:
-    """True when ``path`` is :data:`STDOUT` (``-o -``)."""
-    return isinstance(path, StdoutPath) and str(path) == "-"
-
-
-def is_stdin(path: Path | None) -> bool:
-    """True when ``path`` is :data:`STDIN` (an input given as ``-``)."""
-    return isinstance(path, StdinPath) and str(path) == "-"
-
-
-class UnreadableInput(InputError):
-    """An input that cannot be read: ``"{what} {reason}"``, located at the file.
-
-    ``oserror`` is the OS error behind it, if any (None for "not a regular file"
-    and "too large", which costplan decides).
-    """
-
-    def __init__(self, what: str, reason: str, path: Path, oserror: OSError | None = None):
-        self.reason = reason
-        self.oserror = oserror
-        super().__init__(f"{what} {reason}", file=shown(path))
-
-
-class OutputOverInputError(InputError):
-    """An output that is the same file as one of the command's inputs (exit 2)."""
-
-
-class Interrupted(BaseException):
-    """SIGINT, SIGTERM or SIGHUP arrived (a BaseException, like ``KeyboardInterrupt``)."""
-
-    def __init__(self, signum: int) -> None:
-        self.signum = signum
-        self.name = signal.Signals(signum).name
-        super().__init__(self.name)
-
-    @property
-    def exit_code(self) -> int:
-        return 128 + self.signum
-
-
-def shown(path: Path | str) -> str:
-    """``path`` for a message: a name over 80 characters as its first 40 and last 20
-    (``nnnn...nnnn.yaml``), a path still over 400 as its first 200 and last 100."""
-    parts = str(path).split("/")
-    text = "/".join(p if len(p) <= _PART_SHOWN else f"{p[:40]}...{p[-20:]}" for p in parts)
-    if len(text) <= _PATH_SHOWN:
-        return text
-    return f"{text[:200]}...{text[-100:]}"
-
-
-# --- names ------------------------------------------------------------------------
-
-
-def _limit(path: Path, name: str, default: int) -> int:
-    """``os.pathconf`` of the nearest existing folder of ``path`` (``default`` if none)."""
-    folder = path.parent
-    for candidate in (folder, *folder.parents):
-        try:
-            return int(os.pathconf(candidate if str(candidate) else ".", name))
-        except (OSError, ValueError):
-            continue
-    return default
-
-
-def name_problem(path: Path) -> str | None:
-    """Why the OS would reject ``path``'s name as too long (ENAMETOOLONG), or None."""
-    name_max = _limit(path, "PC_NAME_MAX", 255)
-    for part in path.parts:
-        size = len(os.fsencode(part))
-        if part != "/" and size > name_max:
-            return f"file name too long ({size} bytes; the file system allows {name_max})"
-    size = len(os.fsencode(str(path)))
-    path_max = _limit(path, "PC_PATH_MAX", 4096)
-    if size >= path_max:
-        return f"path too long ({size} bytes; the file system allows {path_max - 1})"
-    return None
-
-
-def _kind(mode: int) -> str:
-    for test, kind in (
-        (stat.S_ISDIR, "a directory"),
-        (stat.S_ISFIFO, "a FIFO (named pipe)"),
-        (stat.S_ISCHR, "a character device"),
-        (stat.S_ISBLK, "a block device"),
-        (stat.S_ISSOCK, "a socket"),
-    ):
-        if test(mode):
-            return kind
-    return "not a regular file"
-
-
-def _os_reason(exc: OSError, path: Path) -> str:
-    if exc.errno in (errno.ENOENT,):
-        return "not found"
-    if exc.errno == errno.ENOTDIR:
-        return "not found (a part of its path is not a folder)"
-    if exc.errno in (errno.EACCES, errno.EPERM):
-        return "is not readable: permission denied"
-    if exc.errno == errno.ENAMETOOLONG:
-        return "has a " + (name_problem(path) or "file name too long")
-    if exc.errno == errno.ELOOP:
-        return "is a symlink loop (too many levels of symbolic links)"
-    if exc.errno == errno.ENXIO:  # a socket, or a FIFO without a writer on some systems
-        return "is not a regular file"
-    return f"could not be read: {exc.strerror or exc}"
 
 
 # --- the session: what this command reads and writes -------------------------------
@@ -374,41 +269,6 @@ def check_stderr(args: Iterable[str]) -> None:
                 )
 
 
-def _stat_or_none(path: Path) -> os.stat_result | None:
-    try:
-        return os.stat(path)
-    except (OSError, ValueError):
-        return None
-
-
-def _raise_interrupted(signum: int, _frame: FrameType | None) -> None:
-    # Later termination signals must not abort the cleanup the first one started.
-    for sig in _TERMINATING:
-        signal.signal(sig, signal.SIG_IGN)
-    raise Interrupted(signum)
-
-
-def _catch_termination() -> Callable[[], None]:
-    """Turn SIGINT, SIGTERM and SIGHUP into :class:`Interrupted`; return the restorer."""
-    if threading.current_thread() is not threading.main_thread():
-        return lambda: None
-    previous: dict[int, object] = {}
-    for sig in _TERMINATING:
-        old = signal.getsignal(sig)
-        if old is signal.SIG_IGN:  # nohup: keep ignoring
-            continue
-        if sig == signal.SIGINT and old is not signal.default_int_handler:
-            continue  # someone else's Ctrl-C handler: leave it
-        previous[sig] = old
-        signal.signal(sig, _raise_interrupted)
-
-    def restore() -> None:
-        for sig, old in previous.items():
-            signal.signal(sig, old)  # type: ignore[arg-type]
-
-    return restore
-
-
 @contextlib.contextmanager
 def session() -> Iterator[Session]:
     """A fresh registry of inputs and outputs; SIGINT/SIGTERM/SIGHUP as :class:`Interrupted`."""
@@ -424,39 +284,6 @@ def session() -> Iterator[Session]:
         restore()
         if fresh.stdin is not None:
             _remove_spool(fresh.stdin[0])
-
-
-# --- reading -----------------------------------------------------------------------
-
-
-def _read_all(fd: int, limit: int, path: Path, what: str) -> bytes:
-    chunks: list[bytes] = []
-    total = 0
-    while True:
-        try:
-            chunk = os.read(fd, min(_CHUNK, limit + 1 - total))
-        except OSError as exc:
-            raise UnreadableInput(what, _os_reason(exc, path), path, exc) from None
-        if not chunk:
-            return b"".join(chunks)
-        chunks.append(chunk)
-        total += len(chunk)
-        if total > limit:
-            raise UnreadableInput(what, f"is too large (more than {limit:,} bytes)", path)
-
-
-def _regular_file(path: Path, what: str) -> os.stat_result:
-    """``os.stat(path)``, or :class:`UnreadableInput` unless it is a regular file."""
-    try:
-        st = os.stat(path)
-    except (OSError, ValueError) as exc:
-        err = exc if isinstance(exc, OSError) else OSError(errno.EINVAL, str(exc))
-        raise UnreadableInput(what, _os_reason(err, path), path, err) from None
-    if stat.S_ISDIR(st.st_mode):
-        raise UnreadableInput(what, "is a directory, expected a file", path)
-    if not stat.S_ISREG(st.st_mode):
-        raise UnreadableInput(what, f"is {_kind(st.st_mode)}, expected a regular file", path)
-    return st
 
 
 # --- standard input ------------------------------------------------------------------
@@ -585,60 +412,6 @@ def exists(path: Path) -> bool:
     return _stat_or_none(path) is not None
 
 
-# --- writing -----------------------------------------------------------------------
-
-
-def _output_error(exc: OSError, path: Path, option: str) -> InputError:
-    if exc.errno == errno.ENAMETOOLONG:
-        reason = name_problem(path) or "file name too long"
-        return InputError(f"{option} {reason}", file=shown(path))
-    if exc.errno == errno.ELOOP:
-        return InputError(f"{option} is a symlink loop", file=shown(path))
-    return InputError(f"cannot write output: {exc.strerror or exc}", file=shown(path))
-
-
-def check_output(path: Path, option: str = "output") -> os.stat_result | None:
-    """Raise unless ``path`` can be replaced by a new regular file; its stat if it exists.
-
-    Not checked against inputs (see :func:`write_output` and :func:`declare_output`).
-    """
-    problem = name_problem(path)
-    if problem is not None:
-        raise InputError(f"{option} {problem}", file=shown(path))
-    folder = path.parent if str(path.parent) else Path(".")
-    try:
-        folder_st = os.stat(folder)
-    except FileNotFoundError:
-        raise InputError("output directory does not exist", file=shown(folder)) from None
-    except OSError as exc:
-        if exc.errno == errno.ENOTDIR:
-            raise InputError("output directory does not exist", file=shown(folder)) from None
-        raise _output_error(exc, path, option) from None
-    if not stat.S_ISDIR(folder_st.st_mode):
-        raise InputError("output directory does not exist", file=shown(folder))
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:  # a new file, or a dangling symlink (replaced by the file)
-        return None
-    except OSError as exc:
-        raise _output_error(exc, path, option) from None
-    if stat.S_ISDIR(st.st_mode):
-        raise InputError("output path is a directory", file=shown(path))
-    if not stat.S_ISREG(st.st_mode):
-        raise InputError(
-            f"{option} is {_kind(st.st_mode)}; outputs are replaced whole, so only regular "
-            "files can be written",
-            file=shown(path),
-            hint="write to a file, or use - for standard output",
-        )
-    return st
-
-
-def _lexical(path: Path) -> str:
-    folder = path.parent if str(path.parent) else Path(".")
-    return os.path.join(os.path.realpath(folder), path.name)
-
-
 def declare_output(path: Path, option: str) -> None:
     """Check ``path`` now (the command line is being parsed) and record it in the session."""
     if is_stdout(path):
@@ -669,25 +442,6 @@ def declare_output(path: Path, option: str) -> None:
     _current.outputs.append(_Output(path, option))
 
 
-def _write_stdout(data: str | bytes | Iterable[bytes]) -> None:
-    if not isinstance(data, str | bytes):
-        sys.stdout.flush()
-        for piece in data:
-            sys.stdout.buffer.write(piece)
-        sys.stdout.buffer.flush()
-    elif isinstance(data, bytes):
-        sys.stdout.flush()
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
-    else:
-        if sys.stdout.isatty():  # a terminal would obey escapes in data; a pipe gets exact text
-            from costplan.textsafe import printable_lines
-
-            data = printable_lines(data)
-        sys.stdout.write(data)
-        sys.stdout.flush()
-
-
 def write_output(path: Path, data: str | bytes | Iterable[bytes]) -> None:
     """Write ``data`` to the output ``path`` (see the module docs): stdout for
     :data:`STDOUT`, else checked, then atomically replaced. ``data`` may be an
@@ -703,11 +457,3 @@ def write_output(path: Path, data: str | bytes | Iterable[bytes]) -> None:
     write_atomic(target, data)
     if _current is not None:
         _current.written.add(str(path))
-
-
-def _through_links(path: Path) -> Path:
-    """The file a write to ``path`` replaces: the final target of a symlink."""
-    try:
-        return Path(os.path.realpath(path)) if os.path.islink(path) else path
-    except (OSError, ValueError):
-        return path

@@ -216,6 +216,7 @@ def solve_constrained(
                      "groups": int(cost.shape[0]), "options": int(cost.shape[1]),
                      "side_rows": len(rows) + len(shares), "cpsat_status": -1,
                      "lagrangian_evaluations": lag.evaluations, "lagrangian_moves": lag.moves,
+                     "lagrangian_restricted": lag.restricted,
                      "t_total": time.perf_counter() - t0}  # fmt: skip
             return _finish(problem, cost, value, free, lag.plan, None, lag_cert, rows, shares,
                            "lagrangian", info, t0)  # fmt: skip
@@ -267,6 +268,7 @@ def solve_constrained(
         "side_rows": len(rows) + len(shares),
         "lagrangian_evaluations": lag.evaluations,
         "lagrangian_moves": lag.moves,
+        "lagrangian_restricted": lag.restricted,
         "cpsat_status": int(code),
     }
     empty = np.zeros(cost.shape[0], dtype=np.int64)

@@ -38,11 +38,15 @@ import numpy as np
 import numpy.typing as npt
 
 from costplan.solvers.mckp import relax
+from costplan.solvers.sidenear import relax_near
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 Bool = npt.NDArray[np.bool_]
+Interval = tuple[Fraction, Fraction]
 _TOTAL = 2**60  # bound on sum_g max_k |priced value|: relax() needs < 2**61
+_NEAR = Fraction(1, 10)  # doubling: the primary price is looked for within 10% of the last
+_SLACK = Fraction(1, 10_000)  # bisection: between the bracket's primary prices, widened
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,7 @@ class LagrangianResult:
     prices: dict[str, Fraction]
     evaluations: int
     moves: int
+    restricted: int = 0  # evaluations whose LP was solved on the free queries only
 
 
 def _row_sum(coef: npt.NDArray[Any], plan: I64) -> int:
@@ -95,8 +100,11 @@ class _Search:
         self.omax = float(np.abs(np.where(feasible, obj, 0)).max(axis=1).sum()) + 1.0
         self.amax = [float(np.abs(r.coef).max(initial=0)) for r in rows]
         self.emax = float(np.abs(np.where(feasible, obj, 0)).max(initial=0))  # one entry
+        self.wmax = float(np.abs(np.where(feasible, weight, 0)).max(initial=0))
         self.g = g
         self.evaluations = 0
+        self.restricted = 0  # evaluations solved through the free queries only (sidenear)
+        self.cache: dict[tuple[float, ...], Priced | None] = {}
         self.best: Priced | None = None
         self.inc: I64 | None = None
         self.inc_obj: int | None = None
@@ -107,8 +115,39 @@ class _Search:
             return 1 << 40
         return 1 << max(0, min(40, math.floor(math.log2(_TOTAL / (per * 1.01)))))
 
-    def evaluate(self, mu: list[float]) -> Priced | None:
-        """Price the rows at (about) ``mu``: exact ``D`` and the LP's rounded plan."""
+    def evaluate(self, mu: list[float], near: tuple[Fraction, Fraction] | None = None,
+                 ) -> Priced | None:  # fmt: skip
+        """Price the rows at (about) ``mu``: exact ``D`` and the LP's rounded plan. ``near``:
+        an interval believed to hold the primary price (canonical units), tried first through
+        :func:`costplan.solvers.sidenear.relax_near` (exact when it answers)."""
+        key = tuple(mu)
+        if key in self.cache:
+            return self.cache[key]
+        got = self._evaluate(mu, near)
+        self.cache[key] = got
+        return got
+
+    def _lp(self, p: npt.NDArray[Any], den: int, entry: float, near: Interval | None,
+            ) -> tuple[Fraction, Fraction, I64] | None:  # fmt: skip
+        """(LP bound, its price, greedy plan) of the priced profits ``p``."""
+        if near is not None and p.dtype != object:
+            l0, l1 = math.floor(near[0] * den), math.ceil(near[1] * den)
+            if entry + l1 * self.wmax < 2**62:
+                got = relax_near(p, self.weight, self.feasible, self.cap, max(l0, 0), l1)
+                if got is not None:
+                    self.restricted += 1
+                    return got.bound, got.lam, got.greedy
+        if p.dtype == object:
+            p = np.where(self.feasible, p, 0)
+            top = int(np.abs(p).max(axis=1).sum())
+            if top >= 2**61:
+                return None
+            p = p.astype(np.int64)
+        rel = relax(p, self.weight, self.feasible, self.cap)
+        return None if rel is None else (rel.bound, rel.lam, rel.greedy)
+
+    def _evaluate(self, mu: list[float], near: tuple[Fraction, Fraction] | None,
+                  ) -> Priced | None:  # fmt: skip
         self.evaluations += 1
         den = self._den(mu)
         n = [int(m * den) for m in mu]
@@ -120,20 +159,14 @@ class _Search:
         for r, nr in zip(self.rows, n, strict=True):
             if nr:
                 p = p - (r.coef.astype(object) if wide else r.coef) * nr
-        if p.dtype == object:
-            p = np.where(self.feasible, p, 0)
-            top = int(np.abs(p).max(axis=1).sum())
-            if top >= 2**61:
-                return None
-            p = p.astype(np.int64)
-        rel = relax(p, self.weight, self.feasible, self.cap)
-        if rel is None:
+        lp = self._lp(p, den, entry, near)
+        if lp is None:
             return None
+        bound, lam, plan = lp
         nu = tuple(Fraction(nr, den) for nr in n)
-        d = (rel.bound + sum((nr * r.rhs for nr, r in zip(n, self.rows, strict=True)), 0)) / den
-        plan = rel.greedy
+        d = (bound + sum((nr * r.rhs for nr, r in zip(n, self.rows, strict=True)), 0)) / den
         lhs = tuple(_row_sum(r.coef, plan) for r in self.rows)
-        got = Priced(nu, rel.lam / den, Fraction(d), plan, lhs)
+        got = Priced(nu, lam / den, Fraction(d), plan, lhs)
         if self.best is None or got.d < self.best.d:
             self.best = got
         if all(x <= r.rhs for x, r in zip(lhs, self.rows, strict=True)) and all(
@@ -147,6 +180,39 @@ class _Search:
     def _meets(self, got: Priced | None, j: int) -> bool:
         return got is not None and got.lhs[j] <= self.rows[j].rhs
 
+    def _row(self, mu: list[float], j: int, steps: int) -> bool:
+        """Raise ``mu[j]`` to (about) the least price at which row ``j`` is met: doubling,
+        then bisection. Each evaluation is offered the primary price interval its neighbours
+        suggest (``_NEAR`` around the last price below when doubling; between the bracket's
+        prices when bisecting); ``False`` when no price meets the row."""
+        lo, hi = mu[j], 0.0
+        at_lo = self.evaluate(mu)
+        at_hi: Priced | None = None
+        step = max(mu[j], self.omax / self.g / max(self.amax[j], 1.0) * 1e-3)
+        for _ in range(60):  # doubling: the least price found that meets row j
+            mu[j] = lo + step
+            near = None if at_lo is None else (at_lo.lam * (1 - _NEAR), at_lo.lam * (1 + _NEAR))
+            got = self.evaluate(mu, near)
+            if self._meets(got, j):
+                hi, at_hi = mu[j], got
+                break
+            lo, step, at_lo = mu[j], step * 2, got
+        if hi == 0.0:
+            return False
+        for _ in range(steps):
+            mu[j] = (lo + hi) / 2
+            near = None
+            if at_lo is not None and at_hi is not None:
+                a, b = sorted((at_lo.lam, at_hi.lam))
+                near = (a * (1 - _SLACK), b * (1 + _SLACK))
+            got = self.evaluate(mu, near)
+            if self._meets(got, j):
+                hi, at_hi = mu[j], got
+            else:
+                lo, at_lo = mu[j], got
+        mu[j] = hi
+        return True
+
     def run(self, passes: int = 4, steps: int = 14) -> None:
         mu = [0.0] * len(self.rows)
         got = self.evaluate(mu)
@@ -157,23 +223,8 @@ class _Search:
             if not bad:
                 break
             for j in bad:
-                lo, hi = mu[j], 0.0
-                step = max(mu[j], self.omax / self.g / max(self.amax[j], 1.0) * 1e-3)
-                for _ in range(60):  # doubling: the least price found that meets row j
-                    mu[j] = lo + step
-                    if self._meets(self.evaluate(mu), j):
-                        hi = mu[j]
-                        break
-                    lo, step = mu[j], step * 2
-                if hi == 0.0:
+                if not self._row(mu, j, steps):
                     return
-                for _ in range(steps):
-                    mu[j] = (lo + hi) / 2
-                    if self._meets(self.evaluate(mu), j):
-                        hi = mu[j]
-                    else:
-                        lo = mu[j]
-                mu[j] = hi
             got = self.evaluate(mu)
 
 
@@ -229,4 +280,4 @@ def lagrangian_plan(obj: I64, weight: I64, feasible: Bool, cap: int | None,
         for r, nu in zip(rows, s.best.nu, strict=True):
             if nu:
                 prices[r.label] = prices.get(r.label, Fraction(0)) + nu * r.unit
-    return LagrangianResult(plan, z, s.best, prices, s.evaluations, moves)
+    return LagrangianResult(plan, z, s.best, prices, s.evaluations, moves, s.restricted)

@@ -1,0 +1,155 @@
+"""The side-row pricing (:mod:`costplan.solvers.sidelag`) and its restricted LP
+(:mod:`costplan.solvers.sidenear`) against oracles written here from the raw arrays:
+
+* the LP optimum of a multiple-choice knapsack as ``min_{lam >= 0} L(lam)``,
+  ``L(lam) = lam cap + sum_g max_k (p - lam w)``, evaluated exactly (Fractions) at every
+  breakpoint ``(p_j - p_k) / (w_j - w_k)`` and at 0 (``L`` is convex and piecewise linear, its
+  minimum is at one of them);
+* the constrained optimum by enumerating every plan (numpy over all ``K**G`` choices).
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from fractions import Fraction
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from costplan.solvers import sidelag
+from costplan.solvers.sidelag import SideRow, lagrangian_plan
+from costplan.solvers.sidenear import relax_near
+
+I64 = npt.NDArray[np.int64]
+
+
+def _l(p: I64, w: I64, feas: npt.NDArray[np.bool_], cap: int, lam: Fraction) -> Fraction:
+    total = lam * cap
+    for g in range(p.shape[0]):
+        total += max(Fraction(int(p[g, k])) - lam * int(w[g, k])
+                     for k in range(p.shape[1]) if feas[g, k])  # fmt: skip
+    return total
+
+
+def _lp_oracle(p: I64, w: I64, feas: npt.NDArray[np.bool_], cap: int) -> tuple[Fraction, Fraction]:
+    """(LP optimum, least minimising lam)."""
+    cands = {Fraction(0)}
+    for g in range(p.shape[0]):
+        ks = [k for k in range(p.shape[1]) if feas[g, k]]
+        for j, k in itertools.combinations(ks, 2):
+            dw = int(w[g, j]) - int(w[g, k])
+            if dw:
+                lam = Fraction(int(p[g, j]) - int(p[g, k]), dw)
+                if lam > 0:
+                    cands.add(lam)
+    vals = sorted((_l(p, w, feas, cap, c), c) for c in cands)
+    return vals[0]
+
+
+def _instance(rng: np.random.Generator, g: int, k: int) -> tuple[I64, I64, npt.NDArray[np.bool_]]:
+    p = rng.integers(-30, 60, (g, k)).astype(np.int64)
+    w = rng.integers(0, 12, (g, k)).astype(np.int64)
+    feas = rng.random((g, k)) < 0.85
+    feas[np.arange(g), rng.integers(0, k, g)] = True
+    return p, w, feas
+
+
+def test_relax_near_is_the_exact_lp_optimum_when_it_answers() -> None:
+    seed = random.randrange(2**32)
+    print(f"seed={seed}")
+    rng = np.random.default_rng(seed)
+    answered = 0
+    runs = 150
+    for _ in range(runs):
+        g, k = int(rng.integers(8, 25)), int(rng.integers(2, 5))
+        p, w, feas = _instance(rng, g, k)
+        lightest = int(np.where(feas, w, 10**9).min(axis=1).sum())
+        heaviest = int(np.where(feas, w, 0).max(axis=1).sum())
+        cap = int(rng.integers(lightest, heaviest + 2))
+        best, lam = _lp_oracle(p, w, feas, cap)
+        width = int(rng.integers(0, 3))
+        l0 = max(0, int(lam) - width)
+        l1 = -(-lam.numerator // lam.denominator) + width
+        if rng.random() < 0.2:  # an interval that may miss the price
+            l0, l1 = sorted(int(x) for x in rng.integers(0, 8, 2))
+        got = relax_near(p, w, feas, cap, l0, l1)
+        if got is None:
+            continue
+        answered += 1
+        assert got.bound == best, (seed, g, k)
+        assert l0 <= got.lam <= l1
+        assert _l(p, w, feas, cap, got.lam) == best  # its price attains the LP optimum
+        plan = got.greedy
+        assert feas[np.arange(g), plan].all()
+        assert int(w[np.arange(g), plan].sum()) <= cap
+        assert int(p[np.arange(g), plan].sum()) <= best
+    # the intervals around the price answer unless every query is free (tiny instances)
+    assert answered >= runs // 3, (seed, answered)
+
+
+def _enumerate(obj: I64, weight: I64, feas: npt.NDArray[np.bool_], cap: int,
+               rows: list[SideRow]) -> int | None:  # fmt: skip
+    g, k = obj.shape
+    plans = np.array(list(itertools.product(range(k), repeat=g)), dtype=np.int64)
+    at = np.arange(g)
+    ok = feas[at, plans].all(axis=1) & (weight[at, plans].sum(axis=1) <= cap)
+    for r in rows:
+        ok &= r.coef[at, plans].sum(axis=1) <= r.rhs
+    if not ok.any():
+        return None
+    return int(obj[at, plans].sum(axis=1)[ok].max())
+
+
+def _check(obj: I64, feas: npt.NDArray[np.bool_], weight: I64, cap: int, rows: list[SideRow],
+           res: sidelag.LagrangianResult, opt: int | None) -> None:  # fmt: skip
+    if res.best is not None and opt is not None:
+        assert res.best.d >= opt  # the bound is valid
+    if res.plan is not None:
+        at = np.arange(obj.shape[0])
+        assert feas[at, res.plan].all()
+        assert int(weight[at, res.plan].sum()) <= cap
+        assert all(int(r.coef[at, res.plan].sum()) <= r.rhs for r in rows)
+        assert res.objective == int(obj[at, res.plan].sum())
+        assert opt is not None
+        assert res.objective <= opt
+
+
+def test_restricted_search_matches_the_full_search_and_brute_force(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seed = random.randrange(2**32)
+    print(f"seed={seed}")
+    rng = np.random.default_rng(seed)
+    used = found = 0
+    runs = 60
+    for _ in range(runs):
+        g, k = int(rng.integers(6, 10)), 3
+        obj, weight, feas = _instance(rng, g, k)
+        cap = int(np.where(feas, weight, 0).max(axis=1).sum()) * 2 // 3
+        rows = []
+        for t in range(int(rng.integers(1, 3))):
+            coef = np.zeros((g, k), np.int64)
+            coef[:, int(rng.integers(0, k))] = 1
+            if t:  # a general row: small signed coefficients
+                coef = rng.integers(-2, 4, (g, k)).astype(np.int64)
+            rows.append(SideRow(coef, int(rng.integers(0, g // 2 + 1)), f"r{t}"))
+        opt = _enumerate(obj, weight, feas, cap, rows)
+        fast = lagrangian_plan(obj, weight, feas, cap, rows, [])
+        _check(obj, feas, weight, cap, rows, fast, opt)
+        with monkeypatch.context() as m:
+            m.setattr(sidelag, "relax_near", lambda *_: None)
+            full = lagrangian_plan(obj, weight, feas, cap, rows, [])
+        _check(obj, feas, weight, cap, rows, full, opt)
+        assert full.restricted == 0
+        # the restricted LP is the whole LP: the same prices, bounds, plans, answer
+        assert (fast.best is None) == (full.best is None)
+        if fast.best is not None and full.best is not None:
+            assert fast.best.d == full.best.d, seed
+        assert fast.objective == full.objective, seed
+        assert fast.evaluations == full.evaluations, seed
+        used += fast.restricted > 0
+        found += fast.plan is not None
+    print(f"restricted used in {used}/{runs}, plan found in {found}/{runs}")
+    assert used >= runs // 4, (seed, used)
