@@ -29,7 +29,7 @@ from costplan.verify.search import _INT64, Big, add_row, margin, run
 
 if TYPE_CHECKING:
     from costplan.verify.perquery import _PerQuery
-    from costplan.verify.perquerycert import PricedQueries
+    from costplan.verify.perquerycert import Column, PricedQueries
 
 #: Most option choices (queries x kept options) the checker's exact search takes on.
 MAX_CHOICES = 200_000
@@ -49,7 +49,12 @@ def prove(pq: _PerQuery, pr: PricedQueries, z: int) -> str | None:
     # |loss| <= floor(limit), capped where int64 losses (below 2**62) all pass anyway
     whole = min(math.floor(limit), _INT64)
     n = len(pr.best)
+    rows = _row_coefs(pq, pr)
     ok = []
+    # Each column's coefficients at its kept queries, taken in this one pass (no second pass
+    # over the columns), while their total stays within n + MAX_CHOICES: past that, either a
+    # query keeps nothing or the core is too large, and the search below never runs.
+    stash: list[_Kept] | None = []
     for col in pr.columns():
         keep = col.fits.copy()
         idx = np.flatnonzero(keep)
@@ -60,6 +65,10 @@ def prove(pq: _PerQuery, pr: PricedQueries, z: int) -> str | None:
             else:
                 keep[idx] = np.asarray([abs(x) <= limit for x in loss.tolist()], dtype=np.bool_)
         ok.append(keep)
+        if stash is not None:
+            stash.append(_kept(col, keep, rows))
+            if sum(len(x[0]) for x in stash) > n + MAX_CHOICES:
+                stash = None
     kept = np.asarray(ok, dtype=np.bool_).reshape(len(ok), n)
     count = kept.sum(axis=0)
     if (count == 0).any():
@@ -75,18 +84,20 @@ def prove(pq: _PerQuery, pr: PricedQueries, z: int) -> str | None:
     exprs: dict[str, tuple[int, list[Any]]] = {}  # label -> (constant, terms)
     # literals of the free queries only (a fixed query has none): no list per query
     choice: dict[int, list[Any]] = {g: [] for g in free.tolist()}
-    rows = _row_coefs(pq, pr)
-    for k, col in enumerate(pr.columns()):  # the same columns, in the same order
-        gs = np.flatnonzero(kept[k] & ~fixed)
+    parts = stash if stash is not None else (  # the same columns, in the same order
+        _kept(col, kept[k], rows) for k, col in enumerate(pr.columns()))  # fmt: skip
+    for k, (idx, coefs) in enumerate(parts):
+        is_free = ~fixed[idx]  # of this column's kept queries, the free ones
+        gs = idx[is_free]
         lits = [model.new_bool_var("") for _ in gs]
         for g, lit in zip(gs.tolist(), lits, strict=True):
             choice[g].append(lit)
-        fixed_here = np.flatnonzero(fixed & (pick == k))
-        for label, coef in rows.items():
-            a = coef(col)
+        fixed_here = np.flatnonzero(~is_free & (pick[idx] == k))  # positions within idx
+        at_free = np.flatnonzero(is_free)
+        for label, a in coefs.items():
             const, terms = exprs.setdefault(label, (0, []))
             const += _total(a, fixed_here)
-            terms += [(c, lit) for c, lit in zip(_take(a, gs), lits, strict=True) if c]
+            terms += [(c, lit) for c, lit in zip(_take(a, at_free), lits, strict=True) if c]
             exprs[label] = (const, terms)
     for lits in choice.values():  # in the order of ``free``
         model.add_exactly_one(lits)
@@ -102,6 +113,20 @@ def prove(pq: _PerQuery, pr: PricedQueries, z: int) -> str | None:
         rhs = _rhs(label, pq)
         add_row(model, label, terms, [1] * len(terms), rhs - const, big)
     return run(model, every, big)
+
+
+#: One column's kept queries (indices) and each row's coefficients there (array or number).
+_Kept = tuple[npt.NDArray[np.int64], dict[str, Any]]
+
+
+def _kept(col: Column, keep: npt.NDArray[np.bool_], rows: dict[str, Any]) -> _Kept:
+    """The kept queries of ``col`` and every row's coefficients at them."""
+    idx = np.flatnonzero(keep)
+    coefs: dict[str, Any] = {}
+    for label, coef in rows.items():
+        a = coef(col)
+        coefs[label] = a[idx] if isinstance(a, np.ndarray) else a
+    return idx, coefs
 
 
 def _take(a: Any, idx: Any) -> list[int]:
