@@ -126,9 +126,18 @@ def _solvers() -> list[Module]:
             "src/costplan/solvers/classbound.py",
             (kills.format("classbound"),),
         ),
-        # the class-level MCKP core, one module per file (classmckp.py was split in five)
+        # the class-level MCKP core, one module per file (classmckp.py was split in five);
+        # each runs the core's kill tests and, when it has one, its own file's
         *(
-            Module(name, f"src/costplan/solvers/{file}.py", (kills.format("classmckp"),))
+            Module(
+                name,
+                f"src/costplan/solvers/{file}.py",
+                (
+                    kills.format("classmckp"),
+                    *(own for own in (kills.format(file),)
+                      if file != "classmckp" and (ROOT / own).exists()),
+                ),
+            )
             for name, file in (
                 ("solvers-classmckp", "classmckp"),  # entry: dominance, money unit, status
                 ("classmckp-prices", "classprices"),  # LP prices, exact D, penalties
