@@ -1,5 +1,5 @@
 """The side-row pricing (:mod:`costplan.solvers.sidelag`) and its restricted LP
-(:mod:`costplan.solvers.sidenear`) against oracles written here from the raw arrays:
+and its boxes (:mod:`costplan.solvers.sidenear`) against oracles written here from the raw arrays:
 
 * the LP optimum of a multiple-choice knapsack as ``min_{lam >= 0} L(lam)``,
   ``L(lam) = lam cap + sum_g max_k (p - lam w)``, evaluated exactly (Fractions) at every
@@ -20,7 +20,7 @@ import pytest
 
 from costplan.solvers import sidelag
 from costplan.solvers.sidelag import SideRow, lagrangian_plan
-from costplan.solvers.sidenear import relax_near
+from costplan.solvers.sidenear import box_lp, make_box, relax_near
 
 I64 = npt.NDArray[np.int64]
 
@@ -140,6 +140,7 @@ def test_restricted_search_matches_the_full_search_and_brute_force(
         _check(obj, feas, weight, cap, rows, fast, opt)
         with monkeypatch.context() as m:
             m.setattr(sidelag, "relax_near", lambda *_: None)
+            m.setattr(sidelag, "box_lp", lambda *_: None)
             full = lagrangian_plan(obj, weight, feas, cap, rows, [])
         _check(obj, feas, weight, cap, rows, full, opt)
         assert full.restricted == 0
@@ -153,3 +154,40 @@ def test_restricted_search_matches_the_full_search_and_brute_force(
         found += fast.plan is not None
     print(f"restricted used in {used}/{runs}, plan found in {found}/{runs}")
     assert used >= runs // 4, (seed, used)
+
+
+def test_box_lp_is_the_exact_lp_optimum_inside_its_box() -> None:
+    seed = random.randrange(2**32)
+    print(f"seed={seed}")
+    rng = np.random.default_rng(seed)
+    answered = 0
+    runs = 120
+    den = 8
+    for _ in range(runs):
+        g, k = int(rng.integers(8, 25)), int(rng.integers(2, 5))
+        obj, w, feas = _instance(rng, g, k)
+        coef = rng.integers(0, 3, (g, k)).astype(np.int64)
+        lightest = int(np.where(feas, w, 10**9).min(axis=1).sum())
+        cap = int(rng.integers(lightest, int(np.where(feas, w, 0).max(axis=1).sum()) + 2))
+        n_lo = int(rng.integers(0, 12))
+        n_hi = n_lo + int(rng.integers(0, 6))
+        n = int(rng.integers(n_lo, n_hi + 1))
+        p = obj * den - coef * n  # the priced profits at nu = n / den
+        best, lam = _lp_oracle(p, w, feas, cap)
+        wide = [Fraction(int(x), den) for x in rng.integers(0, 3, 2)]
+        span = (Fraction(n_lo, den), Fraction(n_hi, den), lam / den - wide[0], lam / den + wide[1])
+        box = make_box(obj, w, feas, [coef], [], (Fraction(n, den),), 0, span, den)
+        if box is None:
+            continue
+        got = box_lp(box, (Fraction(n, den),), den, [n], cap)
+        if got is None:
+            continue
+        answered += 1
+        at = np.arange(g)
+        assert got.bound == best, seed
+        assert _l(p, w, feas, cap, got.lam) == best
+        assert int(w[at, got.plan].sum()) <= cap
+        assert got.lhs == (int(coef[at, got.plan].sum()),)
+        assert got.objective == int(obj[at, got.plan].sum())
+    print(f"answered {answered}/{runs}")
+    assert answered >= runs // 4, (seed, answered)

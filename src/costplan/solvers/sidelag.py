@@ -21,6 +21,12 @@ held, for a few passes. Every evaluated plan meeting every row exactly is an inc
 evaluated ``D`` is a valid bound (the least is kept). The best incumbent is then improved by
 single-query moves that keep every row exact (:func:`improve`).
 
+Evaluations near prices already evaluated solve the LP only on the queries whose choice can
+still move (:mod:`costplan.solvers.sidenear`; the others' contribution is a constant): when
+doubling, those not fixed over a primary-price interval around the last price; when bisecting,
+those not fixed over the bracket's box of (row price, primary price), the box narrowed with the
+bracket. Both give the whole problem's LP optimum exactly or decline (then the whole LP).
+
 Nothing here decides a status: the caller passes objective and bound to
 :func:`costplan.solvers.protocol.settle`. Prices are reported in the checker's row units
 (``docs/certificate.md``: a share row's coefficient there is ``c (1[p] - s)``, ``1/den`` of
@@ -38,14 +44,14 @@ import numpy as np
 import numpy.typing as npt
 
 from costplan.solvers.mckp import relax
-from costplan.solvers.sidenear import relax_near
+from costplan.solvers.sidenear import Box, box_lp, exact_sum, make_box, refine, relax_near
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 Bool = npt.NDArray[np.bool_]
 Interval = tuple[Fraction, Fraction]
 _TOTAL = 2**60  # bound on sum_g max_k |priced value|: relax() needs < 2**61
-_NEAR = Fraction(1, 10)  # doubling: the primary price is looked for within 10% of the last
+_NEAR = Fraction(1, 20)  # doubling: the primary price is looked for within 5% of the last
 _SLACK = Fraction(1, 10_000)  # bisection: between the bracket's primary prices, widened
 
 
@@ -86,7 +92,8 @@ class LagrangianResult:
 
 
 def _row_sum(coef: npt.NDArray[Any], plan: I64) -> int:
-    return int(coef[np.arange(coef.shape[0]), plan].astype(object).sum())
+    x = coef[np.arange(coef.shape[0]), plan]
+    return exact_sum(x) if x.dtype == np.int64 else int(x.astype(object).sum())
 
 
 class _Search:
@@ -105,6 +112,7 @@ class _Search:
         self.evaluations = 0
         self.restricted = 0  # evaluations solved through the free queries only (sidenear)
         self.cache: dict[tuple[float, ...], Priced | None] = {}
+        self.box: Box | None = None  # while bisecting one row: the queries fixed in its bracket
         self.best: Priced | None = None
         self.inc: I64 | None = None
         self.inc_obj: int | None = None
@@ -151,6 +159,10 @@ class _Search:
         self.evaluations += 1
         den = self._den(mu)
         n = [int(m * den) for m in mu]
+        boxed = self._boxed(n, den)
+        if boxed is not None:
+            return boxed
+        nu = tuple(Fraction(nr, den) for nr in n)
         # Any entry of DEN * o - sum_r n_r a_r could pass 2**63: then exact Python ints
         # (numpy's int64 arithmetic would wrap silently), and no LP when it does not fit.
         entry = self.emax * den + sum(a * abs(nr) for a, nr in zip(self.amax, n, strict=True))
@@ -163,19 +175,58 @@ class _Search:
         if lp is None:
             return None
         bound, lam, plan = lp
-        nu = tuple(Fraction(nr, den) for nr in n)
         d = (bound + sum((nr * r.rhs for nr, r in zip(n, self.rows, strict=True)), 0)) / den
         lhs = tuple(_row_sum(r.coef, plan) for r in self.rows)
-        got = Priced(nu, lam / den, Fraction(d), plan, lhs)
+        return self._record(Priced(nu, lam / den, Fraction(d), plan, lhs), None, None)
+
+    def _record(self, got: Priced, extra: tuple[int, ...] | None, z: int | None) -> Priced:
+        """Keep the least ``D`` and the best plan meeting every row (``extra``/``z``: its
+        extra-row sums and objective when already known)."""
         if self.best is None or got.d < self.best.d:
             self.best = got
-        if all(x <= r.rhs for x, r in zip(lhs, self.rows, strict=True)) and all(
-            _row_sum(r.coef, plan) <= r.rhs for r in self.extra
-        ):
-            z = _row_sum(self.obj, plan)
-            if self.inc_obj is None or z > self.inc_obj:
-                self.inc, self.inc_obj = plan, z
+        if all(x <= r.rhs for x, r in zip(got.lhs, self.rows, strict=True)):
+            if extra is None:
+                extra = tuple(_row_sum(r.coef, got.plan) for r in self.extra)
+            if all(x <= r.rhs for x, r in zip(extra, self.extra, strict=True)):
+                z = _row_sum(self.obj, got.plan) if z is None else z
+                if self.inc_obj is None or z > self.inc_obj:
+                    self.inc, self.inc_obj = got.plan, z
         return got
+
+    def _boxed(self, n: list[int], den: int) -> Priced | None:
+        """The evaluation through the current box, or ``None`` (outside it)."""
+        nu = tuple(Fraction(nr, den) for nr in n)
+        got = None if self.box is None else box_lp(self.box, nu, den, n, self.cap)
+        if got is None:
+            return None
+        self.restricted += 1
+        rhs = sum((nr * r.rhs for nr, r in zip(n, self.rows, strict=True)), 0)
+        d = Fraction(got.bound + rhs) / den
+        return self._record(Priced(nu, got.lam / den, d, got.plan, got.lhs), got.extra,
+                            got.objective)  # fmt: skip
+
+    def _make_box(self, mu: list[float], j: int, lo: Priced, hi: Priced) -> Box | None:
+        """The box of row ``j``'s bracket ``[lo, hi]`` (:func:`costplan.solvers.sidenear.
+        make_box`), when every array is int64 and its corners cannot wrap."""
+        arrays = [self.obj, self.weight, *(r.coef for r in (*self.rows, *self.extra))]
+        if any(a.dtype != np.int64 for a in arrays):
+            return None
+        den = self._den(mu)
+        a, b = sorted((lo.lam, hi.lam))
+        span = (lo.nu[j] * (1 - _SLACK), hi.nu[j] * (1 + _SLACK), a * (1 - _SLACK),
+                b * (1 + _SLACK))  # fmt: skip
+        box = self.box
+        # nested: the new span within the old one (refined on its free queries), else anew
+        if box is not None and box.j == j and box.nu_lo <= span[0] and span[1] <= box.nu_hi and (
+                box.lam_lo <= span[2] and span[3] <= box.lam_hi):  # fmt: skip
+            return refine(box, span, den)
+        n_top = [float(x) * den for x in hi.nu]
+        n_top[j] = float(span[1]) * den + 1
+        entry = self.emax * den + sum(x * y for x, y in zip(self.amax, n_top, strict=True))
+        if entry + (float(span[3]) * den + 1) * self.wmax >= 2**62:
+            return None
+        return make_box(self.obj, self.weight, self.feasible, [r.coef for r in self.rows],
+                        [r.coef for r in self.extra], hi.nu, j, span, den)  # fmt: skip
 
     def _meets(self, got: Priced | None, j: int) -> bool:
         return got is not None and got.lhs[j] <= self.rows[j].rhs
@@ -199,6 +250,8 @@ class _Search:
             lo, step, at_lo = mu[j], step * 2, got
         if hi == 0.0:
             return False
+        if at_lo is not None and at_hi is not None:
+            self.box = self._make_box(mu, j, at_lo, at_hi)
         for _ in range(steps):
             mu[j] = (lo + hi) / 2
             near = None
@@ -210,7 +263,10 @@ class _Search:
                 hi, at_hi = mu[j], got
             else:
                 lo, at_lo = mu[j], got
+            if at_lo is not None and at_hi is not None:
+                self.box = self._make_box(mu, j, at_lo, at_hi)
         mu[j] = hi
+        self.box = None
         return True
 
     def run(self, passes: int = 4, steps: int = 14) -> None:

@@ -24,6 +24,7 @@ the whole LP. Everything is exact integer arithmetic (int64 guarded by the calle
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -74,11 +75,141 @@ def relax_near(p: I64, w: I64, feas: Bool, cap: int | None, l0: int, l1: int) ->
     if free.size == 0 or free.size == p.shape[0]:
         return None
     at = np.flatnonzero(fixed)
-    pf = int(p[at, choice[at]].astype(object).sum())
-    wf = int(w[at, choice[at]].astype(object).sum())
+    pf = exact_sum(p[at, choice[at]])
+    wf = exact_sum(w[at, choice[at]])
     rel = relax(p[free], w[free], feas[free], None if cap is None else cap - wf)
     if rel is None or not (l0 <= rel.lam <= l1):
         return None
     plan = choice.copy()
     plan[free] = rel.greedy
     return Near(rel.bound + pf, rel.lam, plan, int(free.size))
+
+
+def exact_sum(x: npt.NDArray[np.int64]) -> int:
+    """``sum(x)`` exactly: int64 when it cannot wrap, Python integers otherwise."""
+    if x.size == 0:
+        return 0
+    if float(np.abs(x).max()) * x.size < 2.0**62:
+        return int(x.sum())
+    return int(x.astype(object).sum())
+
+
+@dataclass(frozen=True)
+class Box:
+    """Queries fixed over a box of prices: row ``j``'s price in ``[nu_lo, nu_hi]``, the other
+    rows' exactly ``nu``, the primary price in ``[lam_lo, lam_hi]`` (canonical units). The
+    reduced value ``o - sum_r nu_r a_r - lam w`` is linear in the prices, so a query with the
+    same unique maximiser at the box's four corners has it in the whole box (as in
+    :func:`fixed_choice`). Kept: the free queries' arrays and the fixed ones' exact sums."""
+
+    j: int
+    nu: tuple[Fraction, ...]
+    nu_lo: Fraction
+    nu_hi: Fraction
+    lam_lo: Fraction
+    lam_hi: Fraction
+    choice: I64
+    free: I64
+    obj: I64
+    weight: I64
+    feas: Bool
+    coefs: list[I64]
+    extra: list[I64]
+    sums: tuple[int, int, list[int], list[int]]  # fixed: objective, weight, rows, extra rows
+
+
+def make_box(obj: I64, weight: I64, feas: Bool, coefs: list[I64], extra: list[I64],
+             nu: tuple[Fraction, ...], j: int, span: tuple[Fraction, Fraction, Fraction, Fraction],
+             den: int) -> Box | None:  # fmt: skip
+    """The box (class docstring) at ``den``'s grid, rounded outwards; ``None`` when its int64
+    corner values could wrap (checked by the caller's bound) or nothing is fixed."""
+    nu_lo, nu_hi, lam_lo, lam_hi = span
+    n = [math.floor(v * den) for v in nu]
+    if any(Fraction(n[r], den) != nu[r] for r in range(len(nu)) if r != j):
+        return None
+    base = obj * den
+    for r, (c, nr) in enumerate(zip(coefs, n, strict=True)):
+        if r != j and nr:
+            base = base - c * nr
+    choice = np.zeros(obj.shape[0], dtype=np.int64)
+    fixed = feas.any(axis=1)
+    first = True
+    for nj in (math.floor(nu_lo * den), math.ceil(nu_hi * den)):
+        v = base - coefs[j] * nj if nj else base
+        for lam in (math.floor(lam_lo * den), math.ceil(lam_hi * den)):
+            q = np.where(feas, v - weight * lam if lam else v, _LOW)
+            arg = q.argmax(axis=1)
+            top = np.take_along_axis(q, arg[:, None], axis=1)
+            fixed &= (q == top).sum(axis=1) == 1
+            if first:
+                choice, first = arg.astype(np.int64), False
+            else:
+                fixed &= arg == choice
+    free = np.flatnonzero(~fixed)
+    at = np.flatnonzero(fixed)
+    if at.size == 0:
+        return None
+    ca = choice[at]
+    rows = [exact_sum(c[at, ca]) for c in coefs]
+    sums = (exact_sum(obj[at, ca]), exact_sum(weight[at, ca]), rows,
+            [exact_sum(c[at, ca]) for c in extra])  # fmt: skip
+    return Box(j, nu, nu_lo, nu_hi, lam_lo, lam_hi, choice, free, obj[free], weight[free],
+               feas[free], [c[free] for c in coefs], [c[free] for c in extra], sums)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class BoxLP:
+    """The whole LP at one price vector, through a box: ``bound``/``lam`` in ``p``'s units
+    (``p = den o - sum n_r a_r``), the plan, its exact row sums, extra-row sums, objective."""
+
+    bound: Fraction
+    lam: Fraction
+    plan: I64
+    lhs: tuple[int, ...]
+    extra: tuple[int, ...]
+    objective: int
+
+
+def box_lp(box: Box, nu: tuple[Fraction, ...], den: int, n: list[int],
+           cap: int | None) -> BoxLP | None:  # fmt: skip
+    """The whole LP at ``nu = n / den`` from the box's free queries (exact as
+    :func:`relax_near`: the fixed queries keep their choice because the price found lies in the
+    box), or ``None`` (``nu`` or the price found outside the box; no restricted plan)."""
+    if box.free.size == 0 or not box.nu_lo <= nu[box.j] <= box.nu_hi:
+        return None
+    if any(a != b for r, (a, b) in enumerate(zip(nu, box.nu, strict=True)) if r != box.j):
+        return None
+    o_f, w_f, a_f, e_f = box.sums
+    p = box.obj * den
+    for c, nr in zip(box.coefs, n, strict=True):
+        if nr:
+            p = p - c * nr
+    rel = relax(p, box.weight, box.feas, None if cap is None else cap - w_f)
+    if rel is None or not box.lam_lo * den <= rel.lam <= box.lam_hi * den:
+        return None
+    fixed_p = den * o_f - sum((nr * a for nr, a in zip(n, a_f, strict=True)), 0)
+    g = rel.greedy
+    at = np.arange(g.size)
+    plan = box.choice.copy()
+    plan[box.free] = g
+    lhs = tuple(a + exact_sum(c[at, g]) for a, c in zip(a_f, box.coefs, strict=True))
+    extra = tuple(e + exact_sum(c[at, g]) for e, c in zip(e_f, box.extra, strict=True))
+    z = o_f + exact_sum(box.obj[at, g])
+    return BoxLP(rel.bound + fixed_p, rel.lam, plan, lhs, extra, z)
+
+
+def refine(box: Box, span: tuple[Fraction, Fraction, Fraction, Fraction], den: int) -> Box:
+    """A narrower box inside ``box`` (``span`` within its own): only its free queries are
+    checked at the new corners (the fixed ones stay fixed in any sub-box); ``box`` itself when
+    none more is fixed (it stays valid for the narrower prices)."""
+    sub = make_box(box.obj, box.weight, box.feas, box.coefs, box.extra, box.nu, box.j, span,
+                   den)  # fmt: skip
+    if sub is None:
+        return box
+    choice = box.choice.copy()
+    choice[box.free] = sub.choice
+    (o, w, a, e), (so, sw, sa, se) = box.sums, sub.sums
+    sums = (o + so, w + sw, [x + y for x, y in zip(a, sa, strict=True)],
+            [x + y for x, y in zip(e, se, strict=True)])  # fmt: skip
+    return Box(box.j, box.nu, *span, choice, box.free[sub.free], sub.obj, sub.weight, sub.feas,
+               sub.coefs, sub.extra, sums)  # fmt: skip
