@@ -236,6 +236,17 @@ def test_hull_knee_and_aiq_functions() -> None:
         aiq(pts, 3, 1)
 
 
+def test_aiq_is_floored_exactly_even_past_decimal_precision() -> None:
+    # A quality of 1 - 10^-30 is 0.999999... to 30 places: floored to 6 decimals it is
+    # 0.999999. A Decimal division at the default 28 digits rounds it to 1.000... first,
+    # and a floor after that would report 1.000000, overstating the quality.
+    q = Fraction(10**30 - 1, 10**30)
+    assert aiq([(7, q)], 7, 7) == Decimal("0.999999")
+    # An exact 6-decimal value is kept as it is, and a quality of 0 prints with 6 places.
+    assert str(aiq([(7, Fraction(1, 2))], 7, 7)) == "0.500000"
+    assert str(aiq([(7, Fraction(0))], 7, 7)) == "0.000000"
+
+
 def test_single_plan_frontier_collapses(tmp_path: Path) -> None:
     # One option: the cheapest plan is also the best, every budget is the same.
     path = write_workload(tmp_path, [{"name": "t", "volume": 3}], {"t": {"only": ("0.002", "0.7")}})

@@ -51,7 +51,7 @@ C_max]``, the frontier's own range, so AIQ is the average mean quality over it;
 to compare price sheets or model pools, pass the same explicit range for each
 (:meth:`Frontier.aiq_between`, ``--aiq-range``). With a single distinct point
 (``C_min = C_max``) AIQ is that point's mean quality. Computed exactly
-(rationals), rounded half-even to 6 decimals.
+(rationals), rounded down to 6 decimals (never overstated).
 
 The parts: :mod:`costplan.frontier_points` (result types),
 :mod:`costplan.frontier_hull` (hull, knee, AIQ), :mod:`costplan.frontier_lp` (the LP

@@ -9,8 +9,9 @@ down to 6 decimals. The definitions are in :mod:`costplan.frontier`'s docstring.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
 from fractions import Fraction
 from itertools import pairwise
 
@@ -93,7 +94,8 @@ def _interp(vertices: Sequence[tuple[int, Fraction]], c: int) -> Fraction:
 
 
 def _dec6(x: Fraction) -> Decimal:
-    """A reported quality to 6 decimals, rounded down (never overstated)."""
-    return (Decimal(x.numerator) / Decimal(x.denominator)).quantize(
-        Decimal("0.000001"), rounding=ROUND_FLOOR
-    )
+    """A reported quality to 6 decimals, rounded down (never overstated).
+
+    Floored in integers: a Decimal division first rounds to the context's 28 digits, which
+    can carry a value just below a 6-decimal step up onto it before any floor is applied."""
+    return Decimal(math.floor(x * 10**6)).scaleb(-6)
