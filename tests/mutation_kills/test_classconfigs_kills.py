@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import math
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 import pytest
@@ -277,18 +278,26 @@ def least_cap(pens: list[Fraction]) -> Fraction:
     return cap
 
 
+def random_tasks(rng: np.random.Generator) -> tuple[list[dict[str, Any]], list[Any], list[Any]]:
+    """One to three tasks drawn by :func:`random_task`: their raw fields, losses and prices."""
+    tasks: list[dict[str, Any]] = []
+    losses: list[Any] = []
+    mus: list[Any] = []
+    for _t in range(int(rng.integers(1, 4))):
+        p1, pr1, _ = random_task(rng)
+        tasks.append({"q": [int(v) for v in p1.quality], "c": [int(v) for v in p1.cost],
+                      "n": int(p1.volume[0]), "f": int(p1.floor[0]),
+                      "split": bool(p1.split[0])})  # fmt: skip
+        losses += list(pr1.loss)
+        mus += list(pr1.mu)
+    return tasks, losses, mus
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_least_configs_and_penalties_match_brute_force(seed: int) -> None:
     rng = np.random.default_rng(SEED + 400 + seed)
     for _ in range(30):
-        tasks, losses, mus = [], [], []
-        for _t in range(int(rng.integers(1, 4))):
-            p1, pr1, _ = random_task(rng)
-            tasks.append({"q": [int(v) for v in p1.quality], "c": [int(v) for v in p1.cost],
-                          "n": int(p1.volume[0]), "f": int(p1.floor[0]),
-                          "split": bool(p1.split[0])})  # fmt: skip
-            losses += list(pr1.loss)
-            mus += list(pr1.mu)
+        tasks, losses, mus = random_tasks(rng)
         p, pr = problem(tasks), prices(losses, mus)
         g = groups(p)
         every = [all_configs(p, t, pr) for t in range(len(tasks))]
@@ -336,14 +345,7 @@ def test_least_penalties_by_hand() -> None:
 def test_build_arrays_match_brute_force(seed: int) -> None:
     rng = np.random.default_rng(SEED + 500 + seed)
     for _ in range(25):
-        tasks, losses, mus = [], [], []
-        for _t in range(int(rng.integers(1, 4))):
-            p1, pr1, _ = random_task(rng)
-            tasks.append({"q": [int(v) for v in p1.quality], "c": [int(v) for v in p1.cost],
-                          "n": int(p1.volume[0]), "f": int(p1.floor[0]),
-                          "split": bool(p1.split[0])})  # fmt: skip
-            losses += list(pr1.loss)
-            mus += list(pr1.mu)
+        tasks, losses, mus = random_tasks(rng)
         budget = int(rng.integers(0, 60))
         lam = Fraction(int(rng.integers(0, 5)), 4)
         p, pr = problem(tasks, budget), prices(losses, mus, lam)
