@@ -159,10 +159,11 @@ class _Search:
         self.evaluations += 1
         den = self._den(mu)
         n = [int(m * den) for m in mu]
-        boxed = self._boxed(n, den)
+        nu = tuple(Fraction(nr, den) for nr in n)
+        rhs = sum((nr * r.rhs for nr, r in zip(n, self.rows, strict=True)), 0)
+        boxed = self._boxed(nu, n, den, rhs)
         if boxed is not None:
             return boxed
-        nu = tuple(Fraction(nr, den) for nr in n)
         # Any entry of DEN * o - sum_r n_r a_r could pass 2**63: then exact Python ints
         # (numpy's int64 arithmetic would wrap silently), and no LP when it does not fit.
         entry = self.emax * den + sum(a * abs(nr) for a, nr in zip(self.amax, n, strict=True))
@@ -175,7 +176,7 @@ class _Search:
         if lp is None:
             return None
         bound, lam, plan = lp
-        d = (bound + sum((nr * r.rhs for nr, r in zip(n, self.rows, strict=True)), 0)) / den
+        d = (bound + rhs) / den
         lhs = tuple(_row_sum(r.coef, plan) for r in self.rows)
         return self._record(Priced(nu, lam / den, Fraction(d), plan, lhs), None, None)
 
@@ -193,14 +194,14 @@ class _Search:
                     self.inc, self.inc_obj = got.plan, z
         return got
 
-    def _boxed(self, n: list[int], den: int) -> Priced | None:
-        """The evaluation through the current box, or ``None`` (outside it)."""
-        nu = tuple(Fraction(nr, den) for nr in n)
+    def _boxed(self, nu: tuple[Fraction, ...], n: list[int], den: int, rhs: int,
+               ) -> Priced | None:  # fmt: skip
+        """The evaluation at ``nu = n / den`` through the current box, or ``None`` (outside
+        it); ``rhs`` is ``sum_r n_r b_r``."""
         got = None if self.box is None else box_lp(self.box, nu, den, n, self.cap)
         if got is None:
             return None
         self.restricted += 1
-        rhs = sum((nr * r.rhs for nr, r in zip(n, self.rows, strict=True)), 0)
         d = Fraction(got.bound + rhs) / den
         return self._record(Priced(nu, got.lam / den, d, got.plan, got.lhs), got.extra,
                             got.objective)  # fmt: skip
