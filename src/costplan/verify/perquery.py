@@ -404,9 +404,10 @@ def _pair_codes(models: tuple[str, ...], modes: tuple[str, ...],
     """The sorted distinct (model, mode) pairs and each row's index into them."""
     m_names, m_idx = first_codes(models)
     o_names, o_idx = first_codes(modes)
-    pair = m_idx * max(1, len(o_names)) + o_idx
+    width = max(1, len(o_names))
+    pair = m_idx * width + o_idx
     present = np.unique(pair)
-    found = [(m_names[int(p) // max(1, len(o_names))], o_names[int(p) % max(1, len(o_names))])
+    found = [(m_names[p // width], o_names[p % width])
              for p in present.tolist()]  # one per distinct pair  # fmt: skip
     order = sorted(range(len(found)), key=found.__getitem__)
     rank = np.zeros(len(found), dtype=np.int64)
