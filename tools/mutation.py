@@ -134,8 +134,11 @@ def _solvers() -> list[Module]:
                 f"src/costplan/solvers/{file}.py",
                 (
                     kills.format("classmckp"),
-                    *(own for own in (kills.format(file),)
-                      if file != "classmckp" and (ROOT / own).exists()),
+                    *(
+                        own
+                        for own in (kills.format(file),)
+                        if file != "classmckp" and (ROOT / own).exists()
+                    ),
                 ),
             )
             for name, file in (
@@ -197,6 +200,51 @@ def _solvers() -> list[Module]:
     ]
 
 
+def _more() -> list[Module]:
+    """The modules measured from 2026-12-04 on, one block per group of files: each block's
+    test lists name the suites that exercise those files and their kill-test files
+    (``tests/mutation_kills/test_<name>_kills.py``; a missing file is skipped)."""
+    k = "tests/mutation_kills/test_{}_kills.py"
+    v = "src/costplan/verify/{}.py"
+    return [
+        # the checker's readers and per-query re-pricing
+        *(
+            Module(
+                f"checker-{n}",
+                v.format(n),
+                (k.format(f"checker_{n}"), "tests/trust/test_verify_assign.py"),
+            )
+            for n in ("perquery", "queryfile", "tasks", "raw", "tokens")
+        ),
+        # the checker's plan structure, risk, commitments and claims
+        *(
+            Module(
+                f"checker-{n}",
+                v.format(n),
+                (k.format(f"checker_{n}"), "tests/trust/test_verify.py"),
+            )
+            for n in ("classplan", "risk", "commitments", "claims", "names", "findings", "generic")
+        ),
+        Module(
+            "checker-init",
+            "src/costplan/verify/__init__.py",
+            (k.format("checker_init"), "tests/trust/test_verify.py"),
+        ),
+        # cost arithmetic outside pricing/cost.py
+        Module("option-pricing", "src/costplan/option_pricing.py", (k.format("option_pricing"),)),
+        Module("pricing-caching", "src/costplan/pricing/caching.py", (k.format("caching"),)),
+        Module("pricing-whatif", "src/costplan/pricing/whatif.py", (k.format("whatif"),)),
+        Module("numbers", "src/costplan/numbers.py", (k.format("numbers"),)),
+        # the side rows' exact LP near the budget price
+        Module(
+            "solvers-sidenear",
+            "src/costplan/solvers/sidenear.py",
+            (k.format("sidenear"), "tests/solvers/test_sidelag.py"),
+        ),
+        Module("solvers-cpsat", "src/costplan/solvers/cpsat.py", (k.format("cpsat"),)),
+    ]
+
+
 def modules() -> list[Module]:
     return [
         Module(
@@ -216,6 +264,7 @@ def modules() -> list[Module]:
         ),
         *_checker(),
         *_solvers(),
+        *_more(),
         Module(
             "mckp-relax",
             "src/costplan/solvers/mckp_relax.py",
