@@ -216,14 +216,34 @@ def _more() -> list[Module]:
             )
             for n in ("perquery", "queryfile", "tasks", "raw", "tokens")
         ),
-        # the checker's plan structure, risk, commitments and claims
+        # the checker's plan structure, risk, commitments and claims: each runs its kill tests,
+        # test_verify.py and the suites that reach the file (every plan a test writes is
+        # checked by tests/conftest.py, so these suites exercise the checker end to end)
         *(
             Module(
                 f"checker-{n}",
                 v.format(n),
-                (k.format(f"checker_{n}"), "tests/trust/test_verify.py"),
+                (k.format(f"checker_{n}"), "tests/trust/test_verify.py", *more),
             )
-            for n in ("classplan", "risk", "commitments", "claims", "names", "findings", "generic")
+            for n, more in (
+                ("classplan", ()),
+                (
+                    "risk",
+                    (
+                        "tests/risk/test_period_closed_forms.py",
+                        "tests/risk/test_risk_files.py",
+                        "tests/risk/test_quality_error.py",
+                    ),
+                ),
+                ("commitments", ("tests/billing/test_commitments.py",)),
+                ("claims", ()),
+                (
+                    "names",
+                    ("tests/billing/test_capacity_names.py", "tests/billing/test_variants.py"),
+                ),
+                ("findings", ()),
+                ("generic", ("tests/trust/test_verify_damaged.py",)),
+            )
         ),
         Module(
             "checker-init",
