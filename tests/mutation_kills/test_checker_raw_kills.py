@@ -13,6 +13,7 @@ import os
 import socket
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -360,3 +361,146 @@ def test_on_read_hooks_run_before_the_read(tmp_path: Path, monkeypatch: pytest.M
     with pytest.raises(InputError):
         raw.read_bytes(tmp_path, "sheet")
     assert seen == []
+
+
+# --- after the first mutation run: each error names its file; reads bounded ------------------
+
+
+def test_every_error_names_its_file(tmp_path: Path) -> None:
+    p = Path("sheet.yaml")
+    for data in (b"a\x00", b"\xff"):
+        with pytest.raises(InputError) as info:
+            raw.decode(data, p, "sheet")
+        assert info.value.file == "sheet.yaml"
+    j = Path("plan.json")
+    for text in ("1" * 121, "{", "[" * 200_000 + "]" * 200_000):
+        with pytest.raises(InputError) as info:
+            raw.parse_json(text, j)
+        assert info.value.file == "plan.json", text[:5]
+    for text in ("a: [1\n", "a: \x01\n", "a: !!set {x}\n", "a: 1:30.5\n"):
+        with pytest.raises(InputError) as info:
+            raw.parse_yaml(text, p)
+        assert info.value.file == "sheet.yaml", text
+    for name, body in (("bad.json", b"{"), ("bad.yaml", b"a: [1\n"), ("nul.yaml", b"\x00")):
+        f = tmp_path / name
+        f.write_bytes(body)
+        with pytest.raises(InputError) as info:
+            raw.read_file(f, "plan")
+        assert info.value.file == str(f), name
+        with pytest.raises(InputError) as info:
+            raw.parse_bytes(body, f, "plan")
+        assert info.value.file == str(f), name
+        if name == "nul.yaml":
+            assert info.value.message == "plan is binary (contains NUL bytes)"
+
+
+def test_yaml_reader_errors_and_unreadable_numbers() -> None:
+    err = _refused("a: 1\nb: \x01\n")
+    assert err.message == "malformed YAML: ReaderError"
+    err = _refused("a: 1\nb: 1:30.5\n")  # a YAML 1.1 sexagesimal float: no exact reading here
+    assert err.message == "unreadable number (got '1:30.5')"
+    assert err.line == 2
+    err = _refused("a: 1\nb: !!omap [{x: 1}]\n")
+    assert err.line == 2
+
+
+def test_signed_and_underscored_numbers_read_like_unsigned_ones() -> None:
+    # "0777" is read as decimal digits (int()), and a sign does not change that reading
+    assert _yaml("a: -0777\nb: 0777\nc: +010\n") == {"a": -777, "b": 777, "c": 10}
+    assert raw.number("1__000") == 1000  # underscores dropped before int()/Fraction()
+    assert raw.number("1__000.5") == F(2001, 2)
+    assert raw.as_number("2__5") == F(25)
+
+
+def test_json_suffix_decides_json(tmp_path: Path) -> None:
+    # 1e2 is 100 to JSON and the text "1e2" to YAML 1.1 (its floats need a dot)
+    for name in ("p.json", "p.JSON"):
+        j = tmp_path / name
+        j.write_bytes(b'{"a": 1e2}')
+        assert raw.read_file(j, "plan").data == {"a": F(100)}
+        assert raw.parse_bytes(b'{"a": 1e2}', j, "plan").data == {"a": F(100)}
+    y = tmp_path / "p.yaml"
+    y.write_bytes(b'{"a": 1e2}')
+    assert raw.read_file(y, "plan").data == {"a": "1e2"}
+    assert raw.parse_bytes(b'{"a": 1e2}', y, "plan").data == {"a": "1e2"}
+
+
+class _Os:
+    """``os`` as raw.py sees it, with some functions replaced."""
+
+    def __init__(self, **replaced: Any) -> None:
+        self.replaced = replaced
+
+    def __getattr__(self, name: str) -> Any:
+        return self.replaced.get(name) or getattr(os, name)
+
+
+def test_opened_non_blocking_and_rechecked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import stat
+
+    p = tmp_path / "a.yaml"
+    p.write_text("a: 1\n")
+    flags: list[int] = []
+    real_open = os.open
+
+    def spy(path: Path, f: int, *args: int) -> int:
+        flags.append(f)
+        return real_open(path, f, *args)
+
+    monkeypatch.setattr(raw, "os", _Os(open=spy))
+    assert raw.read_bytes(p, "sheet") == b"a: 1\n"
+    assert flags == [os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC]
+    monkeypatch.undo()
+
+    class FifoStat:
+        st_mode = stat.S_IFIFO
+
+    # a FIFO swapped in between the stat and the open: refused by the fstat of the open file
+    monkeypatch.setattr(raw, "os", _Os(fstat=lambda _fd: FifoStat()))
+    with pytest.raises(InputError) as info:
+        raw.read_bytes(p, "sheet")
+    assert info.value.message == "sheet is a FIFO (named pipe), expected a regular file"
+    assert info.value.file == str(p)
+
+
+def test_reads_never_ask_past_the_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(raw, "MAX_BYTES", 10)
+    asked: list[int] = []
+    real_read = os.read
+
+    def spy(fd: int, n: int) -> bytes:
+        asked.append(n)
+        return real_read(fd, n)
+
+    monkeypatch.setattr(raw, "os", _Os(read=spy))
+    p = tmp_path / "five"
+    p.write_bytes(b"01234")
+    assert raw.read_bytes(p, "sheet") == b"01234"
+    assert asked == [11, 6]  # 10 + 1 - 0, then 10 + 1 - 5
+    asked.clear()
+    p.write_bytes(b"0" * 30)
+    with pytest.raises(InputError) as info:
+        raw.read_bytes(p, "sheet")
+    assert asked == [11]
+    assert info.value.file == str(p)
+
+
+def test_the_limit_counts_every_chunk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(raw, "MAX_BYTES", 2 << 20)  # 2 MiB: read in 1 MiB chunks
+    p = tmp_path / "big"
+    p.write_bytes(b"0" * ((2 << 20) + 1))
+    with pytest.raises(InputError) as info:
+        raw.read_bytes(p, "sheet")
+    assert info.value.message == "sheet is larger than 2,097,152 bytes"
+    p.write_bytes(b"0" * (2 << 20))
+    assert len(raw.read_bytes(p, "sheet")) == 2 << 20
+
+
+def test_unreadable_file_names_it(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(InputError) as info:
+        raw.read_bytes(tmp_path / "file" / "x", "plan")
+    assert info.value.file == str(tmp_path / "file" / "x")
+    with pytest.raises(InputError) as info:
+        raw.read_bytes(tmp_path, "plan")
+    assert info.value.file == str(tmp_path)
