@@ -120,7 +120,9 @@ def instance(rng: np.random.Generator, more: bool = False) -> tuple[MckpProblem,
         with_budget = maximize or rng.random() < 0.3
     budget = int(rng.integers(low, top + 2)) if with_budget else None
     vmax = int(np.where(feasible, value, 0).max(axis=1).sum())
-    min_value = int(rng.integers(0, vmax + 1)) if not maximize or rng.random() < 0.2 else None
+    with_floor = (not maximize and (not more or rng.random() < 0.8)) or (
+        maximize and rng.random() < 0.2)  # fmt: skip
+    min_value = int(rng.integers(0, vmax + 1)) if with_floor else None
     rows: Rows = []
     shares: Shares = []
     for t in range(int(rng.integers(1, 3))):
@@ -213,6 +215,10 @@ def check(p: MckpProblem, rows: Rows, shares: Shares, got: Any, opt: int | None,
     assert got.stats["groups"] == g
     assert got.stats["options"] == k
     assert got.stats["side_rows"] == len(rows) + len(shares)
+    if "side rows slack" not in got.method:  # what the side-row search and CP-SAT did
+        for key in ("lagrangian_evaluations", "lagrangian_moves", "lagrangian_restricted"):
+            assert got.stats[key] >= 0
+        assert 0 <= got.stats["t_total"] <= got.wall_s
 
 
 def test_a_few_instances_first() -> None:
@@ -475,6 +481,12 @@ def test_out_of_range_data_is_refused() -> None:
     huge = LinearConstraint(coef, 2**61, "cap")
     with pytest.raises(SolverLimitError, match="cap too large for exact integer solving"):
         solve_constrained(p, [huge])
+    # unnamed: the message says "row" (a share's spends: "share")
+    with pytest.raises(SolverLimitError, match=r"^row too large"):
+        solve_constrained(p, [LinearConstraint(coef, 2**61)])
+    big = ShareConstraint(0 * p.cost, coef, 1, 2)  # whole spends summing to 2**62
+    with pytest.raises(SolverLimitError, match=r"^share too large"):
+        solve_constrained(p, rows, shares=[big])
 
 
 def _lp(obj: list[list[int]], weight: list[list[int]], cap: int | None) -> Fraction:
