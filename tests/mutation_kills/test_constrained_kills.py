@@ -195,6 +195,9 @@ def check(p: MckpProblem, rows: Rows, shares: Shares, got: Any, opt: int | None,
     free = brute(p, [], [])  # the problem without side rows bounds this one
     assert free is not None
     assert (got.bound <= free) if maximize else (got.bound >= free)
+    plain = solve_mckp(p)  # the problem without side rows, by the per-query core
+    if plain.status == "optimal" and _meets(p, rows, shares, tuple(int(c) for c in plain.choice)):
+        assert "side rows slack" in got.method  # a row that does not bind costs nothing
     if "side rows slack" in got.method:  # the unconstrained plan, returned as it is
         assert got.method == f"{solve_mckp(p).method} (side rows slack)"
         assert got.stats["side_rows_binding"] == 0
@@ -342,6 +345,12 @@ def test_share_combined_is_exact_past_int64() -> None:
     assert s.key == ""
     assert ShareConstraint(part, whole, 1, 2, "l").key == "l"
     assert ShareConstraint(part, whole, 1, 2, "l", "share:x").key == "share:x"
+    # 2**60 + 1 is no float: kept exactly (10**6 (2**60 + 1) - 999_999 (2**60 + 1) = 2**60 + 1)
+    odd = ShareConstraint(part + 1, whole * 0 + big + 1, 999_999, 10**6)
+    assert [int(x) for x in odd.combined()[0]] == [big + 1, 10**6 - 999_999 * (big + 1)]
+    # den * part = 2**13 * 2**50 = 2**63 alone passes int64: exact, 2**63 - 1 * 1
+    wide = ShareConstraint(np.array([[2**50]], np.int64), np.array([[1]], np.int64), 1, 2**13)
+    assert int(wide.combined()[0, 0]) == 2**63 - 1
     # small: int64 kept (2 * 3 - 1 * 4 = 2, 2 * 0 - 1 * 5 = -5)
     small = ShareConstraint(np.array([[3, 0]], np.int64), np.array([[4, 5]], np.int64), 1, 2)
     got = small.combined()
