@@ -235,7 +235,8 @@ def _more() -> list[Module]:
                 (k.format(f"checker_{n}"), "tests/trust/test_verify.py", *more),
             )
             for n, more in (
-                ("classplan", ()),
+                # the commitment rows and fees reach classplan.py through check_commitments
+                ("classplan", (k.format("checker_commitments"),)),
                 (
                     "risk",
                     (
