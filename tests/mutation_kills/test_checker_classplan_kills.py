@@ -682,3 +682,64 @@ def test_cascade_plans_with_binding_rows_pass(
     doc = _solve(path, **kwargs)
     assert any(a["kind"] == "cascade" for t in doc["tasks"] for a in t["allocations"]) or extra
     assert _found(doc, path) == []
+
+
+def test_defaults_and_unpriced_rows(base: tuple[Path, dict[str, Any]]) -> None:
+    path, doc = base
+    a0 = doc["tasks"][0]["allocations"][0]
+    for field in ("kind", "cost_source"):  # model and tokens by default
+        bad = copy.deepcopy(doc)
+        del bad["tasks"][0]["allocations"][0][field]
+        assert _lines(bad, path) == [], field
+    bad = copy.deepcopy(doc)
+    bad["tasks"][0]["allocations"][0]["cost_usd"] = None
+    assert _lines(bad, path) == [f"{A0}.cost_usd: None USD, recomputed 2.25 USD"]
+    # a row of unknown kind without its stated figures counts 0 a query at quality 0:
+    # task a then costs 500 x $0.0012 = $0.60, quality 350 (0.35; 0.35 of its 1,000 < 0.8)
+    bad = copy.deepcopy(doc)
+    row = bad["tasks"][0]["allocations"][0]
+    row["kind"] = "other"
+    for field in ("cost_per_query_usd", "cost_p95_per_query_usd", "quality"):
+        del row[field]
+    assert a0["count"] == 500
+    assert _lines(bad, path) == [
+        f"{A0}.kind: unknown allocation kind 'other'",
+        "tasks[0].cost_usd: '2.85' USD, recomputed 0.6 USD",
+        "tasks[0].mean_quality: '0.800000', recomputed 0.3500000",
+        "tasks[0].min_quality: mean quality 0.3500000 is below the floor 0.8",
+        "totals.cost_usd: '3.15' USD, recomputed 0.9 USD",
+        "totals.cost_p95_usd: '3.15' USD, recomputed 0.9 USD",
+        "totals.quality_queries: '920.000000', recomputed 470.0000000",
+        "bound: '3.15' is above the plan's cost 0.9 USD: not a lower bound",
+        "bound: '3.15' is not between the plan's objective and the certificate's bound",
+    ]
+
+
+def test_a_row_the_pricer_excludes(base: tuple[Path, dict[str, Any]]) -> None:
+    """An SLO of 500 ms on task a and big's p95 of 900 ms: big is excluded there."""
+    path, doc = base
+    prices = path.parent / "prices.yaml"
+    prices.write_text(PRICES + "    latency_ms: {p95: 900}\n")
+    doc["inputs"][str(prices)] = _sha(prices)
+    _rewrite(
+        path,
+        doc,
+        WORKLOAD.replace(
+            "    min_quality: 0.8\n", "    min_quality: 0.8\n    max_latency_p95_ms: 500\n"
+        ),
+    )
+    lines = _lines(doc, path)
+    assert lines[0] == f"{A0}.model: 'big' is not usable: p95 latency 900 ms is above the SLO"
+    assert (
+        "tasks[0].allocations[1].model: 'small' is not usable: no p95 latency known for a "
+        "task with a latency SLO" in lines
+    )
+
+
+def test_a_cascade_step_without_the_cascades_mode(cascade: tuple[Path, dict[str, Any]]) -> None:
+    """The cascade run in batch: small has a batch price, big none."""
+    path, doc = cascade
+    _rewrite(path, doc, CASCADE.replace("mode: standard}", "mode: batch}"))
+    doc["tasks"][1]["allocations"][0]["mode"] = "batch"
+    assert _lines(doc, path)[0] == ("tasks[1].allocations[0].model: step 'big' is not usable: "
+                                    "model 'big' has no 'batch' price")  # fmt: skip
