@@ -743,3 +743,12 @@ def test_a_cascade_step_without_the_cascades_mode(cascade: tuple[Path, dict[str,
     doc["tasks"][1]["allocations"][0]["mode"] = "batch"
     assert _lines(doc, path)[0] == ("tasks[1].allocations[0].model: step 'big' is not usable: "
                                     "model 'big' has no 'batch' price")  # fmt: skip
+
+
+def test_a_task_without_quality_scores(base: tuple[Path, dict[str, Any]]) -> None:
+    """costplan's loader refuses such a workload, the checker reads it: task b's row has no
+    score (and no option is left for b's bound)."""
+    path, doc = base
+    _rewrite(path, doc, WORKLOAD.replace("  b: {small: 0.6, big: 0.95}\n", ""))
+    assert _lines(doc, path)[0] == ("tasks[1].allocations[0].model: 'small' (batch) is not "
+                                    "usable: no quality score for the task")  # fmt: skip
