@@ -286,6 +286,16 @@ def test_a_past_deadline_stops_the_work_limit_at_its_check() -> None:
     sol, pr = cs.solve(free, 0.0, 4097)
     assert sol is None
     assert pr is not None
+    # a roomy budget (lam = 0): each task's one best option is its only zero-loss one, so no
+    # task is free and the least penalties are enumerated, under the same work limit
+    roomy = problem([{"q": [300_000, 900_000], "c": [2, 10], "n": 3, "f": 500_000}], budget=1000)
+    sol, pr = cs.solve(roomy, 0.0, 4097)
+    assert sol is None
+    assert pr is not None
+    assert pr.lam == 0
+    sol, _ = cs.solve(roomy, FAR, 4097)
+    assert sol is not None
+    assert sol.counts.tolist() == [0, 3]
     # and with the deadline far away both are solved
     assert cs.solve(tight, FAR, 4097)[0] is not None
     assert cs.solve(free, FAR, 4097)[0] is not None
@@ -379,3 +389,38 @@ def test_every_branch_infeasible_is_infeasible(monkeypatch: pytest.MonkeyPatch) 
     t1 = time.perf_counter()
     assert sol is not None
     check_infeasible(p, sol, t0, t1)
+
+
+def test_a_binding_floor_tightens_the_bound_by_its_least_penalty() -> None:
+    # task A: 2 queries, (q .3, $2) or (q .9, $10), floor .5; task B: 3 queries, (q 0, $0) or
+    # (q 1, $2); budget 13. LP: A at its floor mix (1/3 on .9: 2 x (2 + 8/3) = 28/3), B up with
+    # the rest (13 - 28/3 = 11/3 buys 11/6 queries): B's step binds, lam = 10^6 / 2 per pusd.
+    # A's two lines -700000 - 200000 mu and -4.1e6 + 400000 mu (a = q - lam c + mu (q - f))
+    # meet at mu = 17/3, value -5.5e6 / 3. D = 13 lam + 2 x (-5.5e6 / 3) + 3 x 0 = 8.5e6 / 3.
+    # A's configurations: (1, 1) slack 200000, penalty 17/3 x 200000 = 3.4e6 / 3 (the least);
+    # (0, 2) slack 800000; (2, 0) misses the floor. D' = (8.5e6 - 3.4e6) / 3 = 1.7e6.
+    # Plans: A (1, 1) ($12) + B all at q 0: 1.2; nothing else fits: the optimum (1.2, $12).
+    p = problem(
+        [
+            {"q": [300_000, 900_000], "c": [2, 10], "n": 2, "f": 500_000},
+            {"q": [0, 1_000_000], "c": [0, 2], "n": 3, "f": -1},
+        ],
+        budget=13,
+    )
+    assert brute_force(p) == (1_200_000, 12)
+    t0 = time.perf_counter()
+    sol, pr = cs.solve(p, FAR, 1_000_000)
+    t1 = time.perf_counter()
+    assert sol is not None
+    assert pr is not None
+    check_optimal(p, sol, t0, t1)
+    assert (pr.lam, pr.mu[0], pr.bound) == (
+        Fraction(500_000),
+        Fraction(17, 3),
+        Fraction(8_500_000, 3),
+    )
+    assert sol.stats["lp_bound"] == float(Fraction(8_500_000, 3))
+    assert sol.stats["lagrangian_bound"] == 1_700_000.0
+    exp = expected(p, pr)
+    assert exp.free  # B is the LP's fractional task: its two options trade freely
+    assert exp.stats["lagrangian_bound"] == 1_700_000.0
