@@ -424,3 +424,18 @@ def test_a_binding_floor_tightens_the_bound_by_its_least_penalty() -> None:
     exp = expected(p, pr)
     assert exp.free  # B is the LP's fractional task: its two options trade freely
     assert exp.stats["lagrangian_bound"] == 1_700_000.0
+
+
+def test_a_core_that_does_not_close_in_time_gives_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the MCKP core answers "feasible" when its time runs out: no proof, so solve gives up
+    # (None, its prices) for CP-SAT to decide, never "infeasible"
+    real = cs.solve_mckp
+
+    def out_of_time(problem: Any, **kw: Any) -> Any:
+        return dataclasses.replace(real(problem, **kw), status="feasible")
+
+    monkeypatch.setattr(cs, "solve_mckp", out_of_time)
+    p = problem([{"q": [300_000, 900_000], "c": [2, 10], "n": 3, "f": 500_000}], budget=20)
+    sol, pr = cs.solve(p, FAR, 1_000_000)
+    assert sol is None
+    assert pr is not None
