@@ -231,10 +231,26 @@ def _more() -> list[Module]:
             (k.format("checker_init"), "tests/trust/test_verify.py"),
         ),
         # cost arithmetic outside pricing/cost.py
-        Module("option-pricing", "src/costplan/option_pricing.py", (k.format("option_pricing"),)),
-        Module("pricing-caching", "src/costplan/pricing/caching.py", (k.format("caching"),)),
-        Module("pricing-whatif", "src/costplan/pricing/whatif.py", (k.format("whatif"),)),
-        Module("numbers", "src/costplan/numbers.py", (k.format("numbers"),)),
+        Module(
+            "option-pricing",
+            "src/costplan/option_pricing.py",
+            (k.format("option_pricing"), "tests/pricing/test_caching.py"),
+        ),
+        Module(
+            "pricing-caching",
+            "src/costplan/pricing/caching.py",
+            (k.format("caching"), "tests/pricing/test_caching.py"),
+        ),
+        Module(
+            "pricing-whatif",
+            "src/costplan/pricing/whatif.py",
+            (k.format("whatif"), "tests/test_whatif.py"),
+        ),
+        Module(
+            "numbers",
+            "src/costplan/numbers.py",
+            (k.format("numbers"), "tests/trust/test_values.py"),
+        ),
         # the side rows' exact LP near the budget price
         Module(
             "solvers-sidenear",
