@@ -84,8 +84,12 @@ def _checker() -> list[Module]:
             "tests/mutation_kills/test_checker_cache_kills.py",
             "tests/mutation_kills/test_checker_certificate_kills.py",
         )
+        # verify/costs.py also runs its own kill tests (latency, profiles, measured costs)
+        own = {"costs": ("tests/mutation_kills/test_checker_costs_kills.py",)}
         arithmetic = [
-            Module(f"checker-{name}", f"src/costplan/verify/{name}.py", tests)
+            Module(
+                f"checker-{name}", f"src/costplan/verify/{name}.py", (*tests, *own.get(name, ()))
+            )
             for name in ("prices", "costs", "certificate")
         ]
         proof_tests = (

@@ -160,6 +160,9 @@ def m(name: str, provider: str, minimum: int | None = None) -> ModelPrice:
         ("vertex", "gemini-2.0-flash", 1024),
         ("acme", "gemini", 1024),
         ("acme", "model", 1024),
+        # the provider rows come first: a "gemini-*pro*" name served by Anthropic or OpenAI
+        ("Anthropic", "gemini-2.5-pro", 1024),
+        ("OPENAI", "gemini-2.5-pro", 1024),
     ],
 )
 def test_documented_minimums(provider: str, name: str, tokens: int) -> None:

@@ -16,6 +16,7 @@ import math
 import random
 from decimal import Decimal
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,7 @@ from costplan.option_table import Option
 from costplan.pricing.model import ModelPrice, PriceSchedule, PriceSheet, Rates
 from costplan.tokens.tokenizer import TokenizerSpec, parse_tokenizer
 from costplan.workload.model import CachePolicy, OutputSpec, Profile, PromptSpec, Task, Workload
+from costplan.yamlsource import SourceDocument
 
 D = Decimal
 F = Fraction
@@ -387,6 +389,7 @@ def test_a_fixed_ttl_not_offered_is_excluded_and_a_short_prefix_never_cached() -
     t = cache_task(CachePolicy({"1h": D("0.5")}, ttl="1h"))
     (o,) = options(builder([model("mini", "openai", MINI)], [t]), t, "mini")
     assert (o.cache, o.excluded) == ("1h", "mini has no 1-hour cache write price")
+    assert o.detail == ""
     # the region's reason comes before the TTL's
     b = builder([model("mini", "openai", MINI, regions={"us": D(0)})], [t], region="eu")
     (o,) = options(b, t, "mini")
@@ -431,6 +434,7 @@ def test_prompt_texts_are_counted_once_per_task() -> None:
     assert got.dtype == np.int64
     assert list(got) == list(want)
     (first,) = b.prompts._counters.values()
+    assert isinstance(first, TokenCounter)
     assert list(b.prompts.get(t, spec)) == list(want)
     assert list(b.prompts._counters.values()) == [first]  # the same counter again
     (o,) = options(b, t)
@@ -443,3 +447,63 @@ def test_prompt_texts_are_counted_once_per_task() -> None:
     fixed = task(name="v", index=2, prompt=PromptSpec(tokens=42))
     assert list(b.prompts.get(fixed, spec)) == [42]
     assert len(b.prompts._counters) == 2
+
+
+def test_a_model_profile_prices_and_excludes_with_its_own_tokens() -> None:
+    # the task: output 7 (p95 30), reasoning 0; m's profile: output 50 (p95 80), reasoning 9.
+    # prompt 1,000 at $1, output and reasoning at $2 per Mtok:
+    # mean 1,000 + (50 + 9) x 2 = 1,118e6; p95 1,000 + (80 + 9) x 2 = 1,178e6
+    prof = Profile(output=OutputSpec(50, 80), reasoning_tokens=9)
+    t = task(prompt=PromptSpec(tokens=1000), profiles=(("m", prof),))
+    (o,) = options(builder([model(base=rates("1", "2"))], [t]), t)
+    assert (o.cost_pusd, o.cost_p95_pusd) == (1118 * 10**6, 1178 * 10**6)
+    assert (o.output_tokens, o.output_tokens_p95, o.reasoning_tokens) == (50, 80, 9)
+    # needs 1,000 + 80 + 9 = 1,089 tokens (the task's own: 1,030); output 89 (the task's 30)
+    (o,) = options(builder([model(context_window=1088)], [t]), t)
+    assert o.excluded == "context window exceeded: p95 request needs 1,089 tokens, m takes 1,088"
+    (o,) = options(builder([model(max_output_tokens=88)], [t]), t)
+    assert o.excluded == "max output exceeded: p95 output needs 89 tokens, m allows 88"
+    (o,) = options(builder([model(context_window=1089, max_output_tokens=89)], [t]), t)
+    assert o.excluded is None
+    # another model's profile does not apply
+    (o,) = options(builder([model("n", base=rates("1", "2"))], [t]), t, "n")
+    assert (o.cost_pusd, o.output_tokens, o.reasoning_tokens) == ((1000 + 14) * 10**6, 7, 0)
+
+
+def test_a_measured_spread_is_rounded_up_to_a_whole_pico_dollar() -> None:
+    # prompts 1 and 2 at $1/Mtok: cost 1.5e6, sd 0.5e6, p95 2e6; measured 3,000,001 pusd:
+    # sd ceil(0.5e6 x 3,000,001 / 1.5e6) = ceil(1,000,000.33) = 1,000,001;
+    # p95 ceil(2e6 x 3,000,001 / 1.5e6) = ceil(4,000,001.33) = 4,000,002
+    t = task(output=OutputSpec(0, 0))
+    b = builder([model(base=rates("1", "0"))], [t], [1, 2],
+                measured_cost_usd={"t": {"m": D("0.000003000001")}})  # fmt: skip
+    (o,) = options(b, t)
+    assert (o.cost_pusd, o.cost_sd_pusd, o.cost_p95_pusd) == (3_000_001, 1_000_001, 4_000_002)
+    assert type(o.cost_sd_pusd) is int
+    assert type(o.cost_p95_pusd) is int
+
+
+def test_a_measured_cost_finer_than_a_pico_dollar_names_the_file() -> None:
+    t = task(prompt=PromptSpec(tokens=10))
+    b = builder([model()], [t], measured_cost_usd={"t": {"m": D("0.0000000000001")}},
+                doc=SourceDocument(Path("w.yaml"), {}, "0"))  # fmt: skip
+    with pytest.raises(InputError) as info:
+        options(b, t)
+    assert info.value.file == "w.yaml"
+    assert info.value.message == "amount 1E-13 USD is finer than 1e-12 USD"
+
+
+def test_cache_ttl_over_samples_spread_and_p95() -> None:
+    # haiku (input 1, read 0.1, 5m write 1.25, output 5), prefix 4,000, output mean 100 /
+    # p95 200, prompts 500 and 1,500, 5m hit rate 0.6: each cost by the oracle, exact
+    # (a denominator of 5); sd and the p95 cost at prompt 1,500 and output 200 likewise
+    policy = CachePolicy({"5m": D("0.6")}, ttl="5m")
+    t = task(shared_prefix_tokens=4000, output=OutputSpec(100, 200), cache=policy)
+    h = model("haiku", "anthropic", HAIKU, min_cacheable_tokens=0)
+    (o,) = options(builder([h], [t], [500, 1500]), t, "haiku")
+    want = expected(HAIKU, [500, 1500], 4000, OutputSpec(100, 200), 0, "5m", F(3, 5))
+    assert (o.cost_pusd, o.cost_p95_pusd, o.cost_sd_pusd, o.prompt_tokens_p95) == want
+    # by hand: hits 500 + 400 + 500 = 1,400 and 2,400 (micro-USD); misses 500 + 5,000 + 500 =
+    # 6,000 and 7,000; at 0.6: 3,240 and 4,240: mean 3,740, sd 500; p95: output 200 at 1,500:
+    # hit 1,500 + 400 + 1,000 = 2,900, miss 7,500: 0.6 x 2,900 + 0.4 x 7,500 = 4,740
+    assert want == (3740 * 10**6, 4740 * 10**6, 500 * 10**6, 1500)
