@@ -104,6 +104,10 @@ def test_describe_names_the_range() -> None:
     # trailing zeros and a bare point are dropped in messages, never zeros of an integer
     assert SECONDS.describe() == "--time-limit must be a number from 0.01 to 1.5 seconds"
     assert NumberRule("--n", D(10), D(100)).describe() == "--n must be a number from 10 to 100"
+    # "1.0" -> "1." -> "1": the point goes once the zeros are gone
+    assert NumberRule("--n", D("1.0"), D("20.00")).describe() == (
+        "--n must be a number from 1 to 20"
+    )
 
 
 def test_admits_at_each_end() -> None:

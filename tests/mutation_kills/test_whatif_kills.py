@@ -84,6 +84,9 @@ def test_errors_name_the_option_given() -> None:
     (c,) = parse_price_changes(["a.input=-5%"], option="--what-if")
     assert c.field == "input_usd_per_mtok"
     assert parse_price_changes(None) == ()
+    with pytest.raises(InputError) as info:
+        parse_price_changes(["a=5"])  # the default option name
+    assert info.value.key == "--price-change"
     assert parse_price_changes([]) == ()
     with pytest.raises(InputError) as info:
         parse_price_changes(["a=5"], option="--y")
