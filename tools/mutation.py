@@ -200,7 +200,6 @@ def _solvers() -> list[Module]:
     ]
 
 
-_ASSIGN = "tests/trust/test_verify_assign.py"
 _TAMPER_ASSIGN = "tests/trust/test_tamper_assign.py"
 _KILLS = "tests/mutation_kills/test_checker_kills.py"
 
@@ -216,7 +215,7 @@ def _more() -> list[Module]:
         *(
             Module(f"checker-{n}", v.format(n), (k.format(f"checker_{n}"), *suites))
             for n, suites in (
-                ("perquery", (_TAMPER_ASSIGN, _ASSIGN)),
+                ("perquery", (_TAMPER_ASSIGN,)),
                 ("queryfile", (_TAMPER_ASSIGN,)),
                 ("tasks", (_KILLS, "tests/mutation_kills/test_checker_cache_kills.py")),
                 ("raw", ("tests/trust/test_safeio.py",)),
