@@ -34,6 +34,7 @@ import copy
 import hashlib
 import json
 import math
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -415,6 +416,9 @@ def test_costs_past_int64_stay_exact(tmp_path: Path) -> None:
     assert int(got[0]) == m * 6 + 10
     got = _costs(std, np.asarray([0]), np.asarray([m]), np.asarray([0]))
     assert int(got[0]) == m * 3 + 20
+    # cached tokens alone past the int64 range once priced: 2**62 x 3 > 2**63
+    got = _costs(std, np.asarray([0]), np.asarray([2**62]), np.asarray([0]))
+    assert int(got[0]) == 2**62 * 3 + 20
     got = _costs(std, np.asarray([m]), np.asarray([0]), np.asarray([0]))
     assert int(got[0]) == m * 4 + 20
 
@@ -769,4 +773,83 @@ def test_a_plan_of_texts_is_priced_by_tiktokens_counts(tmp_path: Path) -> None:
     got = Inst(tmp_path, queries=qs, rows=rows).check()
     assert [g for g in got if g.startswith("rows[")] == [
         f"rows[1].cost_usd: query 'q1': {_usd(costs[1] + 4)}, recomputed {_usd(costs[1])}"
+    ]
+
+
+def _doc_of(rows: list[tuple[str, str, str, str, int, str]], qs: list[dict[str, Any]],
+            provider: dict[str, str]) -> dict[str, Any]:  # fmt: skip
+    """A plan document whose rows are the sums of the given per-query rows (stderr from the
+    query file's qualities of each row's model, as README "Uncertainty" defines it)."""
+    quality = {q["id"]: q["quality"] for q in qs}
+    tasks: dict[str, dict[tuple[str, str], list[Any]]] = {}
+    for i, t, m, o, c, _ in rows:
+        tasks.setdefault(t, {}).setdefault((m, o), []).append((c, quality[i][m]))
+    out = []
+    for t, groups in tasks.items():
+        allocs = []
+        for (m, o), items in sorted(groups.items()):
+            n, cost = len(items), sum(c for c, _ in items)
+            qq = sum(Fraction(str(p)) for _, p in items)
+            allocs.append(_alloc(m, o, provider[m], n, cost, str(qq), str(qq / n),
+                                 _se(*(float(p) for _, p in items))))  # fmt: skip
+        out.append({"name": t, "volume": sum(a["count"] for a in allocs),
+                    "cost_usd": _usd(sum(sum(c for c, _ in v) for v in groups.values())),
+                    "allocations": allocs})  # fmt: skip
+    total = sum(c for _, _, _, _, c, _ in rows)
+    qtotal = sum(Fraction(str(quality[i][m])) for i, _, m, _, _, _ in rows)
+    return {"objective": "min_cost", "status": "feasible", "tasks": out, "assign": {},
+            "totals": {"volume": len(rows), "cost_usd": _usd(total),
+                       "quality_queries": str(qtotal)}}  # fmt: skip
+
+
+def test_one_option_over_two_tasks(tmp_path: Path) -> None:
+    # q0 (t0) and q2 (t1) both on a standard: 40 and 6x2 + 2x6 + 10 = 34
+    qs = [QUERIES[0], QUERIES[2]]
+    rows = [("q0", "t0", "a", "standard", 40, "0.9"), ("q2", "t1", "a", "standard", 34, "0.6")]
+    inst = Inst(tmp_path, queries=qs, rows=rows)
+    doc = _doc_of(rows, qs, {"a": "openai"}) | {"inputs": inst.doc["inputs"]}
+    assert doc["tasks"][1]["allocations"][0]["cost_usd"] == "0.000000000034"
+    assert inst.check(doc) == []
+    doc["tasks"][1]["allocations"][0]["cost_usd"] = "0.000000000040"
+    doc["tasks"][1]["cost_usd"] = "0.000000000040"
+    doc["totals"]["cost_usd"] = "0.00000000008"
+    assert inst.check(doc) == [
+        "tasks[1].allocations[0].cost_usd: '0.000000000040' USD, its queries cost 0.000000000034"
+    ]
+
+
+def test_row_sums_past_2_53_stay_exact(tmp_path: Path) -> None:
+    n = 10**16 + 1  # as in test_row_costs_past_2_53_compare_exactly: 40,000,000,000,000,027
+    cost = 4 * n + 3 + 20
+    qs = [{"id": "q0", "task": "t0", "prompt_tokens": n, "cached_tokens": 1, "output_tokens": 0,
+           "quality": {"a": 0.5}}, QUERIES[4] | {"task": "t0"}]  # fmt: skip
+    rows = [("q0", "t0", "a", "standard", cost, "0.5"), ("q4", "t0", "a", "standard", 31, "0.5")]
+    inst = Inst(tmp_path, queries=qs, rows=rows)
+    doc = _doc_of(rows, qs, {"a": "openai"}) | {"inputs": inst.doc["inputs"]}
+    assert doc["tasks"][0]["allocations"][0]["cost_usd"] == _usd(cost + 31)
+    assert inst.check(doc) == []
+
+
+def test_a_one_query_task_floor_shows_its_mean(tmp_path: Path) -> None:
+    qs = [QUERIES[0], QUERIES[2]]  # t0: q0 (0.9 on a), t1: q2 (0.95 on b)
+    rows = [("q0", "t0", "a", "standard", 40, "0.9"), ("q2", "t1", "b", "standard", 12, "0.95")]
+    inst = Inst(tmp_path, queries=qs, rows=rows)
+    doc = _doc_of(rows, qs, {"a": "openai", "b": "anthropic"}) | {"inputs": inst.doc["inputs"]}
+    doc["assign"] = {"task_min_quality": {"t1": "0.96"}}
+    assert inst.check(doc) == ["assign.task_min_quality.t1: task mean quality 0.950000 is below "
+                               "0.96"]  # fmt: skip
+
+
+def test_the_claim_is_checked_against_the_repriced_rows(inst: Inst) -> None:
+    doc = inst.doc
+    doc["objective"] = "min_cost"
+    doc["gap"], doc["bound"], doc["bound_unit"] = "0", "0.000000000315", "usd"
+    assert inst.check() == []
+    doc["bound"] = "0.000000000316"
+    assert inst.check() == [
+        "bound: '0.000000000316' is above the plan's cost 3.15e-10 USD: not a lower bound"
+    ]
+    doc["objective"], doc["bound_unit"], doc["bound"] = "max_quality", "quality_queries", "3.54"
+    assert inst.check() == [
+        "bound: '3.54' is below the plan's quality 3.550000: not an upper bound"
     ]
