@@ -198,3 +198,40 @@ def test_box_lp_is_the_exact_lp_optimum_inside_its_box() -> None:
         assert got.objective == int(obj[at, got.plan].sum())
     print(f"answered {answered}/{runs}")
     assert answered >= runs // 4, (seed, answered)
+
+
+def test_warm_start_at_the_unconstrained_price_changes_nothing() -> None:
+    """The first evaluation seeded by the LP price without side rows (the oracle's least
+    minimiser of ``L``, or a wrong guess) gives the same bound, plan and evaluations as the
+    unseeded search, and both meet brute force."""
+    seed = _seed(3)
+    print(f"seed={seed}")
+    rng = np.random.default_rng(seed)
+    seeded = 0
+    runs = 50
+    for _ in range(runs):
+        g, k = int(rng.integers(6, 10)), 3
+        obj, weight, feas = _instance(rng, g, k)
+        cap = int(np.where(feas, weight, 0).max(axis=1).sum()) * 2 // 3
+        coef = np.zeros((g, k), np.int64)
+        coef[:, int(rng.integers(0, k))] = 1
+        rows = [SideRow(coef, int(rng.integers(0, g // 2 + 1)), "r0")]
+        opt = _enumerate(obj, weight, feas, cap, rows)
+        _, lam = _lp_oracle(obj, weight, feas, cap)
+        if rng.random() < 0.3:  # a wrong guess: the whole LP answers instead
+            lam = Fraction(int(rng.integers(0, 50)), int(rng.integers(1, 7)))
+        cold = lagrangian_plan(obj, weight, feas, cap, rows, [])
+        warm = lagrangian_plan(obj, weight, feas, cap, rows, [], lam)
+        _check(obj, feas, weight, cap, rows, warm, opt)
+        assert (warm.best is None) == (cold.best is None)
+        if warm.best is not None and cold.best is not None:
+            assert warm.best.d == cold.best.d, seed
+            assert warm.best.nu == cold.best.nu, seed
+        assert warm.objective == cold.objective, seed
+        assert (warm.plan is None) == (cold.plan is None)
+        if warm.plan is not None and cold.plan is not None:
+            assert np.array_equal(warm.plan, cold.plan), seed
+        assert warm.evaluations == cold.evaluations, seed
+        seeded += warm.restricted > cold.restricted
+    print(f"first evaluation restricted in {seeded}/{runs}")
+    assert seeded >= runs // 5, (seed, seeded)

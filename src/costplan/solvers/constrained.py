@@ -190,8 +190,6 @@ def solve_constrained(
     seed: int = 0,
 ) -> MckpResult:
     """Solve ``problem`` with side ``rows`` exactly (see the module docstring)."""
-    from ortools.sat.python import cp_model
-
     from costplan.solvers.mckp import solve_mckp
 
     t0 = time.perf_counter()
@@ -203,7 +201,7 @@ def solve_constrained(
         return free
     if free.status in ("optimal", "feasible") and _satisfies(free.choice, rows, shares):
         return _warm(free, problem, cost, value, rows, shares, time.perf_counter() - t0)
-    lag, lag_cert = _lagrangian(problem, cost, value, feasible, rows, shares)
+    lag, lag_cert = _lagrangian(problem, cost, value, feasible, rows, shares, _lp_price(free))
     maximize = problem.objective == "max_value"
     sense: Sense = "max" if maximize else "min"
     if time_limit_s is not None:
@@ -220,6 +218,8 @@ def solve_constrained(
                      "t_total": time.perf_counter() - t0}  # fmt: skip
             return _finish(problem, cost, value, free, lag.plan, None, lag_cert, rows, shares,
                            "lagrangian", info, t0)  # fmt: skip
+    from ortools.sat.python import cp_model  # imported only when CP-SAT runs (about 1 s)
+
     keep = undominated(cost, value, feasible, rows, shares)
     for name, arr in (
         ("costs", cost),
@@ -334,6 +334,16 @@ def _better(a: int, b: int, maximize: bool) -> bool:
     return a > b if maximize else a < b
 
 
+def _lp_price(free: MckpResult) -> Fraction | None:
+    """The LP price of the primary row in the unconstrained solve (its certificate's budget or
+    quality price; 0 when absent), the same in :mod:`~costplan.solvers.sidelag`'s canonical
+    units (the per-query shifts of the canonical form do not move it); ``None``: unknown."""
+    cert = free.certificate
+    if cert is None:
+        return None
+    return next(iter(cert.prices.values()), Fraction(0))
+
+
 def _lagrangian(
     problem: MckpProblem,
     cost: I64,
@@ -341,9 +351,11 @@ def _lagrangian(
     feasible: npt.NDArray[np.bool_],
     rows: Sequence[LinearConstraint],
     shares: Sequence[ShareConstraint],
+    warm: Fraction | None = None,
 ) -> tuple[LagrangianResult, Certificate | None]:
     """The side rows priced by :mod:`costplan.solvers.sidelag`: its incumbent and the
-    certificate of its least ``D`` (prices by the checker's row labels)."""
+    certificate of its least ``D`` (prices by the checker's row labels). ``warm``: the
+    unconstrained solve's LP price, where the search's first evaluation looks first."""
     maximize = problem.objective == "max_value"
     side = [SideRow(r.coef, int(r.rhs), r.key) for r in rows]
     side += [SideRow(s.combined(), 0, s.key, s.den) for s in shares]
@@ -358,7 +370,7 @@ def _lagrangian(
         if problem.budget is not None:
             extra.append(SideRow(cost, int(problem.budget), "budget"))
         obj, weight = -cost, -value
-    lag = lagrangian_plan(obj, weight, feasible, cap, side, extra)
+    lag = lagrangian_plan(obj, weight, feasible, cap, side, extra, warm)
     if lag.best is None:
         return lag, None
     prices = dict(lag.prices)

@@ -270,9 +270,11 @@ class _Search:
         self.box = None
         return True
 
-    def run(self, passes: int = 4, steps: int = 14) -> None:
+    def run(self, passes: int = 4, steps: int = 14, warm: Fraction | None = None) -> None:
+        """``warm``: the primary row's LP price without side rows (the caller's unconstrained
+        solve), the interval the first evaluation (all prices 0) offers :func:`relax_near`."""
         mu = [0.0] * len(self.rows)
-        got = self.evaluate(mu)
+        got = self.evaluate(mu, None if warm is None or warm < 0 else (warm, warm))
         for _ in range(passes):
             if got is None:
                 return
@@ -322,11 +324,15 @@ def improve(obj: I64, feasible: Bool, plan: I64, rows: list[SideRow],
 
 
 def lagrangian_plan(obj: I64, weight: I64, feasible: Bool, cap: int | None,
-                    rows: list[SideRow], extra: list[SideRow]) -> LagrangianResult:  # fmt: skip
+                    rows: list[SideRow], extra: list[SideRow], warm: Fraction | None = None,
+                    ) -> LagrangianResult:  # fmt: skip
     """Search the side rows' prices (module docstring); ``extra`` rows are only checked (a
-    secondary row the certificate does not price); ``cap=None``: no primary row."""
+    secondary row the certificate does not price); ``cap=None``: no primary row. ``warm``: a
+    guess of the primary row's LP price with every side price 0 (the unconstrained solve's):
+    the first evaluation solves the LP on the queries it leaves free, exact when it answers
+    (:func:`costplan.solvers.sidenear.relax_near`), the whole LP otherwise."""
     s = _Search(obj, weight, feasible, cap, rows, extra)
-    s.run()
+    s.run(warm=warm)
     plan, z, moves = s.inc, s.inc_obj, 0
     if plan is not None:
         primary = [] if cap is None else [SideRow(weight, cap, "primary")]
