@@ -84,8 +84,12 @@ def _checker() -> list[Module]:
             "tests/mutation_kills/test_checker_cache_kills.py",
             "tests/mutation_kills/test_checker_certificate_kills.py",
         )
+        # verify/costs.py also runs its own kill tests (latency, profiles, measured costs)
+        own = {"costs": ("tests/mutation_kills/test_checker_costs_kills.py",)}
         arithmetic = [
-            Module(f"checker-{name}", f"src/costplan/verify/{name}.py", tests)
+            Module(
+                f"checker-{name}", f"src/costplan/verify/{name}.py", (*tests, *own.get(name, ()))
+            )
             for name in ("prices", "costs", "certificate")
         ]
         proof_tests = (
@@ -213,15 +217,20 @@ def _solvers() -> list[Module]:
                 ),
             ),
         ),
+        # its kill tests hold a shorter copy of test_classlevel.py's brute force (9 s a run)
+        # and of test_scaled_claims.py's 2,000-instance fuzz (20 s); the reproducer stays
         Module(
             "solvers-classlevel",
             "src/costplan/solvers/classlevel.py",
-            (kills.format("classlevel"), sv.format("classlevel"), sv.format("scaled_claims")),
+            (
+                kills.format("classlevel"),
+                sv.format("scaled_claims")
+                + "::test_reproducer_10e8_queries_exact_status_and_bound",
+            ),
         ),
     ]
 
 
-_ASSIGN = "tests/trust/test_verify_assign.py"
 _TAMPER_ASSIGN = "tests/trust/test_tamper_assign.py"
 _KILLS = "tests/mutation_kills/test_checker_kills.py"
 
@@ -237,7 +246,7 @@ def _more() -> list[Module]:
         *(
             Module(f"checker-{n}", v.format(n), (k.format(f"checker_{n}"), *suites))
             for n, suites in (
-                ("perquery", (_TAMPER_ASSIGN, _ASSIGN)),
+                ("perquery", (_TAMPER_ASSIGN,)),
                 ("queryfile", (_TAMPER_ASSIGN,)),
                 ("tasks", (_KILLS, "tests/mutation_kills/test_checker_cache_kills.py")),
                 ("raw", ("tests/trust/test_safeio.py",)),
@@ -254,7 +263,8 @@ def _more() -> list[Module]:
                 (k.format(f"checker_{n}"), "tests/trust/test_verify.py", *more),
             )
             for n, more in (
-                ("classplan", ()),
+                # the commitment rows and fees reach classplan.py through check_commitments
+                ("classplan", (k.format("checker_commitments"),)),
                 (
                     "risk",
                     (
@@ -279,10 +289,26 @@ def _more() -> list[Module]:
             (k.format("checker_init"), "tests/trust/test_verify.py"),
         ),
         # cost arithmetic outside pricing/cost.py
-        Module("option-pricing", "src/costplan/option_pricing.py", (k.format("option_pricing"),)),
-        Module("pricing-caching", "src/costplan/pricing/caching.py", (k.format("caching"),)),
-        Module("pricing-whatif", "src/costplan/pricing/whatif.py", (k.format("whatif"),)),
-        Module("numbers", "src/costplan/numbers.py", (k.format("numbers"),)),
+        Module(
+            "option-pricing",
+            "src/costplan/option_pricing.py",
+            (k.format("option_pricing"), "tests/pricing/test_caching.py"),
+        ),
+        Module(
+            "pricing-caching",
+            "src/costplan/pricing/caching.py",
+            (k.format("caching"), "tests/pricing/test_caching.py"),
+        ),
+        Module(
+            "pricing-whatif",
+            "src/costplan/pricing/whatif.py",
+            (k.format("whatif"), "tests/test_whatif.py"),
+        ),
+        Module(
+            "numbers",
+            "src/costplan/numbers.py",
+            (k.format("numbers"), "tests/trust/test_values.py"),
+        ),
         # the side rows' exact LP near the budget price
         Module(
             "solvers-sidenear",
