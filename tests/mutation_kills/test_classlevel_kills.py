@@ -251,3 +251,27 @@ def test_a_relative_gap_stop_keeps_the_bound_on_the_right_side() -> None:
             assert sol.objective >= best[0] >= sol.bound
         if sol.status == "optimal":
             assert sol.objective == sol.bound == best[0]
+
+
+def test_the_looser_twin_closes_a_scaled_cpsat_search() -> None:
+    # the swap instance of test_classmckp_kills (hand figures there): at unit 10 the stricter
+    # model's optimum is T1 dear (1.3), no single exact move improves it, and the looser
+    # twin's plan, T2 dear (1.4), is exactly feasible and better: the exact optimum
+    from tests.mutation_kills.test_classmckp_kills import swap_instance
+
+    p = swap_instance()
+    assert brute_force(p) == (1_400_000, 2 * 2**60 + 10_003)
+    sol = solve_class(p, time_limit_s=20, method="cp-sat")
+    assert sol.method == "cp-sat"
+    assert sol.scaling == (Scaling("money", 10),)
+    assert sol.counts.tolist() == [1, 0, 0, 1]
+    assert (sol.status, sol.objective, sol.bound, sol.gap) == ("optimal", 1_400_000, 1_400_000, 0)
+    assert "branches" in sol.stats  # the stricter model's search statistics are kept
+    # one pico-dollar less: the twin's plan is over the budget; the stricter plan stays
+    q = swap_instance(short=1)
+    sol = solve_class(q, time_limit_s=20, method="cp-sat")
+    assert sol.counts.tolist() == [0, 1, 1, 0]
+    assert sol.objective == 1_300_000
+    assert sol.bound is not None
+    assert sol.bound >= 1_300_000
+    assert "branches" in sol.stats
