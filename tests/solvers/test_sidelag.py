@@ -20,7 +20,7 @@ import pytest
 
 from costplan.solvers import sidelag
 from costplan.solvers.sidelag import SideRow, lagrangian_plan
-from costplan.solvers.sidenear import box_lp, make_box, relax_near
+from costplan.solvers.sidenear import box_lp, first_price, make_box, relax_near
 
 I64 = npt.NDArray[np.int64]
 
@@ -235,3 +235,102 @@ def test_warm_start_at_the_unconstrained_price_changes_nothing() -> None:
         seeded += warm.restricted > cold.restricted
     print(f"first evaluation restricted in {seeded}/{runs}")
     assert seeded >= runs // 5, (seed, seeded)
+
+
+def _shed(r: npt.NDArray[np.float64], feas: npt.NDArray[np.bool_], a: I64, plan: I64,
+          mu: float) -> int:  # fmt: skip
+    """How much of row ``a`` the plan sheds when every query moves to its argmax of
+    ``r - mu a`` (ties to the lower index), by a loop over the queries."""
+    out = 0
+    for g in range(r.shape[0]):
+        ks = [k for k in range(r.shape[1]) if feas[g, k]]
+        best = max(ks, key=lambda k: (r[g, k] - mu * a[g, k], -k))
+        out += int(a[g, plan[g]]) - int(a[g, best])
+    return out
+
+
+def test_first_price_is_where_a_capacity_row_first_sheds_its_excess() -> None:
+    """On a 0/1 capacity row with the plan at every query's argmax, a query leaves the capped
+    option once and for all, so the guess is exact: just above it the moves shed the excess,
+    just below they do not (thresholds are multiples of 1/2 here: lam = 1/2, integer data)."""
+    seed = _seed(4)
+    print(f"seed={seed}")
+    rng = np.random.default_rng(seed)
+    checked = 0
+    for _ in range(40):
+        g, k = int(rng.integers(5, 30)), int(rng.integers(2, 5))
+        obj, w, feas = _instance(rng, g, k)
+        coef = np.zeros((g, k), np.int64)
+        coef[:, int(rng.integers(0, k))] = 1
+        r = obj - 0.5 * w
+        plan = np.where(feas, r, -np.inf).argmax(axis=1).astype(np.int64)
+        used = int(coef[np.arange(g), plan].sum())
+        if used == 0:
+            continue
+        excess = int(rng.integers(1, used + 1))
+        got = first_price(obj, w, feas, [coef], [0.0], 0, 0.5, plan, float(excess), chunk=7)
+        if got is None:  # then even a huge price cannot shed it: the capped option is forced
+            assert _shed(r, feas, coef, plan, 1e12) < excess, seed
+            continue
+        checked += 1
+        assert _shed(r, feas, coef, plan, got + 0.1) >= excess, seed
+        assert got == 0 or _shed(r, feas, coef, plan, got - 0.1) < excess, seed
+    assert checked >= 20, (seed, checked)
+
+
+def test_climb_from_the_guess_finds_the_rung_plain_doubling_finds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Starting the doubling at the guessed rung (up or down from it) gives the same search
+    as climbing from rung 1 (``_guess`` forced to 1): bounds, prices, plans; brute force
+    checks both."""
+    seed = _seed(5)
+    print(f"seed={seed}")
+    rng = np.random.default_rng(seed)
+    jumped = same = 0
+    totals = [0, 0]
+    guesses: list[int] = []
+    real = sidelag._Search._guess
+
+    def spy(self: sidelag._Search, *a: object) -> int:
+        got = real(self, *a)  # type: ignore[arg-type]
+        guesses.append(got)
+        return got
+
+    runs = 60
+    for _ in range(runs):
+        g, k = int(rng.integers(6, 10)), 3
+        obj, weight, feas = _instance(rng, g, k)
+        obj = obj * 1000  # wider values: the doubling needs several rungs
+        cap = int(np.where(feas, weight, 0).max(axis=1).sum()) * 2 // 3
+        rows = []
+        for t in range(int(rng.integers(1, 3))):
+            coef = np.zeros((g, k), np.int64)
+            coef[:, int(rng.integers(0, k))] = 1
+            if t:
+                coef = rng.integers(-2, 4, (g, k)).astype(np.int64)
+            rows.append(SideRow(coef, int(rng.integers(0, g // 2 + 1)), f"r{t}"))
+        opt = _enumerate(obj, weight, feas, cap, rows)
+        guesses.clear()
+        with monkeypatch.context() as m:
+            m.setattr(sidelag._Search, "_guess", spy)
+            fast = lagrangian_plan(obj, weight, feas, cap, rows, [])
+        with monkeypatch.context() as m:
+            m.setattr(sidelag._Search, "_guess", lambda *_: 1)
+            plain = lagrangian_plan(obj, weight, feas, cap, rows, [])
+        _check(obj, feas, weight, cap, rows, fast, opt)
+        _check(obj, feas, weight, cap, rows, plain, opt)
+        assert (fast.best is None) == (plain.best is None)
+        fb, pb = fast.best, plain.best
+        same += fast.objective == plain.objective and (
+            fb is None or (pb is not None and (fb.d, fb.nu) == (pb.d, pb.nu)))  # fmt: skip
+        totals[0] += fast.evaluations
+        totals[1] += plain.evaluations
+        jumped += any(x > 1 for x in guesses)
+    print(f"climb started above rung 1 in {jumped}/{runs}, same search {same}/{runs}, "
+          f"evaluations {totals}")
+    # a row whose rounded plan's usage is not monotone in its price (tiny instances, the
+    # primary price jumping) can be bracketed at another rung: both valid (checked above)
+    assert same >= runs * 9 // 10, (seed, same)
+    assert jumped >= runs // 4, (seed, jumped)
+    assert totals[0] < totals[1], (seed, totals)  # an overshot guess can cost a few more

@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -213,3 +214,41 @@ def refine(box: Box, span: tuple[Fraction, Fraction, Fraction, Fraction], den: i
             [x + y for x, y in zip(e, se, strict=True)])  # fmt: skip
     return Box(box.j, box.nu, *span, choice, box.free[sub.free], sub.obj, sub.weight, sub.feas,
                sub.coefs, sub.extra, sums)  # fmt: skip
+
+
+def first_price(obj: npt.NDArray[Any], weight: npt.NDArray[Any], feas: Bool,
+                coefs: list[npt.NDArray[Any]], mu: list[float], j: int, lam: float, plan: I64,
+                excess: float, chunk: int = 1 << 17) -> float | None:  # fmt: skip
+    """A guess (float, only to choose where to look first) of the least price of row ``j``
+    meeting it with the primary price held at ``lam``: each query leaves its ``plan`` option
+    ``c`` for the option ``k`` of lower row coefficient it reaches first as the price rises
+    (least ``(r_c - r_k) / (a_c - a_k)``, ``r`` the reduced values at ``mu`` and ``lam``), and
+    the guess is the price at which those moves first shed ``excess``; ``None`` when they never
+    do. Processed ``chunk`` queries at a time (float64 copies of a slice only)."""
+    ts: list[npt.NDArray[np.float64]] = []
+    drops: list[npt.NDArray[np.float64]] = []
+    for s in range(0, obj.shape[0], chunk):
+        sl = slice(s, s + chunk)
+        r = obj[sl].astype(np.float64) - lam * weight[sl].astype(np.float64)
+        for i, (c, m) in enumerate(zip(coefs, mu, strict=True)):
+            if m and i != j:
+                r -= m * c[sl].astype(np.float64)
+        a = coefs[j][sl].astype(np.float64)
+        r -= mu[j] * a
+        at = np.arange(r.shape[0])
+        ch = plan[sl]
+        gap = a[at, ch][:, None] - a
+        ok = feas[sl] & (gap > 0)
+        t = np.where(ok, (r[at, ch][:, None] - r) / np.where(ok, gap, 1.0), np.inf)
+        k = t.argmin(axis=1)
+        tk = t[at, k]
+        keep = np.isfinite(tk)
+        ts.append(np.maximum(tk[keep], 0.0))
+        drops.append(gap[at, k][keep])
+    t_all = np.concatenate(ts) if ts else np.zeros(0)
+    order = np.argsort(t_all, kind="stable")
+    cum = np.cumsum(np.concatenate(drops)[order]) if ts else np.zeros(0)
+    idx = int(np.searchsorted(cum, excess))
+    if idx >= cum.size:
+        return None
+    return mu[j] + float(t_all[order[idx]])
