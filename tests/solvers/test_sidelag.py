@@ -63,8 +63,10 @@ def _instance(rng: np.random.Generator, g: int, k: int) -> tuple[I64, I64, npt.N
     return p, w, feas
 
 
-def test_relax_near_is_the_exact_lp_optimum_when_it_answers() -> None:
-    seed = _seed(0)
+@pytest.mark.parametrize("scale", [1, 16])
+def test_relax_near_is_the_exact_lp_optimum_when_it_answers(scale: int) -> None:
+    """``scale``: the interval on the grid ``1 / scale`` (compared as ``scale p - l w``)."""
+    seed = _seed(0) + scale
     print(f"seed={seed}")
     rng = np.random.default_rng(seed)
     answered = 0
@@ -77,16 +79,17 @@ def test_relax_near_is_the_exact_lp_optimum_when_it_answers() -> None:
         cap = int(rng.integers(lightest, heaviest + 2))
         best, lam = _lp_oracle(p, w, feas, cap)
         width = int(rng.integers(0, 3))
-        l0 = max(0, int(lam) - width)
-        l1 = -(-lam.numerator // lam.denominator) + width
+        ls = lam * scale
+        l0 = max(0, int(ls) - width)
+        l1 = -(-ls.numerator // ls.denominator) + width
         if rng.random() < 0.2:  # an interval that may miss the price
-            l0, l1 = sorted(int(x) for x in rng.integers(0, 8, 2))
-        got = relax_near(p, w, feas, cap, l0, l1)
+            l0, l1 = sorted(int(x) for x in rng.integers(0, 8 * scale, 2))
+        got = relax_near(p, w, feas, cap, l0, l1, scale)
         if got is None:
             continue
         answered += 1
         assert got.bound == best, (seed, g, k)
-        assert l0 <= got.lam <= l1
+        assert l0 <= got.lam * scale <= l1
         assert _l(p, w, feas, cap, got.lam) == best  # its price attains the LP optimum
         plan = got.greedy
         assert feas[np.arange(g), plan].all()
@@ -163,8 +166,10 @@ def test_restricted_search_matches_the_full_search_and_brute_force(
     assert used >= runs // 4, (seed, used)
 
 
-def test_box_lp_is_the_exact_lp_optimum_inside_its_box() -> None:
-    seed = _seed(2)
+@pytest.mark.parametrize("scale", [1, 16])
+def test_box_lp_is_the_exact_lp_optimum_inside_its_box(scale: int) -> None:
+    """``scale``: the box's primary price on the grid ``1 / (den scale)``."""
+    seed = _seed(2) + scale
     print(f"seed={seed}")
     rng = np.random.default_rng(seed)
     answered = 0
@@ -181,9 +186,9 @@ def test_box_lp_is_the_exact_lp_optimum_inside_its_box() -> None:
         n = int(rng.integers(n_lo, n_hi + 1))
         p = obj * den - coef * n  # the priced profits at nu = n / den
         best, lam = _lp_oracle(p, w, feas, cap)
-        wide = [Fraction(int(x), den) for x in rng.integers(0, 3, 2)]
+        wide = [Fraction(int(x), den * scale) for x in rng.integers(0, 3, 2)]
         span = (Fraction(n_lo, den), Fraction(n_hi, den), lam / den - wide[0], lam / den + wide[1])
-        box = make_box(obj, w, feas, [coef], [], (Fraction(n, den),), 0, span, den)
+        box = make_box(obj, w, feas, [coef], [], (Fraction(n, den),), 0, span, den, scale)
         if box is None:
             continue
         got = box_lp(box, (Fraction(n, den),), den, [n], cap)

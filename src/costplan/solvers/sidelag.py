@@ -103,6 +103,15 @@ class LagrangianResult:
     restricted: int = 0  # evaluations whose LP was solved on the free queries only
 
 
+def _scale(top: float) -> int:
+    """The largest power of two ``s <= 2**30`` with ``s * top < 2**62`` (about; 1 at least):
+    the primary price is compared on the grid ``1 / (den s)``, since ``den`` alone can leave
+    only a few grid points across a 5% interval (1M queries: ``lam den`` about 4)."""
+    if top <= 0:
+        return 1 << 30
+    return 1 << max(0, min(30, math.floor(math.log2(2**62 / (top * 1.01)))))
+
+
 def _row_sum(coef: npt.NDArray[Any], plan: I64) -> int:
     x = coef[np.arange(coef.shape[0]), plan]
     return exact_sum(x) if x.dtype == np.int64 else int(x.astype(object).sum())
@@ -151,9 +160,11 @@ class _Search:
             ) -> tuple[Fraction, Fraction, I64] | None:  # fmt: skip
         """(LP bound, its price, greedy plan) of the priced profits ``p``."""
         if near is not None and p.dtype != object:
-            l0, l1 = math.floor(near[0] * den), math.ceil(near[1] * den)
+            l1 = math.ceil(near[1] * den)
             if entry + l1 * self.wmax < 2**62:
-                got = relax_near(p, self.weight, self.feasible, self.cap, max(l0, 0), l1)
+                sc = _scale(entry + (l1 + 1) * self.wmax)
+                l0, l1 = math.floor(near[0] * den * sc), math.ceil(near[1] * den * sc)
+                got = relax_near(p, self.weight, self.feasible, self.cap, max(l0, 0), l1, sc)
                 if got is not None:
                     self.restricted += 1
                     return got.bound, got.lam, got.greedy
@@ -229,17 +240,19 @@ class _Search:
         span = (lo.nu[j] * (1 - _SLACK), hi.nu[j] * (1 + _SLACK), a * (1 - _SLACK),
                 b * (1 + _SLACK))  # fmt: skip
         box = self.box
-        # nested: the new span within the old one (refined on its free queries), else anew
-        if box is not None and box.j == j and box.nu_lo <= span[0] and span[1] <= box.nu_hi and (
-                box.lam_lo <= span[2] and span[3] <= box.lam_hi):  # fmt: skip
-            return refine(box, span, den)
         n_top = [float(x) * den for x in hi.nu]
         n_top[j] = float(span[1]) * den + 1
         entry = self.emax * den + sum(x * y for x, y in zip(self.amax, n_top, strict=True))
-        if entry + (float(span[3]) * den + 1) * self.wmax >= 2**62:
+        top = entry + (float(span[3]) * den + 1) * self.wmax
+        if top >= 2**62:
             return None
+        sc = _scale(top)  # the primary price on a grid finer than den's, int64 still exact
+        # nested: the new span within the old one (refined on its free queries), else anew
+        if box is not None and box.j == j and box.nu_lo <= span[0] and span[1] <= box.nu_hi and (
+                box.lam_lo <= span[2] and span[3] <= box.lam_hi):  # fmt: skip
+            return refine(box, span, den, sc)
         return make_box(self.obj, self.weight, self.feasible, [r.coef for r in self.rows],
-                        [r.coef for r in self.extra], hi.nu, j, span, den)  # fmt: skip
+                        [r.coef for r in self.extra], hi.nu, j, span, den, sc)  # fmt: skip
 
     def _meets(self, got: Priced | None, j: int) -> bool:
         return got is not None and got.lhs[j] <= self.rows[j].rhs

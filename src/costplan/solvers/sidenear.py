@@ -50,13 +50,16 @@ class Near:
     free: int
 
 
-def fixed_choice(p: I64, w: I64, feas: Bool, l0: int, l1: int) -> tuple[I64, Bool]:
-    """Each query's maximiser of ``p - L w`` at ``L = l0`` and whether it is the unique one
-    at both ``l0`` and ``l1`` (then at every ``L`` between)."""
+def fixed_choice(p: I64, w: I64, feas: Bool, l0: int, l1: int,
+                 scale: int = 1) -> tuple[I64, Bool]:  # fmt: skip
+    """Each query's maximiser of ``p - L w`` at ``L = l0 / scale`` and whether it is the
+    unique one at both ``l0 / scale`` and ``l1 / scale`` (then at every ``L`` between);
+    compared as ``scale p - l w`` (the caller keeps ``scale |p| + l1 |w|`` below 2**62)."""
     choice = np.zeros(p.shape[0], dtype=np.int64)
     fixed = np.ones(p.shape[0], dtype=np.bool_)
+    ps = p * scale if scale != 1 else p
     for lam in sorted({l0, l1}):
-        q = np.where(feas, p - lam * w if lam else p, _LOW)
+        q = np.where(feas, ps - lam * w if lam else ps, _LOW)
         arg = q.argmax(axis=1)
         top = np.take_along_axis(q, arg[:, None], axis=1)
         fixed &= (q == top).sum(axis=1) == 1
@@ -67,11 +70,14 @@ def fixed_choice(p: I64, w: I64, feas: Bool, l0: int, l1: int) -> tuple[I64, Boo
     return choice.astype(np.int64), fixed & feas.any(axis=1)
 
 
-def relax_near(p: I64, w: I64, feas: Bool, cap: int | None, l0: int, l1: int) -> Near | None:
-    """The whole LP through the free queries only (module docstring), or ``None``."""
+def relax_near(p: I64, w: I64, feas: Bool, cap: int | None, l0: int, l1: int,
+               scale: int = 1) -> Near | None:  # fmt: skip
+    """The whole LP through the free queries only (module docstring), or ``None``. ``scale``:
+    the interval is ``[l0 / scale, l1 / scale]`` (a finer grid than the integers; the caller
+    keeps ``scale |p| + l1 |w|`` below 2**62)."""
     if cap is None:
         l0 = l1 = 0
-    choice, fixed = fixed_choice(p, w, feas, l0, l1)
+    choice, fixed = fixed_choice(p, w, feas, l0, l1, scale)
     free = np.flatnonzero(~fixed)
     if free.size == 0 or free.size == p.shape[0]:
         return None
@@ -79,7 +85,7 @@ def relax_near(p: I64, w: I64, feas: Bool, cap: int | None, l0: int, l1: int) ->
     pf = exact_sum(p[at, choice[at]])
     wf = exact_sum(w[at, choice[at]])
     rel = relax(p[free], w[free], feas[free], None if cap is None else cap - wf)
-    if rel is None or not (l0 <= rel.lam <= l1):
+    if rel is None or not (l0 <= rel.lam * scale <= l1):
         return None
     plan = choice.copy()
     plan[free] = rel.greedy
@@ -121,9 +127,10 @@ class Box:
 
 def make_box(obj: I64, weight: I64, feas: Bool, coefs: list[I64], extra: list[I64],
              nu: tuple[Fraction, ...], j: int, span: tuple[Fraction, Fraction, Fraction, Fraction],
-             den: int) -> Box | None:  # fmt: skip
-    """The box (class docstring) at ``den``'s grid, rounded outwards; ``None`` when its int64
-    corner values could wrap (checked by the caller's bound) or nothing is fixed."""
+             den: int, scale: int = 1) -> Box | None:  # fmt: skip
+    """The box (class docstring) at ``den``'s grid (the primary price at ``den * scale``'s),
+    rounded outwards; ``None`` when nothing is fixed. The caller keeps the corner values
+    ``scale |v| + lam |w|`` below 2**62 (int64 cannot wrap)."""
     nu_lo, nu_hi, lam_lo, lam_hi = span
     n = [math.floor(v * den) for v in nu]
     if any(Fraction(n[r], den) != nu[r] for r in range(len(nu)) if r != j):
@@ -137,7 +144,8 @@ def make_box(obj: I64, weight: I64, feas: Bool, coefs: list[I64], extra: list[I6
     first = True
     for nj in (math.floor(nu_lo * den), math.ceil(nu_hi * den)):
         v = base - coefs[j] * nj if nj else base
-        for lam in (math.floor(lam_lo * den), math.ceil(lam_hi * den)):
+        v = v * scale if scale != 1 else v
+        for lam in (math.floor(lam_lo * den * scale), math.ceil(lam_hi * den * scale)):
             q = np.where(feas, v - weight * lam if lam else v, _LOW)
             arg = q.argmax(axis=1)
             top = np.take_along_axis(q, arg[:, None], axis=1)
@@ -199,12 +207,13 @@ def box_lp(box: Box, nu: tuple[Fraction, ...], den: int, n: list[int],
     return BoxLP(rel.bound + fixed_p, rel.lam, plan, lhs, extra, z)
 
 
-def refine(box: Box, span: tuple[Fraction, Fraction, Fraction, Fraction], den: int) -> Box:
+def refine(box: Box, span: tuple[Fraction, Fraction, Fraction, Fraction], den: int,
+           scale: int = 1) -> Box:  # fmt: skip
     """A narrower box inside ``box`` (``span`` within its own): only its free queries are
     checked at the new corners (the fixed ones stay fixed in any sub-box); ``box`` itself when
     none more is fixed (it stays valid for the narrower prices)."""
     sub = make_box(box.obj, box.weight, box.feas, box.coefs, box.extra, box.nu, box.j, span,
-                   den)  # fmt: skip
+                   den, scale)  # fmt: skip
     if sub is None:
         return box
     choice = box.choice.copy()
