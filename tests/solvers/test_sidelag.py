@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from costplan.solvers import sidelag
+from costplan.solvers import sidelag, sidenear
 from costplan.solvers.sidelag import SideRow, lagrangian_plan
 from costplan.solvers.sidenear import box_lp, first_price, make_box, relax_near
 
@@ -339,3 +339,53 @@ def test_climb_from_the_guess_finds_the_rung_plain_doubling_finds(
     assert same >= runs * 9 // 10, (seed, same)
     assert jumped >= runs // 4, (seed, jumped)
     assert totals[0] < totals[1], (seed, totals)  # an overshot guess can cost a few more
+
+
+def _unique_top(vals: dict[int, int]) -> int | None:
+    """The option of greatest value when it is the only one, else ``None``."""
+    if not vals:
+        return None
+    best = max(vals.values())
+    hits = sorted(kk for kk, v in vals.items() if v == best)
+    return hits[0] if len(hits) == 1 else None
+
+
+def test_corner_checks_by_blocks_match_a_loop_over_the_queries(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``fixed_choice`` and ``make_box`` by blocks of 5 rows (blocks end mid-instance) give
+    each query's unique maximiser at every corner as a loop over queries and corners does."""
+    monkeypatch.setattr(sidenear, "_CHUNK", 5)
+    seed = _seed(6)
+    print(f"seed={seed}")
+    rng = np.random.default_rng(seed)
+    for _ in range(30):
+        g, k = int(rng.integers(1, 23)), int(rng.integers(1, 5))
+        p, w, feas = _instance(rng, g, k)
+        coef = rng.integers(0, 3, (g, k)).astype(np.int64)
+        scale = int(rng.choice([1, 4]))
+        l0 = int(rng.integers(0, 20))
+        l1 = l0 + int(rng.integers(0, 3))
+        choice, fixed = sidenear.fixed_choice(p, w, feas, l0, l1, scale)
+        den, n_lo, n_hi = 4, int(rng.integers(0, 6)), int(rng.integers(6, 9))
+        span = (Fraction(n_lo, den), Fraction(n_hi, den), Fraction(l0, den * scale),
+                Fraction(l1, den * scale))  # fmt: skip
+        box = make_box(p, w, feas, [coef], [], (Fraction(n_lo, den),), 0, span, den, scale)
+        for g_ in range(g):
+            ks = [kk for kk in range(k) if feas[g_, kk]]
+            top = _unique_top
+            at = [top({kk: scale * int(p[g_, kk]) - lam * int(w[g_, kk]) for kk in ks})
+                  for lam in (l0, l1)]  # fmt: skip
+            assert bool(fixed[g_]) == (at[0] is not None and at[0] == at[1]), seed
+            if fixed[g_]:
+                assert choice[g_] == at[0], seed
+            corners = [top({kk: scale * (den * int(p[g_, kk]) - m * int(coef[g_, kk]))
+                            - lam * int(w[g_, kk]) for kk in ks})
+                       for m in (n_lo, n_hi) for lam in (l0, l1)]  # fmt: skip
+            box_fixed = corners[0] is not None and len(set(corners)) == 1
+            if box is None:  # nothing fixed
+                assert not box_fixed, seed
+                continue
+            assert box_fixed == (g_ not in set(box.free.tolist())), seed
+            if box_fixed:
+                assert box.choice[g_] == corners[0], seed

@@ -37,6 +37,7 @@ from costplan.solvers.mckp import relax
 I64 = npt.NDArray[np.int64]
 Bool = npt.NDArray[np.bool_]
 _LOW = np.iinfo(np.int64).min
+_CHUNK = 1 << 16  # rows per block in the corner checks (temporaries of a few MB, reused)
 
 
 @dataclass(frozen=True)
@@ -56,18 +57,33 @@ def fixed_choice(p: I64, w: I64, feas: Bool, l0: int, l1: int,
     unique one at both ``l0 / scale`` and ``l1 / scale`` (then at every ``L`` between);
     compared as ``scale p - l w`` (the caller keeps ``scale |p| + l1 |w|`` below 2**62)."""
     choice = np.zeros(p.shape[0], dtype=np.int64)
-    fixed = np.ones(p.shape[0], dtype=np.bool_)
-    ps = p * scale if scale != 1 else p
-    for lam in sorted({l0, l1}):
-        q = np.where(feas, ps - lam * w if lam else ps, _LOW)
-        arg = q.argmax(axis=1)
-        top = np.take_along_axis(q, arg[:, None], axis=1)
-        fixed &= (q == top).sum(axis=1) == 1
-        if lam == l0:
-            choice = arg
-        else:
-            fixed &= arg == choice
-    return choice.astype(np.int64), fixed & feas.any(axis=1)
+    fixed = np.zeros(p.shape[0], dtype=np.bool_)
+    lams = [l0] if l0 == l1 else [l0, l1]
+    for s in range(0, p.shape[0], _CHUNK):
+        sl = slice(s, s + _CHUNK)
+        v = p[sl] * scale if scale != 1 else p[sl]
+        choice[sl], fixed[sl] = _same_argmax([v], w[sl], feas[sl], lams)
+    return choice, fixed
+
+
+def _same_argmax(vs: list[I64], w: I64, feas: Bool, lams: list[int]) -> tuple[I64, Bool]:
+    """Each row's maximiser of ``v - lam w`` at the first corner (``vs[0]``, ``lams[0]``) and
+    whether it is the unique one at every corner (every ``v`` with every ``lam``), among the
+    feasible options of rows that have one."""
+    choice: I64 | None = None
+    fixed = feas.any(axis=1)
+    for v in vs:
+        for lam in lams:
+            q = np.where(feas, v - w * lam if lam else v, _LOW)
+            arg = q.argmax(axis=1)
+            top = np.take_along_axis(q, arg[:, None], axis=1)
+            fixed &= (q == top).sum(axis=1) == 1
+            if choice is None:
+                choice = arg.astype(np.int64)
+            else:
+                fixed &= arg == choice
+    assert choice is not None
+    return choice, np.asarray(fixed, dtype=np.bool_)
 
 
 def relax_near(p: I64, w: I64, feas: Bool, cap: int | None, l0: int, l1: int,
@@ -135,25 +151,20 @@ def make_box(obj: I64, weight: I64, feas: Bool, coefs: list[I64], extra: list[I6
     n = [math.floor(v * den) for v in nu]
     if any(Fraction(n[r], den) != nu[r] for r in range(len(nu)) if r != j):
         return None
-    base = obj * den
-    for r, (c, nr) in enumerate(zip(coefs, n, strict=True)):
-        if r != j and nr:
-            base = base - c * nr
+    nj = (math.floor(nu_lo * den), math.ceil(nu_hi * den))
+    lams = [math.floor(lam_lo * den * scale), math.ceil(lam_hi * den * scale)]
     choice = np.zeros(obj.shape[0], dtype=np.int64)
-    fixed = feas.any(axis=1)
-    first = True
-    for nj in (math.floor(nu_lo * den), math.ceil(nu_hi * den)):
-        v = base - coefs[j] * nj if nj else base
-        v = v * scale if scale != 1 else v
-        for lam in (math.floor(lam_lo * den * scale), math.ceil(lam_hi * den * scale)):
-            q = np.where(feas, v - weight * lam if lam else v, _LOW)
-            arg = q.argmax(axis=1)
-            top = np.take_along_axis(q, arg[:, None], axis=1)
-            fixed &= (q == top).sum(axis=1) == 1
-            if first:
-                choice, first = arg.astype(np.int64), False
-            else:
-                fixed &= arg == choice
+    fixed = np.zeros(obj.shape[0], dtype=np.bool_)
+    for s in range(0, obj.shape[0], _CHUNK):  # a block of rows at a time: small temporaries
+        sl = slice(s, s + _CHUNK)
+        base = obj[sl] * den
+        for r, (c, nr) in enumerate(zip(coefs, n, strict=True)):
+            if r != j and nr:
+                base = base - c[sl] * nr
+        vs = [base - coefs[j][sl] * m if m else base for m in nj]
+        if scale != 1:
+            vs = [v * scale for v in vs]
+        choice[sl], fixed[sl] = _same_argmax(vs, weight[sl], feas[sl], lams)
     free = np.flatnonzero(~fixed)
     at = np.flatnonzero(fixed)
     if at.size == 0:
