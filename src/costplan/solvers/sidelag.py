@@ -64,6 +64,7 @@ Bool = npt.NDArray[np.bool_]
 Interval = tuple[Fraction, Fraction]
 _TOTAL = 2**60  # bound on sum_g max_k |priced value|: relax() needs < 2**61
 _NEAR = Fraction(1, 20)  # doubling: the primary price is looked for within 5% of the last
+_BLOCK = 1 << 16  # rows per block in improve's candidate scan
 _SLACK = Fraction(1, 10_000)  # bisection: between the bracket's primary prices, widened
 
 
@@ -362,17 +363,27 @@ def improve(obj: I64, feasible: Bool, plan: I64, rows: list[SideRow],
     first, each re-checked against the slacks left)."""
     g_n = obj.shape[0]
     plan = plan.copy()
+    if g_n == 0:
+        return plan, 0
     at = np.arange(g_n)
     slack = [r.rhs - _row_sum(r.coef, plan) for r in rows]
-    gain = np.where(feasible, obj - obj[at, plan][:, None], -1)
-    ok = gain > 0
-    for r, s in zip(rows, slack, strict=True):
-        delta = r.coef - r.coef[at, plan][:, None]
-        ok &= np.asarray(delta <= s, dtype=np.bool_)
-    gi, ki = np.nonzero(ok)
+    gis, kis, gains = [], [], []
+    for s0 in range(0, g_n, _BLOCK):  # candidates a block of rows at a time (row-major order)
+        sl = slice(s0, s0 + _BLOCK)
+        a, pl = at[sl], plan[sl]
+        gain = np.where(feasible[sl], obj[sl] - obj[a, pl][:, None], -1)
+        ok = gain > 0
+        for r, s in zip(rows, slack, strict=True):
+            delta = r.coef[sl] - r.coef[a, pl][:, None]
+            ok &= np.asarray(delta <= s, dtype=np.bool_)
+        bg, bk = np.nonzero(ok)
+        gis.append(bg + s0)
+        kis.append(bk)
+        gains.append(gain[bg, bk])
+    gi, ki = np.concatenate(gis), np.concatenate(kis)
     if gi.size == 0:
         return plan, 0
-    order = np.lexsort((ki, gi, -gain[gi, ki]))[: max_moves * 4]
+    order = np.lexsort((ki, gi, -np.concatenate(gains)))[: max_moves * 4]
     moved = np.zeros(g_n, dtype=np.bool_)
     moves = 0
     for t in order.tolist():
