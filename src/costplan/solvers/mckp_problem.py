@@ -125,9 +125,10 @@ def _canonical(cost: I64, value: I64, feas: Bool, maximize: bool) -> tuple[I64, 
             )
         cmax_total += float(np.where(f, c, 0).max(axis=1).astype(np.float64).sum())
         vabs = np.where(f, np.abs(v), 0)
+        vabs_total += float(vabs.max(axis=1).astype(np.float64).sum())
+        # |-2**63| wraps to -2**63 (a row of only such values would lower the total): refuse
         if np.any(f & (v == np.iinfo(np.int64).min)):
             vabs_total = float(_LIMIT)
-        vabs_total += float(vabs.max(axis=1).astype(np.float64).sum())
         if maximize:
             off = np.where(f, c, big).min(axis=1)
             p[s:e] = np.where(f, v, 0)

@@ -198,7 +198,10 @@ def _plain(values: Any) -> npt.NDArray[Any]:
     if isinstance(values, np.ma.MaskedArray):
         if values.dtype.kind == "f":
             return np.asarray(values.filled(np.nan))
-        return np.asarray(np.ma.asarray(values, dtype=object).filled(None), dtype=object)
+        # not ``filled(None)``: None there means the array's own fill value (999999, '?')
+        out = np.array(values.data, dtype=object)
+        out[np.ma.getmaskarray(values)] = None
+        return out
     return np.asarray(values)
 
 
