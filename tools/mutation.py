@@ -187,16 +187,35 @@ def _solvers() -> list[Module]:
         Module(
             "solvers-constrained",
             "src/costplan/solvers/constrained.py",
+            # the kill file's enumeration stands in for test_constrained.py's 1,000 brute-force
+            # instances (7 s) and its stopped CP-SAT for test_constrained_timeout.py's (20 s)
             (
                 kills.format("constrained"),
-                sv.format("constrained"),
-                sv.format("constrained_timeout"),
+                *(
+                    f"{sv.format('constrained')}::test_{name}"
+                    for name in (
+                        "reduction_keeps_options_a_binding_capacity_needs",
+                        "a_non_binding_constraint_costs_nothing_at_2000_queries",
+                    )
+                ),
             ),
         ),
         Module(
             "solvers-sidelag",
             "src/costplan/solvers/sidelag.py",
-            (kills.format("sidelag"), sv.format("constrained"), sv.format("constrained_timeout")),
+            # behaviour by enumeration, and test_sidelag's two differential searches (the
+            # restricted LP and the warm start against the plain search); the constrained suites
+            # (30 s) reach sidelag through solve_constrained only
+            (
+                kills.format("sidelag"),
+                *(
+                    f"{sv.format('sidelag')}::test_{name}"
+                    for name in (
+                        "restricted_search_matches_the_full_search_and_brute_force",
+                        "warm_start_at_the_unconstrained_price_changes_nothing",
+                    )
+                ),
+            ),
         ),
         # its kill tests hold a shorter copy of test_classlevel.py's brute force (9 s a run)
         # and of test_scaled_claims.py's 2,000-instance fuzz (20 s); the reproducer stays
@@ -244,7 +263,8 @@ def _more() -> list[Module]:
                 (k.format(f"checker_{n}"), "tests/trust/test_verify.py", *more),
             )
             for n, more in (
-                ("classplan", ()),
+                # the commitment rows and fees reach classplan.py through check_commitments
+                ("classplan", (k.format("checker_commitments"),)),
                 (
                     "risk",
                     (
