@@ -347,6 +347,12 @@ def test_box_lp_declines_outside_its_box() -> None:
     assert full is not None
     assert full.free.size == 0
     assert box_lp(full, (Fraction(1),), 1, [1], 2) is None
+    # exactly one query fixed (query 0; query 2 tied): a box; none fixed (two tied): none
+    one = make_box(obj[[0, 2]], w[[0, 2]], feas[:2], [row[[0, 2]]], [], (Fraction(0),), 0, span, 1)
+    assert one is not None
+    assert one.free.tolist() == [1]
+    t2 = [2, 2]
+    assert make_box(obj[t2], w[t2], feas[:2], [row[t2]], [], (Fraction(0),), 0, span, 1) is None
     # no primary row: price 0, each query's best; the tied query free, bound 4 + 4 + 1 = 9
     got = box_lp(box, (Fraction(1),), 1, [1], None)
     assert got is not None
