@@ -839,12 +839,20 @@ def test_phase_statistics_by_a_counting_clock(monkeypatch: pytest.MonkeyPatch) -
         return _solve_sub(*args)
 
     monkeypatch.setattr(mckp_core, "_solve_sub", counted)
+    runs: list[Any] = []
+
+    def traced(*args: Any) -> Any:
+        runs.append(_dp(*args))
+        return runs[-1]
+
+    monkeypatch.setattr(mckp_core, "_dp", traced)
     rng = random.Random(SEED + 21)
     print("seed", SEED + 21)
     several = 0
     for _ in range(40):
         pr = random_problem(rng)
         calls.clear()
+        runs.clear()
         monkeypatch.setattr(mckp_core, "time", Clock())
         monkeypatch.setattr(mckp_cpsat, "time", Clock())
         res = solve_mckp(pr)
@@ -852,7 +860,10 @@ def test_phase_statistics_by_a_counting_clock(monkeypatch: pytest.MonkeyPatch) -
         st = res.stats
         if not st.get("dp_runs", 0):
             continue
-        assert st["t_dp"] == st["dp_runs"]
+        assert st["t_dp"] == st["dp_runs"] == len(runs)
+        assert st["dp_layers"] == sum(r.layers for r in runs)
+        assert st["dp_total_states"] == sum(r.total_states for r in runs)
+        assert st["dp_peak_states"] == max(r.peak_states for r in runs)
         assert st["t_cpsat"] == len(calls)
         if calls:
             assert st["cpsat_groups"] == calls[-1]
@@ -899,3 +910,52 @@ def test_deadlines_inside_the_exact_phase(monkeypatch: pytest.MonkeyPatch) -> No
     assert past > 10
     assert core > 10
     assert cut > 10
+
+
+@pytest.mark.parametrize("states", [None, 0])
+def test_bound_after_a_run_cut_short(states: int | None, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The clock passes the deadline after its k-th reading, k = 3..9: the phase stops between
+    # runs, after a DP (or CP-SAT) "none" has lowered the bound to target - 1; whatever comes
+    # back must still bound the brute-force optimum.
+    if states is not None:
+        monkeypatch.setattr(mckp_core, "_DP_MAX_STATES", states)
+    rng = random.Random(SEED + 23 + (states or 0))
+    print("seed", SEED + 23 + (states or 0))
+    cut = 0
+    # Three instances where the optimum is floor(LP) - 1 and the first incumbent is at least 2
+    # below floor(LP) (found by a seeded search): the first target, floor(LP), gets "none".
+    # E.g. the first, min_cost with floor 3: plans of value >= 3 cost 4 (g0 0, g1 2), 3 (1, 0),
+    # 6, 3 (2, 0), 6: optimum 3; the LP's cost is below 3 and the greedy-fill plan costs 4.
+    fixed = [
+        MckpProblem(arr([[1, 3, 3], [0, 1, 3]]), arr([[2, 4, 3], [0, 1, 4]]),
+                    np.array([[True, True, True], [True, False, True]]), None, "min_cost", 3),
+        MckpProblem(arr([[4, 9, 2], [24, 26, 9], [9, 18, 25]]),
+                    arr([[4, 10, 3], [24, 26, 10], [9, 19, 25]]),
+                    np.array([[True, True, False], [True] * 3, [True] * 3]), 42, "max_value"),
+        MckpProblem(arr([[16, 20], [25, 27], [14, 6], [5, 5]]),
+                    arr([[16, 20], [25, 28], [15, 7], [6, 6]]),
+                    np.ones((4, 2), bool), None, "min_cost", 60),
+    ]  # fmt: skip
+    for i in range(50):
+        pr = fixed[i] if i < len(fixed) else random_problem(rng)
+        pr = MckpProblem(
+            pr.cost,
+            pr.value,
+            pr.feasible,
+            pr.budget if pr.objective == "max_value" else None,
+            pr.objective,
+            pr.min_value if pr.objective == "min_cost" else None,
+        )
+        best = brute(pr)
+        if best is None:
+            continue
+        for k in range(3, 13 if i < len(fixed) else 10):
+            monkeypatch.setattr(mckp_core, "time", Clock(k))
+            res = solve_mckp(pr, time_limit_s=1000.0)
+            assert res.bound is not None
+            if pr.objective == "max_value":
+                assert res.objective <= best <= res.bound
+            else:
+                assert res.bound <= best <= res.objective
+            cut += res.status == "feasible"
+    assert cut > 5
