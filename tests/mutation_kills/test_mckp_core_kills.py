@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 
 from costplan.errors import InputError, SolverLimitError
-from costplan.solvers import mckp_core, mckp_cpsat, mckp_problem
+from costplan.solvers import mckp, mckp_core, mckp_cpsat, mckp_problem
 from costplan.solvers.mckp import MckpProblem, MckpResult, solve_mckp
 from costplan.solvers.mckp_cert import _certificate, _slack
 from costplan.solvers.mckp_core import _dp, _fill, _fix, _floor, _to_float_up
@@ -959,3 +959,73 @@ def test_bound_after_a_run_cut_short(states: int | None, monkeypatch: pytest.Mon
                 assert res.bound <= best <= res.objective
             cut += res.status == "feasible"
     assert cut > 5
+
+
+def test_fill_move_limit_and_one_unit_left() -> None:
+    # 300 groups, options (profit, weight) (0, 0) and (1, 1), residual 1,000: one move per
+    # group is possible, the default limit stops after 256 of them (groups 0..255, the
+    # tie-break goes to the lowest group); with residual 1 exactly one move is made.
+    p = np.tile(np.array([[0, 1]], dtype=np.int64), (300, 1))
+    w = p.copy()
+    und = np.ones((300, 2), dtype=bool)
+    start = np.zeros(300, dtype=np.int64)
+    plan, res, moves = _fill(p, w, und, start, 1000)
+    assert (res, moves) == (1000 - 256, 256)
+    assert plan.tolist() == [1] * 256 + [0] * 44
+    plan, res, moves = _fill(p, w, und, start, 1)
+    assert (res, moves) == (0, 1)
+    assert plan.tolist() == [1] + [0] * 299
+    plan, res, moves = _fill(p, w, und, start, 0)
+    assert (res, moves, plan.tolist()) == (0, 0, [0] * 300)
+
+
+def test_cpsat_cut_short_keeps_a_valid_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    # CP-SAT "timed out": the real sub-problem's answer handed back unproven, with its bound
+    # raised by 0, 1 or 5 and with or without its plan. The plan must stay feasible and the
+    # bound valid; with the exact bound and the plan, the sub-problem's optimum is proven.
+    monkeypatch.setattr(mckp_core, "_DP_MAX_STATES", 0)
+    extra = [0, True]
+
+    def timed_out(*args: Any) -> Any:
+        real = _solve_sub(*args)
+        if not real.proven or real.plan is None or real.bound is None:
+            return real
+        plan = real.plan if extra[1] else None
+        return mckp_cpsat._SubResult(plan, False, real.bound + extra[0], real.wall)
+
+    monkeypatch.setattr(mckp_core, "_solve_sub", timed_out)
+    outs: list[Any] = []
+
+    def traced(*args: Any, **kw: Any) -> Any:
+        outs.append(mckp_core.exact_core(*args, **kw))
+        return outs[-1]
+
+    monkeypatch.setattr(mckp, "exact_core", traced)
+    rng = random.Random(SEED + 25)
+    print("seed", SEED + 25)
+    unproven = 0
+    for _ in range(40):
+        pr = random_problem(rng)
+        pr = MckpProblem(
+            pr.cost,
+            pr.value,
+            pr.feasible,
+            pr.budget if pr.objective == "max_value" else None,
+            pr.objective,
+            pr.min_value if pr.objective == "min_cost" else None,
+        )
+        best = brute(pr)
+        if best is None:
+            continue
+        mx = pr.objective == "max_value"
+        for extra[0], extra[1] in ((0, True), (1, True), (5, False), (0, False)):
+            outs.clear()
+            res = solve_mckp(pr)
+            assert res.bound is not None
+            assert (res.objective <= best <= res.bound) if mx else (res.bound <= best)
+            assert mx or best <= res.objective
+            if outs:  # the outcome's z is the returned plan's profit in canonical form
+                assert outs[-1].z == (res.objective if mx else -res.objective)
+                assert outs[-1].ub == (res.bound if mx else -res.bound)
+            unproven += res.status == "feasible"
+    assert unproven > 5
