@@ -1004,8 +1004,18 @@ def test_cpsat_cut_short_keeps_a_valid_bound(monkeypatch: pytest.MonkeyPatch) ->
     rng = random.Random(SEED + 25)
     print("seed", SEED + 25)
     unproven = 0
-    for _ in range(40):
-        pr = random_problem(rng)
+    # max_value, budget 96 (found by a seeded search): the first incumbent is below the
+    # optimum and the optimum equals the rounded LP bound, so CP-SAT's first question already
+    # holds the optimum and a bound cut below it (fixed - bound for fixed + bound) is caught
+    first = MckpProblem(
+        arr([[2, 17, 1], [23, 19, 25], [8, 5, 16], [6, 15, 2], [25, 8, 19]]),
+        arr([[2, 18, 1], [23, 19, 25], [9, 5, 16], [6, 16, 3], [25, 9, 20]]),
+        np.array([[True] * 3, [True] * 3, [True, False, True], [True] * 3, [True, True, False]]),
+        96,
+        "max_value",
+    )
+    for i in range(40):
+        pr = first if i == 0 else random_problem(rng)
         pr = MckpProblem(
             pr.cost,
             pr.value,
