@@ -406,7 +406,53 @@ def canonical_rows(pr: MckpProblem) -> tuple[Rows, Rows, list[list[bool]], int |
     return (-pr.cost).tolist(), (-pr.value).tolist(), f, cap
 
 
-def check(pr: MckpProblem, res: MckpResult) -> None:
+# The statistics of a solve that reaches the exact phase (the Dask engine reports the same
+# names, src/costplan/dask_solve.py); ``cpsat_groups`` only when CP-SAT ran.
+FULL = {
+    "groups", "options", "t_prepare", "t_hull", "undominated", "hull_points", "t_lp",
+    "lp_steps", "lp_bound", "greedy", "t_fill", "fill_moves", "incumbent_initial", "t_fix",
+    "core_groups", "core_options", "t_dp", "t_cpsat", "dp_runs", "dp_layers",
+    "dp_peak_states", "dp_total_states", "wall_s", "t_certificate",
+}  # fmt: skip
+
+
+def check_stats(pr: MckpProblem, res: MckpResult, real_clock: bool) -> None:
+    st = res.stats
+    assert set(st) <= FULL | {"cpsat_groups"}
+    assert {"groups", "options", "t_prepare", "wall_s"} <= set(st)
+    assert res.wall_s == st["wall_s"]
+    for key in st:  # wall_s is taken before the certificate is built
+        if key.startswith("t_") and key != "t_certificate" and real_clock:
+            assert 0 <= st[key] <= st["wall_s"], key
+    p, w, f, cap = canonical_rows(pr)
+    if "undominated" in st:
+        und = undominated(p, w, f)
+        assert st["undominated"] == sum(map(sum, und))
+        assert len(p) <= st["hull_points"] <= st["undominated"]
+        assert res.lp_bound is not None
+        lp_c = res.lp_bound if pr.objective == "max_value" else -res.lp_bound
+        assert st["lp_bound"] == float(lp_c)
+        assert type(st["lp_steps"]) is int
+        assert st["lp_steps"] >= 0
+    if (
+        cap is not None
+        and "undominated" in st
+        and lp_oracle(p, w, f, cap) < lp_oracle(p, w, f, None)
+    ):  # the capacity binds: every phase ran
+        assert set(st) >= FULL - {"t_certificate"}
+        assert ("t_certificate" in st) == (res.status != "infeasible")
+        mx = pr.objective == "max_value"
+        assert type(st["fill_moves"]) is int
+        assert st["fill_moves"] >= 0
+        best = brute(pr, secondary=False)
+        assert best is not None
+        assert (st["greedy"] <= st["incumbent_initial"] <= best) if mx else (
+            st["greedy"] >= st["incumbent_initial"] >= best)  # fmt: skip
+        assert 0 <= st["core_groups"] <= len(p)
+        assert st["core_options"] >= st["core_groups"]  # the argmax (-inf) is not counted
+
+
+def check(pr: MckpProblem, res: MckpResult, real_clock: bool = True) -> None:
     mx = pr.objective == "max_value"
     g = pr.cost.shape[0]
     best = brute(pr)
@@ -415,6 +461,7 @@ def check(pr: MckpProblem, res: MckpResult) -> None:
     assert res.method == "mckp"
     assert res.stats["groups"] == g
     assert res.stats["options"] == pr.cost.shape[1]
+    check_stats(pr, res, real_clock)
     rows = np.arange(g)
     ch = res.choice
     assert ch.shape == (g,)
@@ -856,7 +903,7 @@ def test_phase_statistics_by_a_counting_clock(monkeypatch: pytest.MonkeyPatch) -
         monkeypatch.setattr(mckp_core, "time", Clock())
         monkeypatch.setattr(mckp_cpsat, "time", Clock())
         res = solve_mckp(pr)
-        check(pr, res)
+        check(pr, res, real_clock=False)
         st = res.stats
         if not st.get("dp_runs", 0):
             continue
