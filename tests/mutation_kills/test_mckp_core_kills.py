@@ -245,8 +245,9 @@ def test_fix_keeps_exactly_the_options_within_the_slack() -> None:
 # ----------------------------------------------------------------------------- the DP
 
 
-def dp_case(rng: random.Random) -> dict[str, Any]:
-    p, w, f = canon_instance(rng, gmax=5, kmax=4, span=20)
+def dp_case(rng: random.Random, huge: bool = False) -> dict[str, Any]:
+    # huge: profits and weights near 2**55 (the states' int64 sums must stay exact)
+    p, w, f = canon_instance(rng, gmax=5, kmax=4, span=2**55 if huge else 20)
     lam = Fraction(rng.randint(0, 9), rng.randint(1, 3))
     am = argmax_at(p, w, f, lam)
     keep = [
@@ -312,7 +313,7 @@ def test_dp_answers_the_target_question_exactly() -> None:
     print("seed", SEED + 2)
     found = none = 0
     for it in range(250):
-        c = dp_case(rng)
+        c = dp_case(rng, huge=it % 5 == 4)
         best = c["best"]
         base = best if best is not None else 0
         target = base + rng.choice([-30, -3, -1, 0, 0, 0, 1, 2])
@@ -321,6 +322,10 @@ def test_dp_answers_the_target_question_exactly() -> None:
         assert res.total_states >= res.peak_states
         if best is None or best < target:
             assert res.outcome == "none", (it, c, target)
+            assert res.groups.size == res.options.size == res.profit == 0
+            assert res.groups.dtype == res.options.dtype == np.int64
+            m = len(c["groups"])
+            assert (1 if m else 0) <= res.layers <= m
             none += 1
             continue
         assert res.outcome == "found", (it, c, target)
@@ -341,8 +346,8 @@ def test_dp_answers_the_target_question_exactly() -> None:
             cut = run_dp(c, target, max_states=res.peak_states - 1)
             assert cut.outcome == "aborted"
             assert cut.layers <= len(c["groups"])
-            assert cut.groups.size == 0
-            assert cut.profit == 0
+            assert cut.groups.size == cut.options.size == cut.profit == 0
+            assert cut.options.dtype == np.int64
             cut = run_dp(c, target, max_total=res.total_states - 1)
             assert cut.outcome == "aborted"
             assert cut.total_states == res.total_states
