@@ -202,7 +202,6 @@ def _solvers() -> list[Module]:
     ]
 
 
-_ASSIGN = "tests/trust/test_verify_assign.py"
 _TAMPER_ASSIGN = "tests/trust/test_tamper_assign.py"
 _KILLS = "tests/mutation_kills/test_checker_kills.py"
 
@@ -218,21 +217,41 @@ def _more() -> list[Module]:
         *(
             Module(f"checker-{n}", v.format(n), (k.format(f"checker_{n}"), *suites))
             for n, suites in (
-                ("perquery", (_TAMPER_ASSIGN, _ASSIGN)),
+                ("perquery", (_TAMPER_ASSIGN,)),
                 ("queryfile", (_TAMPER_ASSIGN,)),
                 ("tasks", (_KILLS, "tests/mutation_kills/test_checker_cache_kills.py")),
                 ("raw", ("tests/trust/test_safeio.py",)),
                 ("tokens", ("tests/trust/test_checker_samples.py",)),
             )
         ),
-        # the checker's plan structure, risk, commitments and claims
+        # the checker's plan structure, risk, commitments and claims: each runs its kill tests,
+        # test_verify.py and the suites that reach the file (every plan a test writes is
+        # checked by tests/conftest.py, so these suites exercise the checker end to end)
         *(
             Module(
                 f"checker-{n}",
                 v.format(n),
-                (k.format(f"checker_{n}"), "tests/trust/test_verify.py"),
+                (k.format(f"checker_{n}"), "tests/trust/test_verify.py", *more),
             )
-            for n in ("classplan", "risk", "commitments", "claims", "names", "findings", "generic")
+            for n, more in (
+                ("classplan", ()),
+                (
+                    "risk",
+                    (
+                        "tests/risk/test_period_closed_forms.py",
+                        "tests/risk/test_risk_files.py",
+                        "tests/risk/test_quality_error.py",
+                    ),
+                ),
+                ("commitments", ("tests/billing/test_commitments.py",)),
+                ("claims", ()),
+                (
+                    "names",
+                    ("tests/billing/test_capacity_names.py", "tests/billing/test_variants.py"),
+                ),
+                ("findings", ()),
+                ("generic", ("tests/trust/test_verify_damaged.py",)),
+            )
         ),
         Module(
             "checker-init",

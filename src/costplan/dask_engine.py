@@ -102,7 +102,7 @@ def _aligned(qs: QuerySet, models: tuple[str, ...]) -> QuerySet:
     import dataclasses
 
     col = {m: k for k, m in enumerate(models)}
-    quality = np.full((qs.size, len(models)), -1, dtype=np.int64)
+    quality = np.full((qs.size, len(models)), -1, dtype=np.int32)
     quality[:, [col[m] for m in qs.models]] = qs.quality_micro
     return dataclasses.replace(qs, models=models, quality_micro=quality)
 
@@ -223,7 +223,7 @@ def assign_dask(
                                   ) from None  # fmt: skip
     none = np.zeros(0, np.int64)
     qs = QuerySet(path=path, ids=got.ids, tasks=got.tasks, models=data.models,
-                  quality_micro=np.zeros((g, 0), np.int64), texts=None, prompt_tokens=None,
+                  quality_micro=np.zeros((g, 0), np.int32), texts=None, prompt_tokens=None,
                   cached_tokens=none, output_tokens=none, sha256=data.sha256,
                   default_output_tokens=default_output)  # fmt: skip
     return finish_assignment(qs, sheet, data.options, got.solution, got.cost, got.quality,

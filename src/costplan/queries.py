@@ -72,7 +72,7 @@ class QuerySet:
     ids: tuple[str, ...]
     tasks: tuple[str, ...]
     models: tuple[str, ...]
-    quality_micro: npt.NDArray[np.int64]  # (G, K)
+    quality_micro: npt.NDArray[np.int32]  # (G, K), micro-units (int32: at most 10**6)
     texts: tuple[str, ...] | None  # when given as text
     prompt_tokens: npt.NDArray[np.int64] | None  # (G,) when given as counts
     cached_tokens: npt.NDArray[np.int64]  # (G,)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -175,3 +176,70 @@ def test_a_region_listed_without_uplift_bills_as_is(tmp_path: Path) -> None:
     assert _rates(us.models["us-only"]) == {"input_usd_per_mtok": F(5), "output_usd_per_mtok": F(5)}
     # a region no model lists: only the models listing none remain
     assert sorted(dict.keys(in_region(_sheet(tmp_path), "mars").models)) == ["plain"]
+
+
+# ------------------------------------------------------------------ costplan.verify.names itself
+
+
+def test_provider_ids() -> None:
+    from costplan.verify.names import PROVIDERS, provider_id
+
+    # every spelling in the README's table is its provider, in any case
+    for one, spellings in PROVIDERS.items():
+        for s in (one, *spellings):
+            assert provider_id(s) == one
+            assert provider_id(s.upper()) == one
+    assert provider_id("Vertex_AI-Anthropic") == "google"  # any vertex_ai-* id
+    assert provider_id("vertex_ai") == "google"
+    assert provider_id("vertex_ai_beta") == "vertex_ai_beta"  # not vertex_ai-*: as written
+    assert provider_id("Acme") == "Acme"  # unknown: kept as written, case and all
+    assert provider_id("xvertex_ai-x") == "xvertex_ai-x"
+
+
+def test_one_id_shares_keeps_the_smaller_cap() -> None:
+    from costplan.verify.names import one_id_shares
+
+    got = one_id_shares({"Gemini": F(1, 2), "vertex": F(1, 3), "*": F(9, 10), "OpenAI": F(1),
+                         "Acme": F(1, 5)})  # fmt: skip
+    assert got == {"google": F(1, 3), "*": F(9, 10), "openai": F(1), "Acme": F(1, 5)}
+    got = one_id_shares({"vertex": F(1, 3), "google": F(1, 2)})  # the smaller, either order
+    assert got == {"google": F(1, 3)}
+    assert one_id_shares({}) == {}
+
+
+def test_named_lookups() -> None:
+    from costplan.verify.names import Named, canonical_model
+
+    models: Named[Any] = Named(
+        {"base": 1, "other": 2, "pre-long": 3},
+        {"al": "base", "al@x": "other"},
+        {"pre-": "other", "pre-lo": "pre-long"},
+        lambda value, name: (value, name),
+    )
+    assert models.target("base") == "base"
+    assert models.target("al") == "base"
+    assert models.target("al@x") == "other"  # an alias spelled with @ is an alias first
+    assert models.target("base@high") == "base"  # a variant: split at the last @
+    # al@a@b: base al@a (split at the last @), itself a variant of al, an alias of base
+    assert models.target("al@a@b") == "base"
+    assert models.target("base@") is None  # no level
+    assert models.target("@high") is None  # no base
+    assert models.target("pre-longer") == "pre-long"  # the longest prefix
+    assert models.target("pre-x") == "other"
+    assert models.target("nothing") is None
+    assert models.target(7) is None
+    assert models["base"] == 1  # its own name: the value as is
+    assert models["al"] == (1, "al")  # renamed to the name asked for
+    assert models["base@high"] == (1, "base@high")
+    with pytest.raises(KeyError):
+        models["nothing"]
+    assert "al" in models
+    assert "nothing" not in models
+    assert not models.__contains__(7)
+    assert models.get("nothing") is None
+    assert models.get("nothing", "d") == "d"
+    assert models.get("pre-x") == (2, "pre-x")
+    assert models.get("base", "d") == 1
+    assert canonical_model(models, "al@x") == "other"
+    assert canonical_model(models, "nothing") == "nothing"
+    assert canonical_model({"a": 1}, "a") == "a"  # a plain mapping has no aliases

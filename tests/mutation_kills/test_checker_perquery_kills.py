@@ -34,9 +34,11 @@ import copy
 import hashlib
 import json
 import math
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from costplan.verify import Sources
@@ -68,7 +70,7 @@ models:
     context_window: 40
     max_output_tokens: 8
 """
-QUERIES = [
+QUERIES: list[dict[str, Any]] = [
     {"id": "q0", "task": "t0", "prompt_tokens": 5, "cached_tokens": 2, "output_tokens": 3,
      "quality": {"a": 0.9, "b": 0.5}},
     {"id": "q1", "task": "t0", "prompt_tokens": 9, "cached_tokens": 3, "output_tokens": 4,
@@ -91,7 +93,8 @@ ROWS = [
 
 
 def _usd(pusd: int) -> str:
-    return f"{pusd / 10**12:.12f}".rstrip("0").rstrip(".") if pusd else "0"
+    whole, frac = divmod(pusd, 10**12)
+    return f"{whole}.{frac:012d}".rstrip("0").rstrip(".")
 
 
 def _se(*ps: float) -> float:
@@ -413,6 +416,9 @@ def test_costs_past_int64_stay_exact(tmp_path: Path) -> None:
     assert int(got[0]) == m * 6 + 10
     got = _costs(std, np.asarray([0]), np.asarray([m]), np.asarray([0]))
     assert int(got[0]) == m * 3 + 20
+    # cached tokens alone past the int64 range once priced: 2**62 x 3 > 2**63
+    got = _costs(std, np.asarray([0]), np.asarray([2**62]), np.asarray([0]))
+    assert int(got[0]) == 2**62 * 3 + 20
     got = _costs(std, np.asarray([m]), np.asarray([0]), np.asarray([0]))
     assert int(got[0]) == m * 4 + 20
 
@@ -651,3 +657,199 @@ def test_pair_codes_sorted_labels() -> None:
     assert code.tolist() == [2, 0, 1, 0, 3]
     labels, code = _pair_codes((), ())
     assert labels == [] and code.tolist() == []  # noqa: PT018
+
+
+# --- after the first mutation run: share caps as the bound reads them, prompts from texts ----
+
+
+def _bare(settings: dict[str, Any]) -> Any:
+    from costplan.verify.perquery import _PerQuery
+
+    pq = object.__new__(_PerQuery)
+    pq.settings = settings
+    pq._tokens = {}
+    return pq
+
+
+def test_share_cap_own_then_star() -> None:
+    from fractions import Fraction
+
+    pq = _bare({"max_provider_share": {"OpenAI": "0.5", "openai": "0.25", "*": "0.75",
+                                       "anthropic": None}})  # fmt: skip
+    assert pq.share_cap("openai") == Fraction(1, 4)  # the least of its own caps, any spelling
+    assert pq.share_cap("anthropic") == Fraction(3, 4)  # its own cap unreadable: the '*' cap
+    assert pq.share_cap("google") == Fraction(3, 4)
+    pq = _bare({"max_provider_share": {"openai": "0"}})
+    assert pq.share_cap("openai") == 0  # a cap of 0 is a cap
+    assert pq.share_cap("google") is None
+    assert _bare({}).share_cap("openai") is None
+    assert _bare({"max_provider_share": None}).share_cap("openai") is None
+    assert _bare({"max_provider_share": {"*": "x"}}).share_cap("openai") is None
+
+
+def test_prompts_counted_from_texts_by_each_models_tokenizer(tmp_path: Path) -> None:
+    from fractions import Fraction
+
+    from costplan.verify.prices import load_sheets
+    from costplan.verify.queryfile import read_queries
+    from tests.mutation_kills.test_checker_tokens_kills import _want
+
+    texts = ["Hello, world!", "The quick brown fox jumps over the lazy dog 1234567 times."]
+    q = tmp_path / "q.jsonl"
+    q.write_text("".join(json.dumps({"id": f"q{i}", "text": t, "output_tokens": 1,
+                                     "quality": {"a": 0.5}}) + "\n"
+                         for i, t in enumerate(texts)))  # fmt: skip
+    sheet = load_sheets([Inst(tmp_path).sheet])
+    pq = _bare({})
+    pq.qs = read_queries(q)
+    exact = _want("o200k_base", texts)  # a: openai, exact o200k_base
+    claude = _want("o200k_base", texts, Fraction(6, 5))  # b: anthropic, ceil(n x 1.2)
+    assert pq.prompt(sheet.models["a"]).tolist() == exact
+    assert pq.prompt(sheet.models["b"]).tolist() == claude
+    assert pq.prompt(sheet.models["a"]).tolist() == exact  # from its memo
+    assert len(pq._tokens) == 2
+    assert pq.prompt(sheet.models["a"]).dtype == np.int64
+
+
+def test_qualities_of_zero_and_models_no_query_scores(tmp_path: Path) -> None:
+    qs = [dict(q) for q in QUERIES]
+    qs[2] = {**qs[2], "quality": {"a": 0.6, "b": 0}}  # q2 on b: a quality of 0 is a quality
+    rows = list(ROWS)
+    rows[2] = ("q2", "t1", "b", "standard", 12, "0")
+    inst = Inst(tmp_path, queries=qs, rows=rows)
+    inst.doc["tasks"][1]["allocations"][1].update(quality_queries="0", quality="0",
+                                                  quality_stderr=None)  # fmt: skip
+    inst.doc["totals"]["quality_queries"] = "2.6"
+    assert inst.check() == []
+    # no query scores b at all: q2's row on b has no quality (-1: shown as -0.000001). A real
+    # bug, fixed with this test: its spread p (1 - p) was then negative and math.sqrt raised
+    # (the checker crashed instead of reporting)
+    qs = [{**q, "quality": {"a": q["quality"]["a"]}} for q in QUERIES]
+    got = Inst(tmp_path, queries=qs).check()
+    assert "rows[2]: query 'q2' has no quality for 'b' (1 such queries)" in got
+    assert "rows[2].quality: query 'q2': 0.950000, recomputed -0.000001" in got
+
+
+def test_two_differing_rows_say_so(tmp_path: Path) -> None:
+    rows = [(i, t, m, o, c + (1 if i in ("q1", "q3") else 0), q) for i, t, m, o, c, q in ROWS]
+    got = [g for g in Inst(tmp_path, rows=rows).check() if g.startswith("rows[")]
+    assert got == [
+        "rows[1].cost_usd: query 'q1': 0.000000000061, recomputed 0.00000000006 (2 rows differ)",
+        "rows[3].cost_usd: query 'q3': 0.000000000173, recomputed 0.000000000172 (2 rows differ)",
+    ]
+
+
+def test_row_costs_past_2_53_compare_exactly(tmp_path: Path) -> None:
+    # q on a (tier): 4 x (10**16 + 1) + 3 x 1 + 0 + 20 = 40,000,000,000,000,027 pusd, which no
+    # float64 holds (spacing 8 there)
+    n = 10**16 + 1
+    cost = 4 * n + 3 + 20
+    assert float(cost) != cost
+    qs = [{"id": "q0", "task": "t0", "prompt_tokens": n, "cached_tokens": 1, "output_tokens": 0,
+           "quality": {"a": 0.5}}]  # fmt: skip
+    rows = [("q0", "t0", "a", "standard", cost, "0.5")]
+    got = Inst(tmp_path, queries=qs, rows=rows).check()
+    assert not [g for g in got if g.startswith("rows[")], got
+    rows = [("q0", "t0", "a", "standard", cost + 1, "0.5")]
+    got = Inst(tmp_path, queries=qs, rows=rows).check()
+    assert [g for g in got if g.startswith("rows[")] == [
+        f"rows[0].cost_usd: query 'q0': {_usd(cost + 1)}, recomputed {_usd(cost)}"
+    ]
+
+
+def test_a_plan_of_texts_is_priced_by_tiktokens_counts(tmp_path: Path) -> None:
+    from tests.mutation_kills.test_checker_tokens_kills import _want
+
+    texts = ["Hello, world!", "The quick brown fox jumps over the lazy dog 1234567 times."]
+    n = _want("o200k_base", texts)  # a is openai: exact o200k_base counts
+    qs = [{"id": f"q{i}", "task": "t0", "text": t, "output_tokens": 1, "quality": {"a": 0.5}}
+          for i, t in enumerate(texts)]  # fmt: skip
+    # a standard: n x 2 + 1 x 6 + 10 at or below 10 input tokens, else n x 4 + 8 + 20
+    costs = [k * 2 + 16 if k <= 10 else k * 4 + 28 for k in n]
+    rows = [(f"q{i}", "t0", "a", "standard", c, "0.5") for i, c in enumerate(costs)]
+    got = Inst(tmp_path, queries=qs, rows=rows).check()
+    assert not [g for g in got if g.startswith("rows[")], got
+    rows[1] = ("q1", "t0", "a", "standard", costs[1] + 4, "0.5")
+    got = Inst(tmp_path, queries=qs, rows=rows).check()
+    assert [g for g in got if g.startswith("rows[")] == [
+        f"rows[1].cost_usd: query 'q1': {_usd(costs[1] + 4)}, recomputed {_usd(costs[1])}"
+    ]
+
+
+def _doc_of(rows: list[tuple[str, str, str, str, int, str]], qs: list[dict[str, Any]],
+            provider: dict[str, str]) -> dict[str, Any]:  # fmt: skip
+    """A plan document whose rows are the sums of the given per-query rows (stderr from the
+    query file's qualities of each row's model, as README "Uncertainty" defines it)."""
+    quality = {q["id"]: q["quality"] for q in qs}
+    tasks: dict[str, dict[tuple[str, str], list[Any]]] = {}
+    for i, t, m, o, c, _ in rows:
+        tasks.setdefault(t, {}).setdefault((m, o), []).append((c, quality[i][m]))
+    out = []
+    for t, groups in tasks.items():
+        allocs = []
+        for (m, o), items in sorted(groups.items()):
+            n, cost = len(items), sum(c for c, _ in items)
+            qq = sum(Fraction(str(p)) for _, p in items)
+            allocs.append(_alloc(m, o, provider[m], n, cost, str(qq), str(qq / n),
+                                 _se(*(float(p) for _, p in items))))  # fmt: skip
+        out.append({"name": t, "volume": sum(a["count"] for a in allocs),
+                    "cost_usd": _usd(sum(sum(c for c, _ in v) for v in groups.values())),
+                    "allocations": allocs})  # fmt: skip
+    total = sum(c for _, _, _, _, c, _ in rows)
+    qtotal = sum(Fraction(str(quality[i][m])) for i, _, m, _, _, _ in rows)
+    return {"objective": "min_cost", "status": "feasible", "tasks": out, "assign": {},
+            "totals": {"volume": len(rows), "cost_usd": _usd(total),
+                       "quality_queries": str(qtotal)}}  # fmt: skip
+
+
+def test_one_option_over_two_tasks(tmp_path: Path) -> None:
+    # q0 (t0) and q2 (t1) both on a standard: 40 and 6x2 + 2x6 + 10 = 34
+    qs = [QUERIES[0], QUERIES[2]]
+    rows = [("q0", "t0", "a", "standard", 40, "0.9"), ("q2", "t1", "a", "standard", 34, "0.6")]
+    inst = Inst(tmp_path, queries=qs, rows=rows)
+    doc = _doc_of(rows, qs, {"a": "openai"}) | {"inputs": inst.doc["inputs"]}
+    assert doc["tasks"][1]["allocations"][0]["cost_usd"] == "0.000000000034"
+    assert inst.check(doc) == []
+    doc["tasks"][1]["allocations"][0]["cost_usd"] = "0.000000000040"
+    doc["tasks"][1]["cost_usd"] = "0.000000000040"
+    doc["totals"]["cost_usd"] = "0.00000000008"
+    assert inst.check(doc) == [
+        "tasks[1].allocations[0].cost_usd: '0.000000000040' USD, its queries cost 0.000000000034"
+    ]
+
+
+def test_row_sums_past_2_53_stay_exact(tmp_path: Path) -> None:
+    n = 10**16 + 1  # as in test_row_costs_past_2_53_compare_exactly: 40,000,000,000,000,027
+    cost = 4 * n + 3 + 20
+    qs = [{"id": "q0", "task": "t0", "prompt_tokens": n, "cached_tokens": 1, "output_tokens": 0,
+           "quality": {"a": 0.5}}, QUERIES[4] | {"task": "t0"}]  # fmt: skip
+    rows = [("q0", "t0", "a", "standard", cost, "0.5"), ("q4", "t0", "a", "standard", 31, "0.5")]
+    inst = Inst(tmp_path, queries=qs, rows=rows)
+    doc = _doc_of(rows, qs, {"a": "openai"}) | {"inputs": inst.doc["inputs"]}
+    assert doc["tasks"][0]["allocations"][0]["cost_usd"] == _usd(cost + 31)
+    assert inst.check(doc) == []
+
+
+def test_a_one_query_task_floor_shows_its_mean(tmp_path: Path) -> None:
+    qs = [QUERIES[0], QUERIES[2]]  # t0: q0 (0.9 on a), t1: q2 (0.95 on b)
+    rows = [("q0", "t0", "a", "standard", 40, "0.9"), ("q2", "t1", "b", "standard", 12, "0.95")]
+    inst = Inst(tmp_path, queries=qs, rows=rows)
+    doc = _doc_of(rows, qs, {"a": "openai", "b": "anthropic"}) | {"inputs": inst.doc["inputs"]}
+    doc["assign"] = {"task_min_quality": {"t1": "0.96"}}
+    assert inst.check(doc) == ["assign.task_min_quality.t1: task mean quality 0.950000 is below "
+                               "0.96"]  # fmt: skip
+
+
+def test_the_claim_is_checked_against_the_repriced_rows(inst: Inst) -> None:
+    doc = inst.doc
+    doc["objective"] = "min_cost"
+    doc["gap"], doc["bound"], doc["bound_unit"] = "0", "0.000000000315", "usd"
+    assert inst.check() == []
+    doc["bound"] = "0.000000000316"
+    assert inst.check() == [
+        "bound: '0.000000000316' is above the plan's cost 3.15e-10 USD: not a lower bound"
+    ]
+    doc["objective"], doc["bound_unit"], doc["bound"] = "max_quality", "quality_queries", "3.54"
+    assert inst.check() == [
+        "bound: '3.54' is below the plan's quality 3.550000: not an upper bound"
+    ]

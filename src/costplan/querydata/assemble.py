@@ -23,11 +23,12 @@ def models_of(parts: Sequence[Part]) -> tuple[str, ...]:
     return tuple(seen)
 
 
-def quality_matrix(parts: list[Part], models: tuple[str, ...]) -> npt.NDArray[np.int64]:
-    """The (queries, models) int64 matrix, -1 where absent; frees each piece's matrix."""
+def quality_matrix(parts: list[Part], models: tuple[str, ...]) -> npt.NDArray[np.int32]:
+    """The (queries, models) int32 matrix of micro-units (at most 10**6), -1 where absent;
+    frees each piece's matrix."""
     col = {m: k for k, m in enumerate(models)}
     total = sum(p.size for p in parts)
-    out = np.full((total, len(models)), -1, dtype=np.int64)
+    out = np.full((total, len(models)), -1, dtype=np.int32)
     start = 0
     for i, p in enumerate(parts):
         idx = [col[m] for m in p.models]

@@ -299,8 +299,10 @@ class _PerQuery:
         qsum = np.zeros(n_keys, dtype=object)
         np.add.at(qsum, key, qmicro.astype(object))
         # Bernoulli spread of each row's realised quality: sum p (1 - p), in micro^2, exact
+        # (a query without a quality, -1, is reported apart and adds no spread: never < 0)
         bern = np.zeros(n_keys, dtype=object)
-        np.add.at(bern, key, (qmicro * (10**6 - qmicro)).astype(object))
+        known = np.maximum(qmicro, 0)
+        np.add.at(bern, key, (known * (10**6 - known)).astype(object))
         tasks = self.doc["tasks"]
         shown = [t.get("name") for t in tasks]
         if shown != [n or "(all)" for n in names]:
