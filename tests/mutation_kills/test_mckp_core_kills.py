@@ -1129,3 +1129,73 @@ def test_dp_prunes_hopeless_states_by_hand() -> None:
     ):
         assert out.groups.dtype == np.int64  # fmt: skip
         assert out.options.dtype == np.int64
+
+
+def dp_states(c: dict[str, Any], target: int) -> tuple[str, int, int, int]:
+    """The DP of the docstring in Fractions: (outcome, layers, peak, total states).
+
+    Groups go nearest-to-lam first (score min(lam - fwd, bwd - lam), fwd = the best forward
+    efficiency, at least 0, bwd = the least backward one; ties in group order); after each group
+    the states (weight, profit change) are the Pareto-undominated ones (ties to the lower weight)
+    whose bound a + ext >= 0, a = p0 - target + profit change, ext = lam+ * c for a capacity
+    c >= 0 left, lam- * c for a deficit (-inf with no backward step left), lam+/lam- the
+    max/min over the groups still to come.
+    """
+    p, w, am, groups, keep, lam = c["p"], c["w"], c["am"], c["groups"], c["keep"], c["lam"]
+    p0 = sum(p[g][am[g]] for g in range(len(p)))
+    c0 = c["cap"] - sum(w[g][am[g]] for g in range(len(p)))
+    inf = float("inf")
+    moves, fwd, bwd, score = [], [], [], []
+    for g in groups:
+        mv = [
+            (w[g][k] - w[g][am[g]], p[g][k] - p[g][am[g]]) for k in range(len(p[g])) if keep[g][k]
+        ]
+        f = [Fraction(dp_, dw) for dw, dp_ in mv if dw > 0]
+        b = [Fraction(dp_, dw) for dw, dp_ in mv if dw < 0]
+        fwd.append(max([Fraction(0), *f]))
+        bwd.append(min(b) if b else inf)
+        score.append(min(lam - fwd[-1] if f else inf, bwd[-1] - lam))
+        moves.append(mv)
+    order = sorted(range(len(groups)), key=lambda i: score[i])
+    states = [(0, 0)]
+    peak = total = 0
+    for n, i in enumerate(order):
+        rest = order[n + 1 :]
+        lp_ = max([Fraction(0), *(fwd[j] for j in rest)])
+        lm = min([inf, *(bwd[j] for j in rest)])
+        cand = sorted({(sw + dw, sp + dp_) for sw, sp in states for dw, dp_ in moves[i]},
+                      key=lambda t: (t[0], -t[1]))  # fmt: skip
+        kept, best = [], None
+        for sw, sp in cand:
+            if best is not None and sp <= best:
+                continue
+            best = sp
+            left = c0 - sw
+            if left >= 0:
+                ok = p0 - target + sp + lp_ * left >= 0
+            else:
+                ok = lm != inf and p0 - target + sp + lm * left >= 0
+            if ok:
+                kept.append((sw, sp))
+        states = kept
+        peak, total = max(peak, len(states)), total + len(states)
+        if not states:
+            return "none", n + 1, peak, total
+    fits = [sp for sw, sp in states if sw <= c0]
+    found = bool(fits) and p0 + max(fits) >= target
+    return ("found" if found else "none"), len(order), peak, total
+
+
+def test_dp_state_counts_match_the_exact_dp() -> None:
+    rng = random.Random(SEED + 31)
+    print("seed", SEED + 31)
+    pruned = 0
+    for it in range(250):
+        c = dp_case(rng)
+        base = c["best"] if c["best"] is not None else 0
+        target = base + rng.choice([-30, -3, 0, 0, 1])
+        res = run_dp(c, target)
+        want = dp_states(c, target)
+        assert (res.outcome, res.layers, res.peak_states, res.total_states) == want, (it, c)
+        pruned += want[3] < sum(len(c["keep"][g]) for g in c["groups"])
+    assert pruned > 50
