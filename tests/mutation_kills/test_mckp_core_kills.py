@@ -13,6 +13,7 @@ and several chunks on tiny arrays.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import random
 import time
@@ -1199,3 +1200,46 @@ def test_dp_state_counts_match_the_exact_dp() -> None:
         assert (res.outcome, res.layers, res.peak_states, res.total_states) == want, (it, c)
         pruned += want[3] < sum(len(c["keep"][g]) for g in c["groups"])
     assert pruned > 50
+
+
+def test_deepening_targets_follow_the_schedule(monkeypatch: pytest.MonkeyPatch) -> None:
+    # exact_core's comments: targets T = max(z + 1, floor(L) - depth), depth starting at
+    # (ub - (z + 1)) // 512; after a "none" the depth doubles plus one while the run was cheap
+    # (< 200,000 states) and else grows by a quarter, at least 1. Every other DP run is
+    # reported as 250,000 states to take the second branch.
+    seen: dict[str, Any] = {}
+
+    def traced_core(q: Any, **kw: Any) -> Any:
+        seen.update(q=q, depth=(q.ub - (q.z + 1)) // 512, n=0)
+        return mckp_core.exact_core(q, **kw)
+
+    def traced_dp(*args: Any) -> Any:
+        q, d = seen["q"], seen["depth"]
+        assert args[8] == max(q.z + 1, q.ub - d)
+        res = _dp(*args)
+        if seen["n"] % 2:
+            res = dataclasses.replace(res, total_states=250_000)
+        seen["n"] += 1
+        seen["deep"] = seen.get("deep", 0) + (d >= 8)
+        if res.outcome == "none":
+            seen["depth"] = 2 * d + 1 if res.total_states < 200_000 else d + max(1, d // 4)
+        return res
+
+    monkeypatch.setattr(mckp, "exact_core", traced_core)
+    monkeypatch.setattr(mckp_core, "_dp", traced_dp)
+    rng = random.Random(SEED + 33)
+    print("seed", SEED + 33)
+    for _ in range(150):
+        pr = random_problem(rng)
+        pr = MckpProblem(
+            pr.cost,
+            pr.value,
+            pr.feasible,
+            pr.budget if pr.objective == "max_value" else None,
+            pr.objective,
+            pr.min_value if pr.objective == "min_cost" else None,
+        )
+        res = solve_mckp(pr)
+        best = brute(pr)
+        assert res.objective == best or best is None
+    assert seen.get("deep", 0) > 10
