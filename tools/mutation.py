@@ -84,8 +84,12 @@ def _checker() -> list[Module]:
             "tests/mutation_kills/test_checker_cache_kills.py",
             "tests/mutation_kills/test_checker_certificate_kills.py",
         )
+        # verify/costs.py also runs its own kill tests (latency, profiles, measured costs)
+        own = {"costs": ("tests/mutation_kills/test_checker_costs_kills.py",)}
         arithmetic = [
-            Module(f"checker-{name}", f"src/costplan/verify/{name}.py", tests)
+            Module(
+                f"checker-{name}", f"src/costplan/verify/{name}.py", (*tests, *own.get(name, ()))
+            )
             for name in ("prices", "costs", "certificate")
         ]
         proof_tests = (
@@ -183,21 +187,46 @@ def _solvers() -> list[Module]:
         Module(
             "solvers-constrained",
             "src/costplan/solvers/constrained.py",
+            # the kill file's enumeration stands in for test_constrained.py's 1,000 brute-force
+            # instances (7 s) and its stopped CP-SAT for test_constrained_timeout.py's (20 s)
             (
                 kills.format("constrained"),
-                sv.format("constrained"),
-                sv.format("constrained_timeout"),
+                *(
+                    f"{sv.format('constrained')}::test_{name}"
+                    for name in (
+                        "reduction_keeps_options_a_binding_capacity_needs",
+                        "a_non_binding_constraint_costs_nothing_at_2000_queries",
+                    )
+                ),
             ),
         ),
         Module(
             "solvers-sidelag",
             "src/costplan/solvers/sidelag.py",
-            (kills.format("sidelag"), sv.format("constrained"), sv.format("constrained_timeout")),
+            # behaviour by enumeration, and test_sidelag's two differential searches (the
+            # restricted LP and the warm start against the plain search); the constrained suites
+            # (30 s) reach sidelag through solve_constrained only
+            (
+                kills.format("sidelag"),
+                *(
+                    f"{sv.format('sidelag')}::test_{name}"
+                    for name in (
+                        "restricted_search_matches_the_full_search_and_brute_force",
+                        "warm_start_at_the_unconstrained_price_changes_nothing",
+                    )
+                ),
+            ),
         ),
+        # its kill tests hold a shorter copy of test_classlevel.py's brute force (9 s a run)
+        # and of test_scaled_claims.py's 2,000-instance fuzz (20 s); the reproducer stays
         Module(
             "solvers-classlevel",
             "src/costplan/solvers/classlevel.py",
-            (kills.format("classlevel"), sv.format("classlevel"), sv.format("scaled_claims")),
+            (
+                kills.format("classlevel"),
+                sv.format("scaled_claims")
+                + "::test_reproducer_10e8_queries_exact_status_and_bound",
+            ),
         ),
     ]
 
@@ -234,7 +263,8 @@ def _more() -> list[Module]:
                 (k.format(f"checker_{n}"), "tests/trust/test_verify.py", *more),
             )
             for n, more in (
-                ("classplan", ()),
+                # the commitment rows and fees reach classplan.py through check_commitments
+                ("classplan", (k.format("checker_commitments"),)),
                 (
                     "risk",
                     (
@@ -259,10 +289,26 @@ def _more() -> list[Module]:
             (k.format("checker_init"), "tests/trust/test_verify.py"),
         ),
         # cost arithmetic outside pricing/cost.py
-        Module("option-pricing", "src/costplan/option_pricing.py", (k.format("option_pricing"),)),
-        Module("pricing-caching", "src/costplan/pricing/caching.py", (k.format("caching"),)),
-        Module("pricing-whatif", "src/costplan/pricing/whatif.py", (k.format("whatif"),)),
-        Module("numbers", "src/costplan/numbers.py", (k.format("numbers"),)),
+        Module(
+            "option-pricing",
+            "src/costplan/option_pricing.py",
+            (k.format("option_pricing"), "tests/pricing/test_caching.py"),
+        ),
+        Module(
+            "pricing-caching",
+            "src/costplan/pricing/caching.py",
+            (k.format("caching"), "tests/pricing/test_caching.py"),
+        ),
+        Module(
+            "pricing-whatif",
+            "src/costplan/pricing/whatif.py",
+            (k.format("whatif"), "tests/test_whatif.py"),
+        ),
+        Module(
+            "numbers",
+            "src/costplan/numbers.py",
+            (k.format("numbers"), "tests/trust/test_values.py"),
+        ),
         # the side rows' exact LP near the budget price
         Module(
             "solvers-sidenear",

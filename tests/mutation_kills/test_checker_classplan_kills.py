@@ -565,3 +565,190 @@ def test_cascade_latency_is_the_sum_of_its_steps(cascade: tuple[Path, dict[str, 
         "task with a latency SLO",
         cut,
     ]
+
+
+def test_tasks_and_rows_out_of_line(base: tuple[Path, dict[str, Any]]) -> None:
+    path, doc = base
+    # a non-mapping row between two rows: the row after it is still read
+    bad = copy.deepcopy(doc)
+    bad["tasks"][0]["allocations"].insert(1, "x")
+    assert _lines(bad, path) == ["tasks[0].allocations[1]: not a mapping"]
+    # a plan with fewer tasks than the workload: the missing one is named, nothing crashes
+    bad = copy.deepcopy(doc)
+    del bad["tasks"][1]
+    assert _lines(bad, path)[0] == "tasks: tasks ['a'] are not the workload's ['a', 'b']"
+
+
+def test_split_counts_only_used_rows(base: tuple[Path, dict[str, Any]]) -> None:
+    """split: false on task b: one row of 200 and a row of 0 use one option; a row of 199 and
+    a row of 1 use two."""
+    path, doc = base
+    text = WORKLOAD.replace("    latency: batch\n", "    latency: batch\n    split: false\n")
+    _rewrite(path, doc, text)
+    standard = {"mode": "standard", "cost_per_query_usd": "0.003",
+                "cost_p95_per_query_usd": "0.003"}  # fmt: skip
+    doc["tasks"][1]["allocations"].append(_zero_row(doc, 1, 0, **standard))
+    assert _lines(doc, path) == []
+    doc["tasks"][1]["allocations"][0]["count"] = 199
+    doc["tasks"][1]["allocations"][1]["count"] = 1
+    assert "tasks[1].allocations: split: false but 2 options are used" in _lines(doc, path)
+
+
+def test_a_task_without_queries(tmp_path: Path) -> None:
+    """Task c has volume 0: its mean quality is 0, it has no share to state, and it adds
+    nothing to the plan's $3.15."""
+    text = WORKLOAD.replace("quality:\n", "  - {name: c, volume: 0, prompt: {tokens: 10}, "
+                            "output_tokens: 1}\nquality:\n") + "  c: {small: 0.5}\n"  # fmt: skip
+    path = _write(tmp_path, text)
+    doc = _solve(path, objective="min_cost")
+    assert doc["totals"]["cost_usd"] == "3.15"
+    assert _found(doc, path) == []
+    doc["tasks"][2]["mean_quality"] = "0.000002"  # above 0 + 3/2 x 10^-6
+    assert _lines(doc, path) == ["tasks[2].mean_quality: '0.000002', recomputed 0.0000000"]
+
+
+def test_quality_stderr_from_n(tmp_path: Path) -> None:
+    """small on task a: quality 0.7 over n = 100 items: se = sqrt(0.7 x 0.3 / 100) =
+    sqrt(0.0021) = 0.0458258; the stated value within 1e-12 + 1e-9 x se."""
+    text = WORKLOAD.replace("  a: {small: 0.7, big: 0.9}\n",
+                            "  a:\n    small: {score: 0.7, n: 100}\n    big: 0.9\n")  # fmt: skip
+    path = _write(tmp_path, text)
+    doc = _solve(path, objective="min_cost")
+    a1 = "tasks[0].allocations[1]"
+    se = doc["tasks"][0]["allocations"][1]["quality_stderr"]
+    assert abs(se - 0.0021**0.5) < 1e-15
+    assert _found(doc, path) == []
+    for stated, ok in ((se + 3e-11, True), (se - 3e-11, True), (se + 6e-11, False),
+                       (None, False), ("x", False)):  # fmt: skip
+        bad = copy.deepcopy(doc)
+        bad["tasks"][0]["allocations"][1]["quality_stderr"] = stated
+        got = [g for g in _lines(bad, path) if g.startswith(a1)]
+        want = f"{a1}.quality_stderr: {stated!r}, the workload's n / stderr give 0.04582575"
+        assert (got == []) if ok else (len(got) == 1 and got[0].startswith(want)), stated
+    bad = copy.deepcopy(doc)
+    del bad["tasks"][0]["allocations"][1]["quality_stderr"]  # not stated: not judged
+    assert _lines(bad, path) == []
+
+
+def test_robust_max_quality_with_a_binding_budget(tmp_path: Path) -> None:
+    """Robust: the budget binds the p95 costs (task b's output at p95 1,000 tokens), so the
+    certificate's bound D is built on p95 costs; a plan the solver writes passes."""
+    text = WORKLOAD.replace(
+        "    output_tokens: 500\n", "    output_tokens: {mean: 500, p95: 1000}\n"
+    )
+    path = _write(tmp_path, text)
+    doc = _solve(path, robust=True, budget_usd=Decimal(6))
+    assert _found(doc, path) == []
+    assert doc["status"] == "optimal"
+
+
+def test_allow_lists_and_unscored_models_in_the_bound(tmp_path: Path) -> None:
+    """Task a may use small only (0.7 < its floor 0.8 is then infeasible; so the floor goes)
+    and a sheet model without any score is no option: the certificate's bound ranges over the
+    options left, and the plan passes."""
+    text = WORKLOAD.replace("    min_quality: 0.8\n", "    allow: [small]\n")
+    prices = PRICES + "  spare:\n    provider: x\n    input_usd_per_mtok: 0\n" \
+        "    output_usd_per_mtok: 0\n"  # fmt: skip
+    path = _write(tmp_path, text, prices)
+    for objective in ("max_quality", "min_cost"):
+        doc = _solve(path, objective=objective, budget_usd=Decimal(2))
+        assert [a["model"] for a in doc["tasks"][0]["allocations"]] == ["small"]
+        assert _found(doc, path) == []
+
+
+@pytest.mark.parametrize(
+    ("extra", "kwargs"),
+    [
+        # max_quality would put all 1,200 queries on big (1,600,000 tokens, 100% anthropic);
+        # each cap binds above the 574 requests / 735,000 tokens / 73% the floors need
+        ("constraints:\n  capacity: {big: {requests: 900}}\n", {}),
+        ("constraints:\n  capacity: {big: {tokens: 1200000}}\n", {}),
+        ("constraints:\n  max_provider_share: {anthropic: 0.8}\n", {}),
+        # the p95 budget binds a max_quality plan with the cascade among the options
+        ("", {"robust": True, "budget_usd": Decimal(6)}),
+        ("", {"budget_usd": Decimal(5)}),
+    ],
+)
+def test_cascade_plans_with_binding_rows_pass(
+    tmp_path: Path, extra: str, kwargs: dict[str, Any]
+) -> None:
+    """The certificate's bound D ranges over every option, the cascade with its steps' reach,
+    costs and tokens in the side rows; a plan the solver writes passes (an error in any of
+    them moves D off the certificate's)."""
+    text = CASCADE.replace(
+        "    output_tokens: 500\n", "    output_tokens: {mean: 500, p95: 1000}\n"
+    )
+    path = _write(tmp_path, text + extra)
+    doc = _solve(path, **kwargs)
+    assert any(a["kind"] == "cascade" for t in doc["tasks"] for a in t["allocations"]) or extra
+    assert _found(doc, path) == []
+
+
+def test_defaults_and_unpriced_rows(base: tuple[Path, dict[str, Any]]) -> None:
+    path, doc = base
+    a0 = doc["tasks"][0]["allocations"][0]
+    for field in ("kind", "cost_source"):  # model and tokens by default
+        bad = copy.deepcopy(doc)
+        del bad["tasks"][0]["allocations"][0][field]
+        assert _lines(bad, path) == [], field
+    bad = copy.deepcopy(doc)
+    bad["tasks"][0]["allocations"][0]["cost_usd"] = None
+    assert _lines(bad, path) == [f"{A0}.cost_usd: None USD, recomputed 2.25 USD"]
+    # a row of unknown kind without its stated figures counts 0 a query at quality 0:
+    # task a then costs 500 x $0.0012 = $0.60, quality 350 (0.35; 0.35 of its 1,000 < 0.8)
+    bad = copy.deepcopy(doc)
+    row = bad["tasks"][0]["allocations"][0]
+    row["kind"] = "other"
+    for field in ("cost_per_query_usd", "cost_p95_per_query_usd", "quality"):
+        del row[field]
+    assert a0["count"] == 500
+    assert _lines(bad, path) == [
+        f"{A0}.kind: unknown allocation kind 'other'",
+        "tasks[0].cost_usd: '2.85' USD, recomputed 0.6 USD",
+        "tasks[0].mean_quality: '0.800000', recomputed 0.3500000",
+        "tasks[0].min_quality: mean quality 0.3500000 is below the floor 0.8",
+        "totals.cost_usd: '3.15' USD, recomputed 0.9 USD",
+        "totals.cost_p95_usd: '3.15' USD, recomputed 0.9 USD",
+        "totals.quality_queries: '920.000000', recomputed 470.0000000",
+        "bound: '3.15' is above the plan's cost 0.9 USD: not a lower bound",
+        "bound: '3.15' is not between the plan's objective and the certificate's bound",
+    ]
+
+
+def test_a_row_the_pricer_excludes(base: tuple[Path, dict[str, Any]]) -> None:
+    """An SLO of 500 ms on task a and big's p95 of 900 ms: big is excluded there."""
+    path, doc = base
+    prices = path.parent / "prices.yaml"
+    prices.write_text(PRICES + "    latency_ms: {p95: 900}\n")
+    doc["inputs"][str(prices)] = _sha(prices)
+    _rewrite(
+        path,
+        doc,
+        WORKLOAD.replace(
+            "    min_quality: 0.8\n", "    min_quality: 0.8\n    max_latency_p95_ms: 500\n"
+        ),
+    )
+    lines = _lines(doc, path)
+    assert lines[0] == f"{A0}.model: 'big' is not usable: p95 latency 900 ms is above the SLO"
+    assert (
+        "tasks[0].allocations[1].model: 'small' is not usable: no p95 latency known for a "
+        "task with a latency SLO" in lines
+    )
+
+
+def test_a_cascade_step_without_the_cascades_mode(cascade: tuple[Path, dict[str, Any]]) -> None:
+    """The cascade run in batch: small has a batch price, big none."""
+    path, doc = cascade
+    _rewrite(path, doc, CASCADE.replace("mode: standard}", "mode: batch}"))
+    doc["tasks"][1]["allocations"][0]["mode"] = "batch"
+    assert _lines(doc, path)[0] == ("tasks[1].allocations[0].model: step 'big' is not usable: "
+                                    "model 'big' has no 'batch' price")  # fmt: skip
+
+
+def test_a_task_without_quality_scores(base: tuple[Path, dict[str, Any]]) -> None:
+    """costplan's loader refuses such a workload, the checker reads it: task b's row has no
+    score (and no option is left for b's bound)."""
+    path, doc = base
+    _rewrite(path, doc, WORKLOAD.replace("  b: {small: 0.6, big: 0.95}\n", ""))
+    assert _lines(doc, path)[0] == ("tasks[1].allocations[0].model: 'small' (batch) is not "
+                                    "usable: no quality score for the task")  # fmt: skip

@@ -315,3 +315,31 @@ def test_committed_row_rounds_each_cost_up(tmp_path: Path) -> None:
         "k.commitment: 'c' covers 'small' (standard), not 'big' (standard)",
         "k.commitment: 'c' covers 'small' (standard), not 'small' (batch)",
     ]
+
+
+def test_fees_count_in_their_providers_share(base: tuple[Path, dict[str, Any]]) -> None:
+    """big is openai's: its rows cost $1,000 and both fees $2,000, so openai gets $3,000 of
+    the $3,000 (100%): a cap of 0.99 is exceeded; without the fees it would be 1/3."""
+    import hashlib
+
+    path, doc = base
+    path.write_text(TWO + "constraints:\n  max_provider_share: {openai: 0.99}\n")
+    doc["inputs"][str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert _lines(doc, path, "tasks") == [
+        "tasks: provider 'openai' gets 3000 USD, more than 99% of the plan's 3000 USD"
+    ]
+
+
+def test_entries_after_one_that_is_skipped_are_read(base: tuple[Path, dict[str, Any]]) -> None:
+    path, doc = base
+    bad = copy.deepcopy(doc)
+    bad["commitments"] = [5, *doc["commitments"]]
+    assert _lines(bad, path) == [
+        "commitments: [None, 'ptu', 'cud'] are not the workload's ['cud', 'ptu']"
+    ]
+    bad["commitments"] = [{"name": "other"}, doc["commitments"][0], doc["commitments"][1]]
+    bad["commitments"][1]["fee_usd"] = "1"
+    assert _lines(bad, path) == [
+        "commitments: ['other', 'ptu', 'cud'] are not the workload's ['cud', 'ptu']",
+        f"{C1}.fee_usd: '1', the workload gives 1500 USD",
+    ]

@@ -495,3 +495,70 @@ def test_quality_interval_is_clipped_to_zero_and_one(tmp_path: Path) -> None:
         assert abs(lo - want[0]) < 1e-12
         assert abs(hi - want[1]) < 1e-12
         assert _found(doc, path) == []
+
+
+def test_quality_at_the_floor_without_errors(tmp_path: Path) -> None:
+    """No stderr, no n: sd 0, and P(floor met) is 1 exactly at the floor (0.8 >= 0.8), 0 below
+    it; a task of volume 0 has mean 0 and sd 0 (P = 0 for its floor 0.5)."""
+    tasks = (_task("t", "1000", 10, ", min_quality: 0.8")
+             + _task("z", "0", 10, ", min_quality: 0.5"))  # fmt: skip
+    path = _workload(tmp_path, tasks, "  t: {m: 0.8}\n  z: {m: 0.9}\n")
+    doc = _solved(path)
+    q = doc["quality_risk"]["tasks"]
+    assert (q[0]["sd"], q[0]["p_floor_met"]) == (0.0, 1.0)
+    assert (q[1]["sd"], q[1]["p_floor_met"]) == (0.0, 0.0)
+    assert _found(doc, path) == []
+    bad = copy.deepcopy(doc)
+    bad["chance"] = {"floor_confidence": 1}  # P = 1 is not below 1; task z has P = 0
+    assert [g for g in _risk_lines(bad, path) if g.startswith("chance")] == [
+        "chance.floor_confidence: task 'z': P(floor met) recomputed 0.0 is below the stated 1.0"
+    ]
+    bad = copy.deepcopy(doc)
+    bad["quality_risk"]["tasks"] = q[:1]  # task z's entry missing: its figures are None
+    assert _risk_lines(bad, path) == [
+        "quality_risk.tasks[1].sd: None, recomputed 0.0",
+        "quality_risk.tasks[1].p_floor_met: None, recomputed 0.0",
+    ]
+
+
+def test_quality_below_the_floor_without_errors(tmp_path: Path) -> None:
+    """Task t on m (0.9) and m2 (0.5, costlier): the plan puts all 1,000 on m; moved to m2 the
+    mean is 0.5 < 0.8 with sd 0, so P(floor met) is 0."""
+    path = _workload(tmp_path, _task("t", "1000", 10, ", min_quality: 0.8"),
+                     "  t: {m: 0.9, m2: 0.5}\n")  # fmt: skip
+    doc = _solved(path)
+    row = doc["tasks"][0]["allocations"][0]
+    assert (row["model"], doc["quality_risk"]["tasks"][0]["p_floor_met"]) == ("m", 1.0)
+    row["model"] = "m2"
+    assert "quality_risk.tasks[0].p_floor_met: 1.0, recomputed 0.0" in _risk_lines(doc, path)
+
+
+def test_a_plan_missing_a_task(tmp_path: Path) -> None:
+    """The rows of a task the plan leaves out count as none (no crash in either section)."""
+    path, doc = _normal_plan(tmp_path)
+    bad = copy.deepcopy(doc)
+    del bad["tasks"][1]
+    lines = _found(bad, path)
+    assert "tasks: tasks ['a'] are not the workload's ['a', 'b']" in lines
+    sub = tmp_path / "q"
+    sub.mkdir()
+    path2, qdoc = _quality_plan(sub)
+    del qdoc["tasks"][1]
+    assert "quality_risk.tasks[1].sd: 0.01, recomputed 0.0" in _found(qdoc, path2)
+
+
+def test_monte_carlo_with_sampled_prompts(tmp_path: Path) -> None:
+    """Sampled prompts give each query a spread and the mean an error: both enter the draws
+    (a plan the solver writes, drawn in the documented order, passes)."""
+    folder = tmp_path / "s"
+    folder.mkdir()
+    for i, text in enumerate(["short", "a somewhat longer prompt", "x " * 60]):
+        (folder / f"{i}.txt").write_text(text)
+    tasks = ("  - {name: t, volume: {mean: 140000, p05: 110000, p95: 180000}, "
+             "prompt: {samples: \"s/*.txt\"}, output_tokens: 0}\n")  # fmt: skip
+    path = _workload(tmp_path, tasks, "  t: {m: 0.9}\n")
+    doc = _solved(path, budget_usd="4")
+    assert doc["risk"]["method"] == "monte_carlo"
+    assert doc["tasks"][0]["samples"] == 3
+    assert doc["tasks"][0]["allocations"][0]["cost_sd_per_query_usd"] != "0"
+    assert _found(doc, path) == []

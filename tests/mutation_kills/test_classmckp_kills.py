@@ -26,8 +26,10 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from costplan.solvers import classmckp as cm
 from costplan.solvers import classprices as cp
 from costplan.solvers import classsearch as cs
-from costplan.solvers.classlevel import ClassProblem, ClassSolution
+from costplan.solvers.classlevel import ClassProblem, ClassSolution, LinearRow
+from costplan.solvers.protocol import Scaling
 from tests.mutation_kills.test_classbound_kills import formula_d, holds, lp_value
+from tests.mutation_kills.test_classsearch_kills import give_up_while_a_split_false_task_has_options
 from tests.solvers.classlevel_oracle import brute_force
 from tests.solvers.test_classlevel import random_problem
 
@@ -528,3 +530,188 @@ def test_prices_name_the_task_whose_step_binds() -> None:
     assert pr.critical == 1
     assert pr.lam == Fraction(100_000, 3)
     assert pr.bound == 3_800_000
+
+
+# ------------------------------------------------- the entry point: applicability, money unit
+
+
+def one_query_tasks(specs: list[list[tuple[int, int]]], budget: int) -> ClassProblem:
+    """Tasks of one query each; per task a list of (quality, cost) options."""
+    task = [t for t, s in enumerate(specs) for _ in s]
+    return ClassProblem(
+        task=np.asarray(task, np.int64),
+        cost=np.asarray([c for s in specs for _, c in s], np.int64),
+        quality=np.asarray([q for s in specs for q, _ in s], np.int64),
+        volume=np.ones(len(specs), np.int64),
+        floor=np.full(len(specs), -1, np.int64),
+        split=np.ones(len(specs), np.bool_),
+        objective="max_quality",
+        budget=budget,
+    )
+
+
+def test_side_rows_or_no_budget_are_left_to_cpsat() -> None:
+    p = one_query_tasks([[(500_000, 1), (900_000, 3)]], budget=10)
+    assert cm.solve_class_mckp(p) is not None
+    row = LinearRow(np.asarray([0, 1], np.int64), 0, "cap")
+    assert cm.solve_class_mckp(dataclasses.replace(p, extra=(row,))) is None
+    assert cm.solve_class_mckp(dataclasses.replace(p, budget=None)) is None
+    # min_cost without a budget applies: the $1 option
+    mc = dataclasses.replace(p, budget=None, objective="min_cost")
+    sol = cm.solve_class_mckp(mc)
+    assert sol is not None
+    assert (sol.status, sol.counts.tolist()) == ("optimal", [1, 0])
+
+
+def test_the_money_unit_by_hand_at_its_boundaries() -> None:
+    # one query; a task's worst total below 2^60 is solved in exact pico-dollars, from 2^60 on
+    # at 10 x 10^k, the least k that brings max(sum of every option's cost, budget) below 2^60
+    exact = one_query_tasks([[(500_000, 1), (900_000, 2**60 - 1)]], budget=2**60)
+    sol = cm.solve_class_mckp(exact)
+    assert sol is not None
+    assert (sol.status, sol.scaling, sol.counts.tolist()) == ("optimal", (), [0, 1])
+    assert sol.counts.dtype == np.int64
+    assert {"rounds", "configs", "margin", "lp_bound", "lagrangian_bound"} <= set(sol.stats)
+    assert sol.method == "mckp"
+    at = one_query_tasks([[(500_000, 1), (900_000, 2**60)]], budget=2**60 + 10)
+    sol = cm.solve_class_mckp(at)
+    assert sol is not None
+    assert (sol.status, sol.scaling, sol.counts.tolist()) == (
+        "optimal",
+        (Scaling("money", 10),),
+        [0, 1],
+    )
+    assert sol.counts.dtype == np.int64
+    assert {"rounds", "configs", "margin"} <= set(sol.stats)
+    assert sol.method == "mckp"
+    # options 5 x 2^60 - 1 and 5 x 2^60: the sum 10 x 2^60 - 1 over 10 is 2^60 - 1 (unit 10)
+    ten = one_query_tasks([[(500_000, 5 * 2**60 - 1), (900_000, 5 * 2**60)]], budget=5 * 2**60 + 10)
+    sol = cm.solve_class_mckp(ten)
+    assert sol is not None
+    assert (sol.status, sol.scaling, sol.counts.tolist()) == (
+        "optimal",
+        (Scaling("money", 10),),
+        [0, 1],
+    )
+    # 5 x 2^60 twice: 10 x 2^60 over 10 is 2^60 itself: unit 100
+    hundred = one_query_tasks(
+        [[(500_000, 5 * 2**60), (900_000, 5 * 2**60)]], budget=5 * 2**60 + 100
+    )
+    sol = cm.solve_class_mckp(hundred)
+    assert sol is not None
+    assert (sol.status, sol.scaling, sol.counts.tolist()) == (
+        "optimal",
+        (Scaling("money", 100),),
+        [0, 1],
+    )
+
+
+def test_tasks_below_2_60_whose_sum_is_not_stay_exact() -> None:
+    # two tasks of one query, options $0 and 0.75 x 2^60 each: every task below 2^60, their sum
+    # 1.5 x 2^60 above; the shifted core sums 1.5 x 2^60 < 2^61: exact money. Budget 0.75 x 2^60
+    # + 5: one task on its dear option (+.4): quality 1.4
+    c = 3 * 2**58
+    p = one_query_tasks([[(500_000, 0), (900_000, c)], [(500_000, 0), (900_000, c)]], c + 5)
+    sol = cm.solve_class_mckp(p)
+    assert sol is not None
+    assert (sol.status, sol.scaling, sol.objective) == ("optimal", (), 1_400_000)
+    assert brute_force(p) == (1_400_000, c)
+    assert got(p, sol) == (1_400_000, c)
+
+
+def test_shifted_sums_past_2_61_retry_at_unit_10() -> None:
+    # three tasks of one query, options $0 and 2^60 - 1: each below 2^60, but the shifted
+    # configuration costs sum to 3 x (2^60 - 1) > 2^61: the core refuses them, the search runs
+    # again at unit 10 (3 x (2^60 - 1) / 10 < 2^60). Budget 2^60 + 100: one dear option (+.4)
+    c = 2**60 - 1
+    p = one_query_tasks([[(500_000, 0), (900_000, c)]] * 3, 2**60 + 100)
+    assert brute_force(p) == (1_900_000, c)
+    sol = cm.solve_class_mckp(p)
+    assert sol is not None
+    assert sol.scaling == (Scaling("money", 10),)
+    assert holds(p, [int(v) for v in sol.counts])
+    assert sol.objective <= 1_900_000 <= sol.bound  # type: ignore[operator]
+    if sol.status == "optimal":
+        assert got(p, sol) == (1_900_000, c)
+
+
+def swap_instance(short: int = 0) -> ClassProblem:
+    """Two one-query tasks at money scale: T1 (.5, 2^60) or (.8, 2^60 + 5000), T2 (.5, 2^60) or
+    (.9, 2^60 + 10003); budget 2^61 + 10003 - short. By hand (2^60 = 6 mod 10): exactly, T2's
+    dear option fits (2^61 + 10003 <= budget when short = 0), both dear ones do not; at unit 10
+    (costs up, the budget down) T2's does not fit: ceil(2^60 / 10) + ceil((2^60 + 10003) / 10)
+    = (2^61 + 10003 + 4 + 1) / 10 > floor((2^61 + 10003) / 10) = (2^61 + 10003 - 5) / 10. The
+    stricter optimum is T1 dear (1.3); no single exact move improves it (T2 up needs 10003 of
+    slack, there are 5003); the looser twin finds T2 dear (1.4), exactly feasible."""
+    big = 2**60
+    return one_query_tasks(
+        [[(500_000, big), (800_000, big + 5000)], [(500_000, big), (900_000, big + 10_003)]],
+        2 * big + 10_003 - short,
+    )
+
+
+@pytest.mark.parametrize("split", [True, False])
+def test_the_looser_twin_closes_a_scaled_search(
+    split: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    p = swap_instance()
+    if not split:
+        # the same with split: false tasks, each branched on by a search that gives up while
+        # such a task has several options: the twin's branches must reach depth 2 as well
+        p = dataclasses.replace(p, split=np.zeros(2, np.bool_))
+        give_up_while_a_split_false_task_has_options(monkeypatch)
+    assert brute_force(p) == (1_400_000, 2 * 2**60 + 10_003)
+    sol = cm.solve_class_mckp(p)
+    assert sol is not None
+    assert sol.scaling == (Scaling("money", 10),)
+    assert sol.counts.tolist() == [1, 0, 0, 1]
+    assert sol.counts.dtype == np.int64
+    assert (sol.status, sol.objective, sol.bound, sol.gap) == ("optimal", 1_400_000, 1_400_000, 0)
+    assert sol.method == "mckp"
+    assert {"rounds", "configs", "margin"} <= set(sol.stats)
+    cert = sol.certificate
+    assert cert is not None
+    assert cert.lagrangian_bound == formula_d(p, dict(cert.prices))
+
+
+def test_an_exactly_infeasible_twin_plan_is_not_taken() -> None:
+    # one pusd less budget: T2's dear option no longer fits exactly (the twin, rounding the
+    # budget up, still takes it); the exact optimum is the stricter plan, T1 dear (1.3)
+    p = swap_instance(short=1)
+    assert brute_force(p) == (1_300_000, 2 * 2**60 + 5000)
+    sol = cm.solve_class_mckp(p)
+    assert sol is not None
+    assert holds(p, [int(v) for v in sol.counts])
+    assert sol.counts.tolist() == [0, 1, 1, 0]
+    assert sol.objective == 1_300_000
+    assert sol.bound is not None
+    assert sol.bound >= 1_300_000
+    assert sol.status in ("optimal", "feasible")
+    assert sol.method == "mckp"
+
+
+@pytest.mark.parametrize("scale", [1, 2**58])
+def test_two_nested_branchings_through_the_entry_point(
+    scale: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    give_up_while_a_split_false_task_has_options(monkeypatch)
+    # two split: false tasks of 2 queries, options (q, $): (.3, 1), (.9, 3) and (.2, 1),
+    # (.7, 2), budget 7 (times the scale): by brute force
+    p = ClassProblem(
+        task=np.array([0, 0, 1, 1]),
+        cost=np.array([1, 3, 1, 2], dtype=object) * scale,
+        quality=np.array([300_000, 900_000, 200_000, 700_000]),
+        volume=np.array([2, 2]),
+        floor=np.array([-1, -1]),
+        split=np.array([False, False]),
+        objective="max_quality",
+        budget=7 * scale + (10 if scale > 1 else 0),
+    )
+    best = brute_force(p)
+    assert best is not None
+    sol = cm.solve_class_mckp(p)
+    assert sol is not None
+    assert holds(p, [int(v) for v in sol.counts])
+    assert got(p, sol) == best
+    assert sol.status == "optimal"
+    assert sol.scale == (1 if scale == 1 else 10)

@@ -18,6 +18,8 @@ Seeds are fixed and printed.
 from __future__ import annotations
 
 import itertools
+import math
+import time
 from fractions import Fraction
 from typing import Any
 
@@ -34,7 +36,8 @@ from costplan.solvers.constrained import (
     solve_constrained,
     undominated,
 )
-from costplan.solvers.mckp import MckpProblem
+from costplan.solvers.mckp import MckpProblem, solve_mckp
+from costplan.solvers.sidelag import LagrangianResult
 from tests.worklimit import limit_cpsat, status
 
 I64 = npt.NDArray[np.int64]
@@ -100,8 +103,9 @@ def d_of(p: MckpProblem, rows: Rows, shares: Shares, prices: dict[str, Fraction]
     return total if maximize else -total
 
 
-def instance(rng: np.random.Generator) -> tuple[MckpProblem, Rows, Shares]:
-    """A tiny problem (at most 4 queries x 3 options) with side rows likely to bind."""
+def instance(rng: np.random.Generator, more: bool = False) -> tuple[MckpProblem, Rows, Shares]:
+    """A tiny problem (at most 4 queries x 3 options) with side rows likely to bind; ``more``:
+    also max_value without a budget, and shares without a name or a label."""
     g, k = int(rng.integers(1, 5)), 1 if rng.random() < 0.05 else int(rng.integers(2, 4))
     cost = rng.integers(0, 9, (g, k)).astype(np.int64)
     value = (cost + rng.integers(0, 6, (g, k))).astype(np.int64)
@@ -110,9 +114,15 @@ def instance(rng: np.random.Generator) -> tuple[MckpProblem, Rows, Shares]:
     maximize = rng.random() < 0.6
     low = int(np.where(feasible, cost, 99).min(axis=1).sum())
     top = int(np.where(feasible, cost, 0).max(axis=1).sum())
-    budget = int(rng.integers(low, top + 2)) if maximize or rng.random() < 0.3 else None
+    if more:
+        with_budget = rng.random() < (0.9 if maximize else 0.3)
+    else:
+        with_budget = maximize or rng.random() < 0.3
+    budget = int(rng.integers(low, top + 2)) if with_budget else None
     vmax = int(np.where(feasible, value, 0).max(axis=1).sum())
-    min_value = int(rng.integers(0, vmax + 1)) if not maximize or rng.random() < 0.2 else None
+    with_floor = (not maximize and (not more or rng.random() < 0.8)) or (
+        maximize and rng.random() < 0.2)  # fmt: skip
+    min_value = int(rng.integers(0, vmax + 1)) if with_floor else None
     rows: Rows = []
     shares: Shares = []
     for t in range(int(rng.integers(1, 3))):
@@ -129,8 +139,8 @@ def instance(rng: np.random.Generator) -> tuple[MckpProblem, Rows, Shares]:
             member = (rng.random(k) < 0.5).astype(np.int64)
             den = int(rng.integers(1, 8))
             num = int(rng.integers(0 if rng.random() < 0.1 else 1, den + 1))
-            shares.append(ShareConstraint(cost * member, cost.copy(), num, den, f"sh{t}",
-                                          f"share:p{t}"))  # fmt: skip
+            label, name = [(f"sh{t}", f"share:p{t}"), (f"sh{t}", ""), ("", "")][t % 3 * more]
+            shares.append(ShareConstraint(cost * member, cost.copy(), num, den, label, name))
     objective = "max_value" if maximize else "min_cost"
     return MckpProblem(cost, value, feasible, budget, objective, min_value), rows, shares  # type: ignore[arg-type]
 
@@ -145,8 +155,17 @@ def expected_slack(p: MckpProblem, rows: Rows, shares: Shares,
     for r in rows:
         out[r.name or r.label] = Fraction(r.rhs - _sum(r.coef, plan))
     for s in shares:
-        out[s.name or s.label] = Fraction(s.num * _sum(s.whole, plan) - s.den * _sum(s.part, plan))
+        slack = s.num * _sum(s.whole, plan) - s.den * _sum(s.part, plan)
+        out[s.name or s.label or "share"] = Fraction(slack)
     return out
+
+
+def run(p: MckpProblem, rows: Rows, shares: Shares, **kw: Any) -> Any:
+    """solve_constrained, its reported wall time within the time the call took."""
+    t0 = time.perf_counter()
+    got = solve_constrained(p, rows, shares=shares, **kw)
+    assert 0 <= got.wall_s <= time.perf_counter() - t0
+    return got
 
 
 def check(p: MckpProblem, rows: Rows, shares: Shares, got: Any, opt: int | None,
@@ -172,6 +191,16 @@ def check(p: MckpProblem, rows: Rows, shares: Shares, got: Any, opt: int | None,
     else:
         assert got.bound <= opt <= z
     assert got.gap == Fraction(abs(got.bound - z), max(1, abs(z)))
+    assert got.scale == 1  # nothing scaled
+    free = brute(p, [], [])  # the problem without side rows bounds this one
+    assert free is not None
+    assert (got.bound <= free) if maximize else (got.bound >= free)
+    plain = solve_mckp(p)  # the problem without side rows, by the per-query core
+    if plain.status == "optimal" and _meets(p, rows, shares, tuple(int(c) for c in plain.choice)):
+        assert "side rows slack" in got.method  # a row that does not bind costs nothing
+    if "side rows slack" in got.method:  # the unconstrained plan, returned as it is
+        assert got.method == f"{solve_mckp(p).method} (side rows slack)"
+        assert got.stats["side_rows_binding"] == 0
     assert (got.status == "optimal") == (got.bound == z)
     if exact:
         assert z == opt
@@ -184,11 +213,15 @@ def check(p: MckpProblem, rows: Rows, shares: Shares, got: Any, opt: int | None,
         assert cert.lagrangian_bound == d
         assert (d >= opt) if maximize else (d <= opt)
         if "side rows slack" not in got.method:  # the constrained path names its proof
-            tight = (int(np.floor(d)) if maximize else int(np.ceil(d))) == z
+            tight = (math.floor(d) if maximize else math.ceil(d)) == z
             assert cert.proof == ("lagrangian" if tight else "search")
     assert got.stats["groups"] == g
     assert got.stats["options"] == k
     assert got.stats["side_rows"] == len(rows) + len(shares)
+    if "side rows slack" not in got.method:  # what the side-row search and CP-SAT did
+        for key in ("lagrangian_evaluations", "lagrangian_moves", "lagrangian_restricted"):
+            assert got.stats[key] >= 0
+        assert 0 <= got.stats["t_total"] <= got.wall_s
 
 
 def test_a_few_instances_first() -> None:
@@ -198,12 +231,12 @@ def test_a_few_instances_first() -> None:
     rng = np.random.default_rng(seed)
     for _ in range(30):
         p, rows, shares = instance(rng)
-        got = solve_constrained(p, rows, shares=shares, time_limit_s=20)
+        got = run(p, rows, shares, time_limit_s=20)
         check(p, rows, shares, got, brute(p, rows, shares))
     p, hard = _hard()
-    check(p, hard, [], solve_constrained(p, hard), 16)
+    check(p, hard, [], run(p, hard, []), 16)
     p, rows = _binding()
-    check(p, rows, [], solve_constrained(p, rows), 16)
+    check(p, rows, [], run(p, rows, []), 16)
 
 
 def test_every_path_matches_enumeration_on_tiny_instances() -> None:
@@ -214,7 +247,7 @@ def test_every_path_matches_enumeration_on_tiny_instances() -> None:
     for _ in range(130):
         p, rows, shares = instance(rng)
         opt = brute(p, rows, shares)
-        got = solve_constrained(p, rows, shares=shares, time_limit_s=None if _ % 2 else 20)
+        got = run(p, rows, shares, time_limit_s=None if _ % 2 else 20)
         check(p, rows, shares, got, opt)
         path = got.method if got.status != "infeasible" else f"infeasible {got.method}"
         paths[path] = paths.get(path, 0) + 1
@@ -227,14 +260,29 @@ def test_every_path_matches_enumeration_on_tiny_instances() -> None:
     assert sum(n for m, n in paths.items() if m.startswith("infeasible")) >= 10, paths
 
 
+def test_more_kinds_of_rows_match_enumeration() -> None:
+    seed = 11
+    print(f"seed={seed}")
+    rng = np.random.default_rng(seed)
+    paths: dict[str, int] = {}
+    for _ in range(80):
+        p, rows, shares = instance(rng, more=True)
+        got = run(p, rows, shares, time_limit_s=20)
+        check(p, rows, shares, got, brute(p, rows, shares))
+        paths[got.method] = paths.get(got.method, 0) + 1
+    print(paths)
+    assert paths.get("cp-sat", 0) >= 5, paths
+    assert paths.get("lagrangian", 0) >= 5, paths
+
+
 def dominance(p: MckpProblem, rows: Rows, shares: Shares) -> list[list[bool]]:
     """Kept options by the definition: ``i`` is dropped when a feasible ``j`` has value >=,
     cost <= and every row coefficient <= (a share row's ``den*part - num*whole``), and is
     strictly better somewhere or equal everywhere with ``j < i``."""
     g, k = p.cost.shape
-    coefs = [lambda i, j, r=r: int(r.coef[i, j]) for r in rows]
-    coefs += [lambda i, j, s=s: s.den * int(s.part[i, j]) - s.num * int(s.whole[i, j])
-              for s in shares]  # fmt: skip
+    mats = [[[int(x) for x in line] for line in r.coef] for r in rows]
+    mats += [[[s.den * int(a) - s.num * int(b) for a, b in zip(pa, wh, strict=True)]
+              for pa, wh in zip(s.part, s.whole, strict=True)] for s in shares]  # fmt: skip
     keep = []
     for q in range(g):
         row = []
@@ -243,8 +291,8 @@ def dominance(p: MckpProblem, rows: Rows, shares: Shares) -> list[list[bool]]:
             for j in range(k):
                 if j == i or not p.feasible[q, j]:
                     continue
-                a = [int(p.value[q, j]), -int(p.cost[q, j]), *(-c(q, j) for c in coefs)]
-                b = [int(p.value[q, i]), -int(p.cost[q, i]), *(-c(q, i) for c in coefs)]
+                a = [int(p.value[q, j]), -int(p.cost[q, j]), *(-c[q][j] for c in mats)]
+                b = [int(p.value[q, i]), -int(p.cost[q, i]), *(-c[q][i] for c in mats)]
                 if all(x >= y for x, y in zip(a, b, strict=True)) and (a != b or j < i):
                     dropped = True
             row.append(bool(p.feasible[q, i]) and not dropped)
@@ -297,6 +345,12 @@ def test_share_combined_is_exact_past_int64() -> None:
     assert s.key == ""
     assert ShareConstraint(part, whole, 1, 2, "l").key == "l"
     assert ShareConstraint(part, whole, 1, 2, "l", "share:x").key == "share:x"
+    # 2**60 + 1 is no float: kept exactly (10**6 (2**60 + 1) - 999_999 (2**60 + 1) = 2**60 + 1)
+    odd = ShareConstraint(part + 1, whole * 0 + big + 1, 999_999, 10**6)
+    assert [int(x) for x in odd.combined()[0]] == [big + 1, 10**6 - 999_999 * (big + 1)]
+    # den * part = 2**13 * 2**50 = 2**63 alone passes int64: exact, 2**63 - 1 * 1
+    wide = ShareConstraint(np.array([[2**50]], np.int64), np.array([[1]], np.int64), 1, 2**13)
+    assert int(wide.combined()[0, 0]) == 2**63 - 1
     # small: int64 kept (2 * 3 - 1 * 4 = 2, 2 * 0 - 1 * 5 = -5)
     small = ShareConstraint(np.array([[3, 0]], np.int64), np.array([[4, 5]], np.int64), 1, 2)
     got = small.combined()
@@ -335,7 +389,7 @@ def test_more_choices_than_cpsat_takes_answers_from_the_lagrangian(
     for _ in range(90):
         p, rows, shares = instance(rng)
         opt = brute(p, rows, shares)
-        got = solve_constrained(p, rows, shares=shares, time_limit_s=5)
+        got = run(p, rows, shares, time_limit_s=5)
         if got.method == "lagrangian":
             seen += 1
             check(p, rows, shares, got, opt, exact=False)
@@ -361,11 +415,12 @@ def test_a_stopped_cpsat_keeps_the_lagrangian_plan(monkeypatch: pytest.MonkeyPat
         try:
             got = solve_constrained(p, rows, shares=shares, time_limit_s=5)
         except SolverLimitError as e:  # CP-SAT stopped and no plan was known
-            err = str(e)
+            err, hint = e.message, e.hint or ""
         else:
-            err = ""
+            err = hint = ""
         if err:
-            assert "no plan satisfying the side constraints" in err
+            assert err == "no plan satisfying the side constraints found within the time limit"
+            assert hint == "raise --time-limit"
             assert [status(s) for s in solvers] == ["UNKNOWN"]
             raised += 1
             continue
@@ -436,6 +491,12 @@ def test_out_of_range_data_is_refused() -> None:
     huge = LinearConstraint(coef, 2**61, "cap")
     with pytest.raises(SolverLimitError, match="cap too large for exact integer solving"):
         solve_constrained(p, [huge])
+    # unnamed: the message says "row" (a share's spends: "share")
+    with pytest.raises(SolverLimitError, match=r"^row too large"):
+        solve_constrained(p, [LinearConstraint(coef, 2**61)])
+    big = ShareConstraint(0 * p.cost, coef, 1, 2)  # whole spends summing to 2**62
+    with pytest.raises(SolverLimitError, match=r"^share too large"):
+        solve_constrained(p, rows, shares=[big])
 
 
 def _lp(obj: list[list[int]], weight: list[list[int]], cap: int | None) -> Fraction:
@@ -502,9 +563,9 @@ def test_certificate_gives_up_on_an_lp_it_cannot_solve(monkeypatch: pytest.Monke
             np.ones((1, 1), np.int64),
             np.ones((1, 1), np.bool_),
             5,
-            objective,
+            objective,  # type: ignore[arg-type]
             floor,
-        )  # type: ignore[arg-type]
+        )
         cert = constrained._certificate(p, p.cost, p.value, p.feasible)
         assert (cert.sense, dict(cert.prices), cert.lagrangian_bound, cert.proof) == (
             "max" if objective == "max_value" else "min",
@@ -512,3 +573,92 @@ def test_certificate_gives_up_on_an_lp_it_cannot_solve(monkeypatch: pytest.Monke
             None,
             "search",
         )
+
+
+def test_a_search_that_evaluates_nothing_falls_back_to_the_lp_certificate(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The side-row search may find no price and no plan (here: replaced by one that does
+    # nothing); CP-SAT then answers alone and the certificate is the LP's without side rows.
+    def nothing(*_: Any) -> LagrangianResult:
+        return LagrangianResult(None, None, None, {}, 0, 0)
+
+    monkeypatch.setattr(constrained, "lagrangian_plan", nothing)
+    p, rows = _hard()
+    got = run(p, rows, [])
+    check(p, rows, [], got, 16)
+    assert got.method == "cp-sat"
+    cert = got.certificate
+    assert cert is not None
+    assert set(cert.prices) == {"budget"}
+    # the LP without the capacity, by hand: queries 1-3 take their best value per cost until
+    # the budget 11 - 2 (query 0) = 9 runs out... D is recomputed from the price instead:
+    assert cert.lagrangian_bound == d_of(p, [], [], dict(cert.prices))
+    assert cert.lagrangian_bound >= 16
+    assert cert.proof == "search"
+    # and with an LP that cannot be solved either: no D, the bound is CP-SAT's alone
+    monkeypatch.setattr(constrained, "relax", lambda *_: (_ for _ in ()).throw(ValueError()))
+    got = run(p, rows, [])
+    assert (got.status, got.objective, got.bound) == ("optimal", 16, 16)
+    assert got.certificate is not None
+    assert got.certificate.lagrangian_bound is None
+    assert got.certificate.proof == "search"
+
+
+def test_a_share_met_by_spending_nothing() -> None:
+    # two queries, options (cost, value) (0, 1) / (3, 4); option 1 at most 1/2 of spend.
+    # Spending 0 (both on option 0) meets the cap (0 <= 0); one query on option 1 spends 3,
+    # all of it on option 1 (3 > 3/2): so the only feasible plan is [0, 0], value 2.
+    cost = np.array([[0, 3], [0, 3]], np.int64)
+    value = np.array([[1, 4], [1, 4]], np.int64)
+    p = MckpProblem(cost, value, np.ones((2, 2), np.bool_), 6, "max_value")
+    share = ShareConstraint(cost * np.array([0, 1]), cost.copy(), 1, 2, "s", "share:p1")
+    got = run(p, [], [share])
+    check(p, [], [share], got, 2)
+    assert got.choice.tolist() == [0, 0]
+    # the same with a cap of 1/1 (all spend allowed on option 1): both on option 1, value 8
+    share = ShareConstraint(cost * np.array([0, 1]), cost.copy(), 1, 1, "s", "share:p1")
+    check(p, [], [share], run(p, [], [share]), 8)
+
+
+def test_the_range_limit_is_exact() -> None:
+    # _hard's capacity in units of 2**60 - 1 per use... the worst plan sums to
+    # 3 x (2**60 + 2**59) + 0 = 2**62 - ... computed exactly: just under 2**62 is solved.
+    p, rows = _hard()
+    unit = (2**62 - 1) // 4  # 4 queries x unit = 2**62 - 4 < 2**62, not a float's 2**62
+    coef = rows[0].coef * unit
+    coef[0, 1] = unit
+    got = run(p, [LinearConstraint(coef, 2 * unit, "cap")], [])
+    check(p, [LinearConstraint(coef, 2 * unit, "cap")], [], got, 16)
+
+
+def test_cpsat_stopped_at_its_first_solution_keeps_a_valid_bound(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # CP-SAT told to stop at its first solution (no presolve): FEASIBLE with its own bound,
+    # which is widened and rounded away from the objective; every claim still holds.
+    from costplan.solvers import cpsat
+
+    real = cpsat.cp_solver
+    made: list[Any] = []
+
+    def first(*args: Any, **kwargs: Any) -> Any:
+        solver = real(*args, **kwargs)
+        solver.parameters.stop_after_first_solution = True
+        solver.parameters.cp_model_presolve = False
+        made.append(solver)
+        return solver
+
+    monkeypatch.setattr(constrained, "cp_solver", first)
+    seed = 5
+    print(f"seed={seed}")
+    rng = np.random.default_rng(seed)
+    stopped = 0
+    for _ in range(100):
+        p, rows, shares = instance(rng)
+        made.clear()
+        got = run(p, rows, shares, time_limit_s=5)
+        check(p, rows, shares, got, brute(p, rows, shares), exact=False)
+        stopped += [status(s) for s in made] == ["FEASIBLE"]
+    print(f"stopped at a first solution: {stopped}")
+    assert stopped >= 3

@@ -18,9 +18,9 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from costplan.solvers import sidelag
+from costplan.solvers import sidelag, sidenear
 from costplan.solvers.sidelag import SideRow, lagrangian_plan
-from costplan.solvers.sidenear import box_lp, make_box, relax_near
+from costplan.solvers.sidenear import box_lp, first_price, make_box, relax_near
 
 I64 = npt.NDArray[np.int64]
 
@@ -63,8 +63,10 @@ def _instance(rng: np.random.Generator, g: int, k: int) -> tuple[I64, I64, npt.N
     return p, w, feas
 
 
-def test_relax_near_is_the_exact_lp_optimum_when_it_answers() -> None:
-    seed = _seed(0)
+@pytest.mark.parametrize("scale", [1, 16])
+def test_relax_near_is_the_exact_lp_optimum_when_it_answers(scale: int) -> None:
+    """``scale``: the interval on the grid ``1 / scale`` (compared as ``scale p - l w``)."""
+    seed = _seed(0) + scale
     print(f"seed={seed}")
     rng = np.random.default_rng(seed)
     answered = 0
@@ -77,16 +79,17 @@ def test_relax_near_is_the_exact_lp_optimum_when_it_answers() -> None:
         cap = int(rng.integers(lightest, heaviest + 2))
         best, lam = _lp_oracle(p, w, feas, cap)
         width = int(rng.integers(0, 3))
-        l0 = max(0, int(lam) - width)
-        l1 = -(-lam.numerator // lam.denominator) + width
+        ls = lam * scale
+        l0 = max(0, int(ls) - width)
+        l1 = -(-ls.numerator // ls.denominator) + width
         if rng.random() < 0.2:  # an interval that may miss the price
-            l0, l1 = sorted(int(x) for x in rng.integers(0, 8, 2))
-        got = relax_near(p, w, feas, cap, l0, l1)
+            l0, l1 = sorted(int(x) for x in rng.integers(0, 8 * scale, 2))
+        got = relax_near(p, w, feas, cap, l0, l1, scale)
         if got is None:
             continue
         answered += 1
         assert got.bound == best, (seed, g, k)
-        assert l0 <= got.lam <= l1
+        assert l0 <= got.lam * scale <= l1
         assert _l(p, w, feas, cap, got.lam) == best  # its price attains the LP optimum
         plan = got.greedy
         assert feas[np.arange(g), plan].all()
@@ -163,8 +166,10 @@ def test_restricted_search_matches_the_full_search_and_brute_force(
     assert used >= runs // 4, (seed, used)
 
 
-def test_box_lp_is_the_exact_lp_optimum_inside_its_box() -> None:
-    seed = _seed(2)
+@pytest.mark.parametrize("scale", [1, 16])
+def test_box_lp_is_the_exact_lp_optimum_inside_its_box(scale: int) -> None:
+    """``scale``: the box's primary price on the grid ``1 / (den scale)``."""
+    seed = _seed(2) + scale
     print(f"seed={seed}")
     rng = np.random.default_rng(seed)
     answered = 0
@@ -181,9 +186,9 @@ def test_box_lp_is_the_exact_lp_optimum_inside_its_box() -> None:
         n = int(rng.integers(n_lo, n_hi + 1))
         p = obj * den - coef * n  # the priced profits at nu = n / den
         best, lam = _lp_oracle(p, w, feas, cap)
-        wide = [Fraction(int(x), den) for x in rng.integers(0, 3, 2)]
+        wide = [Fraction(int(x), den * scale) for x in rng.integers(0, 3, 2)]
         span = (Fraction(n_lo, den), Fraction(n_hi, den), lam / den - wide[0], lam / den + wide[1])
-        box = make_box(obj, w, feas, [coef], [], (Fraction(n, den),), 0, span, den)
+        box = make_box(obj, w, feas, [coef], [], (Fraction(n, den),), 0, span, den, scale)
         if box is None:
             continue
         got = box_lp(box, (Fraction(n, den),), den, [n], cap)
@@ -235,3 +240,185 @@ def test_warm_start_at_the_unconstrained_price_changes_nothing() -> None:
         seeded += warm.restricted > cold.restricted
     print(f"first evaluation restricted in {seeded}/{runs}")
     assert seeded >= runs // 5, (seed, seeded)
+
+
+def _shed(r: npt.NDArray[np.float64], feas: npt.NDArray[np.bool_], a: I64, plan: I64,
+          mu: float) -> int:  # fmt: skip
+    """How much of row ``a`` the plan sheds when every query moves to its argmax of
+    ``r - mu a`` (ties to the lower index), by a loop over the queries."""
+    out = 0
+    for g in range(r.shape[0]):
+        ks = [k for k in range(r.shape[1]) if feas[g, k]]
+        best = max(ks, key=lambda k: (r[g, k] - mu * a[g, k], -k))
+        out += int(a[g, plan[g]]) - int(a[g, best])
+    return out
+
+
+def test_first_price_is_where_a_capacity_row_first_sheds_its_excess() -> None:
+    """On a 0/1 capacity row with the plan at every query's argmax, a query leaves the capped
+    option once and for all, so the guess is exact: just above it the moves shed the excess,
+    just below they do not (thresholds are multiples of 1/2 here: lam = 1/2, integer data)."""
+    seed = _seed(4)
+    print(f"seed={seed}")
+    rng = np.random.default_rng(seed)
+    checked = 0
+    for _ in range(40):
+        g, k = int(rng.integers(5, 30)), int(rng.integers(2, 5))
+        obj, w, feas = _instance(rng, g, k)
+        coef = np.zeros((g, k), np.int64)
+        coef[:, int(rng.integers(0, k))] = 1
+        r = obj - 0.5 * w
+        plan = np.where(feas, r, -np.inf).argmax(axis=1).astype(np.int64)
+        used = int(coef[np.arange(g), plan].sum())
+        if used == 0:
+            continue
+        excess = int(rng.integers(1, used + 1))
+        got = first_price(obj, w, feas, [coef], [0.0], 0, 0.5, plan, float(excess), chunk=7)
+        if got is None:  # then even a huge price cannot shed it: the capped option is forced
+            assert _shed(r, feas, coef, plan, 1e12) < excess, seed
+            continue
+        checked += 1
+        assert _shed(r, feas, coef, plan, got + 0.1) >= excess, seed
+        assert got == 0 or _shed(r, feas, coef, plan, got - 0.1) < excess, seed
+    assert checked >= 20, (seed, checked)
+
+
+def test_climb_from_the_guess_finds_the_rung_plain_doubling_finds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Starting the doubling at the guessed rung (up or down from it) gives the same search
+    as climbing from rung 1 (``_guess`` forced to 1): bounds, prices, plans; brute force
+    checks both."""
+    seed = _seed(5)
+    print(f"seed={seed}")
+    rng = np.random.default_rng(seed)
+    jumped = same = 0
+    totals = [0, 0]
+    guesses: list[int] = []
+    real = sidelag._Search._guess
+
+    def spy(self: sidelag._Search, *a: object) -> int:
+        got = real(self, *a)  # type: ignore[arg-type]
+        guesses.append(got)
+        return got
+
+    runs = 60
+    for _ in range(runs):
+        g, k = int(rng.integers(6, 10)), 3
+        obj, weight, feas = _instance(rng, g, k)
+        obj = obj * 1000  # wider values: the doubling needs several rungs
+        cap = int(np.where(feas, weight, 0).max(axis=1).sum()) * 2 // 3
+        rows = []
+        for t in range(int(rng.integers(1, 3))):
+            coef = np.zeros((g, k), np.int64)
+            coef[:, int(rng.integers(0, k))] = 1
+            if t:
+                coef = rng.integers(-2, 4, (g, k)).astype(np.int64)
+            rows.append(SideRow(coef, int(rng.integers(0, g // 2 + 1)), f"r{t}"))
+        opt = _enumerate(obj, weight, feas, cap, rows)
+        guesses.clear()
+        with monkeypatch.context() as m:
+            m.setattr(sidelag._Search, "_guess", spy)
+            fast = lagrangian_plan(obj, weight, feas, cap, rows, [])
+        with monkeypatch.context() as m:
+            m.setattr(sidelag._Search, "_guess", lambda *_: 1)
+            plain = lagrangian_plan(obj, weight, feas, cap, rows, [])
+        _check(obj, feas, weight, cap, rows, fast, opt)
+        _check(obj, feas, weight, cap, rows, plain, opt)
+        assert (fast.best is None) == (plain.best is None)
+        fb, pb = fast.best, plain.best
+        same += fast.objective == plain.objective and (
+            fb is None or (pb is not None and (fb.d, fb.nu) == (pb.d, pb.nu)))  # fmt: skip
+        totals[0] += fast.evaluations
+        totals[1] += plain.evaluations
+        jumped += any(x > 1 for x in guesses)
+    print(f"climb started above rung 1 in {jumped}/{runs}, same search {same}/{runs}, "
+          f"evaluations {totals}")
+    # a row whose rounded plan's usage is not monotone in its price (tiny instances, the
+    # primary price jumping) can be bracketed at another rung: both valid (checked above)
+    assert same >= runs * 9 // 10, (seed, same)
+    assert jumped >= runs // 4, (seed, jumped)
+    assert totals[0] < totals[1], (seed, totals)  # an overshot guess can cost a few more
+
+
+def _unique_top(vals: dict[int, int]) -> int | None:
+    """The option of greatest value when it is the only one, else ``None``."""
+    if not vals:
+        return None
+    best = max(vals.values())
+    hits = sorted(kk for kk, v in vals.items() if v == best)
+    return hits[0] if len(hits) == 1 else None
+
+
+def test_corner_checks_by_blocks_match_a_loop_over_the_queries(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``fixed_choice`` and ``make_box`` by blocks of 5 rows (blocks end mid-instance) give
+    each query's unique maximiser at every corner as a loop over queries and corners does."""
+    monkeypatch.setattr(sidenear, "_CHUNK", 5)
+    seed = _seed(6)
+    print(f"seed={seed}")
+    rng = np.random.default_rng(seed)
+    for _ in range(30):
+        g, k = int(rng.integers(1, 23)), int(rng.integers(1, 5))
+        p, w, feas = _instance(rng, g, k)
+        coef = rng.integers(0, 3, (g, k)).astype(np.int64)
+        scale = int(rng.choice([1, 4]))
+        l0 = int(rng.integers(0, 20))
+        l1 = l0 + int(rng.integers(0, 3))
+        choice, fixed = sidenear.fixed_choice(p, w, feas, l0, l1, scale)
+        den, n_lo, n_hi = 4, int(rng.integers(0, 6)), int(rng.integers(6, 9))
+        span = (Fraction(n_lo, den), Fraction(n_hi, den), Fraction(l0, den * scale),
+                Fraction(l1, den * scale))  # fmt: skip
+        box = make_box(p, w, feas, [coef], [], (Fraction(n_lo, den),), 0, span, den, scale)
+        for g_ in range(g):
+            ks = [kk for kk in range(k) if feas[g_, kk]]
+            top = _unique_top
+            at = [top({kk: scale * int(p[g_, kk]) - lam * int(w[g_, kk]) for kk in ks})
+                  for lam in (l0, l1)]  # fmt: skip
+            assert bool(fixed[g_]) == (at[0] is not None and at[0] == at[1]), seed
+            if fixed[g_]:
+                assert choice[g_] == at[0], seed
+            corners = [top({kk: scale * (den * int(p[g_, kk]) - m * int(coef[g_, kk]))
+                            - lam * int(w[g_, kk]) for kk in ks})
+                       for m in (n_lo, n_hi) for lam in (l0, l1)]  # fmt: skip
+            box_fixed = corners[0] is not None and len(set(corners)) == 1
+            if box is None:  # nothing fixed
+                assert not box_fixed, seed
+                continue
+            assert box_fixed == (g_ not in set(box.free.tolist())), seed
+            if box_fixed:
+                assert box.choice[g_] == corners[0], seed
+
+
+def test_improve_by_blocks_keeps_every_row_and_matches_one_block(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``improve`` scanning 3 rows at a time: every row still holds (checked by hand sums),
+    the objective never falls, and the moves are those of a single block (same candidates in
+    the same order)."""
+    seed = _seed(7)
+    print(f"seed={seed}")
+    rng = np.random.default_rng(seed)
+    moved = 0
+    for _ in range(40):
+        g, k = int(rng.integers(1, 15)), int(rng.integers(1, 5))
+        obj, w, feas = _instance(rng, g, k)
+        plan = np.array([int(rng.choice(np.flatnonzero(feas[x]))) for x in range(g)], np.int64)
+        coef = rng.integers(-2, 4, (g, k)).astype(np.int64)
+        at = np.arange(g)
+        rows = [SideRow(w, int(w[at, plan].sum()) + int(rng.integers(0, 8)), "primary"),
+                SideRow(coef, int(coef[at, plan].sum()) + int(rng.integers(0, 3)), "r")]
+        with monkeypatch.context() as m:
+            m.setattr(sidelag, "_BLOCK", 3)
+            got, moves = sidelag.improve(obj, feas, plan, rows)
+        one, moves1 = sidelag.improve(obj, feas, plan, rows)
+        assert np.array_equal(got, one), seed
+        assert moves == moves1, seed
+        assert feas[at, got].all()
+        for r in rows:
+            assert sum(int(r.coef[x, got[x]]) for x in range(g)) <= r.rhs, seed
+        assert sum(int(obj[x, got[x]]) for x in range(g)) >= sum(
+            int(obj[x, plan[x]]) for x in range(g))  # fmt: skip
+        moved += moves > 0
+    assert moved >= 5, (seed, moved)

@@ -17,8 +17,12 @@ on the integers ``DEN * o - sum_r n_r a_r``. For every such price vector::
 objective, and the LP bounds the knapsack). The search over ``nu`` is coordinate bisection:
 each violated row's price is raised (doubling, then bisection) to the least price at which the
 LP's rounded-down plan (``greedy``, which always meets the primary row) meets it, the others
-held, for a few passes. Every evaluated plan meeting every row exactly is an incumbent; every
-evaluated ``D`` is a valid bound (the least is kept). The best incumbent is then improved by
+held, for a few passes. The doubling starts at the rung a cheap guess names (the price at
+which the queries' first moves off the row, the primary price held, shed its excess) and steps
+down from a rung that meets while the one below meets: the same bracket as climbing from the
+first rung whenever the row's usage falls as its price rises, a valid one otherwise. Every
+evaluated plan meeting every row exactly is an incumbent; every evaluated ``D`` is a valid
+bound (the least is kept). The best incumbent is then improved by
 single-query moves that keep every row exact (:func:`improve`).
 
 Evaluations near prices already evaluated solve the LP only on the queries whose choice can
@@ -44,7 +48,15 @@ import numpy as np
 import numpy.typing as npt
 
 from costplan.solvers.mckp import relax
-from costplan.solvers.sidenear import Box, box_lp, exact_sum, make_box, refine, relax_near
+from costplan.solvers.sidenear import (
+    Box,
+    box_lp,
+    exact_sum,
+    first_price,
+    make_box,
+    refine,
+    relax_near,
+)
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
@@ -52,6 +64,7 @@ Bool = npt.NDArray[np.bool_]
 Interval = tuple[Fraction, Fraction]
 _TOTAL = 2**60  # bound on sum_g max_k |priced value|: relax() needs < 2**61
 _NEAR = Fraction(1, 20)  # doubling: the primary price is looked for within 5% of the last
+_BLOCK = 1 << 16  # rows per block in improve's candidate scan
 _SLACK = Fraction(1, 10_000)  # bisection: between the bracket's primary prices, widened
 
 
@@ -89,6 +102,15 @@ class LagrangianResult:
     evaluations: int
     moves: int
     restricted: int = 0  # evaluations whose LP was solved on the free queries only
+
+
+def _scale(top: float) -> int:
+    """The largest power of two ``s <= 2**30`` with ``s * top < 2**62`` (about; 1 at least):
+    the primary price is compared on the grid ``1 / (den s)``, since ``den`` alone can leave
+    only a few grid points across a 5% interval (1M queries: ``lam den`` about 4)."""
+    if top <= 0:
+        return 1 << 30
+    return 1 << max(0, min(30, math.floor(math.log2(2**62 / (top * 1.01)))))
 
 
 def _row_sum(coef: npt.NDArray[Any], plan: I64) -> int:
@@ -139,9 +161,11 @@ class _Search:
             ) -> tuple[Fraction, Fraction, I64] | None:  # fmt: skip
         """(LP bound, its price, greedy plan) of the priced profits ``p``."""
         if near is not None and p.dtype != object:
-            l0, l1 = math.floor(near[0] * den), math.ceil(near[1] * den)
+            l1 = math.ceil(near[1] * den)
             if entry + l1 * self.wmax < 2**62:
-                got = relax_near(p, self.weight, self.feasible, self.cap, max(l0, 0), l1)
+                sc = _scale(entry + (l1 + 1) * self.wmax)
+                l0, l1 = math.floor(near[0] * den * sc), math.ceil(near[1] * den * sc)
+                got = relax_near(p, self.weight, self.feasible, self.cap, max(l0, 0), l1, sc)
                 if got is not None:
                     self.restricted += 1
                     return got.bound, got.lam, got.greedy
@@ -217,40 +241,41 @@ class _Search:
         span = (lo.nu[j] * (1 - _SLACK), hi.nu[j] * (1 + _SLACK), a * (1 - _SLACK),
                 b * (1 + _SLACK))  # fmt: skip
         box = self.box
-        # nested: the new span within the old one (refined on its free queries), else anew
-        if box is not None and box.j == j and box.nu_lo <= span[0] and span[1] <= box.nu_hi and (
-                box.lam_lo <= span[2] and span[3] <= box.lam_hi):  # fmt: skip
-            return refine(box, span, den)
         n_top = [float(x) * den for x in hi.nu]
         n_top[j] = float(span[1]) * den + 1
         entry = self.emax * den + sum(x * y for x, y in zip(self.amax, n_top, strict=True))
-        if entry + (float(span[3]) * den + 1) * self.wmax >= 2**62:
+        top = entry + (float(span[3]) * den + 1) * self.wmax
+        if top >= 2**62:
             return None
+        sc = _scale(top)  # the primary price on a grid finer than den's, int64 still exact
+        # nested: the new span within the old one (refined on its free queries), else anew
+        if box is not None and box.j == j and box.nu_lo <= span[0] and span[1] <= box.nu_hi and (
+                box.lam_lo <= span[2] and span[3] <= box.lam_hi):  # fmt: skip
+            return refine(box, span, den, sc)
         return make_box(self.obj, self.weight, self.feasible, [r.coef for r in self.rows],
-                        [r.coef for r in self.extra], hi.nu, j, span, den)  # fmt: skip
+                        [r.coef for r in self.extra], hi.nu, j, span, den, sc)  # fmt: skip
 
     def _meets(self, got: Priced | None, j: int) -> bool:
         return got is not None and got.lhs[j] <= self.rows[j].rhs
 
     def _row(self, mu: list[float], j: int, steps: int) -> bool:
-        """Raise ``mu[j]`` to (about) the least price at which row ``j`` is met: doubling,
-        then bisection. Each evaluation is offered the primary price interval its neighbours
-        suggest (``_NEAR`` around the last price below when doubling; between the bracket's
-        prices when bisecting); ``False`` when no price meets the row."""
-        lo, hi = mu[j], 0.0
-        at_lo = self.evaluate(mu)
-        at_hi: Priced | None = None
+        """Raise ``mu[j]`` to (about) the least price at which row ``j`` is met: doubling
+        (:meth:`_climb`), then bisection. Each evaluation is offered the primary price interval
+        its neighbours suggest (``_NEAR`` around the last price below when doubling; between
+        the bracket's prices when bisecting); ``False`` when no price meets the row."""
+        at0 = self.evaluate(mu)
         step = max(mu[j], self.omax / self.g / max(self.amax[j], 1.0) * 1e-3)
-        for _ in range(60):  # doubling: the least price found that meets row j
-            mu[j] = lo + step
-            near = None if at_lo is None else (at_lo.lam * (1 - _NEAR), at_lo.lam * (1 + _NEAR))
-            got = self.evaluate(mu, near)
-            if self._meets(got, j):
-                hi, at_hi = mu[j], got
-                break
-            lo, step, at_lo = mu[j], step * 2, got
-        if hi == 0.0:
+        ladder = [mu[j]]  # the doubling's prices: lo + step, then + 2 step, + 4 step, ...
+        for _ in range(60):
+            ladder.append(ladder[-1] + step)
+            step *= 2
+        found = self._climb(mu, j, ladder, at0)
+        if found is None:
             return False
+        i, at_lo = found[0], found[1]
+        at_hi: Priced | None = found[2]
+        lo, hi = ladder[i - 1], ladder[i]
+        mu[j] = hi
         if at_lo is not None and at_hi is not None:
             self.box = self._make_box(mu, j, at_lo, at_hi)
         for _ in range(steps):
@@ -269,6 +294,51 @@ class _Search:
         mu[j] = hi
         self.box = None
         return True
+
+    def _climb(self, mu: list[float], j: int, ladder: list[float], at0: Priced | None,
+               ) -> tuple[int, Priced | None, Priced] | None:  # fmt: skip
+        """The first rung ``i >= 1`` of ``ladder`` whose price meets row ``j``, with the
+        evaluations at rungs ``i - 1`` and ``i`` (``at0``: rung 0's). Plain doubling climbs
+        from rung 1; here the climb starts at the rung :func:`costplan.solvers.sidenear.
+        first_price` guesses and, from a rung that meets, steps down while the rung below meets
+        too (the row's usage falls as its price rises, so the rungs below a failing one are
+        taken to fail: any rung found is a valid bracket end either way)."""
+        got: dict[int, Priced | None] = {0: at0}
+
+        def at(i: int, ref: Priced | None, wide: int = 1) -> bool:
+            mu[j] = ladder[i]
+            near = None if ref is None else (ref.lam * (1 - wide * _NEAR),
+                                             ref.lam * (1 + wide * _NEAR))  # fmt: skip
+            got[i] = self.evaluate(mu, near)
+            return self._meets(got[i], j)
+
+        i = self._guess(mu, j, ladder, at0)
+        if i > 1 and at(i, at0, 4):
+            while i > 1 and at(i - 1, got[i]):
+                i -= 1
+            hit = got[i]
+            assert hit is not None
+            return i, got[i - 1], hit
+        for t in range(i + 1 if i > 1 else 1, len(ladder)):
+            if at(t, got[t - 1]):
+                hit = got[t]
+                assert hit is not None
+                return t, got[t - 1], hit
+        return None
+
+    def _guess(self, mu: list[float], j: int, ladder: list[float], at0: Priced | None) -> int:
+        """The rung to start climbing at: the first whose price reaches
+        :func:`~costplan.solvers.sidenear.first_price`'s guess (1 when there is none)."""
+        if at0 is None:
+            return 1
+        excess = float(at0.lhs[j] - self.rows[j].rhs)
+        mu0 = mu[j]
+        guess = first_price(self.obj, self.weight, self.feasible, [r.coef for r in self.rows],
+                            mu, j, float(at0.lam), at0.plan, excess)  # fmt: skip
+        mu[j] = mu0
+        if guess is None:
+            return 1
+        return max(1, next((i for i, v in enumerate(ladder) if v >= guess), 1))
 
     def run(self, passes: int = 4, steps: int = 14, warm: Fraction | None = None) -> None:
         """``warm``: the primary row's LP price without side rows (the caller's unconstrained
@@ -293,17 +363,27 @@ def improve(obj: I64, feasible: Bool, plan: I64, rows: list[SideRow],
     first, each re-checked against the slacks left)."""
     g_n = obj.shape[0]
     plan = plan.copy()
+    if g_n == 0:
+        return plan, 0
     at = np.arange(g_n)
     slack = [r.rhs - _row_sum(r.coef, plan) for r in rows]
-    gain = np.where(feasible, obj - obj[at, plan][:, None], -1)
-    ok = gain > 0
-    for r, s in zip(rows, slack, strict=True):
-        delta = r.coef - r.coef[at, plan][:, None]
-        ok &= np.asarray(delta <= s, dtype=np.bool_)
-    gi, ki = np.nonzero(ok)
+    gis, kis, gains = [], [], []
+    for s0 in range(0, g_n, _BLOCK):  # candidates a block of rows at a time (row-major order)
+        sl = slice(s0, s0 + _BLOCK)
+        a, pl = at[sl], plan[sl]
+        gain = np.where(feasible[sl], obj[sl] - obj[a, pl][:, None], -1)
+        ok = gain > 0
+        for r, s in zip(rows, slack, strict=True):
+            delta = r.coef[sl] - r.coef[a, pl][:, None]
+            ok &= np.asarray(delta <= s, dtype=np.bool_)
+        bg, bk = np.nonzero(ok)
+        gis.append(bg + s0)
+        kis.append(bk)
+        gains.append(gain[bg, bk])
+    gi, ki = np.concatenate(gis), np.concatenate(kis)
     if gi.size == 0:
         return plan, 0
-    order = np.lexsort((ki, gi, -gain[gi, ki]))[: max_moves * 4]
+    order = np.lexsort((ki, gi, -np.concatenate(gains)))[: max_moves * 4]
     moved = np.zeros(g_n, dtype=np.bool_)
     moves = 0
     for t in order.tolist():

@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -36,6 +37,7 @@ from costplan.solvers.mckp import relax
 I64 = npt.NDArray[np.int64]
 Bool = npt.NDArray[np.bool_]
 _LOW = np.iinfo(np.int64).min
+_CHUNK = 1 << 16  # rows per block in the corner checks (temporaries of a few MB, reused)
 
 
 @dataclass(frozen=True)
@@ -49,28 +51,49 @@ class Near:
     free: int
 
 
-def fixed_choice(p: I64, w: I64, feas: Bool, l0: int, l1: int) -> tuple[I64, Bool]:
-    """Each query's maximiser of ``p - L w`` at ``L = l0`` and whether it is the unique one
-    at both ``l0`` and ``l1`` (then at every ``L`` between)."""
+def fixed_choice(p: I64, w: I64, feas: Bool, l0: int, l1: int,
+                 scale: int = 1) -> tuple[I64, Bool]:  # fmt: skip
+    """Each query's maximiser of ``p - L w`` at ``L = l0 / scale`` and whether it is the
+    unique one at both ``l0 / scale`` and ``l1 / scale`` (then at every ``L`` between);
+    compared as ``scale p - l w`` (the caller keeps ``scale |p| + l1 |w|`` below 2**62)."""
     choice = np.zeros(p.shape[0], dtype=np.int64)
-    fixed = np.ones(p.shape[0], dtype=np.bool_)
-    for lam in sorted({l0, l1}):
-        q = np.where(feas, p - lam * w if lam else p, _LOW)
-        arg = q.argmax(axis=1)
-        top = np.take_along_axis(q, arg[:, None], axis=1)
-        fixed &= (q == top).sum(axis=1) == 1
-        if lam == l0:
-            choice = arg
-        else:
-            fixed &= arg == choice
-    return choice.astype(np.int64), fixed & feas.any(axis=1)
+    fixed = np.zeros(p.shape[0], dtype=np.bool_)
+    lams = [l0] if l0 == l1 else [l0, l1]
+    for s in range(0, p.shape[0], _CHUNK):
+        sl = slice(s, s + _CHUNK)
+        v = p[sl] * scale if scale != 1 else p[sl]
+        choice[sl], fixed[sl] = _same_argmax([v], w[sl], feas[sl], lams)
+    return choice, fixed
 
 
-def relax_near(p: I64, w: I64, feas: Bool, cap: int | None, l0: int, l1: int) -> Near | None:
-    """The whole LP through the free queries only (module docstring), or ``None``."""
+def _same_argmax(vs: list[I64], w: I64, feas: Bool, lams: list[int]) -> tuple[I64, Bool]:
+    """Each row's maximiser of ``v - lam w`` at the first corner (``vs[0]``, ``lams[0]``) and
+    whether it is the unique one at every corner (every ``v`` with every ``lam``), among the
+    feasible options of rows that have one."""
+    choice: I64 | None = None
+    fixed = feas.any(axis=1)
+    for v in vs:
+        for lam in lams:
+            q = np.where(feas, v - w * lam if lam else v, _LOW)
+            arg = q.argmax(axis=1)
+            top = np.take_along_axis(q, arg[:, None], axis=1)
+            fixed &= (q == top).sum(axis=1) == 1
+            if choice is None:
+                choice = arg.astype(np.int64)
+            else:
+                fixed &= arg == choice
+    assert choice is not None
+    return choice, np.asarray(fixed, dtype=np.bool_)
+
+
+def relax_near(p: I64, w: I64, feas: Bool, cap: int | None, l0: int, l1: int,
+               scale: int = 1) -> Near | None:  # fmt: skip
+    """The whole LP through the free queries only (module docstring), or ``None``. ``scale``:
+    the interval is ``[l0 / scale, l1 / scale]`` (a finer grid than the integers; the caller
+    keeps ``scale |p| + l1 |w|`` below 2**62)."""
     if cap is None:
         l0 = l1 = 0
-    choice, fixed = fixed_choice(p, w, feas, l0, l1)
+    choice, fixed = fixed_choice(p, w, feas, l0, l1, scale)
     free = np.flatnonzero(~fixed)
     if free.size == 0 or free.size == p.shape[0]:
         return None
@@ -78,7 +101,7 @@ def relax_near(p: I64, w: I64, feas: Bool, cap: int | None, l0: int, l1: int) ->
     pf = exact_sum(p[at, choice[at]])
     wf = exact_sum(w[at, choice[at]])
     rel = relax(p[free], w[free], feas[free], None if cap is None else cap - wf)
-    if rel is None or not (l0 <= rel.lam <= l1):
+    if rel is None or not (l0 <= rel.lam * scale <= l1):
         return None
     plan = choice.copy()
     plan[free] = rel.greedy
@@ -120,31 +143,28 @@ class Box:
 
 def make_box(obj: I64, weight: I64, feas: Bool, coefs: list[I64], extra: list[I64],
              nu: tuple[Fraction, ...], j: int, span: tuple[Fraction, Fraction, Fraction, Fraction],
-             den: int) -> Box | None:  # fmt: skip
-    """The box (class docstring) at ``den``'s grid, rounded outwards; ``None`` when its int64
-    corner values could wrap (checked by the caller's bound) or nothing is fixed."""
+             den: int, scale: int = 1) -> Box | None:  # fmt: skip
+    """The box (class docstring) at ``den``'s grid (the primary price at ``den * scale``'s),
+    rounded outwards; ``None`` when nothing is fixed. The caller keeps the corner values
+    ``scale |v| + lam |w|`` below 2**62 (int64 cannot wrap)."""
     nu_lo, nu_hi, lam_lo, lam_hi = span
     n = [math.floor(v * den) for v in nu]
     if any(Fraction(n[r], den) != nu[r] for r in range(len(nu)) if r != j):
         return None
-    base = obj * den
-    for r, (c, nr) in enumerate(zip(coefs, n, strict=True)):
-        if r != j and nr:
-            base = base - c * nr
+    nj = (math.floor(nu_lo * den), math.ceil(nu_hi * den))
+    lams = [math.floor(lam_lo * den * scale), math.ceil(lam_hi * den * scale)]
     choice = np.zeros(obj.shape[0], dtype=np.int64)
-    fixed = feas.any(axis=1)
-    first = True
-    for nj in (math.floor(nu_lo * den), math.ceil(nu_hi * den)):
-        v = base - coefs[j] * nj if nj else base
-        for lam in (math.floor(lam_lo * den), math.ceil(lam_hi * den)):
-            q = np.where(feas, v - weight * lam if lam else v, _LOW)
-            arg = q.argmax(axis=1)
-            top = np.take_along_axis(q, arg[:, None], axis=1)
-            fixed &= (q == top).sum(axis=1) == 1
-            if first:
-                choice, first = arg.astype(np.int64), False
-            else:
-                fixed &= arg == choice
+    fixed = np.zeros(obj.shape[0], dtype=np.bool_)
+    for s in range(0, obj.shape[0], _CHUNK):  # a block of rows at a time: small temporaries
+        sl = slice(s, s + _CHUNK)
+        base = obj[sl] * den
+        for r, (c, nr) in enumerate(zip(coefs, n, strict=True)):
+            if r != j and nr:
+                base = base - c[sl] * nr
+        vs = [base - coefs[j][sl] * m if m else base for m in nj]
+        if scale != 1:
+            vs = [v * scale for v in vs]
+        choice[sl], fixed[sl] = _same_argmax(vs, weight[sl], feas[sl], lams)
     free = np.flatnonzero(~fixed)
     at = np.flatnonzero(fixed)
     if at.size == 0:
@@ -198,12 +218,13 @@ def box_lp(box: Box, nu: tuple[Fraction, ...], den: int, n: list[int],
     return BoxLP(rel.bound + fixed_p, rel.lam, plan, lhs, extra, z)
 
 
-def refine(box: Box, span: tuple[Fraction, Fraction, Fraction, Fraction], den: int) -> Box:
+def refine(box: Box, span: tuple[Fraction, Fraction, Fraction, Fraction], den: int,
+           scale: int = 1) -> Box:  # fmt: skip
     """A narrower box inside ``box`` (``span`` within its own): only its free queries are
     checked at the new corners (the fixed ones stay fixed in any sub-box); ``box`` itself when
     none more is fixed (it stays valid for the narrower prices)."""
     sub = make_box(box.obj, box.weight, box.feas, box.coefs, box.extra, box.nu, box.j, span,
-                   den)  # fmt: skip
+                   den, scale)  # fmt: skip
     if sub is None:
         return box
     choice = box.choice.copy()
@@ -213,3 +234,41 @@ def refine(box: Box, span: tuple[Fraction, Fraction, Fraction, Fraction], den: i
             [x + y for x, y in zip(e, se, strict=True)])  # fmt: skip
     return Box(box.j, box.nu, *span, choice, box.free[sub.free], sub.obj, sub.weight, sub.feas,
                sub.coefs, sub.extra, sums)  # fmt: skip
+
+
+def first_price(obj: npt.NDArray[Any], weight: npt.NDArray[Any], feas: Bool,
+                coefs: list[npt.NDArray[Any]], mu: list[float], j: int, lam: float, plan: I64,
+                excess: float, chunk: int = 1 << 17) -> float | None:  # fmt: skip
+    """A guess (float, only to choose where to look first) of the least price of row ``j``
+    meeting it with the primary price held at ``lam``: each query leaves its ``plan`` option
+    ``c`` for the option ``k`` of lower row coefficient it reaches first as the price rises
+    (least ``(r_c - r_k) / (a_c - a_k)``, ``r`` the reduced values at ``mu`` and ``lam``), and
+    the guess is the price at which those moves first shed ``excess``; ``None`` when they never
+    do. Processed ``chunk`` queries at a time (float64 copies of a slice only)."""
+    ts: list[npt.NDArray[np.float64]] = []
+    drops: list[npt.NDArray[np.float64]] = []
+    for s in range(0, obj.shape[0], chunk):
+        sl = slice(s, s + chunk)
+        r = obj[sl].astype(np.float64) - lam * weight[sl].astype(np.float64)
+        for i, (c, m) in enumerate(zip(coefs, mu, strict=True)):
+            if m and i != j:
+                r -= m * c[sl].astype(np.float64)
+        a = coefs[j][sl].astype(np.float64)
+        r -= mu[j] * a
+        at = np.arange(r.shape[0])
+        ch = plan[sl]
+        gap = a[at, ch][:, None] - a
+        ok = feas[sl] & (gap > 0)
+        t = np.where(ok, (r[at, ch][:, None] - r) / np.where(ok, gap, 1.0), np.inf)
+        k = t.argmin(axis=1)
+        tk = t[at, k]
+        keep = np.isfinite(tk)
+        ts.append(np.maximum(tk[keep], 0.0))
+        drops.append(gap[at, k][keep])
+    t_all = np.concatenate(ts) if ts else np.zeros(0)
+    order = np.argsort(t_all, kind="stable")
+    cum = np.cumsum(np.concatenate(drops)[order]) if ts else np.zeros(0)
+    idx = int(np.searchsorted(cum, excess))
+    if idx >= cum.size:
+        return None
+    return mu[j] + float(t_all[order[idx]])
