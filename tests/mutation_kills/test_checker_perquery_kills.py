@@ -498,6 +498,10 @@ def test_allocations_must_match_the_queries(inst: Inst) -> None:
     del doc["tasks"][0]["allocations"][0]
     got = inst.check(doc)
     assert "tasks[0].allocations: 1 queries use a (batch) but no row says so" in got
+    # the task's other rows are still checked against their queries, not left over
+    assert not [g for g in got if "is not used by any query" in g]
+    doc["tasks"][0]["allocations"][0]["count"] = 3
+    assert "tasks[0].allocations[0].count: 3, 2 queries use it" in inst.check(doc)
     doc = copy.deepcopy(inst.doc)
     doc["tasks"].reverse()
     assert inst.check(doc)[-1] == "tasks: ['t1', 't0'] are not the query file's tasks"
@@ -853,3 +857,74 @@ def test_the_claim_is_checked_against_the_repriced_rows(inst: Inst) -> None:
     assert inst.check() == [
         "bound: '3.54' is below the plan's quality 3.550000: not an upper bound"
     ]
+
+
+def test_price_changes_are_applied(tmp_path: Path) -> None:
+    inst = Inst(tmp_path)
+    s = inst.sources()
+    # b's input doubled: q2 on b costs 6 x 2 + 2 x 3 = 18
+    changed = Sources(prices=s.prices, queries=s.queries, rows=s.rows,
+                      price_changes=("b.input_usd_per_mtok=+100%",))  # fmt: skip
+    assert "rows[2].cost_usd: query 'q2': 0.000000000012, recomputed 0.000000000018" in (
+        inst.check(sources=changed))  # fmt: skip
+
+
+def test_a_model_outside_the_sheet_is_provider_unknown(tmp_path: Path) -> None:
+    rows = list(ROWS)
+    rows[1] = ("q1", "t0", "zz", "standard", 60, "0.8")
+    inst = Inst(tmp_path, rows=rows)
+    inst.doc["assign"] = {"max_provider_share": {"*": "0"}}
+    got = inst.check()
+    assert ("tasks: provider '?' gets 0.00000000006 USD, more than 0% of the plan's "
+            "0.000000000315 USD") in got  # fmt: skip
+
+
+def test_token_capacity_past_2_53_counts_exactly(tmp_path: Path) -> None:
+    n = 10**16 + 1
+    cost = 4 * n + 3 + 20
+    qs = [{"id": "q0", "task": "t0", "prompt_tokens": n, "cached_tokens": 1, "output_tokens": 0,
+           "quality": {"a": 0.5}}, QUERIES[4] | {"task": "t0"}]  # fmt: skip
+    rows = [("q0", "t0", "a", "standard", cost, "0.5"), ("q4", "t0", "a", "standard", 31, "0.5")]
+    inst = Inst(tmp_path, queries=qs, rows=rows)
+    doc = _doc_of(rows, qs, {"a": "openai"}) | {"inputs": inst.doc["inputs"]}
+    used = (n + 1 + 0) + (4 + 1 + 2)  # 10,000,000,000,000,009: no float64 holds it
+    doc["assign"] = {"capacity_tokens": {"a": used - 1}}
+    assert inst.check(doc) == [
+        f"assign.capacity_tokens.a: {used:,} tokens on 'a', above its capacity {used - 1:,}"
+    ]
+    doc["assign"] = {"capacity_tokens": {"a": used}}
+    assert inst.check(doc) == []
+
+
+def test_a_row_of_zero_queries_is_a_row_and_a_bad_row_skips_only_itself(inst: Inst) -> None:
+    doc = copy.deepcopy(inst.doc)
+    doc["tasks"][0]["allocations"].append(
+        _alloc("b", "standard", "anthropic", 1, 0, "0", "0", 0.0) | {"count": 0}
+    )
+    assert inst.check(doc, Sources()) == []
+    doc = copy.deepcopy(inst.doc)
+    _alloc_of(doc, 0, 0)["count"] = "x"  # t0's first row skipped, its second still summed
+    got = inst.check(doc, Sources())
+    assert "tasks[0].volume: 3, the counts sum to 2" in got
+
+
+def test_a_models_own_tokenizer_counts_its_prompts(tmp_path: Path) -> None:
+    from costplan.verify.prices import load_sheets
+    from costplan.verify.queryfile import read_queries
+    from tests.mutation_kills.test_checker_tokens_kills import _want
+
+    texts = [
+        "\u6bd5\u8001\u5e08\u8bf4\uff1a\u4ef7\u683c\u662f123\u5143\u3002",
+        "na\u00efve caf\u00e9 r\u00e9sum\u00e9 12345678",
+    ]  # 12 and 11 cl100k tokens, 9 o200k
+    assert _want("cl100k_base", texts) != _want("o200k_base", texts)
+    q = tmp_path / "q.jsonl"
+    q.write_text("".join(json.dumps({"id": f"q{i}", "text": t, "quality": {"a": 0.5}}) + "\n"
+                         for i, t in enumerate(texts)))  # fmt: skip
+    sheet = SHEET.replace(
+        "    provider: openai\n", "    provider: openai\n    tokenizer: cl100k_base\n"
+    )
+    pq = _bare({})
+    pq.qs = read_queries(q)
+    model = load_sheets([Inst(tmp_path, sheet=sheet).sheet]).models["a"]
+    assert pq.prompt(model).tolist() == _want("cl100k_base", texts)

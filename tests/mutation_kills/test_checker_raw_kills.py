@@ -387,6 +387,8 @@ def test_every_error_names_its_file(tmp_path: Path) -> None:
         with pytest.raises(InputError) as info:
             raw.read_file(f, "plan")
         assert info.value.file == str(f), name
+        if name == "nul.yaml":
+            assert info.value.message == "plan is binary (contains NUL bytes)"
         with pytest.raises(InputError) as info:
             raw.parse_bytes(body, f, "plan")
         assert info.value.file == str(f), name

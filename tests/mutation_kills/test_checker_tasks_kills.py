@@ -333,3 +333,16 @@ def test_whole_numbers_accept_exact_integers_only(tmp_path: Path) -> None:
     err = _refused(tmp_path, "tasks:\n  - {name: a, volume: true, output_tokens: 1}\n")
     assert err.message == "expected a number"
     assert err.value is True
+
+
+def test_after_the_mutation_run(tmp_path: Path) -> None:
+    """Survivors of the first run: the value of a whole-number error, a profile without a
+    latency before one with it, the workload's name in a read error."""
+    err = _refused(tmp_path, "tasks:\n  - {name: a, volume: 1.5, output_tokens: 1}\n")
+    assert err.value == F(3, 2)
+    w = _read(tmp_path, "tasks:\n  - {name: a, volume: 1, output_tokens: 1, profiles: "
+              "{m0: {output_tokens: 2}, m1: {latency_ms: {p95: 70}}}}\n")  # fmt: skip
+    assert w.tasks[0].latency_p95 == (("m1", "standard", 70),)
+    with pytest.raises(InputError) as info:
+        read_workload(tmp_path / "missing.yaml")
+    assert info.value.message == "workload not found"
