@@ -562,3 +562,34 @@ def test_monte_carlo_with_sampled_prompts(tmp_path: Path) -> None:
     assert doc["tasks"][0]["samples"] == 3
     assert doc["tasks"][0]["allocations"][0]["cost_sd_per_query_usd"] != "0"
     assert _found(doc, path) == []
+
+
+def test_quality_risk_entries_one_by_one(tmp_path: Path) -> None:
+    path, doc = _quality_plan(tmp_path)
+    sd_t = doc["quality_risk"]["tasks"][0]["sd"]
+    bad = copy.deepcopy(doc)
+    # 1e-9 + 1e-9 x 0.0206 = 1.0206e-9 of slack: 0.99e-9 off holds
+    bad["quality_risk"]["tasks"][0]["sd"] = sd_t + 9.9e-10
+    assert _risk_lines(bad, path) == []
+    # a non-mapping entry does not stop the next one from being read
+    bad["quality_risk"]["tasks"][0] = 5
+    bad["quality_risk"]["tasks"][1]["sd"] = 0.02
+    assert _risk_lines(bad, path) == [
+        "quality_risk.tasks[0]: not a mapping",
+        "quality_risk.tasks[1].sd: 0.02, recomputed 0.01",
+    ]
+
+
+def test_a_probability_where_there_is_no_floor(tmp_path: Path) -> None:
+    path, doc = _normal_plan(tmp_path)  # no floors: P(floor met) is None for both tasks
+    bad = copy.deepcopy(doc)
+    bad["quality_risk"]["tasks"][1]["p_floor_met"] = 0.5
+    assert _risk_lines(bad, path) == ["quality_risk.tasks[1].p_floor_met: 0.5, recomputed None"]
+
+
+def test_a_plan_without_queries(tmp_path: Path) -> None:
+    """Every task of volume 0: the plan's mean quality is 0 with sd 0, the interval [0, 0]."""
+    path = _workload(tmp_path, _task("t", "0", 10), "  t: {m: 0.9}\n")
+    doc = _solved(path)
+    assert doc["quality_risk"]["mean_quality_interval"] == [0.0, 0.0]
+    assert _found(doc, path) == []
