@@ -139,7 +139,7 @@ def instance(rng: np.random.Generator, more: bool = False) -> tuple[MckpProblem,
             member = (rng.random(k) < 0.5).astype(np.int64)
             den = int(rng.integers(1, 8))
             num = int(rng.integers(0 if rng.random() < 0.1 else 1, den + 1))
-            label, name = [(f"sh{t}", f"share:p{t}"), (f"sh{t}", ""), ("", "")][t % 3 * more]
+            label, name = [(f"sh{t}", f"share:p{t}"), (f"sh{t}", ""), ("", "")][(t + g) % 3 * more]
             shares.append(ShareConstraint(cost * member, cost.copy(), num, den, label, name))
     objective = "max_value" if maximize else "min_cost"
     return MckpProblem(cost, value, feasible, budget, objective, min_value), rows, shares  # type: ignore[arg-type]
@@ -164,7 +164,10 @@ def run(p: MckpProblem, rows: Rows, shares: Shares, **kw: Any) -> Any:
     """solve_constrained, its reported wall time within the time the call took."""
     t0 = time.perf_counter()
     got = solve_constrained(p, rows, shares=shares, **kw)
-    assert 0 <= got.wall_s <= time.perf_counter() - t0
+    took = time.perf_counter() - t0
+    assert 0 <= got.wall_s <= took
+    if got.method.startswith(("cp-sat", "lagrangian")):  # the constrained path's own total
+        assert 0 <= got.stats["t_total"] <= took
     return got
 
 
@@ -348,9 +351,9 @@ def test_share_combined_is_exact_past_int64() -> None:
     # 2**60 + 1 is no float: kept exactly (10**6 (2**60 + 1) - 999_999 (2**60 + 1) = 2**60 + 1)
     odd = ShareConstraint(part + 1, whole * 0 + big + 1, 999_999, 10**6)
     assert [int(x) for x in odd.combined()[0]] == [big + 1, 10**6 - 999_999 * (big + 1)]
-    # den * part = 2**13 * 2**50 = 2**63 alone passes int64: exact, 2**63 - 1 * 1
-    wide = ShareConstraint(np.array([[2**50]], np.int64), np.array([[1]], np.int64), 1, 2**13)
-    assert int(wide.combined()[0, 0]) == 2**63 - 1
+    # den * part = 2**13 * 2**51 = 2**64 alone passes int64: exact, 2**64 - 1 * 1
+    wide = ShareConstraint(np.array([[2**51]], np.int64), np.array([[1]], np.int64), 1, 2**13)
+    assert int(wide.combined()[0, 0]) == 2**64 - 1
     # small: int64 kept (2 * 3 - 1 * 4 = 2, 2 * 0 - 1 * 5 = -5)
     small = ShareConstraint(np.array([[3, 0]], np.int64), np.array([[4, 5]], np.int64), 1, 2)
     got = small.combined()
@@ -662,3 +665,14 @@ def test_cpsat_stopped_at_its_first_solution_keeps_a_valid_bound(
         stopped += [status(s) for s in made] == ["FEASIBLE"]
     print(f"stopped at a first solution: {stopped}")
     assert stopped >= 3
+
+
+def test_the_cpsat_size_limit_is_exclusive(monkeypatch: pytest.MonkeyPatch) -> None:
+    # _hard has 7 usable (query, option) pairs; CP-SAT runs up to and including the limit
+    p, rows = _hard()
+    monkeypatch.setattr(constrained, "CPSAT_MAX_CHOICES", 7)
+    assert run(p, rows, []).method == "cp-sat"
+    monkeypatch.setattr(constrained, "CPSAT_MAX_CHOICES", 6)
+    got = run(p, rows, [])
+    assert got.method == "lagrangian"
+    check(p, rows, [], got, 16, exact=False)

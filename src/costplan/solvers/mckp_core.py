@@ -210,7 +210,10 @@ def _dp(
             -np.inf if np.isinf(lam_minus[i + 1]) else lam_minus[i + 1] * c[neg].astype(np.float64)
         )
         ub = a + ext
-        alive = und & (ub >= -(np.abs(a) + np.abs(ext)) * 2.0**-49)
+        # rounding tolerance of a + ext (an infinite ext, a deficit no group left can repay,
+        # must not make it -inf and keep the state)
+        tol = (np.abs(a) + np.where(np.isinf(ext), 0.0, np.abs(ext))) * 2.0**-49
+        alive = und & (ub >= -tol)
         o = o[alive]
         sw, sp = cw[alive], cp[alive]
         parents.append((o % n_s).astype(np.int32))
