@@ -268,3 +268,38 @@ def test_read_rows_refusals(tmp_path: Path) -> None:
     with pytest.raises(InputError) as info:
         read_rows(j)
     assert info.value.message == "every line must be a JSON object"
+
+
+def test_after_the_mutation_run(tmp_path: Path) -> None:
+    """Survivors of the first run: errors name their file and what was read, ``.ndjson`` rows,
+    JSON numbers read as their text."""
+    j = tmp_path / "rows.NDJSON"
+    j.write_text('{"id": "q0", "model": "a", "mode": "standard", "cost_usd": 0.000000000001, '
+                 '"quality": 0.5}\n')  # fmt: skip
+    r = read_rows(j)  # 1e-12 as a float's repr; as its text, exactly 1 pusd
+    assert r.cost_pusd.tolist() == [1]
+    for body, message in (('{"id": "q0"\n', "malformed JSON lines: "), ("[1]\n", "every line")):
+        j.write_text(body)
+        with pytest.raises(InputError) as info:
+            read_rows(j)
+        assert info.value.file == str(j)
+        assert info.value.message.startswith(message)
+    c = tmp_path / "rows.csv"
+    c.write_text("id,task,model,cost_usd,quality\nq0,t,a,1,0.5\n")
+    with pytest.raises(InputError) as info:
+        read_rows(c)
+    assert info.value.file == str(c)
+    with pytest.raises(InputError) as info:
+        read_rows(tmp_path / "none.csv")
+    assert info.value.message == "per-query rows not found"
+    c.write_bytes(b"\x00")
+    with pytest.raises(InputError) as info:
+        read_rows(c)
+    assert info.value.message == "per-query rows is binary (contains NUL bytes)"
+    with pytest.raises(InputError) as info:
+        read_queries(tmp_path / "none" / "*.parquet")
+    assert info.value.file == str(tmp_path / "none" / "*.parquet")
+    # 18 and 19 characters: 16 and 17 nines, floored to 999,999 micro-units
+    q = tmp_path / "q.csv"
+    q.write_text("id,prompt_tokens,q:a\nq0,1,0.9999999999999999\nq1,1,0.99999999999999999\n")
+    assert read_queries(q).quality.tolist() == [[999_999], [999_999]]

@@ -157,6 +157,10 @@ def test_relax_near_declines_when_nothing_or_everything_is_fixed() -> None:
     p2 = np.array([[2, 2], [5, 5]], np.int64)
     w2 = np.array([[1, 0], [1, 0]], np.int64)
     assert relax_near(p2, w2, np.ones((2, 2), np.bool_), 1, 0, 0) is None
+    # three queries tied on two options: all free as well (3 queries, not 2 options)
+    p4 = np.array([[2, 2], [5, 5], [1, 1]], np.int64)
+    w4 = np.array([[1, 0], [1, 0], [1, 0]], np.int64)
+    assert relax_near(p4, w4, np.ones((3, 2), np.bool_), 1, 0, 0) is None
     # query 0 fixed on option 0 over [0, 1] (3 - L > 1 for L < 2), query 1 tied at 0:
     # restricted cap 5 - 1 = 4 fits query 1's option 0, the restricted price is 0 in [0, 1];
     # the whole LP: 3 + 5 = 8 at weight 2 <= 5
@@ -292,6 +296,9 @@ def test_box_lp_is_the_whole_lp_and_refine_keeps_it() -> None:
                 int(obj[q, c]) for q, c in enumerate(r.choice) if q not in r.free
             )
             assert r.sums[1] == sum(int(w[q, c]) for q, c in enumerate(r.choice) if q not in r.free)
+            fixed_q = [(q, int(c)) for q, c in enumerate(r.choice) if q not in r.free]
+            assert r.sums[2] == [sum(int(a[q, c]) for q, c in fixed_q) for a in coefs]
+            assert r.sums[3] == [sum(int(a[q, c]) for q, c in fixed_q) for a in extra]
         got = box_lp(r, tuple(Fraction(x, den) for x in n), den, n, cap)
         if got is not None:
             refined += 1
@@ -299,6 +306,7 @@ def test_box_lp_is_the_whole_lp_and_refine_keeps_it() -> None:
             assert got.bound == lp(p, w, feas, cap)
             ga = np.arange(g)
             assert got.lhs == tuple(int(c[ga, got.plan].sum()) for c in coefs)
+            assert got.extra == tuple(int(c[ga, got.plan].sum()) for c in extra)
             assert got.objective == int(obj[ga, got.plan].sum())
     print(f"answered {answered}, refined {refined}, narrowed {narrowed}")
     assert answered >= 50
@@ -339,6 +347,12 @@ def test_box_lp_declines_outside_its_box() -> None:
     assert full is not None
     assert full.free.size == 0
     assert box_lp(full, (Fraction(1),), 1, [1], 2) is None
+    # exactly one query fixed (query 0; query 2 tied): a box; none fixed (two tied): none
+    one = make_box(obj[[0, 2]], w[[0, 2]], feas[:2], [row[[0, 2]]], [], (Fraction(0),), 0, span, 1)
+    assert one is not None
+    assert one.free.tolist() == [1]
+    t2 = [2, 2]
+    assert make_box(obj[t2], w[t2], feas[:2], [row[t2]], [], (Fraction(0),), 0, span, 1) is None
     # no primary row: price 0, each query's best; the tied query free, bound 4 + 4 + 1 = 9
     got = box_lp(box, (Fraction(1),), 1, [1], None)
     assert got is not None
