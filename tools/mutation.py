@@ -268,6 +268,7 @@ def _more() -> list[Module]:
                 (
                     "risk",
                     (
+                        k.format("checker_commitments"),  # fixed fees in the period total
                         "tests/risk/test_period_closed_forms.py",
                         "tests/risk/test_risk_files.py",
                         "tests/risk/test_quality_error.py",

@@ -115,6 +115,8 @@ def test_status_and_gap() -> None:
     ]
     assert _claim(F(5), status="feasible", bound="6", **MAXQ) == ["gap: None is not a number >= 0"]
     assert _claim(F(5), status="feasible", gap="0", **MAXQ) == []
+    # a gap stated without a bound is still judged
+    assert _claim(F(5), status="feasible", gap="-1", **MAXQ) == ["gap: '-1' is not a number >= 0"]
     assert _claim(F(5), status="optimal", gap="0", bound="5", objective="max_cost") == [
         "objective: 'max_cost' is unknown"
     ]

@@ -83,6 +83,7 @@ def test_usd(pusd: int | Fraction, want: str) -> None:
         (F(1, 3), "1/3"),
         (F(1, 2**30), "1/1073741824"),  # 2^30 does not divide 10^24 (only 2^24 does)
         (F(1, 2**24), f"{Decimal(1) / Decimal(2**24):f}"),
+        (F(1, 2**25), "1/33554432"),  # 2^25 divides 10^25, not 10^24: a fraction
         ("x", "'x'"),
         (5, "5"),
         (None, "None"),

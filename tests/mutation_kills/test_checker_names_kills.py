@@ -222,6 +222,8 @@ def test_named_lookups() -> None:
     assert models.target("base@high") == "base"  # a variant: split at the last @
     # al@a@b: base al@a (split at the last @), itself a variant of al, an alias of base
     assert models.target("al@a@b") == "base"
+    # al@x@high: split at the last @ (al@x, an alias of other), not the first (al)
+    assert models.target("al@x@high") == "other"
     assert models.target("base@") is None  # no level
     assert models.target("@high") is None  # no base
     assert models.target("pre-longer") == "pre-long"  # the longest prefix
@@ -231,7 +233,7 @@ def test_named_lookups() -> None:
     assert models["base"] == 1  # its own name: the value as is
     assert models["al"] == (1, "al")  # renamed to the name asked for
     assert models["base@high"] == (1, "base@high")
-    with pytest.raises(KeyError):
+    with pytest.raises(KeyError, match="nothing"):
         models["nothing"]
     assert "al" in models
     assert "nothing" not in models
