@@ -45,6 +45,22 @@ def qc(p: ClassProblem, counts: np.ndarray) -> tuple[int, int]:
     return (q, c) if p.objective == "max_quality" else (c, q)
 
 
+def four_queries_with(row: LinearRow) -> ClassProblem:
+    """One task of 4 queries, options (cost 1, quality .4) and (cost 2, quality .9), budget
+    100 (never binding) and the side row ``row``."""
+    return ClassProblem(
+        task=np.zeros(2, np.int64),
+        cost=np.asarray([1, 2], np.int64),
+        quality=np.asarray([400_000, 900_000], np.int64),
+        volume=np.asarray([4], np.int64),
+        floor=np.asarray([-1], np.int64),
+        split=np.asarray([True]),
+        objective="max_quality",
+        budget=100,
+        extra=(row,),
+    )
+
+
 @pytest.mark.parametrize("objective", ["max_quality", "min_cost"])
 def test_cpsat_answers_and_their_fields_match_brute_force(objective: str) -> None:
     seed = SEED + (objective == "min_cost")
@@ -219,17 +235,7 @@ def test_a_side_row_past_2_60_is_scaled_on_its_own() -> None:
     # x1 + 3 x2 <= 6 with x1 + x2 = 4: x2 <= 1: (3, 1), quality 3 x .4 + .9 = 2.1 (by hand)
     u = 2**59
     row = LinearRow(np.asarray([u, 3 * u], np.int64), 6 * u, "a row", name="capacity:m:r")
-    p = ClassProblem(
-        task=np.zeros(2, np.int64),
-        cost=np.asarray([1, 2], np.int64),
-        quality=np.asarray([400_000, 900_000], np.int64),
-        volume=np.asarray([4], np.int64),
-        floor=np.asarray([-1], np.int64),
-        split=np.asarray([True]),
-        objective="max_quality",
-        budget=100,
-        extra=(row,),
-    )
+    p = four_queries_with(row)
     assert brute_force(p) == (2_100_000, 5)
     sol = solve_class(p, time_limit_s=20)
     assert sol.method == "cp-sat"
@@ -292,17 +298,7 @@ def test_a_scaled_side_row_rounds_its_rhs_down() -> None:
     # 6u / 10, must not fit there either
     u = 10 * 2**55
     row = LinearRow(np.asarray([u, 3 * u], np.int64), 6 * u - 1, "a row", name="capacity:m:r")
-    p = ClassProblem(
-        task=np.zeros(2, np.int64),
-        cost=np.asarray([1, 2], np.int64),
-        quality=np.asarray([400_000, 900_000], np.int64),
-        volume=np.asarray([4], np.int64),
-        floor=np.asarray([-1], np.int64),
-        split=np.asarray([True]),
-        objective="max_quality",
-        budget=100,
-        extra=(row,),
-    )
+    p = four_queries_with(row)
     assert brute_force(p) == (1_600_000, 4)
     sol = solve_class(p, time_limit_s=20)
     assert sol.scaling == (Scaling("capacity:m:r", 10),)

@@ -402,6 +402,19 @@ def random_problem(rng: random.Random) -> MckpProblem:
     )
 
 
+def primary_only(pr: MckpProblem) -> MckpProblem:
+    """``pr`` without its secondary row (the budget of a ``min_cost`` problem, the value floor
+    of a ``max_value`` one)."""
+    return MckpProblem(
+        pr.cost,
+        pr.value,
+        pr.feasible,
+        pr.budget if pr.objective == "max_value" else None,
+        pr.objective,
+        pr.min_value if pr.objective == "min_cost" else None,
+    )
+
+
 def canonical_rows(pr: MckpProblem) -> tuple[Rows, Rows, list[list[bool]], int | None]:
     """max_value: profit value, weight cost, capacity budget; min_cost: profit -cost, weight
     -value, capacity -floor (the LP and the losses do not depend on per-group shifts)."""
@@ -596,14 +609,7 @@ def test_unproven_plans_and_undecided_secondaries(monkeypatch: pytest.MonkeyPatc
     unproven = raised = 0
     for _ in range(150):
         pr = random_problem(rng)
-        pr = MckpProblem(
-            pr.cost,
-            pr.value,
-            pr.feasible,
-            pr.budget if pr.objective == "max_value" else None,
-            pr.objective,
-            pr.min_value if pr.objective == "min_cost" else None,
-        )
+        pr = primary_only(pr)
         best = brute(pr)
         res = solve_mckp(pr, core_limit=0)
         if best is None or res.status == "optimal":
@@ -991,14 +997,7 @@ def test_bound_after_a_run_cut_short(states: int | None, monkeypatch: pytest.Mon
     ]  # fmt: skip
     for i in range(50):
         pr = fixed[i] if i < len(fixed) else random_problem(rng)
-        pr = MckpProblem(
-            pr.cost,
-            pr.value,
-            pr.feasible,
-            pr.budget if pr.objective == "max_value" else None,
-            pr.objective,
-            pr.min_value if pr.objective == "min_cost" else None,
-        )
+        pr = primary_only(pr)
         best = brute(pr)
         if best is None:
             continue
@@ -1069,14 +1068,7 @@ def test_cpsat_cut_short_keeps_a_valid_bound(monkeypatch: pytest.MonkeyPatch) ->
     )
     for i in range(40):
         pr = first if i == 0 else random_problem(rng)
-        pr = MckpProblem(
-            pr.cost,
-            pr.value,
-            pr.feasible,
-            pr.budget if pr.objective == "max_value" else None,
-            pr.objective,
-            pr.min_value if pr.objective == "min_cost" else None,
-        )
+        pr = primary_only(pr)
         best = brute(pr)
         if best is None:
             continue
@@ -1231,14 +1223,7 @@ def test_deepening_targets_follow_the_schedule(monkeypatch: pytest.MonkeyPatch) 
     print("seed", SEED + 33)
     for _ in range(150):
         pr = random_problem(rng)
-        pr = MckpProblem(
-            pr.cost,
-            pr.value,
-            pr.feasible,
-            pr.budget if pr.objective == "max_value" else None,
-            pr.objective,
-            pr.min_value if pr.objective == "min_cost" else None,
-        )
+        pr = primary_only(pr)
         res = solve_mckp(pr)
         best = brute(pr)
         assert res.objective == best or best is None
