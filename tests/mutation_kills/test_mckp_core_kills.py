@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from costplan.errors import InputError, SolverLimitError
+from costplan.errors import InputError, SolverLimitError, format_key_path
 from costplan.solvers import mckp, mckp_core, mckp_cpsat, mckp_problem
 from costplan.solvers.mckp import MckpProblem, MckpResult, solve_mckp
 from costplan.solvers.mckp_cert import _certificate, _slack
@@ -1228,3 +1228,104 @@ def test_deepening_targets_follow_the_schedule(monkeypatch: pytest.MonkeyPatch) 
         best = brute(pr)
         assert res.objective == best or best is None
     assert seen.get("deep", 0) > 10
+
+
+# ---------------------------------------------------------------- _validate: every refusal
+# Each malformed problem is refused with its own message, key path, offending value and hint
+# (the contract of errors.InputError: what is wrong, where, the value); written from the
+# validation rules in mckp_problem's docstring, one rule per case.
+
+_OK_COST = [[1, 2]]
+_OK_VALUE = [[3, 4]]
+_OK_FEAS = [[True, True]]
+
+
+def _refusal(cost: object, value: object, feas: object, objective: str = "max_value"
+             ) -> InputError:  # fmt: skip
+    problem = MckpProblem(cost, value, feas, 10, objective)  # type: ignore[arg-type]
+    with pytest.raises(InputError) as info:
+        solve_mckp(problem)
+    return info.value
+
+
+def test_an_unknown_objective_is_refused_by_name() -> None:
+    e = _refusal(np.asarray(_OK_COST), np.asarray(_OK_VALUE), np.asarray(_OK_FEAS), "max")
+    assert (e.message, e.key, e.value) == ("unknown objective", "objective", "max")
+
+
+@pytest.mark.parametrize("name", ["cost", "value"])
+def test_a_one_dimensional_array_is_refused_with_its_shape(name: str) -> None:
+    arrays = {"cost": np.asarray(_OK_COST), "value": np.asarray(_OK_VALUE)}
+    arrays[name] = np.asarray([1, 2])
+    e = _refusal(arrays["cost"], arrays["value"], np.asarray(_OK_FEAS))
+    assert (e.message, e.key, e.value) == (f"{name} must be a (groups, options) array", name,
+                                           (2,))  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ["cost", "value"])
+def test_float_money_or_quality_is_refused_with_its_dtype_and_a_hint(name: str) -> None:
+    arrays = {"cost": np.asarray(_OK_COST), "value": np.asarray(_OK_VALUE)}
+    arrays[name] = np.asarray([[1.0, 2.0]])
+    e = _refusal(arrays["cost"], arrays["value"], np.asarray(_OK_FEAS))
+    assert (e.message, e.key, e.value) == (f"{name} must be integers", name, "float64")
+    assert e.hint == "scale money/quality to integer units before solving"
+
+
+def test_a_feasibility_mask_of_integers_is_refused() -> None:
+    e = _refusal(np.asarray(_OK_COST), np.asarray(_OK_VALUE), np.asarray([[1, 1]]))
+    assert (e.message, e.key, e.value) == ("feasible must be a boolean array", "feasible",
+                                           "int64")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "shapes",
+    [((1, 2), (1, 3), (1, 2)), ((1, 2), (1, 2), (2, 2)), ((2, 2), (1, 2), (1, 2))],
+)
+def test_arrays_of_different_shapes_are_refused_with_all_three_shapes(
+    shapes: tuple[tuple[int, int], ...],
+) -> None:
+    c, v, f = shapes
+    e = _refusal(np.ones(c, np.int64), np.ones(v, np.int64), np.ones(f, np.bool_))
+    assert (e.message, e.key, e.value) == (
+        "cost, value and feasible must have the same shape", "cost", (c, v, f)
+    )
+
+
+def test_groups_without_options_are_refused_but_no_groups_at_all_is_a_problem() -> None:
+    e = _refusal(np.zeros((3, 0), np.int64), np.zeros((3, 0), np.int64), np.zeros((3, 0), bool))
+    assert (e.message, e.key, e.value) == ("every group needs at least one option", "feasible",
+                                           (3, 0))  # fmt: skip
+    # zero groups and zero options: the empty plan, optimal at 0 (nothing to choose)
+    empty = MckpProblem(np.zeros((0, 0), np.int64), np.zeros((0, 0), np.int64),
+                        np.zeros((0, 0), bool), 10, "max_value")  # fmt: skip
+    res = solve_mckp(empty)
+    assert (res.status, res.objective, res.bound) == ("optimal", 0, 0)
+
+
+def test_32768_options_per_group_are_refused_and_32767_are_not() -> None:
+    # option indices are int16 in the hull: at most 2**15 - 1 = 32,767 options
+    k = 2**15
+    e = _refusal(np.zeros((1, k), np.int64), np.zeros((1, k), np.int64), np.ones((1, k), bool))
+    assert (e.message, e.key, e.value) == ("too many options per group", "cost", k)
+    k -= 1
+    value = np.zeros((1, k), np.int64)
+    value[0, 7] = 5
+    ok = MckpProblem(np.ones((1, k), np.int64), value, np.ones((1, k), bool), 10, "max_value")
+    res = solve_mckp(ok)
+    assert (res.status, res.objective, int(res.x[0])) == ("optimal", 5, 7)
+
+
+def test_a_group_with_no_feasible_option_is_named_by_its_index() -> None:
+    feas = np.asarray([[True, False], [False, False], [False, False]])
+    e = _refusal(np.ones((3, 2), np.int64), np.ones((3, 2), np.int64), feas)
+    assert e.message == "a group has no feasible option"
+    assert e.key == format_key_path(("feasible", 1))  # the first such group: index 1
+    assert e.hint == "drop the query or allow at least one model"
+
+
+def test_int32_and_uint8_arrays_are_accepted_as_integers() -> None:
+    # by hand: budget 10, options (cost 4, value 6) and (cost 7, value 9): the better fits
+    cost = np.asarray([[4, 7]], np.int32)
+    value = np.asarray([[6, 9]], np.uint8)
+    res = solve_mckp(MckpProblem(cost, value, np.asarray([[True, True]]), 10, "max_value"))
+    assert (res.status, res.objective, int(res.x[0])) == ("optimal", 9, 1)
