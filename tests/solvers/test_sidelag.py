@@ -355,7 +355,7 @@ def test_corner_checks_by_blocks_match_a_loop_over_the_queries(
 ) -> None:
     """``fixed_choice`` and ``make_box`` by blocks of 5 rows (blocks end mid-instance) give
     each query's unique maximiser at every corner as a loop over queries and corners does."""
-    monkeypatch.setattr(sidenear, "_CHUNK", 5)
+    monkeypatch.setattr(sidenear, "BLOCK_ROWS", 5)
     seed = _seed(6)
     print(f"seed={seed}")
     rng = np.random.default_rng(seed)
@@ -410,7 +410,7 @@ def test_improve_by_blocks_keeps_every_row_and_matches_one_block(
         rows = [SideRow(w, int(w[at, plan].sum()) + int(rng.integers(0, 8)), "primary"),
                 SideRow(coef, int(coef[at, plan].sum()) + int(rng.integers(0, 3)), "r")]
         with monkeypatch.context() as m:
-            m.setattr(sidelag, "_BLOCK", 3)
+            m.setattr(sidelag, "BLOCK_ROWS", 3)
             got, moves = sidelag.improve(obj, feas, plan, rows)
         one, moves1 = sidelag.improve(obj, feas, plan, rows)
         assert np.array_equal(got, one), seed

@@ -49,6 +49,7 @@ import numpy.typing as npt
 
 from costplan.solvers.mckp import relax
 from costplan.solvers.sidenear import (
+    BLOCK_ROWS,
     Box,
     box_lp,
     exact_sum,
@@ -64,7 +65,6 @@ Bool = npt.NDArray[np.bool_]
 Interval = tuple[Fraction, Fraction]
 _TOTAL = 2**60  # bound on sum_g max_k |priced value|: relax() needs < 2**61
 _NEAR = Fraction(1, 20)  # doubling: the primary price is looked for within 5% of the last
-_BLOCK = 1 << 16  # rows per block in improve's candidate scan
 _SLACK = Fraction(1, 10_000)  # bisection: between the bracket's primary prices, widened
 
 
@@ -368,8 +368,8 @@ def improve(obj: I64, feasible: Bool, plan: I64, rows: list[SideRow],
     at = np.arange(g_n)
     slack = [r.rhs - _row_sum(r.coef, plan) for r in rows]
     gis, kis, gains = [], [], []
-    for s0 in range(0, g_n, _BLOCK):  # candidates a block of rows at a time (row-major order)
-        sl = slice(s0, s0 + _BLOCK)
+    for s0 in range(0, g_n, BLOCK_ROWS):  # candidates a block of rows at a time (row-major order)
+        sl = slice(s0, s0 + BLOCK_ROWS)
         a, pl = at[sl], plan[sl]
         gain = np.where(feasible[sl], obj[sl] - obj[a, pl][:, None], -1)
         ok = gain > 0

@@ -37,7 +37,9 @@ from costplan.solvers.mckp import relax
 I64 = npt.NDArray[np.int64]
 Bool = npt.NDArray[np.bool_]
 _LOW = np.iinfo(np.int64).min
-_CHUNK = 1 << 16  # rows per block in the corner checks (temporaries of a few MB, reused)
+#: Rows per block wherever the side-row search scans every query (the corner checks here,
+#: ``first_price``, ``sidelag.improve``): temporaries of a few MB, reused, not (G, K) arrays.
+BLOCK_ROWS = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -59,8 +61,8 @@ def fixed_choice(p: I64, w: I64, feas: Bool, l0: int, l1: int,
     choice = np.zeros(p.shape[0], dtype=np.int64)
     fixed = np.zeros(p.shape[0], dtype=np.bool_)
     lams = [l0] if l0 == l1 else [l0, l1]
-    for s in range(0, p.shape[0], _CHUNK):
-        sl = slice(s, s + _CHUNK)
+    for s in range(0, p.shape[0], BLOCK_ROWS):
+        sl = slice(s, s + BLOCK_ROWS)
         v = p[sl] * scale if scale != 1 else p[sl]
         choice[sl], fixed[sl] = _same_argmax([v], w[sl], feas[sl], lams)
     return choice, fixed
@@ -155,8 +157,8 @@ def make_box(obj: I64, weight: I64, feas: Bool, coefs: list[I64], extra: list[I6
     lams = [math.floor(lam_lo * den * scale), math.ceil(lam_hi * den * scale)]
     choice = np.zeros(obj.shape[0], dtype=np.int64)
     fixed = np.zeros(obj.shape[0], dtype=np.bool_)
-    for s in range(0, obj.shape[0], _CHUNK):  # a block of rows at a time: small temporaries
-        sl = slice(s, s + _CHUNK)
+    for s in range(0, obj.shape[0], BLOCK_ROWS):  # a block of rows at a time: small temporaries
+        sl = slice(s, s + BLOCK_ROWS)
         base = obj[sl] * den
         for r, (c, nr) in enumerate(zip(coefs, n, strict=True)):
             if r != j and nr:
@@ -238,7 +240,7 @@ def refine(box: Box, span: tuple[Fraction, Fraction, Fraction, Fraction], den: i
 
 def first_price(obj: npt.NDArray[Any], weight: npt.NDArray[Any], feas: Bool,
                 coefs: list[npt.NDArray[Any]], mu: list[float], j: int, lam: float, plan: I64,
-                excess: float, chunk: int = 1 << 17) -> float | None:  # fmt: skip
+                excess: float, chunk: int = BLOCK_ROWS) -> float | None:  # fmt: skip
     """A guess (float, only to choose where to look first) of the least price of row ``j``
     meeting it with the primary price held at ``lam``: each query leaves its ``plan`` option
     ``c`` for the option ``k`` of lower row coefficient it reaches first as the price rises
